@@ -1,0 +1,128 @@
+#include <gtest/gtest.h>
+
+#include "common/clock.h"
+#include "common/dates.h"
+#include "common/encoding.h"
+#include "common/files.h"
+#include "common/status.h"
+#include "common/strings.h"
+
+namespace verbind::common {
+namespace {
+
+Result<int> Half(int x) {
+  if (x % 2) return InvalidArgument("odd");
+  return x / 2;
+}
+
+Result<int> Quarter(int x) {
+  ASSIGN_OR_RETURN(int h, Half(x));
+  return Half(h);
+}
+
+TEST(Status, OkAndErrors) {
+  EXPECT_TRUE(Status().ok());
+  Status s = NotFound("dataset x");
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_EQ(s.ToString(), "not_found: dataset x");
+  EXPECT_EQ(s.WithContext("load").message(), "load: dataset x");
+}
+
+TEST(Result, PropagatesErrors) {
+  EXPECT_EQ(*Quarter(8), 2);
+  EXPECT_EQ(Quarter(6).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Quarter(7).status().message(), "odd");
+}
+
+TEST(Encoding, HexRoundTripAndStrictness) {
+  Bytes b = {0x00, 0xff, 0x10, 0xab};
+  EXPECT_EQ(HexEncode(b), "00ff10ab");
+  EXPECT_EQ(*HexDecode("00FF10ab"), b);
+  EXPECT_FALSE(HexDecode("abc").ok());
+  EXPECT_FALSE(HexDecode("zz").ok());
+}
+
+TEST(Encoding, Base64UrlKnownAnswers) {
+  // RFC 4648 test vectors, without padding.
+  EXPECT_EQ(Base64UrlEncode(AsBytes("")), "");
+  EXPECT_EQ(Base64UrlEncode(AsBytes("f")), "Zg");
+  EXPECT_EQ(Base64UrlEncode(AsBytes("fo")), "Zm8");
+  EXPECT_EQ(Base64UrlEncode(AsBytes("foo")), "Zm9v");
+  EXPECT_EQ(Base64UrlEncode(AsBytes("foobar")), "Zm9vYmFy");
+  Bytes hi = {0xfb, 0xff};
+  EXPECT_EQ(Base64UrlEncode(hi), "-_8");
+  EXPECT_EQ(*Base64UrlDecode("-_8"), hi);
+  EXPECT_EQ(AsChars(*Base64UrlDecode("Zm9vYmFy")), "foobar");
+}
+
+TEST(Encoding, Base64UrlRefusesNonCanonical) {
+  EXPECT_FALSE(Base64UrlDecode("Zm9=").ok());   // padding
+  EXPECT_FALSE(Base64UrlDecode("Zh").ok());     // non-zero trailing bits
+  EXPECT_FALSE(Base64UrlDecode("Z").ok());      // impossible length
+  EXPECT_FALSE(Base64UrlDecode("Zm+v").ok());   // standard alphabet
+}
+
+TEST(Dates, RoundTripAndValidation) {
+  int32_t d;
+  ASSERT_TRUE(ParseIsoDate("1970-01-01", &d));
+  EXPECT_EQ(d, 0);
+  ASSERT_TRUE(ParseIsoDate("2024-02-29", &d));
+  EXPECT_EQ(FormatIsoDate(d), "2024-02-29");
+  EXPECT_FALSE(ParseIsoDate("2023-02-29", &d));
+  EXPECT_FALSE(ParseIsoDate("2023-13-01", &d));
+  EXPECT_FALSE(ParseIsoDate("2023-1-01", &d));
+  ASSERT_TRUE(ParseIsoDate("1959-12-31", &d));
+  EXPECT_EQ(FormatIsoDate(d), "1959-12-31");
+  EXPECT_LT(d, 0);
+}
+
+TEST(Clock, Rfc3339) {
+  int64_t ms;
+  ASSERT_TRUE(ParseRfc3339("2026-11-29T06:45:00Z", &ms));
+  EXPECT_EQ(FormatRfc3339(ms), "2026-11-29T06:45:00.000Z");
+  ASSERT_TRUE(ParseRfc3339("2026-11-29T08:45:00.5+02:00", &ms));
+  EXPECT_EQ(FormatRfc3339(ms), "2026-11-29T06:45:00.500Z");
+  EXPECT_FALSE(ParseRfc3339("2026-11-29T25:00:00Z", &ms));
+  EXPECT_FALSE(ParseRfc3339("yesterday", &ms));
+  ManualClock clock(1000);
+  clock.Advance(500);
+  EXPECT_EQ(clock.NowMillis(), 1500);
+}
+
+TEST(Strings, Utf8Names) {
+  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_TRUE(IsValidName("gemeente-utrecht"));
+  EXPECT_FALSE(IsValidName("Gemeente"));
+  EXPECT_FALSE(IsValidName("-x"));
+  EXPECT_FALSE(IsValidName(""));
+  int64_t v;
+  EXPECT_TRUE(ParseInt64("-42", &v));
+  EXPECT_EQ(v, -42);
+  EXPECT_FALSE(ParseInt64("9223372036854775808", &v));
+  EXPECT_FALSE(ParseInt64("1x", &v));
+  std::string host;
+  int port;
+  EXPECT_TRUE(ParseHostPort("[::1]:7443", &host, &port));
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 7443);
+  EXPECT_FALSE(ParseHostPort("localhost:70000", &host, &port));
+}
+
+TEST(Files, AtomicWriteModesAndLimits) {
+  std::string dir = ::testing::TempDir() + "/verbind_files_test";
+  ASSERT_TRUE(MakeDir(dir, 0700).ok());
+  std::string path = dir + "/secret";
+  ASSERT_TRUE(WriteFileAtomic(path, "abc", 0600).ok());
+  EXPECT_EQ(*FileMode(path), 0600u);
+  EXPECT_EQ(*ReadFile(path), "abc");
+  EXPECT_EQ(WriteFileAtomic(path, "x", 0600, false).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(ReadFile(path, 2).status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReadFile(dir + "/missing").status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace verbind::common
