@@ -109,7 +109,7 @@ Result<std::unique_ptr<TlsContext>> TlsContext::Client(std::string_view cert_pem
   if (!ctx) return internal::OpenSslError("creating TLS client context");
   std::unique_ptr<TlsContext> out(new TlsContext(ctx, nullptr));
   RETURN_IF_ERROR(Harden(ctx));
-  RETURN_IF_ERROR(UseChainAndKey(ctx, cert_pem, key_pem));
+  if (!cert_pem.empty()) RETURN_IF_ERROR(UseChainAndKey(ctx, cert_pem, key_pem));
   // The server's certificate is checked against the expected pin after the handshake.
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
   return out;

@@ -32,7 +32,8 @@ class TlsContext {
   static common::Result<std::unique_ptr<TlsContext>> Server(std::string_view cert_pem,
                                                             std::string_view key_pem,
                                                             PinCheck client_pins);
-  // A client context presenting this certificate and key (mutual TLS).
+  // A client context presenting this certificate and key (mutual TLS); with an empty
+  // certificate it presents none.
   static common::Result<std::unique_ptr<TlsContext>> Client(std::string_view cert_pem,
                                                             std::string_view key_pem);
   ~TlsContext();

@@ -1,0 +1,26 @@
+// Registration of CLI command groups. Each Add* function adds subcommands to `app` whose
+// callbacks set `action`, run after parsing. Thread-compatible.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+
+#include "node/cli_client.h"
+#include "node/cli_util.h"
+
+namespace verbind::node {
+
+using CliAction = std::function<int()>;
+using GlobalsPtr = std::shared_ptr<CliGlobals>;
+
+void AddIdentityCommand(CLI::App& app, GlobalsPtr g, CliAction* action);
+void AddPeerCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
+void AddTokenCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
+void AddStatusCommand(CLI::App& app, GlobalsPtr g, CliAction* action);
+
+// Connects to the node and runs `fn`; prints errors; returns the exit code.
+int WithApi(const CliGlobals& g, const std::function<common::Status(ApiCaller&)>& fn);
+
+}  // namespace verbind::node

@@ -1,0 +1,50 @@
+#include "node/http_status.h"
+
+#include "common/strings.h"
+#include "node/http_server.h"
+
+namespace verbind::node {
+
+using common::StatusCode;
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists: return 409;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kResourceExhausted: return 429;
+    case StatusCode::kFailedPrecondition: return 409;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kDeadlineExceeded: return 504;
+    case StatusCode::kDataLoss: return 500;
+    case StatusCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+std::string_view ErrorCodeFor(StatusCode code) { return common::StatusCodeName(code); }
+
+std::string ErrorBody(std::string_view code, std::string_view message, std::string_view trace_id) {
+  return "{\"code\":" + common::JsonQuote(code) + ",\"message\":" + common::JsonQuote(message) +
+         ",\"trace_id\":" + common::JsonQuote(trace_id) + "}";
+}
+
+void WriteError(httplib::Response& res, const common::Status& status) {
+  WriteError(res, HttpStatusFor(status.code()), ErrorCodeFor(status.code()), status.message());
+}
+
+void WriteError(httplib::Response& res, int http_status, std::string_view code,
+                std::string_view message) {
+  res.status = http_status;
+  res.set_content(ErrorBody(code, message, CurrentRequest().trace_id), "application/json");
+}
+
+void WriteJson(httplib::Response& res, const std::string& json, int http_status) {
+  res.status = http_status;
+  res.set_content(json, "application/json");
+}
+
+}  // namespace verbind::node

@@ -1,0 +1,49 @@
+// Node: a running Verbind node. Opens the database and trust store, loads the keys, builds the
+// TLS contexts, and serves the peer listener (mutual TLS, pinned peers) and the local API.
+// While running it writes DIR/run/endpoints.json (the bound addresses) and DIR/run/cli.token
+// (an admin credential for the CLI on this machine, mode 0600), and removes them at stop.
+// Start and Stop from one thread.
+#pragma once
+
+#include <memory>
+
+#include "common/status.h"
+#include "config/node_config.h"
+#include "node/http_server.h"
+#include "node/services.h"
+
+namespace verbind::node {
+
+class Node {
+ public:
+  static common::Result<std::unique_ptr<Node>> Open(config::NodeConfig config,
+                                                    const common::Clock* clock,
+                                                    common::RandomSource* rng);
+  ~Node();
+
+  // Binds both listeners and starts serving. Errors name the config line of the address.
+  common::Status Start();
+  void Stop();
+
+  int peer_port() const { return peer_->port(); }
+  int api_port() const { return api_->port(); }
+  NodeServices& services() { return *s_; }
+
+ private:
+  Node() = default;
+  common::Status BuildServers();
+  common::Status WriteRunFiles();
+  HttpServerOptions ServerOptions(const std::string& name, const config::ListenAddress& at) const;
+
+  std::unique_ptr<NodeServices> s_;
+  std::unique_ptr<crypto::TlsContext> peer_tls_;
+  std::unique_ptr<crypto::TlsContext> api_tls_;
+  std::unique_ptr<HttpServer> peer_;
+  std::unique_ptr<HttpServer> api_;
+  bool started_ = false;
+};
+
+// `verbind serve DIR`: runs until SIGINT or SIGTERM. Returns the process exit code.
+int ServeMain(const std::string& dir);
+
+}  // namespace verbind::node

@@ -1,0 +1,125 @@
+#include "common/clock.h"
+#include "common/encoding.h"
+#include "common/strings.h"
+#include "federation/identity.h"
+#include "node/route_util.h"
+#include "node/routes.h"
+
+namespace verbind::node {
+
+using nlohmann::json;
+using storage::PeerStatus;
+
+json PeerToJson(const storage::PeerRecord& r) {
+  json keys = json::array();
+  for (const auto& k : r.keys) {
+    keys.push_back({{"key_id", k.key_id},
+                    {"public_key", common::Base64UrlEncode(common::AsBytes(k.public_key))},
+                    {"valid_from", k.valid_from_ms ? common::FormatRfc3339(k.valid_from_ms) : ""},
+                    {"valid_until", k.valid_until_ms ? common::FormatRfc3339(k.valid_until_ms)
+                                                     : ""}});
+  }
+  json certs = json::array();
+  for (const auto& c : r.certificates) {
+    certs.push_back({{"fingerprint_sha256", c.fingerprint},
+                     {"valid_until", c.valid_until_ms ? common::FormatRfc3339(c.valid_until_ms)
+                                                      : ""}});
+  }
+  return {{"org_id", r.org_id},
+          {"name", r.name},
+          {"peer_url", r.peer_url},
+          {"status", storage::PeerStatusName(r.status)},
+          {"status_reason", r.status_reason},
+          {"groups", r.groups},
+          {"signing_keys", keys},
+          {"tls_certificates", certs},
+          {"added_at", common::FormatRfc3339(r.added_at_ms)},
+          {"updated_at", common::FormatRfc3339(r.updated_at_ms)}};
+}
+
+namespace {
+
+common::Result<std::vector<std::string>> Groups(const json& body) {
+  std::vector<std::string> groups;
+  if (!body.contains("groups")) return groups;
+  if (!body["groups"].is_array()) return common::InvalidArgument("groups must be an array");
+  for (const auto& g : body["groups"]) {
+    if (!g.is_string() || !common::IsValidName(g.get<std::string>())) {
+      return common::InvalidArgument("each group must be a valid name (a-z 0-9 . _ -)");
+    }
+    groups.push_back(g);
+  }
+  return groups;
+}
+
+void AddPeer(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
+  if (!Authorize(s, req, res, Role::kAdmin)) return;
+  auto body = JsonBody(req, res);
+  if (!body) return;
+  if (!body->contains("identity")) {
+    WriteError(res, common::InvalidArgument("the body needs \"identity\": the identity document"));
+    return;
+  }
+  const json& id = (*body)["identity"];
+  auto doc = federation::ParseIdentityDocument(id.is_string() ? id.get<std::string>() : id.dump());
+  if (!Check(res, doc.status())) return;
+  if (doc->org_id == s.config.org_id) {
+    WriteError(res, common::InvalidArgument("that is this node's own identity"));
+    return;
+  }
+  auto groups = Groups(*body);
+  if (!Check(res, groups.status())) return;
+  if (!Check(res, s.peers->Add(federation::ToPeerRecord(*doc, *groups)))) return;
+  WriteJson(res, PeerToJson(*s.peers->snapshot()->ByOrg(doc->org_id)).dump(), 201);
+}
+
+void SetStatus(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
+  if (!Authorize(s, req, res, Role::kAdmin)) return;
+  std::string org = req.matches[1];
+  std::string action = req.matches[2];
+  std::string reason;
+  if (!req.body.empty()) {
+    auto body = JsonBody(req, res);
+    if (!body) return;
+    reason = body->value("reason", "");
+  }
+  PeerStatus status = action == "suspend"  ? PeerStatus::kSuspended
+                      : action == "revoke" ? PeerStatus::kRevoked
+                                           : PeerStatus::kActive;
+  if (!Check(res, s.peers->SetStatus(org, status, reason))) return;
+  WriteJson(res, PeerToJson(*s.peers->snapshot()->ByOrg(org)).dump());
+}
+
+}  // namespace
+
+void RegisterPeerAdminRoutes(NodeServices& s, httplib::Server& api) {
+  api.Get("/v1/peers", [&s](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorize(s, req, res, Role::kAdmin)) return;
+    json out = json::array();
+    for (const auto& [org, r] : s.peers->snapshot()->by_org) out.push_back(PeerToJson(r));
+    WriteJson(res, json{{"peers", out}}.dump());
+  });
+  api.Post("/v1/peers", [&s](const httplib::Request& req, httplib::Response& res) {
+    AddPeer(s, req, res);
+  });
+  api.Get(R"(/v1/peers/([a-z0-9._-]+))", [&s](const httplib::Request& req,
+                                               httplib::Response& res) {
+    if (!Authorize(s, req, res, Role::kAdmin)) return;
+    auto snap = s.peers->snapshot();
+    const storage::PeerRecord* r = snap->ByOrg(req.matches[1].str());
+    if (!r) {
+      WriteError(res, common::NotFound("no peer " + req.matches[1].str()));
+      return;
+    }
+    WriteJson(res, PeerToJson(*r).dump());
+  });
+  api.Post(R"(/v1/peers/([a-z0-9._-]+)/(suspend|resume|revoke))",
+           [&s](const httplib::Request& req, httplib::Response& res) { SetStatus(s, req, res); });
+  api.Delete(R"(/v1/peers/([a-z0-9._-]+))", [&s](const httplib::Request& req,
+                                                  httplib::Response& res) {
+    if (!Authorize(s, req, res, Role::kAdmin)) return;
+    if (Check(res, s.peers->Remove(req.matches[1].str()))) res.status = 204;
+  });
+}
+
+}  // namespace verbind::node

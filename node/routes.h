@@ -1,0 +1,23 @@
+// Route registration for the two listeners. Each Register* function adds one area's endpoints
+// (documented in docs/openapi.yaml and docs/protocol.md). Thread-safe handlers.
+#pragma once
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "node/services.h"
+
+namespace verbind::node {
+
+// /healthz, /readyz, /metrics, /v1/identity, /v1/tokens.
+void RegisterSystemRoutes(NodeServices& s, httplib::Server& api);
+// /v1/peers: the peer registry.
+void RegisterPeerAdminRoutes(NodeServices& s, httplib::Server& api);
+// The peer listener: /v1/peer/identity (and the protocol endpoints).
+void RegisterPeerProtocolRoutes(NodeServices& s, httplib::Server& peer);
+
+// JSON of a registry record for the admin API.
+nlohmann::json PeerToJson(const storage::PeerRecord& r);
+
+}  // namespace verbind::node
