@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <poll.h>
@@ -130,7 +131,7 @@ Result<std::unique_ptr<TlsSession>> TlsSession::Accept(const TlsContext& ctx, in
 
 Result<std::unique_ptr<TlsSession>> TlsSession::Connect(const TlsContext& ctx, int fd,
                                                         std::string_view server_name,
-                                                        std::string_view expected_fp,
+                                                        const std::vector<std::string>& expected,
                                                         Deadline deadline) {
   SSL* ssl = SSL_new(ctx.native());
   if (!ssl) return internal::OpenSslError("creating TLS session");
@@ -140,9 +141,9 @@ Result<std::unique_ptr<TlsSession>> TlsSession::Connect(const TlsContext& ctx, i
   std::string sni(server_name);
   if (!sni.empty()) SSL_set_tlsext_host_name(ssl, sni.c_str());
   RETURN_IF_ERROR(s->Handshake(false, deadline));
-  if (s->peer_fingerprint_ != expected_fp) {
+  if (std::find(expected.begin(), expected.end(), s->peer_fingerprint_) == expected.end()) {
     return common::PermissionDenied("peer TLS certificate " + s->peer_fingerprint_ +
-                                    " is not the pinned " + std::string(expected_fp));
+                                    " is not the pinned one");
   }
   return s;
 }
@@ -182,8 +183,7 @@ Result<size_t> TlsSession::Read(char* buf, size_t n, Deadline deadline) {
     } else if (err == SSL_ERROR_ZERO_RETURN) {
       return size_t{0};
     } else {
-      ERR_clear_error();
-      return common::Unavailable("TLS connection closed");
+      return common::Unavailable(internal::OpenSslError("TLS read failed").message());
     }
   }
 }
@@ -204,8 +204,7 @@ Status TlsSession::Write(const char* buf, size_t n, Deadline deadline) {
     } else if (err == SSL_ERROR_WANT_READ) {
       RETURN_IF_ERROR(WaitFor(fd_, POLLIN, deadline));
     } else {
-      ERR_clear_error();
-      return common::Unavailable("TLS write failed");
+      return common::Unavailable(internal::OpenSslError("TLS write failed").message());
     }
   }
   return Status::Ok();

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -57,11 +58,11 @@ class TlsSession {
   // certificate or one the context's PinCheck refuses.
   static common::Result<std::unique_ptr<TlsSession>> Accept(const TlsContext& ctx, int fd,
                                                             Deadline deadline);
-  // Client side handshake; succeeds only when the server's certificate has the fingerprint
-  // `expected_server_fingerprint`.
+  // Client side handshake; succeeds only when the server's certificate fingerprint is one of
+  // `expected_fingerprints` (two during a certificate renewal overlap).
   static common::Result<std::unique_ptr<TlsSession>> Connect(
       const TlsContext& ctx, int fd, std::string_view server_name,
-      std::string_view expected_server_fingerprint, Deadline deadline);
+      const std::vector<std::string>& expected_fingerprints, Deadline deadline);
   ~TlsSession();
 
   // Reads up to `n` bytes: the count, 0 when the peer closed, DeadlineExceeded, or Unavailable.

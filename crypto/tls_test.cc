@@ -46,7 +46,7 @@ Outcome Exchange(const TlsContext& server_ctx, const TlsContext* client_ctx,
     }
     ::shutdown(fds[0], SHUT_RDWR);
   });
-  auto c = TlsSession::Connect(*client_ctx, fds[1], "localhost", expected_server_fp, Soon());
+  auto c = TlsSession::Connect(*client_ctx, fds[1], "localhost", {expected_server_fp}, Soon());
   out.client = c.status();
   if (!c.ok()) ::shutdown(fds[1], SHUT_RDWR);
   if (c.ok()) {

@@ -78,7 +78,7 @@ Result<std::unique_ptr<ApiCaller>> ApiCaller::Connect(const CliGlobals& g) {
     ASSIGN_OR_RETURN(auto ctx, crypto::TlsContext::Client("", ""));
     tls = std::move(ctx);
   }
-  caller->client_ = std::make_unique<HttpClient>(ep, tls, pinned);
+  caller->client_ = std::make_unique<HttpClient>(ep, tls, std::vector<std::string>{pinned});
   return caller;
 }
 

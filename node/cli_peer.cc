@@ -142,6 +142,30 @@ void AddPeerCommands(CLI::App& app, GlobalsPtr g, CliAction* action) {
       };
     });
   }
+  auto* check = peer->add_subcommand(
+      "check", "Reach a peer over mutual TLS and compare its identity with the pinned one");
+  check->add_option("ORG", *org, "Organisation id")->required();
+  check->callback([=] {
+    *action = [=] {
+      return WithApi(*g, [&](ApiCaller& api) -> Status {
+        ASSIGN_OR_RETURN(json r, api.Call("POST", "/v1/peers/" + *org + "/check"));
+        if (g->json) {
+          std::printf("%s\n", r.dump(2).c_str());
+        } else if (!r.value("reachable", false)) {
+          return common::Unavailable(*org + " is not reachable: " + r.value("error", ""));
+        } else {
+          std::printf("%s reachable over mutual TLS at %s in %.1f ms; identity %s\n", org->c_str(),
+                      r["peer_url"].get<std::string>().c_str(), r["latency_ms"].get<double>(),
+                      r.value("identity_matches_pinned", false) ? "matches the pinned keys"
+                                                                : "DOES NOT MATCH the pinned keys");
+        }
+        if (!r.value("identity_matches_pinned", false)) {
+          return common::FailedPrecondition(*org + ": identity does not match");
+        }
+        return Status::Ok();
+      });
+    };
+  });
   auto* rm = peer->add_subcommand("remove", "Forget a peer entirely");
   rm->add_option("ORG", *org, "Organisation id")->required();
   rm->callback([=] {

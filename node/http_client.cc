@@ -39,10 +39,10 @@ Result<Endpoint> ParseEndpoint(std::string_view url) {
 }
 
 HttpClient::HttpClient(Endpoint endpoint, std::shared_ptr<const crypto::TlsContext> tls,
-                       std::string pinned_fingerprint, size_t max_response_bytes)
+                       std::vector<std::string> pinned, size_t max_response_bytes)
     : endpoint_(std::move(endpoint)),
       tls_(std::move(tls)),
-      pinned_(std::move(pinned_fingerprint)),
+      pinned_(std::move(pinned)),
       max_response_bytes_(max_response_bytes) {}
 
 HttpClient::~HttpClient() = default;

@@ -37,9 +37,9 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 class HttpClient {
  public:
   // For https, `tls` supplies the client certificate (may be a context without one) and the
-  // server must present the certificate with `pinned_fingerprint`.
+  // server must present a certificate with one of the `pinned` fingerprints.
   HttpClient(Endpoint endpoint, std::shared_ptr<const crypto::TlsContext> tls,
-             std::string pinned_fingerprint, size_t max_response_bytes = 64u << 20);
+             std::vector<std::string> pinned, size_t max_response_bytes = 64u << 20);
   ~HttpClient();
 
   common::Result<HttpResponse> Request(std::string_view method, std::string_view path,
@@ -63,7 +63,7 @@ class HttpClient {
 
   Endpoint endpoint_;
   std::shared_ptr<const crypto::TlsContext> tls_;
-  std::string pinned_;
+  std::vector<std::string> pinned_;
   size_t max_response_bytes_;
   std::unique_ptr<Connection> conn_;
   std::unique_ptr<BufferedReader> reader_;

@@ -47,6 +47,7 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
   std::string key_pem(common::AsChars(s.keys.tls_key_pem.span()));
   ASSIGN_OR_RETURN(auto client_tls, crypto::TlsContext::Client(s.keys.tls_cert_pem, key_pem));
   s.client_tls = std::move(client_tls);
+  s.peer_clients = std::make_unique<PeerClients>(s.client_tls, 64u << 20);
   storage::PeerRegistry* peers = s.peers.get();
   ASSIGN_OR_RETURN(node->peer_tls_,
                    crypto::TlsContext::Server(s.keys.tls_cert_pem, key_pem,

@@ -2,6 +2,7 @@
 #include "common/encoding.h"
 #include "common/strings.h"
 #include "federation/identity.h"
+#include "node/http_server.h"
 #include "node/route_util.h"
 #include "node/routes.h"
 
@@ -90,6 +91,44 @@ void SetStatus(NodeServices& s, const httplib::Request& req, httplib::Response& 
   WriteJson(res, PeerToJson(*s.peers->snapshot()->ByOrg(org)).dump());
 }
 
+// Fetches the peer's identity over mutual TLS and compares it with what is pinned.
+void CheckPeer(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
+  if (!Authorize(s, req, res, Role::kAdmin)) return;
+  auto snap = s.peers->snapshot();
+  const storage::PeerRecord* peer = snap->ByOrg(req.matches[1].str());
+  if (!peer) {
+    WriteError(res, common::NotFound("no peer " + req.matches[1].str()));
+    return;
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto reply = s.peer_clients->Call(*peer, "GET", "/v1/peer/identity", {}, "",
+                                    After(s.config.federation.deadline_ms));
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                  .count();
+  json out = {{"org_id", peer->org_id}, {"peer_url", peer->peer_url}, {"latency_ms", ms}};
+  if (!reply.ok() || reply->status != 200) {
+    out["reachable"] = false;
+    out["error"] = reply.ok() ? "HTTP " + std::to_string(reply->status) + ": " + reply->body
+                              : reply.status().message();
+    WriteJson(res, out.dump());
+    return;
+  }
+  auto doc = federation::ParseIdentityDocument(reply->body);
+  out["reachable"] = true;
+  out["identity_valid"] = doc.ok();
+  bool matches = doc.ok() && doc->org_id == peer->org_id &&
+                 peer->KeyFor(doc->signing_key_id, s.clock->NowMillis()) != nullptr &&
+                 peer->HasCertificate(doc->tls_fingerprint, s.clock->NowMillis());
+  out["identity_matches_pinned"] = matches;
+  if (doc.ok()) {
+    out["remote_identity"] = {{"org_id", doc->org_id},
+                              {"name", doc->name},
+                              {"signing_key_id", doc->signing_key_id},
+                              {"tls_fingerprint_sha256", doc->tls_fingerprint}};
+  }
+  WriteJson(res, out.dump());
+}
+
 }  // namespace
 
 void RegisterPeerAdminRoutes(NodeServices& s, httplib::Server& api) {
@@ -115,6 +154,8 @@ void RegisterPeerAdminRoutes(NodeServices& s, httplib::Server& api) {
   });
   api.Post(R"(/v1/peers/([a-z0-9._-]+)/(suspend|resume|revoke))",
            [&s](const httplib::Request& req, httplib::Response& res) { SetStatus(s, req, res); });
+  api.Post(R"(/v1/peers/([a-z0-9._-]+)/check)",
+           [&s](const httplib::Request& req, httplib::Response& res) { CheckPeer(s, req, res); });
   api.Delete(R"(/v1/peers/([a-z0-9._-]+))", [&s](const httplib::Request& req,
                                                   httplib::Response& res) {
     if (!Authorize(s, req, res, Role::kAdmin)) return;

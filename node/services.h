@@ -12,6 +12,7 @@
 #include "node/auth.h"
 #include "node/metrics.h"
 #include "node/node_keys.h"
+#include "node/peer_clients.h"
 #include "storage/database.h"
 #include "storage/peer_registry.h"
 
@@ -27,6 +28,7 @@ struct NodeServices {
   std::unique_ptr<TokenStore> tokens;
   Metrics metrics;
   std::shared_ptr<const crypto::TlsContext> client_tls;  // our certificate, for peer calls
+  std::unique_ptr<PeerClients> peer_clients;
   std::string peer_url;  // the URL peers use (the bound port when the configured one was 0)
 
   // This node's identity document (JSON).

@@ -1,0 +1,46 @@
+#include "node/peer_clients.h"
+
+namespace verbind::node {
+
+using common::Result;
+
+namespace {
+constexpr size_t kMaxIdlePerPeer = 16;
+}
+
+std::string PeerClients::PoolKey(const storage::PeerRecord& peer) const {
+  std::string key = peer.org_id + "|" + peer.peer_url;
+  for (const auto& c : peer.certificates) key += "|" + c.fingerprint;
+  return key;
+}
+
+Result<HttpResponse> PeerClients::Call(const storage::PeerRecord& peer, std::string_view method,
+                                       std::string_view path, const Headers& headers,
+                                       std::string_view body, Deadline deadline) {
+  std::string key = PoolKey(peer);
+  std::unique_ptr<HttpClient> client;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& idle = idle_[key];
+    if (!idle.empty()) {
+      client = std::move(idle.back());
+      idle.pop_back();
+    }
+  }
+  if (!client) {
+    ASSIGN_OR_RETURN(Endpoint ep, ParseEndpoint(peer.peer_url));
+    if (!ep.tls) return common::InvalidArgument("peer URL of " + peer.org_id + " is not https");
+    std::vector<std::string> pins;
+    for (const auto& c : peer.certificates) pins.push_back(c.fingerprint);
+    client = std::make_unique<HttpClient>(ep, tls_, pins, max_response_bytes_);
+  }
+  auto res = client->Request(method, path, headers, body, deadline);
+  if (res.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& idle = idle_[key];
+    if (idle.size() < kMaxIdlePerPeer) idle.push_back(std::move(client));
+  }
+  return res;
+}
+
+}  // namespace verbind::node

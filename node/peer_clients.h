@@ -1,0 +1,36 @@
+// PeerClients: outgoing mutual-TLS connections to peers, kept alive and pooled per peer. The
+// server must present a certificate pinned for that peer in the registry; a registry change
+// (new certificate, new URL) gives new connections. Thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "node/http_client.h"
+#include "storage/peer_registry.h"
+
+namespace verbind::node {
+
+class PeerClients {
+ public:
+  PeerClients(std::shared_ptr<const crypto::TlsContext> tls, size_t max_response_bytes)
+      : tls_(std::move(tls)), max_response_bytes_(max_response_bytes) {}
+
+  // One request to `peer` on a pooled connection.
+  common::Result<HttpResponse> Call(const storage::PeerRecord& peer, std::string_view method,
+                                    std::string_view path, const Headers& headers,
+                                    std::string_view body, Deadline deadline);
+
+ private:
+  std::string PoolKey(const storage::PeerRecord& peer) const;
+  std::shared_ptr<const crypto::TlsContext> tls_;
+  size_t max_response_bytes_;
+  std::mutex mu_;
+  std::map<std::string, std::vector<std::unique_ptr<HttpClient>>> idle_;
+};
+
+}  // namespace verbind::node

@@ -1,0 +1,191 @@
+#include "tests/node_harness.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "common/files.h"
+#include "common/strings.h"
+#include "crypto/certificate.h"
+
+extern char** environ;
+
+namespace verbind::testing {
+
+using nlohmann::json;
+
+namespace {
+
+std::string TestTemp() {
+  const char* t = std::getenv("TEST_TMPDIR");
+  std::string base = t ? t : "/tmp";
+  return base + "/verbind-e2e-" + std::to_string(::getpid());
+}
+
+std::string ReadAll(const std::string& path) {
+  auto r = common::ReadFile(path, 64 << 20);
+  return r.ok() ? *r : "";
+}
+
+// Spawns verbind; stdout/stderr go to the given files. Returns the pid.
+pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
+            const std::string& out_path, const std::string& err_path) {
+  std::vector<std::string> argv_s = {VERBIND_BINARY};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e; ++e) env_s.push_back(*e);
+  env_s.insert(env_s.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
+}
+
+}  // namespace
+
+std::string FreshDir(const std::string& name) {
+  std::string root = TestTemp();
+  common::MakeDir(root, 0700).IgnoreError();
+  std::string dir = root + "/" + name;
+  std::system(("rm -rf '" + dir + "'").c_str());
+  common::MakeDir(dir, 0700).IgnoreError();
+  return dir;
+}
+
+CliResult RunVerbind(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  static int counter = 0;
+  std::string base = TestTemp();
+  common::MakeDir(base, 0700).IgnoreError();
+  std::string out = base + "/cli-" + std::to_string(++counter) + ".out";
+  std::string err = out + ".err";
+  CliResult r;
+  pid_t pid = Spawn(args, env, out, err);
+  int status = 0;
+  if (pid > 0 && ::waitpid(pid, &status, 0) == pid) {
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+  r.out = ReadAll(out);
+  r.err = ReadAll(err);
+  ::unlink(out.c_str());
+  ::unlink(err.c_str());
+  return r;
+}
+
+std::unique_ptr<TestNode> TestNode::Create(const std::string& root, const std::string& org) {
+  auto node = std::make_unique<TestNode>();
+  node->org_ = org;
+  node->dir_ = root + "/" + org;
+  CliResult r = RunVerbind({"init", node->dir_, "--org", org, "--name", "Organisation " + org,
+                            "--peer-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0"});
+  if (r.exit_code != 0) return nullptr;
+  for (auto line : common::Split(r.out, '\n')) {
+    line = common::Trim(line);
+    if (common::StartsWith(line, "admin:")) node->admin_token = common::Trim(line.substr(6));
+    if (common::StartsWith(line, "analyst:")) node->analyst_token = common::Trim(line.substr(8));
+  }
+  return node;
+}
+
+TestNode::~TestNode() {
+  if (pid_ > 0) Stop(SIGKILL);
+}
+
+common::Status TestNode::Start(const std::vector<std::string>& env) {
+  ::unlink((dir_ + "/run/endpoints.json").c_str());
+  pid_ = Spawn({"serve", dir_}, env, dir_ + "/serve.out", dir_ + "/serve.log");
+  if (pid_ <= 0) return common::Internal("spawn failed");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return common::Unavailable("node exited: " + Log());
+    }
+    auto text = common::ReadFile(dir_ + "/run/endpoints.json");
+    if (text.ok()) {
+      json j = json::parse(*text, nullptr, false);
+      if (j.is_object()) {
+        peer_port_ = j["peer_port"];
+        api_port_ = j["api_port"];
+        return common::Status::Ok();
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return common::DeadlineExceeded("node did not start: " + Log());
+}
+
+int TestNode::Stop(int sig) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, sig);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+CliResult TestNode::Cli(const std::vector<std::string>& args) const {
+  std::vector<std::string> all = {"--node", dir_};
+  all.insert(all.end(), args.begin(), args.end());
+  return RunVerbind(all);
+}
+
+node::HttpClient TestNode::Api() const {
+  return node::HttpClient(node::Endpoint{false, "127.0.0.1", api_port_}, nullptr, {});
+}
+
+node::Headers TestNode::Auth() const {
+  std::string token(common::Trim(ReadAll(dir_ + "/run/cli.token")));
+  return {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+}
+
+std::pair<int, std::string> TestNode::Call(const std::string& method, const std::string& path,
+                                           const std::string& body) const {
+  node::HttpClient api = Api();
+  auto r = api.Request(method, path, Auth(), body, node::After(30000));
+  if (!r.ok()) return {-1, r.status().ToString()};
+  return {r->status, r->body};
+}
+
+std::string TestNode::IdentityJson() const {
+  CliResult r = RunVerbind({"identity", dir_});
+  return r.out;
+}
+
+void TestNode::Pin(const TestNode& other, const std::vector<std::string>& groups) const {
+  json body = {{"identity", other.IdentityJson()}, {"groups", groups}};
+  Call("POST", "/v1/peers", body.dump());
+}
+
+std::shared_ptr<const crypto::TlsContext> TestNode::ClientTls() const {
+  std::string cert = ReadAll(dir_ + "/keys/tls.crt");
+  std::string key = ReadAll(dir_ + "/keys/tls.key");
+  auto ctx = crypto::TlsContext::Client(cert, key);
+  return ctx.ok() ? std::shared_ptr<const crypto::TlsContext>(std::move(*ctx)) : nullptr;
+}
+
+std::string TestNode::TlsFingerprint() const {
+  auto info = crypto::InspectCertificate(ReadAll(dir_ + "/keys/tls.crt"));
+  return info.ok() ? info->fingerprint : "";
+}
+
+std::string TestNode::Log() const { return ReadAll(dir_ + "/serve.log"); }
+
+}  // namespace verbind::testing

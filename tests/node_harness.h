@@ -1,0 +1,73 @@
+// Test harness: real `verbind` node processes in temporary folders on free ports (port 0),
+// driven through the CLI and the local API. Used by the end-to-end tests.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "crypto/tls.h"
+#include "node/http_client.h"
+
+namespace verbind::testing {
+
+// A fresh empty folder under the test temporary directory.
+std::string FreshDir(const std::string& name);
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+// Runs the verbind binary with `args` (and optional extra environment "K=V" entries).
+CliResult RunVerbind(const std::vector<std::string>& args,
+                     const std::vector<std::string>& env = {});
+
+class TestNode {
+ public:
+  // `verbind init` in root/org with both listeners on 127.0.0.1:0.
+  static std::unique_ptr<TestNode> Create(const std::string& root, const std::string& org);
+  ~TestNode();
+
+  // Starts `verbind serve` and waits until run/endpoints.json appears.
+  common::Status Start(const std::vector<std::string>& env = {});
+  // Sends a signal and waits for exit; returns the exit status (or -signal).
+  int Stop(int sig = 15);
+  bool running() const { return pid_ > 0; }
+
+  // `verbind --node DIR args...`
+  CliResult Cli(const std::vector<std::string>& args) const;
+  // A client of the local API (plain HTTP) and the CLI token.
+  node::HttpClient Api() const;
+  node::Headers Auth() const;
+  // A JSON call on the local API with the CLI token; returns status and body.
+  std::pair<int, std::string> Call(const std::string& method, const std::string& path,
+                                   const std::string& body = "") const;
+  std::string IdentityJson() const;
+  // Pins `other` in this node (peer add).
+  void Pin(const TestNode& other, const std::vector<std::string>& groups = {}) const;
+  // A TLS client context presenting this node's certificate.
+  std::shared_ptr<const crypto::TlsContext> ClientTls() const;
+  std::string TlsFingerprint() const;
+
+  const std::string& dir() const { return dir_; }
+  const std::string& org() const { return org_; }
+  int peer_port() const { return peer_port_; }
+  int api_port() const { return api_port_; }
+  pid_t pid() const { return pid_; }
+  std::string Log() const;
+  std::string admin_token;
+  std::string analyst_token;
+
+ private:
+  std::string dir_;
+  std::string org_;
+  pid_t pid_ = -1;
+  int peer_port_ = 0;
+  int api_port_ = 0;
+};
+
+}  // namespace verbind::testing
