@@ -1,0 +1,62 @@
+// Dataset schemas: the typed fields of a dataset, parsed from a schema file (TOML) and stored
+// with the dataset. Format: docs/datasets.md. Thread-safe (values and pure functions).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace verbind::config {
+
+enum class FieldType {
+  kInteger,      // signed 64-bit
+  kDecimal,      // fixed point: int64 count of 10^-scale units
+  kCategorical,  // a label from a bounded set (dictionary-encoded)
+  kDate,         // calendar date, stored as days since 1970-01-01
+  kBoolean,
+  kIdentifier,   // stored, usable as the record key; never aggregated, filtered on or returned
+};
+std::string_view FieldTypeName(FieldType t);
+bool ParseFieldType(std::string_view text, FieldType* out);
+
+struct Field {
+  std::string name;
+  FieldType type = FieldType::kInteger;
+  bool nullable = true;
+  int scale = 0;                        // decimal places (decimal only), 0..9
+  std::vector<std::string> categories;  // categorical: the allowed labels; empty = open set
+  int max_categories = 1000;            // categorical with an open set: distinct labels allowed
+  std::optional<int64_t> min;           // integer/decimal (in units)/date (days): lower bound
+  std::optional<int64_t> max;
+  std::string description;
+};
+
+struct Schema {
+  std::string description;
+  std::vector<Field> fields;
+  std::optional<size_t> key;  // index of the record-key field
+
+  // The index of the field named `name`, or nullopt.
+  std::optional<size_t> FieldIndex(std::string_view name) const;
+};
+
+// Checks names (valid, unique), types and options, and the key field. Errors say which field.
+common::Status ValidateSchema(const Schema& schema);
+// Parses a schema file (TOML); errors carry "path:line".
+common::Result<Schema> ParseSchemaToml(std::string_view text, const std::string& path);
+// The schema as TOML (what --infer-from prints and describe shows).
+std::string RenderSchemaToml(const Schema& schema);
+// The schema as compact JSON and back (how it is stored and sent over the API).
+std::string SchemaToJson(const Schema& schema);
+common::Result<Schema> SchemaFromJson(std::string_view json);
+
+// Decimal text ("-12.50", "3", "0.5") to units of 10^-scale; refuses more digits than `scale`
+// and overflow.
+bool ParseDecimal(std::string_view text, int scale, int64_t* units);
+std::string FormatDecimal(int64_t units, int scale);
+
+}  // namespace verbind::config

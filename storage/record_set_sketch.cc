@@ -1,0 +1,117 @@
+#include "storage/record_set_sketch.h"
+
+#include <cstdlib>
+
+namespace verbind::storage {
+
+namespace {
+
+uint64_t Mix(uint64_t x, uint64_t seed) {
+  x += seed + 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+void PutU64(std::string* out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+uint64_t GetU64(std::string_view in, size_t at) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(in[at + i]);
+  return v;
+}
+
+}  // namespace
+
+RecordSetSketch::RecordSetSketch(int cells) {
+  int n = std::max(3, cells);
+  n += (3 - n % 3) % 3;
+  cells_.resize(static_cast<size_t>(n));
+}
+
+void RecordSetSketch::Toggle(uint64_t id, int64_t sign) {
+  size_t part = cells_.size() / 3;
+  uint64_t check = Mix(id, 0x5bd1e995);
+  for (size_t k = 0; k < 3; ++k) {
+    Cell& c = cells_[k * part + Mix(id, k + 1) % part];
+    c.count += sign;
+    c.id_xor ^= id;
+    c.hash_xor ^= check;
+  }
+}
+
+void RecordSetSketch::Add(uint64_t id) {
+  Toggle(id, 1);
+  ++count_;
+}
+
+std::optional<int64_t> RecordSetSketch::SymmetricDifference(const RecordSetSketch& other,
+                                                            int64_t limit) const {
+  if (other.cells_.size() != cells_.size()) return std::nullopt;
+  int64_t size_gap = std::llabs(count_ - other.count_);
+  if (size_gap > limit) return std::nullopt;
+  RecordSetSketch diff(static_cast<int>(cells_.size()));
+  for (size_t i = 0; i < cells_.size(); ++i) {
+    diff.cells_[i].count = cells_[i].count - other.cells_[i].count;
+    diff.cells_[i].id_xor = cells_[i].id_xor ^ other.cells_[i].id_xor;
+    diff.cells_[i].hash_xor = cells_[i].hash_xor ^ other.cells_[i].hash_xor;
+  }
+  int64_t found = 0;
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    for (auto& c : diff.cells_) {
+      if ((c.count == 1 || c.count == -1) && c.hash_xor == Mix(c.id_xor, 0x5bd1e995)) {
+        diff.Toggle(c.id_xor, -c.count);
+        if (++found > limit) return std::nullopt;
+        progress = true;
+      }
+    }
+  }
+  for (const auto& c : diff.cells_) {
+    if (c.count != 0 || c.id_xor != 0 || c.hash_xor != 0) return std::nullopt;
+  }
+  return found;
+}
+
+std::string RecordSetSketch::Encode() const {
+  std::string out;
+  PutU64(&out, cells_.size());
+  PutU64(&out, static_cast<uint64_t>(count_));
+  for (const auto& c : cells_) {
+    PutU64(&out, static_cast<uint64_t>(c.count));
+    PutU64(&out, c.id_xor);
+    PutU64(&out, c.hash_xor);
+  }
+  return out;
+}
+
+common::Result<RecordSetSketch> RecordSetSketch::Decode(std::string_view in) {
+  if (in.size() < 16) return common::DataLoss("record-set sketch too short");
+  uint64_t n = GetU64(in, 0);
+  if (n == 0 || n % 3 != 0 || n > 100000 || in.size() != 16 + n * 24) {
+    return common::DataLoss("record-set sketch has a bad size");
+  }
+  RecordSetSketch s(static_cast<int>(n));
+  s.count_ = static_cast<int64_t>(GetU64(in, 8));
+  for (size_t i = 0; i < n; ++i) {
+    s.cells_[i].count = static_cast<int64_t>(GetU64(in, 16 + i * 24));
+    s.cells_[i].id_xor = GetU64(in, 24 + i * 24);
+    s.cells_[i].hash_xor = GetU64(in, 32 + i * 24);
+  }
+  return s;
+}
+
+uint64_t RecordIdOfKey(std::string_view key) {
+  // FNV-1a, then mixed: stable across versions (stored sketches depend on it).
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : key) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return Mix(h, 0);
+}
+
+}  // namespace verbind::storage

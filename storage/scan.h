@@ -1,0 +1,83 @@
+// What a scan computes: a filter over a dataset's columns, optional group-by columns, and a
+// list of aggregates, all bound to column indexes and storage units (see config/schema.h:
+// decimals in 10^-scale units, dates in days, booleans 0/1, categoricals as dictionary codes).
+// federation/ builds a ScanSpec from a query; DatasetStore::Scan executes it. Values only;
+// thread-safe to share.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace verbind::storage {
+
+// A filter in negation normal form: NOT has already been pushed down to the leaves, so a leaf
+// comparison is simply false for a NULL value (SQL's WHERE semantics) and IS NULL / IS NOT NULL
+// test nulls. kTrue matches every row.
+struct Predicate {
+  enum class Op {
+    kTrue,
+    kFalse,
+    kAnd,
+    kOr,
+    kEq,
+    kNe,
+    kLt,
+    kLe,
+    kGt,
+    kGe,
+    kIn,          // value in `values`
+    kNotIn,       // value not in `values` (and not NULL)
+    kBetween,     // values[0] <= value <= values[1]
+    kNotBetween,  // value < values[0] or value > values[1] (and not NULL)
+    kIsNull,
+    kIsNotNull,
+  };
+  Op op = Op::kTrue;
+  int column = -1;              // leaves
+  std::vector<int64_t> values;  // leaves: constants in storage units
+  std::vector<Predicate> children;  // kAnd / kOr
+
+  static Predicate True() { return {}; }
+};
+
+// One aggregate over the rows of a cell.
+struct AggregateSpec {
+  enum class Kind {
+    kCount,      // rows in the cell (count(*)); no column
+    kSum,        // SumState over `columns[0]`: count, exact sum, mean and M2 (avg, var, stddev)
+    kMinMax,     // MinMaxState over `columns[0]`
+    kHistogram,  // HistogramState over `columns[0]` with `lo`, `hi`, `bins`
+    kQuantile,   // SketchState over `columns[0]`
+    kCoMoments,  // CoMomentState over all `columns` (rows where every one is non-null)
+  };
+  Kind kind = Kind::kCount;
+  std::vector<int> columns;
+  // kHistogram: equal-width bins over [lo, hi) in storage units.
+  int64_t lo = 0;
+  int64_t hi = 0;
+  int bins = 0;
+  // kSum: keep the `track_top` largest absolute contributions (for the dominance rule at this
+  // node; never sent to other nodes). 0 = none.
+  int track_top = 0;
+  // kCoMoments: divisor per column to turn storage units into real units (10^scale for
+  // decimals, 1 otherwise).
+  std::vector<double> unit_divisors;
+};
+
+struct ScanSpec {
+  Predicate filter;
+  std::vector<int> group_by;  // at most kMaxGroupBy columns: categorical, boolean or integer
+  std::vector<AggregateSpec> aggregates;
+  // Bounds: exceeding one stops the scan with ResourceExhausted / DeadlineExceeded.
+  int64_t max_rows_scanned = INT64_MAX;
+  int max_groups = 10000;
+  int timeout_ms = 10000;
+  // Compute a RecordSetSketch of the stable ids of the matching rows (differencing defence).
+  bool want_record_set = false;
+  int record_set_cells = 0;  // 0: RecordSetSketch's default size
+};
+
+constexpr int kMaxGroupBy = 4;
+
+}  // namespace verbind::storage
