@@ -45,6 +45,7 @@ struct Predicate {
 struct AggregateSpec {
   enum class Kind {
     kCount,      // rows in the cell (count(*)); no column
+    kNonNull,    // CountState: rows whose `columns[0]` is not NULL (count(field))
     kSum,        // SumState over `columns[0]`: count, exact sum, mean and M2 (avg, var, stddev)
     kMinMax,     // MinMaxState over `columns[0]`
     kHistogram,  // HistogramState over `columns[0]` with `lo`, `hi`, `bins`
