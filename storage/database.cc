@@ -77,6 +77,11 @@ void WriteBatch::Delete(Family family, std::string_view key) {
 }
 
 size_t WriteBatch::Count() const { return ops_.size(); }
+
+void WriteBatch::Append(const WriteBatch& other) {
+  ops_.insert(ops_.end(), other.ops_.begin(), other.ops_.end());
+  bytes_ += other.bytes_;
+}
 size_t WriteBatch::ByteSize() const { return bytes_; }
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path,

@@ -52,6 +52,8 @@ class WriteBatch {
   void Delete(Family family, std::string_view key);
   size_t Count() const;
   size_t ByteSize() const;
+  // Adds every operation of `other` after this batch's own.
+  void Append(const WriteBatch& other);
 
  private:
   friend class Database;

@@ -1,0 +1,159 @@
+#include "federation/peer_service.h"
+
+#include "common/encoding.h"
+#include "crypto/random.h"
+
+namespace verbind::federation {
+
+using storage::AuditEntry;
+
+std::string NewOperationId() {
+  uint8_t b[8];
+  crypto::SystemRandom::Get().Fill(b);
+  return common::HexEncode(b);
+}
+
+Envelope NodeSigner::Seal(std::string_view type, std::string payload) const {
+  return SealEnvelope(type, org_id_, *key(), std::move(payload));
+}
+
+void NodeSigner::SetKey(std::shared_ptr<const crypto::SigningKey> key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  key_ = std::move(key);
+}
+
+std::shared_ptr<const crypto::SigningKey> NodeSigner::key() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return key_;
+}
+
+PeerService::PeerService(const storage::PeerRegistry* peers, storage::NonceStore* nonces,
+                         storage::AuditLog* audit, const NodeSigner* signer,
+                         const common::Clock* clock, VerifySettings settings, int rate_per_minute)
+    : peers_(peers),
+      nonces_(nonces),
+      audit_(audit),
+      signer_(signer),
+      clock_(clock),
+      settings_(std::move(settings)),
+      rate_per_minute_(rate_per_minute) {}
+
+bool PeerService::RateLimited(const std::string& org) {
+  // A token bucket per peer: rate_per_minute tokens per minute, bursts up to a minute's worth.
+  std::lock_guard<std::mutex> lock(rate_mu_);
+  int64_t now = clock_->NowMillis();
+  auto [it, inserted] = buckets_.try_emplace(org, double(rate_per_minute_), now);
+  auto& [tokens, last] = it->second;
+  tokens = std::min<double>(rate_per_minute_,
+                            tokens + double(now - last) * rate_per_minute_ / 60000.0);
+  last = now;
+  if (tokens < 1) return true;
+  tokens -= 1;
+  return false;
+}
+
+AuditEntry PeerService::BaseEntry(const VerifiedQuery* q, const PeerRequestInfo& info) const {
+  AuditEntry e;
+  e.time_ms = clock_->NowMillis();
+  e.direction = "inbound";
+  e.operation = "peer.query";
+  e.trace_id = info.trace_id;
+  e.operation_id = NewOperationId();
+  e.foreign_operation_id = info.foreign_operation_id;
+  if (q) {
+    e.foreign_org = q->envelope.signer;
+    e.processing_activity = q->payload.purpose;
+    e.legal_basis = q->payload.legal_basis;
+    e.dataset = q->payload.dataset;
+    e.query_id = q->payload.query_id;
+    e.query_hash = q->query_hash;
+  } else {
+    auto snap = peers_->snapshot();
+    if (const auto* p = snap->ByFingerprint(info.tls_fingerprint)) e.foreign_org = p->org_id;
+  }
+  return e;
+}
+
+PeerReply PeerService::Refuse(const std::string& code, const std::string& message,
+                              const VerifiedQuery* q, const PeerRequestInfo& info,
+                              const storage::WriteBatch* extra) {
+  AuditEntry e = BaseEntry(q, info);
+  e.decision = "refused";
+  e.reason = code + ": " + message;
+  PeerReply reply;
+  reply.code = code;
+  reply.message = message;
+  if (!audit_->Append(e, extra).ok()) {
+    reply.code = refusal::kUnavailable;
+    reply.message = "the audit log cannot be written; nothing is answered";
+  }
+  RefusalPayload r;
+  r.query_hash = q ? q->query_hash : "";
+  r.query_id = q ? q->payload.query_id : "";
+  r.responder = signer_->org_id();
+  r.code = reply.code;
+  r.message = reply.message;
+  r.trace_id = info.trace_id;
+  r.refused_at = clock_->NowSeconds();
+  reply.envelope = EncodeEnvelope(signer_->Seal(kTypeRefusal, EncodeRefusal(r)));
+  return reply;
+}
+
+PeerReply PeerService::HandleQuery(std::string_view body, const PeerRequestInfo& info) {
+  if (!info.json_content_type) {
+    return Refuse(refusal::kUnsupportedMediaType, "send Content-Type: application/json", nullptr,
+                  info, nullptr);
+  }
+  auto snap = peers_->snapshot();
+  const storage::PeerRecord* tls_peer = snap->ByFingerprint(info.tls_fingerprint);
+  if (tls_peer && RateLimited(tls_peer->org_id)) {
+    return Refuse(refusal::kRateLimited, "too many requests; slow down", nullptr, info, nullptr);
+  }
+  auto verified = VerifyQuery(body, *snap, info.tls_fingerprint, clock_->NowMillis(), settings_);
+  if (auto* r = std::get_if<Refusal>(&verified)) return Refuse(r->code, r->message, nullptr, info, nullptr);
+  const VerifiedQuery& q = std::get<VerifiedQuery>(verified);
+  if (!nonces_->Reserve(q.envelope.signer, q.payload.nonce).ok()) {
+    return Refuse(refusal::kReplayed, "this query (nonce) was received before", &q, info, nullptr);
+  }
+  // From here on the nonce is spent, whatever the decision.
+  storage::WriteBatch spent;
+  nonces_->Record(q.envelope.signer, q.payload.nonce,
+                  q.payload.expires_at + settings_.clock_skew_s, &spent);
+  struct Release {
+    storage::NonceStore* n;
+    const VerifiedQuery& q;
+    ~Release() { n->Release(q.envelope.signer, q.payload.nonce); }
+  } release{nonces_, q};
+  if (!authorizer_ || !executor_) {
+    return Refuse(refusal::kDenied, "this node shares no data", &q, info, &spent);
+  }
+  auto grant = authorizer_->Authorize(q);
+  if (auto* r = std::get_if<Refusal>(&grant)) return Refuse(r->code, r->message, &q, info, &spent);
+  auto result = executor_->Execute(q, std::get<Grant>(grant));
+  if (auto* r = std::get_if<Refusal>(&result)) return Refuse(r->code, r->message, &q, info, &spent);
+  AuditEntry e = BaseEntry(&q, info);
+  e.decision = "answered";
+  e.reason = "policy " + std::get<Grant>(grant).policy_id + " v" +
+             std::to_string(std::get<Grant>(grant).policy_version);
+  auto seq = audit_->Append(e, &spent);
+  if (!seq.ok()) {
+    return Refuse(refusal::kUnavailable, "the audit log cannot be written; nothing is answered",
+                  &q, info, nullptr);
+  }
+  PartialPayload p;
+  p.query_hash = q.query_hash;
+  p.query_id = q.payload.query_id;
+  p.responder = signer_->org_id();
+  p.dataset = q.payload.dataset;
+  p.computed_at = clock_->NowSeconds();
+  p.result = std::move(std::get<nlohmann::json>(result));
+  storage::AuditHead head = audit_->head();
+  p.audit_seq = head.seq;
+  p.audit_head = head.hash;
+  PeerReply reply;
+  reply.ok = true;
+  reply.envelope = EncodeEnvelope(signer_->Seal(kTypePartial, EncodePartial(p)));
+  return reply;
+}
+
+}  // namespace verbind::federation

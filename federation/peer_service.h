@@ -1,0 +1,114 @@
+// PeerService: the answering side of the peer protocol. Given the bytes of a POST
+// /v1/peer/query and the TLS identity of the connection, it verifies (federation/verifier.h),
+// checks the nonce, asks the Authorizer (sharing policies) and the Executor (the dataset
+// scan with disclosure control), logs the decision durably in the audit log (fail-closed),
+// and returns a signed partial result or a signed refusal. HTTP stays in node/.
+// Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "federation/envelope.h"
+#include "federation/verifier.h"
+#include "storage/audit_log.h"
+#include "storage/nonce_store.h"
+#include "storage/peer_registry.h"
+
+namespace verbind::federation {
+
+// What a sharing policy allows for one query, handed from Authorizer to Executor.
+struct Grant {
+  std::string policy_id;
+  int64_t policy_version = 0;
+  nlohmann::json rules;  // the policy's disclosure settings, interpreted by the Executor
+};
+
+// Decides whether a verified query is allowed (deny by default).
+class Authorizer {
+ public:
+  virtual ~Authorizer() = default;
+  virtual std::variant<Grant, Refusal> Authorize(const VerifiedQuery& query) = 0;
+};
+
+// Computes the partial result (with disclosure control) for an authorised query: the
+// "result" object of the partial payload (docs/protocol.md).
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual std::variant<nlohmann::json, Refusal> Execute(const VerifiedQuery& query,
+                                                        const Grant& grant) = 0;
+};
+
+// Signs with the node's current key (swappable for key rotation).
+class NodeSigner {
+ public:
+  explicit NodeSigner(std::string org_id, std::shared_ptr<const crypto::SigningKey> key)
+      : org_id_(std::move(org_id)), key_(std::move(key)) {}
+  Envelope Seal(std::string_view type, std::string payload) const;
+  void SetKey(std::shared_ptr<const crypto::SigningKey> key);
+  std::shared_ptr<const crypto::SigningKey> key() const;
+  const std::string& org_id() const { return org_id_; }
+
+ private:
+  std::string org_id_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const crypto::SigningKey> key_;
+};
+
+struct PeerRequestInfo {
+  std::string tls_fingerprint;
+  std::string trace_id;
+  std::string foreign_operation_id;  // the caller's span id from traceparent
+  bool json_content_type = true;
+};
+
+struct PeerReply {
+  bool ok = false;         // a partial result
+  std::string code;        // refusal code when !ok
+  std::string message;
+  std::string envelope;    // the signed partial or refusal (wire form); empty if unsigned
+};
+
+class PeerService {
+ public:
+  PeerService(const storage::PeerRegistry* peers, storage::NonceStore* nonces,
+              storage::AuditLog* audit, const NodeSigner* signer, const common::Clock* clock,
+              VerifySettings settings, int rate_per_minute);
+  void SetAuthorizer(Authorizer* a) { authorizer_ = a; }
+  void SetExecutor(Executor* e) { executor_ = e; }
+
+  PeerReply HandleQuery(std::string_view body, const PeerRequestInfo& info);
+
+ private:
+  PeerReply Refuse(const std::string& code, const std::string& message,
+                   const VerifiedQuery* q, const PeerRequestInfo& info,
+                   const storage::WriteBatch* extra);
+  bool RateLimited(const std::string& org);
+  storage::AuditEntry BaseEntry(const VerifiedQuery* q, const PeerRequestInfo& info) const;
+
+  const storage::PeerRegistry* peers_;
+  storage::NonceStore* nonces_;
+  storage::AuditLog* audit_;
+  const NodeSigner* signer_;
+  const common::Clock* clock_;
+  VerifySettings settings_;
+  int rate_per_minute_;
+  Authorizer* authorizer_ = nullptr;
+  Executor* executor_ = nullptr;
+  std::mutex rate_mu_;
+  std::map<std::string, std::pair<double, int64_t>> buckets_;  // org -> (tokens, last ms)
+};
+
+// A new operation id (16 hex), as used in audit entries and traceparent span ids.
+std::string NewOperationId();
+
+}  // namespace verbind::federation
