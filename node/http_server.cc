@@ -142,6 +142,10 @@ std::string TraceIdFromTraceparent(std::string_view v) {
   return zero ? "" : std::string(id);
 }
 
+std::string MakeTraceparent(std::string_view trace_id, std::string_view span_id) {
+  return "00-" + std::string(trace_id) + "-" + std::string(span_id) + "-01";
+}
+
 HttpServer::HttpServer(HttpServerOptions options, Metrics* metrics)
     : opt_(std::move(options)), metrics_(metrics), permits_(opt_.threads) {
   router_.set_keep_alive_timeout(std::max(1, opt_.idle_timeout_ms / 1000));
@@ -386,9 +390,13 @@ bool HttpServer::ServeOne(Connection* conn, BufferedReader* reader, bool first,
               head.status().message(), trace_id);
     return false;
   }
+  ctx->parent_id.clear();
   if (auto tp = head->Header("traceparent")) {
     std::string id = TraceIdFromTraceparent(*tp);
-    if (!id.empty()) trace_id = id;
+    if (!id.empty()) {
+      trace_id = id;
+      ctx->parent_id = std::string(tp->substr(36, 16));
+    }
   }
   ctx->trace_id = trace_id;
   ctx->body_limit_exceeded = false;

@@ -58,6 +58,7 @@ struct RequestContext {
   std::string remote_address;
   std::string peer_fingerprint;  // TLS client certificate (peer listener)
   std::string trace_id;          // 32 hex: from `traceparent` or new
+  std::string parent_id;         // 16 hex: the caller's span id from `traceparent`, if any
   bool body_limit_exceeded = false;  // a streamed body passed max_ingest_bytes
 };
 const RequestContext& CurrentRequest();
@@ -117,5 +118,7 @@ class HttpServer {
 std::string NewTraceId();
 // The trace id of a valid `traceparent` header value, or empty.
 std::string TraceIdFromTraceparent(std::string_view value);
+// A `traceparent` header value for this trace and a span id (16 hex).
+std::string MakeTraceparent(std::string_view trace_id, std::string_view span_id);
 
 }  // namespace verbind::node

@@ -25,6 +25,23 @@ int HttpStatusFor(StatusCode code) {
   return 500;
 }
 
+int HttpStatusForRefusal(std::string_view code) {
+  static const std::pair<std::string_view, int> kStatuses[] = {
+      {"malformed", 400},        {"too_large", 413},         {"unsupported_media_type", 415},
+      {"unknown_signer", 403},   {"signer_suspended", 403},  {"signer_revoked", 403},
+      {"unknown_key", 403},      {"bad_signature", 403},     {"identity_mismatch", 403},
+      {"not_addressed", 403},    {"bad_lifetime", 400},      {"expired", 403},
+      {"not_yet_valid", 403},    {"replayed", 409},          {"denied", 403},
+      {"rate_limited", 429},     {"invalid_query", 400},     {"budget_exhausted", 403},
+      {"differencing", 403},     {"too_expensive", 422},     {"unavailable", 503},
+      {"internal", 500},
+  };
+  for (const auto& [c, status] : kStatuses) {
+    if (c == code) return status;
+  }
+  return 500;
+}
+
 std::string_view ErrorCodeFor(StatusCode code) { return common::StatusCodeName(code); }
 
 std::string ErrorBody(std::string_view code, std::string_view message, std::string_view trace_id) {

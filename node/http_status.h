@@ -14,6 +14,8 @@ namespace verbind::node {
 int HttpStatusFor(common::StatusCode code);
 // The stable machine-readable code for a Status (its canonical name).
 std::string_view ErrorCodeFor(common::StatusCode code);
+// The HTTP status of a peer-protocol refusal code (docs/protocol.md, "Error codes").
+int HttpStatusForRefusal(std::string_view code);
 std::string ErrorBody(std::string_view code, std::string_view message, std::string_view trace_id);
 // Fills `res` with the error (status, JSON body) for the current request's trace id.
 void WriteError(httplib::Response& res, const common::Status& status);

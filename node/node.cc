@@ -19,16 +19,6 @@ namespace verbind::node {
 using common::Result;
 using common::Status;
 
-Result<std::string> NodeServices::IdentityJson() const {
-  federation::IdentityDocument doc;
-  doc.org_id = config.org_id;
-  doc.name = config.name;
-  doc.peer_url = peer_url;
-  doc.x25519_public_key = std::string(common::AsChars(keys.x25519_public));
-  doc.tls_certificate_pem = keys.tls_cert_pem;
-  return federation::RenderIdentityDocument(doc, *keys.signing);
-}
-
 Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common::Clock* clock,
                                          common::RandomSource* rng) {
   std::unique_ptr<Node> node(new Node());
@@ -44,6 +34,17 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
   storage::DatabaseOptions dbo;
   ASSIGN_OR_RETURN(s.db, storage::Database::Open(config.data_dir, dbo));
   ASSIGN_OR_RETURN(s.peers, storage::PeerRegistry::Load(s.db.get(), clock));
+  RETURN_IF_ERROR(RememberOwnKey(s.db.get(), *s.keys.signing));
+  s.signer = std::make_unique<federation::NodeSigner>(config.org_id, s.keys.signing);
+  ASSIGN_OR_RETURN(s.audit, storage::AuditLog::Open(s.db.get(), s.keys.signing.get(),
+                                                    config.protocol.audit_checkpoint_every,
+                                                    clock));
+  s.nonces = std::make_unique<storage::NonceStore>(s.db.get());
+  federation::VerifySettings verify{config.org_id, config.protocol.clock_skew_s,
+                                    config.protocol.max_query_lifetime_s};
+  s.peer_service = std::make_unique<federation::PeerService>(
+      s.peers.get(), s.nonces.get(), s.audit.get(), s.signer.get(), clock, verify,
+      config.limits.peer_rate_per_minute);
   std::string key_pem(common::AsChars(s.keys.tls_key_pem.span()));
   ASSIGN_OR_RETURN(auto client_tls, crypto::TlsContext::Client(s.keys.tls_cert_pem, key_pem));
   s.client_tls = std::move(client_tls);
@@ -124,6 +125,7 @@ Status Node::Start() {
   peer_->Start();
   api_->Start();
   started_ = true;
+  maintenance_ = std::thread([this] { MaintenanceLoop(); });
   RETURN_IF_ERROR(WriteRunFiles());
   common::LogInfo("node", s.config.org_id + " serving: peer listener " +
                               s.config.peer_listen.host + ":" + std::to_string(peer_->port()) +
@@ -156,11 +158,28 @@ Status Node::WriteRunFiles() {
 void Node::Stop() {
   if (!started_) return;
   started_ = false;
+  {
+    std::lock_guard<std::mutex> lock(maintenance_mu_);
+    stopping_ = true;
+  }
+  maintenance_cv_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
   peer_->Stop();
   api_->Stop();
+  s_->audit->Close();
   ::unlink((s_->config.dir + "/run/endpoints.json").c_str());
   ::unlink((s_->config.dir + "/run/cli.token").c_str());
   common::LogInfo("node", s_->config.org_id + " stopped");
+}
+
+void Node::MaintenanceLoop() {
+  std::unique_lock<std::mutex> lock(maintenance_mu_);
+  while (!maintenance_cv_.wait_for(lock, std::chrono::seconds(30), [this] { return stopping_; })) {
+    lock.unlock();
+    auto purged = s_->nonces->Purge(s_->clock->NowSeconds());
+    if (!purged.ok()) common::LogWarn("node", "nonce purge: " + purged.status().message());
+    lock.lock();
+  }
 }
 
 int ServeMain(const std::string& dir) {

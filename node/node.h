@@ -5,7 +5,10 @@
 // Start and Stop from one thread.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "common/status.h"
 #include "config/node_config.h"
@@ -34,6 +37,8 @@ class Node {
   common::Status BuildServers();
   common::Status WriteRunFiles();
   HttpServerOptions ServerOptions(const std::string& name, const config::ListenAddress& at) const;
+  // Purges expired nonces now and then.
+  void MaintenanceLoop();
 
   std::unique_ptr<NodeServices> s_;
   std::unique_ptr<crypto::TlsContext> peer_tls_;
@@ -41,7 +46,15 @@ class Node {
   std::unique_ptr<HttpServer> peer_;
   std::unique_ptr<HttpServer> api_;
   bool started_ = false;
+  std::thread maintenance_;
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_cv_;
+  bool stopping_ = false;
 };
+
+// Stores this node's public key under its key id (so audit checkpoints signed with it stay
+// verifiable after a rotation).
+common::Status RememberOwnKey(storage::Database* db, const crypto::SigningKey& key);
 
 // `verbind serve DIR`: runs until SIGINT or SIGTERM. Returns the process exit code.
 int ServeMain(const std::string& dir);

@@ -36,7 +36,7 @@ Result<NodeKeys> LoadNodeKeys(const config::NodeConfig& c) {
   if (!seed.ok()) return where("keys.signing_key", seed.status());
   auto signing = crypto::SigningKey::FromSeed(seed->span());
   if (!signing.ok()) return where("keys.signing_key", signing.status());
-  k.signing = std::make_unique<crypto::SigningKey>(std::move(signing).value());
+  k.signing = std::make_shared<const crypto::SigningKey>(std::move(signing).value());
   auto x = ReadKeyFile(c.x25519_key_path, 32);
   if (!x.ok()) return where("keys.x25519_key", x.status());
   k.x25519_secret = std::move(x).value();

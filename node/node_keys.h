@@ -15,7 +15,7 @@
 namespace verbind::node {
 
 struct NodeKeys {
-  std::unique_ptr<crypto::SigningKey> signing;
+  std::shared_ptr<const crypto::SigningKey> signing;
   crypto::SecretBytes x25519_secret;
   crypto::X25519PublicKey x25519_public{};
   std::string tls_cert_pem;

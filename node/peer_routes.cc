@@ -16,7 +16,32 @@ bool ActivePeer(NodeServices& s, httplib::Response& res) {
 }
 }  // namespace
 
+void HandlePeerQuery(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
+  const RequestContext& ctx = CurrentRequest();
+  federation::PeerRequestInfo info;
+  info.tls_fingerprint = ctx.peer_fingerprint;
+  info.trace_id = ctx.trace_id;
+  info.foreign_operation_id = ctx.parent_id;
+  std::string type = req.get_header_value("Content-Type");
+  info.json_content_type = type.rfind("application/json", 0) == 0;
+  federation::PeerReply reply = s.peer_service->HandleQuery(req.body, info);
+  s.metrics.Inc("verbind_peer_queries_total",
+                "decision=\"" + std::string(reply.ok ? "answered" : reply.code) + "\"");
+  if (reply.ok) {
+    WriteJson(res, reply.envelope);
+    return;
+  }
+  nlohmann::json body = {{"code", reply.code},
+                         {"message", reply.message},
+                         {"trace_id", ctx.trace_id},
+                         {"refusal", nlohmann::json::parse(reply.envelope, nullptr, false)}};
+  WriteJson(res, body.dump(), HttpStatusForRefusal(reply.code));
+}
+
 void RegisterPeerProtocolRoutes(NodeServices& s, httplib::Server& peer) {
+  peer.Post("/v1/peer/query", [&s](const httplib::Request& req, httplib::Response& res) {
+    HandlePeerQuery(s, req, res);
+  });
   peer.Get("/v1/peer/identity", [&s](const httplib::Request&, httplib::Response& res) {
     if (!ActivePeer(s, res)) return;
     auto doc = s.IdentityJson();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/clock.h"
@@ -13,7 +14,10 @@
 #include "node/metrics.h"
 #include "node/node_keys.h"
 #include "node/peer_clients.h"
+#include "federation/peer_service.h"
+#include "storage/audit_log.h"
 #include "storage/database.h"
+#include "storage/nonce_store.h"
 #include "storage/peer_registry.h"
 
 namespace verbind::node {
@@ -30,6 +34,18 @@ struct NodeServices {
   std::shared_ptr<const crypto::TlsContext> client_tls;  // our certificate, for peer calls
   std::unique_ptr<PeerClients> peer_clients;
   std::string peer_url;  // the URL peers use (the bound port when the configured one was 0)
+  std::unique_ptr<federation::NodeSigner> signer;  // the current signing key
+  std::unique_ptr<storage::AuditLog> audit;
+  std::unique_ptr<storage::NonceStore> nonces;
+  std::unique_ptr<federation::PeerService> peer_service;
+
+  // This node's public signing key with `key_id` (current or earlier), for audit checkpoints.
+  std::optional<std::string> OwnPublicKey(std::string_view key_id) const;
+  // Appends a local operation to the audit log; false (and an error in `res`-style callers)
+  // when the log cannot be written.
+  common::Status AuditLocal(const std::string& actor, const std::string& operation,
+                            const std::string& decision, const std::string& detail,
+                            const std::string& foreign_org = "", const std::string& dataset = "");
 
   // This node's identity document (JSON).
   common::Result<std::string> IdentityJson() const;
