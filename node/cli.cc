@@ -83,6 +83,8 @@ int RunCli(int argc, char** argv) {
   AddPeerCommands(app, globals, &action);
   AddTokenCommands(app, globals, &action);
   AddStatusCommand(app, globals, &action);
+  AddAuditCommands(app, globals, &action);
+  AddKeyCommands(app, globals, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -19,6 +19,8 @@ void AddIdentityCommand(CLI::App& app, GlobalsPtr g, CliAction* action);
 void AddPeerCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 void AddTokenCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 void AddStatusCommand(CLI::App& app, GlobalsPtr g, CliAction* action);
+void AddAuditCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
+void AddKeyCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 
 // Connects to the node and runs `fn`; prints errors; returns the exit code.
 int WithApi(const CliGlobals& g, const std::function<common::Status(ApiCaller&)>& fn);

@@ -142,6 +142,27 @@ void AddPeerCommands(CLI::App& app, GlobalsPtr g, CliAction* action) {
       };
     });
   }
+  auto* update = peer->add_subcommand(
+      "update", "Re-pin a peer from a new identity document and/or set its groups");
+  auto new_file = std::make_shared<std::string>();
+  auto new_groups = std::make_shared<std::vector<std::string>>();
+  update->add_option("ORG", *org, "Organisation id")->required();
+  update->add_option("IDENTITY", *new_file, "New identity document (optional)");
+  update->add_option("--group", *new_groups, "Replace the peer's groups (repeatable)");
+  update->callback([=] {
+    *action = [=] {
+      return WithApi(*g, [&](ApiCaller& api) -> Status {
+        json body = json::object();
+        if (!new_file->empty()) {
+          ASSIGN_OR_RETURN(std::string text, common::ReadFile(*new_file, 1 << 20));
+          body["identity"] = text;
+        }
+        if (!new_groups->empty()) body["groups"] = *new_groups;
+        ASSIGN_OR_RETURN(json p, api.Call("PUT", "/v1/peers/" + *org, &body));
+        return ShowPeer(p, g->json);
+      });
+    };
+  });
   auto* check = peer->add_subcommand(
       "check", "Reach a peer over mutual TLS and compare its identity with the pinned one");
   check->add_option("ORG", *org, "Organisation id")->required();

@@ -278,7 +278,8 @@ void HttpServer::Serve(int fd) {
   RequestContext ctx;
   ctx.listener = opt_.name;
   if (opt_.tls) {
-    auto session = crypto::TlsSession::Accept(*opt_.tls, fd, After(opt_.read_timeout_ms));
+    std::shared_ptr<const crypto::TlsContext> tls = opt_.tls->get();
+    auto session = crypto::TlsSession::Accept(*tls, fd, After(opt_.read_timeout_ms));
     if (session.ok()) {
       conn = MakeTlsConnection(fd, std::move(session).value());
     } else {

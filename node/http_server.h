@@ -31,6 +31,25 @@
 
 namespace verbind::node {
 
+// The TLS context a listener uses, replaceable while it runs (certificate renewal): every new
+// connection takes the current one. Thread-safe.
+class TlsContextSlot {
+ public:
+  explicit TlsContextSlot(std::shared_ptr<const crypto::TlsContext> ctx) : ctx_(std::move(ctx)) {}
+  std::shared_ptr<const crypto::TlsContext> get() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ctx_;
+  }
+  void set(std::shared_ptr<const crypto::TlsContext> ctx) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ctx_ = std::move(ctx);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const crypto::TlsContext> ctx_;
+};
+
 struct HttpServerOptions {
   std::string name;  // "peer" or "api": metric label and log component
   std::string host;
@@ -43,7 +62,7 @@ struct HttpServerOptions {
   int read_timeout_ms = 5000;
   int write_timeout_ms = 5000;
   int idle_timeout_ms = 30000;
-  const crypto::TlsContext* tls = nullptr;  // null: plain HTTP
+  std::shared_ptr<TlsContextSlot> tls;  // null: plain HTTP
   // Requests whose body is streamed to the handler (record uploads) instead of buffered.
   std::function<bool(const HttpHead&)> is_streaming;
   // Called when a TLS handshake fails, with the client's certificate fingerprint if it sent

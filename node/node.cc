@@ -19,6 +19,17 @@ namespace verbind::node {
 using common::Result;
 using common::Status;
 
+Result<std::shared_ptr<const crypto::TlsContext>> PeerServerTls(NodeServices& s,
+                                                               std::string_view cert_pem,
+                                                               std::string_view key_pem) {
+  storage::PeerRegistry* peers = s.peers.get();
+  ASSIGN_OR_RETURN(auto ctx, crypto::TlsContext::Server(cert_pem, key_pem,
+                                                        [peers](std::string_view fp) {
+                                                          return peers->IsActiveFingerprint(fp);
+                                                        }));
+  return std::shared_ptr<const crypto::TlsContext>(std::move(ctx));
+}
+
 Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common::Clock* clock,
                                          common::RandomSource* rng) {
   std::unique_ptr<Node> node(new Node());
@@ -49,15 +60,12 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
   ASSIGN_OR_RETURN(auto client_tls, crypto::TlsContext::Client(s.keys.tls_cert_pem, key_pem));
   s.client_tls = std::move(client_tls);
   s.peer_clients = std::make_unique<PeerClients>(s.client_tls, 64u << 20);
-  storage::PeerRegistry* peers = s.peers.get();
-  ASSIGN_OR_RETURN(node->peer_tls_,
-                   crypto::TlsContext::Server(s.keys.tls_cert_pem, key_pem,
-                                              [peers](std::string_view fp) {
-                                                return peers->IsActiveFingerprint(fp);
-                                              }));
+  ASSIGN_OR_RETURN(auto peer_tls, PeerServerTls(s, s.keys.tls_cert_pem, key_pem));
+  node->peer_tls_ = std::make_shared<TlsContextSlot>(std::move(peer_tls));
+  s.peer_tls = node->peer_tls_;
   if (config.api_tls) {
-    ASSIGN_OR_RETURN(node->api_tls_,
-                     crypto::TlsContext::Server(s.keys.tls_cert_pem, key_pem, nullptr));
+    ASSIGN_OR_RETURN(auto api_tls, crypto::TlsContext::Server(s.keys.tls_cert_pem, key_pem, nullptr));
+    node->api_tls_ = std::make_shared<TlsContextSlot>(std::move(api_tls));
   }
   std::fill(key_pem.begin(), key_pem.end(), '\0');
   s.config = std::move(config);
@@ -89,16 +97,17 @@ HttpServerOptions Node::ServerOptions(const std::string& name,
 Status Node::BuildServers() {
   NodeServices& s = *s_;
   HttpServerOptions peer_opts = ServerOptions("peer", s.config.peer_listen);
-  peer_opts.tls = peer_tls_.get();
+  peer_opts.tls = peer_tls_;
   peer_opts.on_tls_refusal = [this](const std::string& remote, const std::string& reason) {
     common::LogDebug("peer", "TLS handshake from " + remote + " refused: " + reason);
   };
   peer_ = std::make_unique<HttpServer>(peer_opts, &s.metrics);
   HttpServerOptions api_opts = ServerOptions("api", s.config.api_listen);
-  api_opts.tls = api_tls_.get();
+  api_opts.tls = api_tls_;
   api_ = std::make_unique<HttpServer>(api_opts, &s.metrics);
   RegisterSystemRoutes(s, api_->routes());
   RegisterPeerAdminRoutes(s, api_->routes());
+  RegisterAuditRoutes(s, api_->routes());
   RegisterPeerProtocolRoutes(s, peer_->routes());
   s.metrics.Gauge("verbind_resident_memory_bytes", "Resident set size of the node process",
                   [] { return ResidentBytes(); });

@@ -41,8 +41,8 @@ class Node {
   void MaintenanceLoop();
 
   std::unique_ptr<NodeServices> s_;
-  std::unique_ptr<crypto::TlsContext> peer_tls_;
-  std::unique_ptr<crypto::TlsContext> api_tls_;
+  std::shared_ptr<TlsContextSlot> peer_tls_;
+  std::shared_ptr<TlsContextSlot> api_tls_;
   std::unique_ptr<HttpServer> peer_;
   std::unique_ptr<HttpServer> api_;
   bool started_ = false;
@@ -51,6 +51,11 @@ class Node {
   std::condition_variable maintenance_cv_;
   bool stopping_ = false;
 };
+
+// A peer-listener TLS context for this certificate, requiring pinned active peers.
+common::Result<std::shared_ptr<const crypto::TlsContext>> PeerServerTls(NodeServices& s,
+                                                                        std::string_view cert_pem,
+                                                                        std::string_view key_pem);
 
 // Stores this node's public key under its key id (so audit checkpoints signed with it stay
 // verifiable after a rotation).

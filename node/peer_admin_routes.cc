@@ -54,7 +54,8 @@ common::Result<std::vector<std::string>> Groups(const json& body) {
 }
 
 void AddPeer(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  if (!Authorize(s, req, res, Role::kAdmin)) return;
+  auto who = Authorize(s, req, res, Role::kAdmin);
+  if (!who) return;
   auto body = JsonBody(req, res);
   if (!body) return;
   if (!body->contains("identity")) {
@@ -71,11 +72,60 @@ void AddPeer(NodeServices& s, const httplib::Request& req, httplib::Response& re
   auto groups = Groups(*body);
   if (!Check(res, groups.status())) return;
   if (!Check(res, s.peers->Add(federation::ToPeerRecord(*doc, *groups)))) return;
+  if (!Check(res, s.AuditLocal(who->name, "peer.add", "applied",
+                               "key " + doc->signing_key_id + ", TLS " + doc->tls_fingerprint,
+                               doc->org_id))) {
+    return;
+  }
   WriteJson(res, PeerToJson(*s.peers->snapshot()->ByOrg(doc->org_id)).dump(), 201);
 }
 
+// Replaces a peer's pinned keys and certificate from a new identity document (after a
+// rotation this node missed), keeping its status; groups are replaced when given.
+void UpdatePeer(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
+  auto who = Authorize(s, req, res, Role::kAdmin);
+  if (!who) return;
+  auto body = JsonBody(req, res);
+  if (!body) return;
+  std::string org = req.matches[1];
+  auto snap = s.peers->snapshot();
+  const storage::PeerRecord* old = snap->ByOrg(org);
+  if (!old) {
+    WriteError(res, common::NotFound("no peer " + org));
+    return;
+  }
+  storage::PeerRecord r = *old;
+  if (body->contains("identity")) {
+    const json& id = (*body)["identity"];
+    auto doc = federation::ParseIdentityDocument(id.is_string() ? id.get<std::string>() : id.dump());
+    if (!Check(res, doc.status())) return;
+    if (doc->org_id != org) {
+      WriteError(res, common::InvalidArgument("the identity document is for " + doc->org_id));
+      return;
+    }
+    storage::PeerRecord fresh = federation::ToPeerRecord(*doc, r.groups);
+    r.name = fresh.name;
+    r.peer_url = fresh.peer_url;
+    r.keys = fresh.keys;
+    r.certificates = fresh.certificates;
+    r.x25519_public_key = fresh.x25519_public_key;
+  }
+  if (body->contains("groups")) {
+    auto groups = Groups(*body);
+    if (!Check(res, groups.status())) return;
+    r.groups = *groups;
+  }
+  if (!Check(res, s.peers->Update(r))) return;
+  if (!Check(res, s.AuditLocal(who->name, "peer.update", "applied", body->dump().substr(0, 200),
+                               org))) {
+    return;
+  }
+  WriteJson(res, PeerToJson(*s.peers->snapshot()->ByOrg(org)).dump());
+}
+
 void SetStatus(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  if (!Authorize(s, req, res, Role::kAdmin)) return;
+  auto who = Authorize(s, req, res, Role::kAdmin);
+  if (!who) return;
   std::string org = req.matches[1];
   std::string action = req.matches[2];
   std::string reason;
@@ -88,6 +138,7 @@ void SetStatus(NodeServices& s, const httplib::Request& req, httplib::Response& 
                       : action == "revoke" ? PeerStatus::kRevoked
                                            : PeerStatus::kActive;
   if (!Check(res, s.peers->SetStatus(org, status, reason))) return;
+  if (!Check(res, s.AuditLocal(who->name, "peer." + action, "applied", reason, org))) return;
   WriteJson(res, PeerToJson(*s.peers->snapshot()->ByOrg(org)).dump());
 }
 
@@ -156,10 +207,15 @@ void RegisterPeerAdminRoutes(NodeServices& s, httplib::Server& api) {
            [&s](const httplib::Request& req, httplib::Response& res) { SetStatus(s, req, res); });
   api.Post(R"(/v1/peers/([a-z0-9._-]+)/check)",
            [&s](const httplib::Request& req, httplib::Response& res) { CheckPeer(s, req, res); });
+  api.Put(R"(/v1/peers/([a-z0-9._-]+))",
+          [&s](const httplib::Request& req, httplib::Response& res) { UpdatePeer(s, req, res); });
   api.Delete(R"(/v1/peers/([a-z0-9._-]+))", [&s](const httplib::Request& req,
                                                   httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAdmin)) return;
-    if (Check(res, s.peers->Remove(req.matches[1].str()))) res.status = 204;
+    auto who = Authorize(s, req, res, Role::kAdmin);
+    if (!who) return;
+    std::string org = req.matches[1].str();
+    if (!Check(res, s.peers->Remove(org))) return;
+    if (Check(res, s.AuditLocal(who->name, "peer.remove", "applied", "", org))) res.status = 204;
   });
 }
 

@@ -14,6 +14,12 @@ std::string PeerClients::PoolKey(const storage::PeerRecord& peer) const {
   return key;
 }
 
+void PeerClients::SetTls(std::shared_ptr<const crypto::TlsContext> tls) {
+  std::lock_guard<std::mutex> lock(mu_);
+  tls_ = std::move(tls);
+  idle_.clear();
+}
+
 Result<HttpResponse> PeerClients::Call(const storage::PeerRecord& peer, std::string_view method,
                                        std::string_view path, const Headers& headers,
                                        std::string_view body, Deadline deadline) {
@@ -32,7 +38,12 @@ Result<HttpResponse> PeerClients::Call(const storage::PeerRecord& peer, std::str
     if (!ep.tls) return common::InvalidArgument("peer URL of " + peer.org_id + " is not https");
     std::vector<std::string> pins;
     for (const auto& c : peer.certificates) pins.push_back(c.fingerprint);
-    client = std::make_unique<HttpClient>(ep, tls_, pins, max_response_bytes_);
+    std::shared_ptr<const crypto::TlsContext> tls;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      tls = tls_;
+    }
+    client = std::make_unique<HttpClient>(ep, tls, pins, max_response_bytes_);
   }
   auto res = client->Request(method, path, headers, body, deadline);
   if (res.ok()) {

@@ -20,6 +20,8 @@ class PeerClients {
   PeerClients(std::shared_ptr<const crypto::TlsContext> tls, size_t max_response_bytes)
       : tls_(std::move(tls)), max_response_bytes_(max_response_bytes) {}
 
+  // Uses another client certificate from now on (after renewal); drops pooled connections.
+  void SetTls(std::shared_ptr<const crypto::TlsContext> tls);
   // One request to `peer` on a pooled connection.
   common::Result<HttpResponse> Call(const storage::PeerRecord& peer, std::string_view method,
                                     std::string_view path, const Headers& headers,

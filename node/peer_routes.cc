@@ -1,4 +1,5 @@
 #include "node/http_server.h"
+#include "node/key_rotation.h"
 #include "node/route_util.h"
 #include "node/routes.h"
 
@@ -39,6 +40,16 @@ void HandlePeerQuery(NodeServices& s, const httplib::Request& req, httplib::Resp
 }
 
 void RegisterPeerProtocolRoutes(NodeServices& s, httplib::Server& peer) {
+  peer.Post("/v1/peer/announce", [&s](const httplib::Request& req, httplib::Response& res) {
+    common::Status st = AcceptKeyAnnouncement(s, req.body, CurrentRequest().peer_fingerprint);
+    if (!st.ok()) {
+      std::string code = st.message().substr(0, st.message().find(':'));
+      if (HttpStatusForRefusal(code) == 500) code = "malformed";
+      WriteError(res, HttpStatusForRefusal(code), code, st.message());
+      return;
+    }
+    WriteJson(res, R"({"accepted":true})");
+  });
   peer.Post("/v1/peer/query", [&s](const httplib::Request& req, httplib::Response& res) {
     HandlePeerQuery(s, req, res);
   });

@@ -14,6 +14,8 @@ namespace verbind::node {
 void RegisterSystemRoutes(NodeServices& s, httplib::Server& api);
 // /v1/peers: the peer registry.
 void RegisterPeerAdminRoutes(NodeServices& s, httplib::Server& api);
+// /v1/audit: list, verify and export the audit log.
+void RegisterAuditRoutes(NodeServices& s, httplib::Server& api);
 // The peer listener: /v1/peer/identity (and the protocol endpoints).
 void RegisterPeerProtocolRoutes(NodeServices& s, httplib::Server& peer);
 

@@ -32,7 +32,10 @@ Result<std::string> NodeServices::IdentityJson() const {
   doc.name = config.name;
   doc.peer_url = peer_url;
   doc.x25519_public_key = std::string(common::AsChars(keys.x25519_public));
-  doc.tls_certificate_pem = keys.tls_cert_pem;
+  {
+    std::lock_guard<std::mutex> lock(keys_mu);
+    doc.tls_certificate_pem = keys.tls_cert_pem;
+  }
   auto key = signer ? signer->key() : keys.signing;
   return federation::RenderIdentityDocument(doc, *key);
 }

@@ -3,14 +3,17 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/random.h"
 #include "config/node_config.h"
 #include "crypto/tls.h"
 #include "node/auth.h"
+#include "node/http_server.h"
 #include "node/metrics.h"
 #include "node/node_keys.h"
 #include "node/peer_clients.h"
@@ -26,13 +29,16 @@ struct NodeServices {
   config::NodeConfig config;
   const common::Clock* clock = nullptr;
   common::RandomSource* rng = nullptr;
-  NodeKeys keys;  // read-only after start
+  NodeKeys keys;  // the TLS fields change on certificate renewal: read them under keys_mu
+  mutable std::mutex keys_mu;
   std::unique_ptr<storage::Database> db;
   std::unique_ptr<storage::PeerRegistry> peers;
   std::unique_ptr<TokenStore> tokens;
   Metrics metrics;
   std::shared_ptr<const crypto::TlsContext> client_tls;  // our certificate, for peer calls
   std::unique_ptr<PeerClients> peer_clients;
+  std::shared_ptr<TlsContextSlot> peer_tls;  // the peer listener's (replaced on renewal)
+  std::vector<std::shared_ptr<const crypto::SigningKey>> retired_keys;  // kept alive after rotation
   std::string peer_url;  // the URL peers use (the bound port when the configured one was 0)
   std::unique_ptr<federation::NodeSigner> signer;  // the current signing key
   std::unique_ptr<storage::AuditLog> audit;

@@ -1,4 +1,5 @@
 #include "common/clock.h"
+#include "node/key_rotation.h"
 #include "node/route_util.h"
 #include "node/routes.h"
 
@@ -26,6 +27,18 @@ void RegisterSystemRoutes(NodeServices& s, httplib::Server& api) {
     auto doc = s.IdentityJson();
     if (Check(res, doc.status())) WriteJson(res, *doc);
   });
+  api.Post("/v1/keys/rotate", [&s](const httplib::Request& req, httplib::Response& res) {
+    auto who = Authorize(s, req, res, Role::kAdmin);
+    if (!who) return;
+    bool tls = false;
+    if (!req.body.empty()) {
+      auto body = JsonBody(req, res);
+      if (!body) return;
+      tls = body->value("tls", false);
+    }
+    auto out = RotateKeys(s, tls, who->name);
+    if (Check(res, out.status())) WriteJson(res, out->dump());
+  });
   api.Get("/v1/tokens", [&s](const httplib::Request& req, httplib::Response& res) {
     if (!Authorize(s, req, res, Role::kAdmin)) return;
     json out = json::array();
@@ -35,7 +48,8 @@ void RegisterSystemRoutes(NodeServices& s, httplib::Server& api) {
     WriteJson(res, json{{"tokens", out}}.dump());
   });
   api.Post("/v1/tokens", [&s](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAdmin)) return;
+    auto who = Authorize(s, req, res, Role::kAdmin);
+    if (!who) return;
     auto body = JsonBody(req, res);
     if (!body) return;
     std::string name = body->value("name", "");
@@ -47,12 +61,19 @@ void RegisterSystemRoutes(NodeServices& s, httplib::Server& api) {
     auto token = s.tokens->Create(name, role == "admin" ? Role::kAdmin : Role::kAnalyst, *s.rng,
                                   common::FormatRfc3339(s.clock->NowMillis()));
     if (!Check(res, token.status())) return;
+    if (!Check(res, s.AuditLocal(who->name, "token.create", "applied", name + " (" + role + ")"))) {
+      return;
+    }
     WriteJson(res, json{{"name", name}, {"role", role}, {"token", *token}}.dump(), 201);
   });
   api.Delete(R"(/v1/tokens/([a-z0-9._-]+))", [&s](const httplib::Request& req,
                                                    httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAdmin)) return;
-    if (Check(res, s.tokens->Revoke(req.matches[1]))) res.status = 204;
+    auto who = Authorize(s, req, res, Role::kAdmin);
+    if (!who) return;
+    if (!Check(res, s.tokens->Revoke(req.matches[1]))) return;
+    if (Check(res, s.AuditLocal(who->name, "token.revoke", "applied", req.matches[1]))) {
+      res.status = 204;
+    }
   });
 }
 
