@@ -94,6 +94,18 @@ const std::string& Connection::peer_fingerprint() const {
 
 void Connection::Abort() { ::shutdown(fd_, SHUT_RDWR); }
 
+void Connection::LingerClose(size_t max_bytes, int millis) {
+  ::shutdown(fd_, SHUT_WR);
+  Deadline deadline = After(millis);
+  char buf[16384];
+  size_t drained = 0;
+  while (drained < max_bytes && WaitFd(fd_, POLLIN, deadline).ok()) {
+    ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+    if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR))) break;
+    if (n > 0) drained += static_cast<size_t>(n);
+  }
+}
+
 std::string Connection::RemoteAddress() const {
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;

@@ -28,6 +28,10 @@ class Connection {
   virtual const std::string& peer_fingerprint() const;
   // Stops both directions now (another thread may be blocked in Read); safe from any thread.
   void Abort();
+  // Half-closes (no more writes) and discards what the peer still sends, up to `max_bytes` or
+  // `millis`, so a response already sent is not destroyed by a TCP reset when the peer is still
+  // sending a body we refused.
+  void LingerClose(size_t max_bytes, int millis);
   int fd() const { return fd_; }
   std::string RemoteAddress() const;
 

@@ -158,7 +158,10 @@ Result<HttpResponse> HttpClient::Request(std::string_view method, std::string_vi
       return res;
     }
   } else if (!reused) {
+    // The server may have refused early (for example 413) and closed: read its answer.
+    auto early = ReadResponse(method, deadline);
     Reset();
+    if (early.ok()) return early;
     return sent.WithContext(endpoint_.ToString());
   }
   RETURN_IF_ERROR(Connect(deadline));

@@ -317,7 +317,9 @@ void HttpServer::SendError(Connection* conn, int status, std::string_view code,
                     "\r\nContent-Type: application/json\r\nConnection: close\r\n";
   if (status == 503) out += "Retry-After: 1\r\n";
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  conn->Write(out.data(), out.size(), After(opt_.write_timeout_ms)).IgnoreError();
+  if (conn->Write(out.data(), out.size(), After(opt_.write_timeout_ms)).ok()) {
+    conn->LingerClose(8u << 20, 1000);
+  }
 }
 
 Status HttpServer::ReadBody(BufferedReader* reader, const HttpHead& head, const BodyFraming& f,

@@ -14,6 +14,7 @@
 #include "common/files.h"
 #include "common/strings.h"
 #include "crypto/certificate.h"
+#include "node/node_keys.h"
 
 extern char** environ;
 
@@ -184,6 +185,23 @@ std::shared_ptr<const crypto::TlsContext> TestNode::ClientTls() const {
 std::string TestNode::TlsFingerprint() const {
   auto info = crypto::InspectCertificate(ReadAll(dir_ + "/keys/tls.crt"));
   return info.ok() ? info->fingerprint : "";
+}
+
+std::shared_ptr<const crypto::SigningKey> TestNode::SigningKey() const {
+  auto seed = node::ReadKeyFile(dir_ + "/keys/signing.key", 32);
+  if (!seed.ok()) return nullptr;
+  auto key = crypto::SigningKey::FromSeed(seed->span());
+  return key.ok() ? std::make_shared<const crypto::SigningKey>(std::move(*key)) : nullptr;
+}
+
+std::pair<int, std::string> TestNode::PostToPeer(const TestNode& target, const std::string& path,
+                                                 const std::string& body,
+                                                 const std::string& content_type) const {
+  node::HttpClient c(node::Endpoint{true, "127.0.0.1", target.peer_port()}, ClientTls(),
+                     {target.TlsFingerprint()});
+  auto r = c.Request("POST", path, {{"Content-Type", content_type}}, body, node::After(20000));
+  if (!r.ok()) return {-1, r.status().ToString()};
+  return {r->status, r->body};
 }
 
 std::string TestNode::Log() const { return ReadAll(dir_ + "/serve.log"); }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "crypto/signing.h"
 #include "crypto/tls.h"
 #include "node/http_client.h"
 
@@ -52,6 +53,13 @@ class TestNode {
   // A TLS client context presenting this node's certificate.
   std::shared_ptr<const crypto::TlsContext> ClientTls() const;
   std::string TlsFingerprint() const;
+  // This node's current Ed25519 signing key (read from its folder).
+  std::shared_ptr<const crypto::SigningKey> SigningKey() const;
+  // POSTs `body` to `target`'s peer listener over mutual TLS with this node's certificate.
+  std::pair<int, std::string> PostToPeer(const TestNode& target, const std::string& path,
+                                         const std::string& body,
+                                         const std::string& content_type = "application/json")
+      const;
 
   const std::string& dir() const { return dir_; }
   const std::string& org() const { return org_; }
