@@ -68,12 +68,17 @@ WriteBatch::~WriteBatch() = default;
 
 void WriteBatch::Put(Family family, std::string_view key, std::string_view value) {
   bytes_ += key.size() + value.size();
-  ops_.push_back({family, {std::string(key), std::string(value)}});
+  ops_.push_back({family, OpKind::kPut, std::string(key), std::string(value)});
 }
 
 void WriteBatch::Delete(Family family, std::string_view key) {
   bytes_ += key.size();
-  ops_.push_back({family, {std::string(key), std::nullopt}});
+  ops_.push_back({family, OpKind::kDelete, std::string(key), std::string()});
+}
+
+void WriteBatch::DeleteRange(Family family, std::string_view start, std::string_view end) {
+  bytes_ += start.size() + end.size();
+  ops_.push_back({family, OpKind::kDeleteRange, std::string(start), std::string(end)});
 }
 
 size_t WriteBatch::Count() const { return ops_.size(); }
@@ -132,6 +137,17 @@ Result<std::optional<std::string>> Database::Get(Family family, std::string_view
   return std::optional<std::string>(std::move(value));
 }
 
+Result<std::optional<std::string>> Database::GetUncached(Family family,
+                                                         std::string_view key) const {
+  std::string value;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  rocksdb::Status s = db_->Get(ro, Handle(family), ToSlice(key), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  RETURN_IF_ERROR(FromRocks(s, "read failed"));
+  return std::optional<std::string>(std::move(value));
+}
+
 Status Database::Put(Family family, std::string_view key, std::string_view value) {
   WriteBatch batch;
   batch.Put(family, key, value);
@@ -147,9 +163,17 @@ Status Database::Delete(Family family, std::string_view key) {
 Status Database::Write(const WriteBatch& batch, bool sync) {
   RETURN_IF_ERROR(CheckWritable());
   rocksdb::WriteBatch wb(batch.ByteSize() + 16 * batch.Count() + 64);
-  for (const auto& [family, kv] : batch.ops_) {
-    rocksdb::Status s = kv.second ? wb.Put(Handle(family), ToSlice(kv.first), ToSlice(*kv.second))
-                                  : wb.Delete(Handle(family), ToSlice(kv.first));
+  for (const auto& op : batch.ops_) {
+    rocksdb::Status s;
+    switch (op.kind) {
+      case WriteBatch::OpKind::kPut:
+        s = wb.Put(Handle(op.family), ToSlice(op.key), ToSlice(op.value));
+        break;
+      case WriteBatch::OpKind::kDelete: s = wb.Delete(Handle(op.family), ToSlice(op.key)); break;
+      case WriteBatch::OpKind::kDeleteRange:
+        s = wb.DeleteRange(Handle(op.family), ToSlice(op.key), ToSlice(op.value));
+        break;
+    }
     RETURN_IF_ERROR(FromRocks(s, "batch"));
   }
   rocksdb::WriteOptions wo;

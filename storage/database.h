@@ -50,6 +50,8 @@ class WriteBatch {
   ~WriteBatch();
   void Put(Family family, std::string_view key, std::string_view value);
   void Delete(Family family, std::string_view key);
+  // Removes every key in [start, end) of `family`, in order with the other operations.
+  void DeleteRange(Family family, std::string_view start, std::string_view end);
   size_t Count() const;
   size_t ByteSize() const;
   // Adds every operation of `other` after this batch's own.
@@ -57,7 +59,14 @@ class WriteBatch {
 
  private:
   friend class Database;
-  std::vector<std::pair<Family, std::pair<std::string, std::optional<std::string>>>> ops_;
+  enum class OpKind { kPut, kDelete, kDeleteRange };
+  struct Op {
+    Family family;
+    OpKind kind;
+    std::string key;
+    std::string value;  // kPut: the value; kDeleteRange: the end key
+  };
+  std::vector<Op> ops_;
   size_t bytes_ = 0;
 };
 
@@ -72,6 +81,10 @@ class Database {
 
   // The value, or nullopt when absent.
   common::Result<std::optional<std::string>> Get(Family family, std::string_view key) const;
+  // The same, but a miss does not fill the block cache (for large values the caller caches
+  // itself, such as column chunks).
+  common::Result<std::optional<std::string>> GetUncached(Family family,
+                                                         std::string_view key) const;
   common::Status Put(Family family, std::string_view key, std::string_view value);
   common::Status Delete(Family family, std::string_view key);
   // Applies every operation of `batch` atomically. `sync` waits for the WAL to reach the disk.

@@ -1,0 +1,161 @@
+#include <gtest/gtest.h>
+
+#include "common/dates.h"
+#include "config/schema.h"
+
+namespace verbind::config {
+namespace {
+
+constexpr const char* kBenefits = R"(
+description = "Benefit recipients"
+key = "person_id"
+
+[[fields]]
+name = "person_id"
+type = "identifier"
+
+[[fields]]
+name = "birth_year"
+type = "integer"
+nullable = false
+min = 1900
+max = 2030
+
+[[fields]]
+name = "region"
+type = "categorical"
+max_categories = 50
+
+[[fields]]
+name = "benefit_type"
+type = "categorical"
+categories = ["aow", "ww", "wia", "bijstand", "wajong", "zw"]
+
+[[fields]]
+name = "monthly_amount"
+type = "decimal"
+scale = 2
+min = "0.00"
+max = "99999.99"
+description = "Gross amount per month in euro"
+
+[[fields]]
+name = "start_date"
+type = "date"
+min = 1990-01-01
+
+[[fields]]
+name = "wmo"
+type = "boolean"
+)";
+
+TEST(SchemaFile, ParsesEveryTypeAndOption) {
+  auto s = ParseSchemaToml(kBenefits, "benefits.toml");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->fields.size(), 7u);
+  EXPECT_EQ(s->description, "Benefit recipients");
+  ASSERT_TRUE(s->key.has_value());
+  EXPECT_EQ(*s->key, 0u);
+  EXPECT_FALSE(s->fields[0].nullable);  // the key is implicitly not nullable
+  EXPECT_EQ(s->fields[0].type, FieldType::kIdentifier);
+  EXPECT_FALSE(s->fields[1].nullable);
+  EXPECT_EQ(*s->fields[1].min, 1900);
+  EXPECT_EQ(s->fields[2].max_categories, 50);
+  EXPECT_EQ(s->fields[3].categories.size(), 6u);
+  EXPECT_EQ(s->fields[4].scale, 2);
+  EXPECT_EQ(*s->fields[4].max, 9999999);
+  EXPECT_EQ(*s->fields[5].min, common::DaysFromCivil(1990, 1, 1));
+  EXPECT_TRUE(s->fields[6].nullable);
+  EXPECT_EQ(s->FieldIndex("wmo"), 6u);
+  EXPECT_FALSE(s->FieldIndex("nope").has_value());
+}
+
+TEST(SchemaFile, TomlAndJsonRoundTripExactly) {
+  auto s = ParseSchemaToml(kBenefits, "benefits.toml");
+  ASSERT_TRUE(s.ok());
+  std::string json = SchemaToJson(*s);
+  auto back = SchemaFromJson(json);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(SchemaToJson(*back), json);
+  auto again = ParseSchemaToml(RenderSchemaToml(*s), "rendered.toml");
+  ASSERT_TRUE(again.ok()) << again.status().ToString() << "\n" << RenderSchemaToml(*s);
+  EXPECT_EQ(SchemaToJson(*again), json);
+}
+
+struct BadCase {
+  const char* toml;
+  const char* expect;  // substring of the error
+};
+
+TEST(SchemaFile, ErrorsNameTheFileLineAndProblem) {
+  const BadCase cases[] = {
+      {"[[fields]]\nname = \"a\"\ntype = \"text\"\n", "s.toml:3: field a: unknown type \"text\""},
+      {"[[fields]]\nname = \"a\"\ntype = \"integer\"\ncolour = 1\n", "s.toml:4: field a: unknown key colour"},
+      {"[[fields]]\nname = \"A b\"\ntype = \"integer\"\n", "s.toml:1: field name \"A b\" is not valid"},
+      {"[[fields]]\nname = \"a\"\ntype = \"decimal\"\nscale = 12\n", "scale must be between 0 and 9"},
+      {"[[fields]]\nname = \"a\"\ntype = \"decimal\"\nscale = 1\nmin = 0.5\n", "s.toml:5: field a: min: write decimals as strings"},
+      {"[[fields]]\nname = \"a\"\ntype = \"decimal\"\nscale = 1\nmin = \"0.55\"\n", "is not a valid decimal with at most 1 decimals"},
+      {"[[fields]]\nname = \"a\"\ntype = \"integer\"\nmin = 5\nmax = 1\n", "min is greater than max"},
+      {"[[fields]]\nname = \"a\"\ntype = \"boolean\"\nmin = 1\n", "min and max apply to"},
+      {"[[fields]]\nname = \"a\"\ntype = \"integer\"\ncategories = [\"x\"]\n", "categories apply to categorical"},
+      {"[[fields]]\nname = \"a\"\ntype = \"categorical\"\ncategories = [\"x\", \"x\"]\n", "listed twice"},
+      {"[[fields]]\nname = \"a\"\ntype = \"integer\"\n[[fields]]\nname = \"a\"\ntype = \"date\"\n", "s.toml:4: field a is defined twice"},
+      {"key = \"a\"\n[[fields]]\nname = \"a\"\ntype = \"integer\"\n", "must be an identifier field"},
+      {"key = \"b\"\n[[fields]]\nname = \"a\"\ntype = \"identifier\"\n", "s.toml:1: key names no field: b"},
+      {"key = \"a\"\n[[fields]]\nname = \"a\"\ntype = \"identifier\"\nnullable = true\n", "cannot be nullable"},
+      {"description = \"x\"\n", "at least one [[fields]]"},
+      {"fields = 3\n", "at least one [[fields]]"},
+      {"[[fields]]\nname = \"a\"\ntype = \"integer\"\nnullable = \"yes\"\n", "s.toml:4: field a: nullable must be true or false"},
+      {"[[fields]]\nname = \"a\"\ntype = \"date\"\nmin = \"2023-02-29\"\n", "is not a valid date"},
+      {"[[fields]]\nname = \"a\"\n", "field a needs a type"},
+      {"[[fields]\nname = \"a\"\n", "s.toml:1:"},
+      {"owner = \"x\"\n[[fields]]\nname = \"a\"\ntype = \"integer\"\n", "s.toml:1: unknown key owner"},
+  };
+  for (const auto& c : cases) {
+    auto s = ParseSchemaToml(c.toml, "s.toml");
+    ASSERT_FALSE(s.ok()) << c.toml;
+    EXPECT_NE(s.status().message().find(c.expect), std::string::npos)
+        << "got: " << s.status().message() << "\nwant: " << c.expect;
+  }
+}
+
+TEST(SchemaFile, JsonIsStrict) {
+  EXPECT_FALSE(SchemaFromJson("{}").ok());
+  EXPECT_FALSE(SchemaFromJson("not json").ok());
+  EXPECT_FALSE(SchemaFromJson(R"({"fields":[{"name":"a","type":"integer","x":1}]})").ok());
+  EXPECT_FALSE(SchemaFromJson(R"({"fields":[{"name":"a","type":"decimal","scale":2,"min":0.5}]})")
+                   .ok());
+  auto ok = SchemaFromJson(
+      R"({"fields":[{"name":"id","type":"identifier"},{"name":"m","type":"decimal","scale":2,"min":"-1.5","max":7}],"key":"id"})");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(*ok->fields[1].min, -150);
+  EXPECT_EQ(*ok->fields[1].max, 700);
+  EXPECT_FALSE(ok->fields[0].nullable);
+}
+
+TEST(Decimal, ParseAndFormat) {
+  int64_t u = 0;
+  EXPECT_TRUE(ParseDecimal("-12.50", 2, &u));
+  EXPECT_EQ(u, -1250);
+  EXPECT_TRUE(ParseDecimal("3", 2, &u));
+  EXPECT_EQ(u, 300);
+  EXPECT_TRUE(ParseDecimal("+0.5", 2, &u));
+  EXPECT_EQ(u, 50);
+  EXPECT_TRUE(ParseDecimal("92233720368547758.07", 2, &u));
+  EXPECT_EQ(u, INT64_MAX);
+  EXPECT_TRUE(ParseDecimal("-92233720368547758.08", 2, &u));
+  EXPECT_EQ(u, INT64_MIN);
+  EXPECT_FALSE(ParseDecimal("92233720368547758.08", 2, &u));
+  EXPECT_FALSE(ParseDecimal("1.234", 2, &u));
+  for (const char* bad : {"", "-", ".5", "5.", "1e3", "1,5", " 1", "1 ", "--1", "0x10", "1.2.3"}) {
+    EXPECT_FALSE(ParseDecimal(bad, 2, &u)) << bad;
+  }
+  EXPECT_EQ(FormatDecimal(-1250, 2), "-12.50");
+  EXPECT_EQ(FormatDecimal(5, 2), "0.05");
+  EXPECT_EQ(FormatDecimal(-5, 3), "-0.005");
+  EXPECT_EQ(FormatDecimal(7, 0), "7");
+  EXPECT_EQ(FormatDecimal(INT64_MIN, 2), "-92233720368547758.08");
+}
+
+}  // namespace
+}  // namespace verbind::config
