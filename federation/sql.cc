@@ -1,0 +1,306 @@
+// The SQL statement: select list, FROM, GROUP BY (see federation/sql_parser.h).
+#include "federation/sql.h"
+
+#include <charconv>
+#include <utility>
+
+#include "federation/sql_parser.h"
+
+namespace verbind::federation {
+
+using common::Result;
+using common::Status;
+
+namespace sql_internal {
+
+namespace {
+
+// How a call of `f` is written.
+std::string Signature(AggFunc f) {
+  std::string name(AggFuncName(f));
+  switch (f) {
+    case AggFunc::kCount:
+      return "count(*) or count(field)";
+    case AggFunc::kHistogram:
+      return "histogram(field, lo, hi, bins)";
+    case AggFunc::kQuantile:
+      return "quantile(field, q)";
+    case AggFunc::kCorr:
+      return "corr(x, y)";
+    case AggFunc::kRegression:
+      return "regression(y, x1, ..., x8)";
+    default:
+      return name + "(field)";
+  }
+}
+
+}  // namespace
+
+Status SqlParser::ParseStatement() {
+  if (!AtKeyword("select")) {
+    return Expected("SELECT");
+  }
+  Advance();
+  RETURN_IF_ERROR(ParseSelectList());
+  ASSIGN_OR_RETURN(query_.dataset, ParseName("a dataset name", &dataset_token_));
+  bool had_where = false, had_group = false, had_semicolon = false;
+  if (AtKeyword("where")) {
+    Advance();
+    ASSIGN_OR_RETURN(Node where, ParseOr(0));
+    query_.where = std::move(where.filter);
+    where_pos_ = std::move(where.pos);
+    had_where = true;
+  }
+  if (AtKeyword("group")) {
+    Advance();
+    RETURN_IF_ERROR(ParseGroupBy());
+    had_group = true;
+  }
+  if (AtSymbol(";")) {
+    Advance();
+    had_semicolon = true;
+  }
+  if (Peek().kind != SqlTokenKind::kEnd) {
+    return Trailing(had_where, had_group, had_semicolon);
+  }
+  return Status::Ok();
+}
+
+// The select list and the FROM keyword after it.
+Status SqlParser::ParseSelectList() {
+  while (true) {
+    if (query_.select.size() == kMaxSelectItems) {
+      return Fail(pos_, "more than " + std::to_string(kMaxSelectItems) + " select items");
+    }
+    RETURN_IF_ERROR(ParseSelectItem());
+    if (!AtSymbol(",")) {
+      break;
+    }
+    Advance();
+  }
+  if (!AtKeyword("from")) {
+    return Expected(AtCall() ? "',' or FROM" : "FROM");
+  }
+  Advance();
+  return Status::Ok();
+}
+
+Status SqlParser::ParseSelectItem() {
+  SelectItem item;
+  ItemPos pos;
+  pos.start = pos_;
+  if (AtSymbol("*")) {
+    return Fail(pos_, "SELECT * is not supported: name aggregates such as count(*)");
+  }
+  if (AtCall()) {
+    RETURN_IF_ERROR(ParseCall(item, pos));
+    if (AtKeyword("as")) {
+      Advance();
+      ASSIGN_OR_RETURN(item.alias, ParseName("an alias", &pos.alias));
+    }
+  } else {
+    item.kind = SelectItem::Kind::kGroupField;
+    size_t at = 0;
+    ASSIGN_OR_RETURN(std::string field,
+                     ParseName("a field name or an aggregate such as count(*)", &at));
+    item.fields.push_back(std::move(field));
+    pos.fields.push_back(at);
+    if (AtKeyword("as")) {
+      return Fail(pos_, "a group-by field cannot be renamed");
+    }
+  }
+  query_.select.push_back(std::move(item));
+  item_pos_.push_back(std::move(pos));
+  return Status::Ok();
+}
+
+Status SqlParser::ParseCall(SelectItem& item, ItemPos& pos) {
+  const SqlToken& name = Peek();
+  std::optional<AggFunc> f = AggFuncFromName(common::ToLower(name.text));
+  if (!f) {
+    return Fail(pos_, "unknown aggregate function '" + name.text +
+                          "' (known: count, sum, avg, var, stddev, min, max, histogram, "
+                          "quantile, median, corr, regression)");
+  }
+  item.func = *f;
+  Advance();
+  Advance();  // '('
+  RETURN_IF_ERROR(ParseCallArgs(item, pos));
+  if (!AtSymbol(")")) {
+    if (AtSymbol(",")) {
+      return Fail(pos_, "too many arguments: expected " + Signature(*f));
+    }
+    return Expected("')'");
+  }
+  Advance();
+  return Status::Ok();
+}
+
+Status SqlParser::ParseCallArgs(SelectItem& item, ItemPos& pos) {
+  if (item.func == AggFunc::kCount && AtSymbol("*")) {
+    Advance();
+    return Status::Ok();
+  }
+  size_t at = 0;
+  ASSIGN_OR_RETURN(std::string first, ParseFieldArg(item.func, &at));
+  item.fields.push_back(std::move(first));
+  pos.fields.push_back(at);
+  switch (item.func) {
+    case AggFunc::kHistogram:
+      return ParseHistogramArgs(item, pos);
+    case AggFunc::kQuantile:
+      return ParseQuantileArg(item, pos);
+    case AggFunc::kCorr:
+    case AggFunc::kRegression:
+      break;
+    default:
+      return Status::Ok();
+  }
+  size_t max_fields = item.func == AggFunc::kCorr ? 2 : 1 + kMaxRegressors;
+  do {
+    if (item.fields.size() == max_fields) {
+      return Fail(pos_, "too many arguments: expected " + Signature(item.func));
+    }
+    RETURN_IF_ERROR(ExpectComma(item.func));
+    ASSIGN_OR_RETURN(std::string field, ParseFieldArg(item.func, &at));
+    item.fields.push_back(std::move(field));
+    pos.fields.push_back(at);
+  } while (item.func == AggFunc::kRegression && AtSymbol(","));
+  return Status::Ok();
+}
+
+Status SqlParser::ParseHistogramArgs(SelectItem& item, ItemPos& pos) {
+  for (auto [bound, at] : {std::pair{&item.lo, &pos.lo}, std::pair{&item.hi, &pos.hi}}) {
+    RETURN_IF_ERROR(ExpectComma(item.func));
+    ASSIGN_OR_RETURN(*bound, ParseLiteral(at));
+    if (bound->kind == Literal::Kind::kNull || bound->kind == Literal::Kind::kBoolean) {
+      return Fail(*at, "a histogram bound must be a number or a date");
+    }
+  }
+  RETURN_IF_ERROR(ExpectComma(item.func));
+  int64_t bins = 0;
+  if (Peek().kind != SqlTokenKind::kInteger || !common::ParseInt64(Peek().text, &bins) ||
+      bins < 1 || bins > kMaxHistogramBins) {
+    return Fail(pos_, "bins must be an integer from 1 to " + std::to_string(kMaxHistogramBins));
+  }
+  item.bins = static_cast<int>(bins);
+  pos.bins = Advance();
+  return Status::Ok();
+}
+
+Status SqlParser::ParseQuantileArg(SelectItem& item, ItemPos& pos) {
+  RETURN_IF_ERROR(ExpectComma(item.func));
+  const SqlToken& t = Peek();
+  double q = -1;
+  if (t.kind == SqlTokenKind::kInteger || t.kind == SqlTokenKind::kDecimal) {
+    std::from_chars(t.text.data(), t.text.data() + t.text.size(), q);
+  }
+  if (!(q >= 0.0 && q <= 1.0)) {
+    return Fail(pos_, "q must be a number from 0 to 1");
+  }
+  item.q = q;
+  pos.q = Advance();
+  return Status::Ok();
+}
+
+Status SqlParser::ExpectComma(AggFunc f) {
+  if (AtSymbol(",")) {
+    Advance();
+    return Status::Ok();
+  }
+  if (AtSymbol(")")) {
+    return Fail(pos_, "too few arguments: expected " + Signature(f));
+  }
+  return Expected("','");
+}
+
+Result<std::string> SqlParser::ParseFieldArg(AggFunc f, size_t* at) {
+  if (AtSymbol("*")) {
+    return Fail(pos_, "'*' is allowed only in count(*)");
+  }
+  if (AtCall()) {
+    return Fail(pos_, "aggregate functions cannot be nested");
+  }
+  if (AtSymbol(")")) {
+    return Fail(pos_, "too few arguments: expected " + Signature(f));
+  }
+  return ParseName("a field name", at);
+}
+
+Result<std::string> SqlParser::ParseName(std::string_view what, size_t* at) {
+  const SqlToken& t = Peek();
+  std::string name;
+  if (t.kind == SqlTokenKind::kName && !IsSqlReservedWord(t.text)) {
+    name = common::ToLower(t.text);
+  } else if (t.kind == SqlTokenKind::kQuotedName) {
+    name = t.text;
+  } else {
+    return Expected(what);
+  }
+  if (!common::IsValidName(name)) {
+    return Fail(pos_, "invalid name " + Describe(t) +
+                          ": names are 1-64 characters of a-z, 0-9, '_', '.' and '-', "
+                          "starting with a letter or digit");
+  }
+  *at = Advance();
+  return name;
+}
+
+Status SqlParser::ParseGroupBy() {
+  if (!AtKeyword("by")) {
+    return Expected("BY");
+  }
+  Advance();
+  while (true) {
+    if (query_.group_by.size() == kMaxGroupByFields) {
+      return Fail(pos_, "more than " + std::to_string(kMaxGroupByFields) + " group-by fields");
+    }
+    if (AtCall()) {
+      return Fail(pos_, "aggregate functions cannot be used in GROUP BY");
+    }
+    size_t at = 0;
+    ASSIGN_OR_RETURN(std::string field, ParseName("a field name", &at));
+    query_.group_by.push_back(std::move(field));
+    group_pos_.push_back(at);
+    if (!AtSymbol(",")) {
+      return Status::Ok();
+    }
+    Advance();
+  }
+}
+
+Status SqlParser::Trailing(bool had_where, bool had_group, bool had_semicolon) {
+  for (std::string_view clause : {"order", "having", "limit", "offset", "join", "union"}) {
+    if (AtKeyword(clause)) {
+      return Fail(pos_, common::ToLower(Peek().text) == "order"
+                            ? "ORDER BY is not supported"
+                            : Peek().text + " is not supported");
+    }
+  }
+  if (had_semicolon) {
+    return Expected("end of input after ';'");
+  }
+  if (had_group) {
+    return Expected("',', ';' or end of input");
+  }
+  if (had_where) {
+    return Expected("AND, OR, GROUP BY, ';' or end of input");
+  }
+  return Expected("WHERE, GROUP BY, ';' or end of input");
+}
+
+}  // namespace sql_internal
+
+Result<Query> ParseSql(std::string_view sql, SqlError* error) {
+  if (sql.size() > kMaxQueryTextBytes) {
+    std::string message =
+        "the query is longer than " + std::to_string(kMaxQueryTextBytes) + " bytes";
+    if (error != nullptr) {
+      *error = SqlError{0, 0, message, ""};
+    }
+    return common::InvalidArgument(message);
+  }
+  return sql_internal::SqlParser(sql).Parse(error);
+}
+
+}  // namespace verbind::federation

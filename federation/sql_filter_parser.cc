@@ -1,0 +1,233 @@
+// The WHERE expression and literals of the SQL subset (see federation/sql_parser.h).
+#include <utility>
+
+#include "common/dates.h"
+#include "federation/sql_parser.h"
+
+namespace verbind::federation::sql_internal {
+
+using common::Result;
+using common::Status;
+
+namespace {
+
+std::optional<FilterOp> ComparisonOp(const SqlToken& t) {
+  if (t.kind != SqlTokenKind::kSymbol) {
+    return std::nullopt;
+  }
+  if (t.text == "<>") {
+    return FilterOp::kNe;
+  }
+  for (FilterOp op :
+       {FilterOp::kEq, FilterOp::kNe, FilterOp::kLt, FilterOp::kLe, FilterOp::kGt, FilterOp::kGe}) {
+    if (FilterOpName(op) == t.text) {
+      return op;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Node> SqlParser::ParseOr(int nesting) {
+  if (nesting > kMaxNesting) {
+    return Fail(pos_, "the filter is nested too deeply");
+  }
+  ASSIGN_OR_RETURN(Node first, ParseAnd(nesting));
+  if (!AtKeyword("or")) {
+    return first;
+  }
+  Node out;
+  out.filter.op = FilterOp::kOr;
+  out.pos.token = pos_;
+  out.filter.args.push_back(std::move(first.filter));
+  out.pos.args.push_back(std::move(first.pos));
+  while (AtKeyword("or")) {
+    Advance();
+    ASSIGN_OR_RETURN(Node next, ParseAnd(nesting));
+    out.filter.args.push_back(std::move(next.filter));
+    out.pos.args.push_back(std::move(next.pos));
+  }
+  return out;
+}
+
+Result<Node> SqlParser::ParseAnd(int nesting) {
+  ASSIGN_OR_RETURN(Node first, ParseNot(nesting));
+  if (!AtKeyword("and")) {
+    return first;
+  }
+  Node out;
+  out.filter.op = FilterOp::kAnd;
+  out.pos.token = pos_;
+  out.filter.args.push_back(std::move(first.filter));
+  out.pos.args.push_back(std::move(first.pos));
+  while (AtKeyword("and")) {
+    Advance();
+    ASSIGN_OR_RETURN(Node next, ParseNot(nesting));
+    out.filter.args.push_back(std::move(next.filter));
+    out.pos.args.push_back(std::move(next.pos));
+  }
+  return out;
+}
+
+Result<Node> SqlParser::ParseNot(int nesting) {
+  if (!AtKeyword("not")) {
+    return ParsePrimary(nesting);
+  }
+  if (nesting + 1 > kMaxNesting) {
+    return Fail(pos_, "the filter is nested too deeply");
+  }
+  Node out;
+  out.filter.op = FilterOp::kNot;
+  out.pos.token = Advance();
+  ASSIGN_OR_RETURN(Node arg, ParseNot(nesting + 1));
+  out.filter.args.push_back(std::move(arg.filter));
+  out.pos.args.push_back(std::move(arg.pos));
+  return out;
+}
+
+Result<Node> SqlParser::ParsePrimary(int nesting) {
+  if (!AtSymbol("(")) {
+    return ParsePredicate();
+  }
+  const SqlToken& open = tokens_[Advance()];
+  ASSIGN_OR_RETURN(Node inner, ParseOr(nesting + 1));
+  if (!AtSymbol(")")) {
+    return Fail(pos_, "expected ')' to close the '(' at line " + std::to_string(open.line) +
+                          ", column " + std::to_string(open.column) + ", found " +
+                          Describe(Peek()));
+  }
+  Advance();
+  return inner;
+}
+
+Result<Node> SqlParser::ParsePredicate() {
+  if (AtCall()) {
+    return Fail(pos_, "aggregate functions cannot be used in WHERE");
+  }
+  Node n;
+  ASSIGN_OR_RETURN(n.filter.field, ParseName("a field name, NOT or '('", &n.pos.token));
+  if (std::optional<FilterOp> op = ComparisonOp(Peek())) {
+    Advance();
+    n.filter.op = *op;
+    RETURN_IF_ERROR(ParseValue(n));
+    return n;
+  }
+  bool negated = false;
+  if (AtKeyword("not")) {
+    Advance();
+    negated = true;
+    if (!AtKeyword("in") && !AtKeyword("between")) {
+      return Expected("IN or BETWEEN after NOT");
+    }
+  }
+  if (AtKeyword("in")) {
+    Advance();
+    n.filter.op = negated ? FilterOp::kNotIn : FilterOp::kIn;
+    RETURN_IF_ERROR(ParseInList(n));
+  } else if (AtKeyword("between")) {
+    Advance();
+    n.filter.op = negated ? FilterOp::kNotBetween : FilterOp::kBetween;
+    RETURN_IF_ERROR(ParseValue(n));
+    if (!AtKeyword("and")) {
+      return Expected("AND");
+    }
+    Advance();
+    RETURN_IF_ERROR(ParseValue(n));
+  } else if (AtKeyword("is")) {
+    Advance();
+    n.filter.op = FilterOp::kIsNull;
+    if (AtKeyword("not")) {
+      Advance();
+      n.filter.op = FilterOp::kIsNotNull;
+    }
+    if (!AtKeyword("null")) {
+      return Expected("NULL");
+    }
+    Advance();
+  } else {
+    return Expected("a comparison (=, !=, <, <=, >, >=, IN, BETWEEN or IS)");
+  }
+  return n;
+}
+
+Status SqlParser::ParseInList(Node& n) {
+  if (!AtSymbol("(")) {
+    return Expected("'('");
+  }
+  Advance();
+  while (true) {
+    if (n.filter.values.size() == kMaxInValues) {
+      return Fail(pos_, "an IN list holds at most " + std::to_string(kMaxInValues) + " values");
+    }
+    RETURN_IF_ERROR(ParseValue(n));
+    if (AtSymbol(")")) {
+      Advance();
+      return Status::Ok();
+    }
+    if (!AtSymbol(",")) {
+      return Expected("',' or ')'");
+    }
+    Advance();
+  }
+}
+
+Status SqlParser::ParseValue(Node& n) {
+  size_t at = 0;
+  ASSIGN_OR_RETURN(Literal v, ParseLiteral(&at));
+  n.filter.values.push_back(std::move(v));
+  n.pos.values.push_back(at);
+  return Status::Ok();
+}
+
+Result<Literal> SqlParser::ParseLiteral(size_t* at) {
+  *at = pos_;
+  std::string sign;
+  if (AtSymbol("-")) {
+    SqlTokenKind next = Peek(1).kind;
+    if (next != SqlTokenKind::kInteger && next != SqlTokenKind::kDecimal) {
+      Advance();
+      return Expected("a number after '-'");
+    }
+    Advance();
+    sign = "-";
+  }
+  const SqlToken& t = Peek();
+  if (t.kind == SqlTokenKind::kInteger) {
+    int64_t v = 0;
+    if (!common::ParseInt64(sign + t.text, &v)) {
+      return Fail(*at, "integer out of range");
+    }
+    Advance();
+    return Literal::Integer(v);
+  }
+  if (t.kind == SqlTokenKind::kDecimal || t.kind == SqlTokenKind::kString) {
+    std::string text = t.kind == SqlTokenKind::kDecimal ? sign + t.text : t.text;
+    if (text.size() > kMaxStringBytes) {
+      return Fail(*at, "a number longer than " + std::to_string(kMaxStringBytes) + " bytes");
+    }
+    Advance();
+    return Literal::Text(text);
+  }
+  if (AtKeyword("date") && Peek(1).kind == SqlTokenKind::kString) {
+    Advance();
+    int32_t days = 0;
+    if (!common::ParseIsoDate(Peek().text, &days)) {
+      return Fail(pos_, "invalid date '" + Peek().text.substr(0, 40) + "': expected 'YYYY-MM-DD'");
+    }
+    Literal v = Literal::Text(Peek().text);
+    Advance();
+    return v;
+  }
+  for (auto [word, value] :
+       {std::pair{"true", Literal::Boolean(true)}, std::pair{"false", Literal::Boolean(false)},
+        std::pair{"null", Literal::Null()}}) {
+    if (AtKeyword(word)) {
+      Advance();
+      return value;
+    }
+  }
+  return Expected("a value (a number, 'text', DATE 'YYYY-MM-DD', TRUE, FALSE or NULL)");
+}
+
+}  // namespace verbind::federation::sql_internal

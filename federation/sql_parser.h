@@ -1,0 +1,119 @@
+// The SQL subset's recursive-descent parser, private to federation/sql*.cc: sql.cc parses
+// the statement, sql_filter_parser.cc the WHERE expression and literals, sql_parser.cc
+// reports errors at tokens (also FindQueryIssue problems, through the positions recorded
+// while parsing). One parser per call; not thread-safe.
+#pragma once
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "common/strings.h"
+#include "federation/query.h"
+#include "federation/sql.h"
+#include "federation/sql_lexer.h"
+
+namespace verbind::federation::sql_internal {
+
+// Parentheses and NOTs nested in the text; the tree depth is checked separately.
+constexpr int kMaxNesting = 2 * kMaxFilterDepth + 2;
+
+// Token positions of a filter node, parallel to the Filter tree.
+struct FilterPos {
+  size_t token = 0;
+  std::vector<FilterPos> args;
+  std::vector<size_t> values;
+};
+
+// A parsed filter node and where its parts are.
+struct Node {
+  Filter filter;
+  FilterPos pos;
+};
+
+// Token positions of a select item.
+struct ItemPos {
+  size_t start = 0;
+  std::vector<size_t> fields;
+  size_t lo = 0, hi = 0, bins = 0, q = 0, alias = 0;
+};
+
+// Parses one SQL text into a Query, remembering token positions for error messages.
+class SqlParser {
+ public:
+  explicit SqlParser(std::string_view sql) : sql_(sql), tokens_(LexSql(sql)) {}
+
+  // Parses and validates the whole text; fills *error (when not null) on failure.
+  common::Result<Query> Parse(SqlError* error);
+
+ private:
+  const SqlToken& Peek(size_t ahead = 0) const {
+    return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)];
+  }
+  size_t Advance() {
+    size_t at = pos_;
+    if (pos_ + 1 < tokens_.size()) {
+      ++pos_;
+    }
+    return at;
+  }
+  bool AtKeyword(std::string_view kw, size_t ahead = 0) const {
+    const SqlToken& t = Peek(ahead);
+    return t.kind == SqlTokenKind::kName && common::ToLower(t.text) == kw;
+  }
+  bool AtSymbol(std::string_view s, size_t ahead = 0) const {
+    const SqlToken& t = Peek(ahead);
+    return t.kind == SqlTokenKind::kSymbol && t.text == s;
+  }
+  bool AtCall() const {
+    return Peek().kind == SqlTokenKind::kName && !IsSqlReservedWord(Peek().text) &&
+           AtSymbol("(", 1);
+  }
+
+  // A token as error messages show it: 'FORM', string 'abc', end of input.
+  static std::string Describe(const SqlToken& t);
+  // Records an error at token `at` (a lexical error there takes precedence).
+  common::Status Fail(size_t at, std::string message);
+  // "expected <what>, found <the current token>".
+  common::Status Expected(std::string_view what);
+
+  common::Status ParseStatement();
+  common::Status ParseSelectList();
+  common::Status ParseSelectItem();
+  common::Status ParseCall(SelectItem& item, ItemPos& pos);
+  common::Status ParseCallArgs(SelectItem& item, ItemPos& pos);
+  common::Status ParseHistogramArgs(SelectItem& item, ItemPos& pos);
+  common::Status ParseQuantileArg(SelectItem& item, ItemPos& pos);
+  common::Status ExpectComma(AggFunc f);
+  common::Status ParseGroupBy();
+  common::Status Trailing(bool had_where, bool had_group, bool had_semicolon);
+  common::Result<std::string> ParseName(std::string_view what, size_t* at);
+  common::Result<std::string> ParseFieldArg(AggFunc f, size_t* at);
+  common::Result<Node> ParseOr(int nesting);
+  common::Result<Node> ParseAnd(int nesting);
+  common::Result<Node> ParseNot(int nesting);
+  common::Result<Node> ParsePrimary(int nesting);
+  common::Result<Node> ParsePredicate();
+  common::Status ParseInList(Node& n);
+  common::Status ParseValue(Node& n);
+  common::Result<Literal> ParseLiteral(size_t* at);
+  common::Status CheckQuery();
+  size_t TokenForPath(std::string_view path) const;
+  size_t ItemToken(size_t item, std::string_view rest) const;
+  size_t FilterToken(std::string_view rest) const;
+
+  std::string_view sql_;
+  std::vector<SqlToken> tokens_;
+  size_t pos_ = 0;
+  Query query_;
+  size_t dataset_token_ = 0;
+  std::vector<ItemPos> item_pos_;
+  std::vector<size_t> group_pos_;
+  FilterPos where_pos_;
+  SqlError error_;
+};
+
+}  // namespace verbind::federation::sql_internal
