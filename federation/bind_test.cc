@@ -1,0 +1,364 @@
+#include "federation/bind.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "common/dates.h"
+#include "federation/sql.h"
+
+namespace verbind::federation {
+namespace {
+
+using config::FieldType;
+using storage::AggregateSpec;
+using storage::Predicate;
+
+config::Field MakeField(std::string name, FieldType type, int scale = 0) {
+  config::Field f;
+  f.name = std::move(name);
+  f.type = type;
+  f.scale = scale;
+  return f;
+}
+
+// The benefits dataset of the documentation.
+config::Schema Benefits() {
+  config::Schema s;
+  s.fields = {MakeField("bsn", FieldType::kIdentifier),             // 0
+              MakeField("benefit_type", FieldType::kCategorical),   // 1
+              MakeField("monthly_amount", FieldType::kDecimal, 2),  // 2
+              MakeField("birth_year", FieldType::kInteger),         // 3
+              MakeField("birth_date", FieldType::kDate),            // 4
+              MakeField("active", FieldType::kBoolean),             // 5
+              MakeField("region", FieldType::kCategorical),         // 6
+              MakeField("household_size", FieldType::kInteger)};    // 7
+  s.key = 0;
+  return s;
+}
+
+// Codes for the labels this node has seen.
+CategoryCodeLookup Codes() {
+  return [](size_t field, std::string_view label) -> std::optional<int64_t> {
+    static const std::map<std::pair<size_t, std::string>, int64_t> kCodes = {
+        {{1, "AOW"}, 0},   {{1, "WW"}, 1},    {{1, "Bijstand"}, 2},
+        {{6, "north"}, 0}, {{6, "south"}, 1}, {{6, "12"}, 2}};
+    auto it = kCodes.find({field, std::string(label)});
+    return it == kCodes.end() ? std::nullopt : std::optional<int64_t>(it->second);
+  };
+}
+
+common::Result<BoundQuery> BindSql(std::string_view sql) {
+  auto q = ParseSql(sql);
+  if (!q.ok()) {
+    return q.status();
+  }
+  return BindQuery(*q, Benefits(), Codes());
+}
+
+// The bound filter of "SELECT count(*) FROM benefits WHERE <where>".
+Predicate Where(std::string_view where) {
+  auto b = BindSql("SELECT count(*) FROM benefits WHERE " + std::string(where));
+  EXPECT_TRUE(b.ok()) << where << ": " << b.status().ToString();
+  return b.ok() ? b->scan.filter : Predicate::True();
+}
+
+std::string BindError(std::string_view sql) {
+  auto b = BindSql(sql);
+  return b.ok() ? "OK" : b.status().message();
+}
+
+Predicate Leaf(Predicate::Op op, int column, std::vector<int64_t> values = {}) {
+  Predicate p;
+  p.op = op;
+  p.column = column;
+  p.values = std::move(values);
+  return p;
+}
+
+Predicate Node(Predicate::Op op, std::vector<Predicate> children) {
+  Predicate p;
+  p.op = op;
+  p.children = std::move(children);
+  return p;
+}
+
+// Structural equality of predicates (scan.h defines none).
+bool Same(const Predicate& a, const Predicate& b) {
+  if (a.op != b.op || a.column != b.column || a.values != b.values ||
+      a.children.size() != b.children.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.children.size(); ++i) {
+    if (!Same(a.children[i], b.children[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST(Bind, DocumentedExample) {
+  auto b = BindSql(
+      "SELECT benefit_type, count(*), avg(monthly_amount) FROM benefits WHERE birth_year < 1960 "
+      "GROUP BY benefit_type");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->dataset, "benefits");
+  EXPECT_EQ(b->scan.group_by, std::vector<int>{1});
+  ASSERT_EQ(b->group_by.size(), 1u);
+  EXPECT_EQ(b->group_by[0].name, "benefit_type");
+  ASSERT_EQ(b->scan.aggregates.size(), 2u);
+  EXPECT_EQ(b->scan.aggregates[0].kind, AggregateSpec::Kind::kCount);
+  EXPECT_EQ(b->scan.aggregates[1].kind, AggregateSpec::Kind::kSum);
+  EXPECT_EQ(b->scan.aggregates[1].columns, std::vector<int>{2});
+  ASSERT_EQ(b->columns.size(), 2u);
+  EXPECT_EQ(b->columns[0].name, "count(*)");
+  EXPECT_EQ(b->columns[0].select_index, 1u);
+  EXPECT_EQ(b->columns[1].name, "avg(monthly_amount)");
+  EXPECT_EQ(b->columns[1].aggregate, 1u);
+  EXPECT_EQ(b->columns[1].fields[0].scale, 2);
+  EXPECT_TRUE(Same(b->scan.filter, Leaf(Predicate::Op::kLt, 3, {1960})));
+}
+
+TEST(Bind, SharesAggregateStates) {
+  auto b = BindSql(
+      "SELECT sum(monthly_amount), avg(monthly_amount), var(monthly_amount), "
+      "stddev(monthly_amount), count(*), count(*) AS n, count(monthly_amount), "
+      "min(birth_date), max(birth_date), median(birth_year), quantile(birth_year, 0.9), "
+      "avg(active) FROM benefits");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  const auto& specs = b->scan.aggregates;
+  ASSERT_EQ(specs.size(), 6u);
+  EXPECT_EQ(specs[0].kind, AggregateSpec::Kind::kSum);
+  EXPECT_EQ(specs[1].kind, AggregateSpec::Kind::kCount);
+  EXPECT_TRUE(specs[1].columns.empty());
+  EXPECT_EQ(specs[2].kind, AggregateSpec::Kind::kNonNull);
+  EXPECT_EQ(specs[3].kind, AggregateSpec::Kind::kMinMax);
+  EXPECT_EQ(specs[4].kind, AggregateSpec::Kind::kQuantile);
+  EXPECT_EQ(specs[5].kind, AggregateSpec::Kind::kSum);
+  EXPECT_EQ(specs[5].columns, std::vector<int>{5});
+  std::vector<size_t> refs;
+  for (const BoundColumn& c : b->columns) {
+    refs.push_back(c.aggregate);
+  }
+  EXPECT_EQ(refs, (std::vector<size_t>{0, 0, 0, 0, 1, 1, 2, 3, 3, 4, 4, 5}));
+  EXPECT_EQ(b->columns[9].q, 0.5);
+  EXPECT_EQ(b->columns[10].q, 0.9);
+  EXPECT_EQ(b->columns[5].name, "n");
+}
+
+TEST(Bind, CoMomentsPutTheResponseLastWithUnitDivisors) {
+  auto b = BindSql(
+      "SELECT corr(birth_year, monthly_amount), regression(monthly_amount, birth_year, "
+      "household_size), regression(birth_year, birth_date) FROM benefits");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  const auto& specs = b->scan.aggregates;
+  ASSERT_EQ(specs.size(), 3u);
+  EXPECT_EQ(specs[0].kind, AggregateSpec::Kind::kCoMoments);
+  EXPECT_EQ(specs[0].columns, (std::vector<int>{3, 2}));
+  EXPECT_EQ(specs[0].unit_divisors, (std::vector<double>{1, 100}));
+  EXPECT_EQ(specs[1].columns, (std::vector<int>{3, 7, 2}));
+  EXPECT_EQ(specs[1].unit_divisors, (std::vector<double>{1, 1, 100}));
+  EXPECT_EQ(specs[2].columns, (std::vector<int>{4, 3}));
+  EXPECT_EQ(b->columns[1].fields[0].name, "monthly_amount");  // y first, as written
+}
+
+TEST(Bind, HistogramBoundsInStorageUnits) {
+  auto b = BindSql(
+      "SELECT histogram(monthly_amount, 0, '2500.5', 10), "
+      "histogram(birth_date, DATE '1950-01-01', DATE '2000-01-01', 50), "
+      "histogram(birth_year, 1900.0, 2000, 100) FROM benefits");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  const auto& specs = b->scan.aggregates;
+  ASSERT_EQ(specs.size(), 3u);
+  EXPECT_EQ(specs[0].kind, AggregateSpec::Kind::kHistogram);
+  EXPECT_EQ(specs[0].lo, 0);
+  EXPECT_EQ(specs[0].hi, 250050);
+  EXPECT_EQ(specs[0].bins, 10);
+  EXPECT_EQ(specs[1].lo, common::DaysFromCivil(1950, 1, 1));
+  EXPECT_EQ(specs[1].hi, common::DaysFromCivil(2000, 1, 1));
+  EXPECT_EQ(specs[2].lo, 1900);
+  EXPECT_EQ(specs[2].hi, 2000);
+}
+
+TEST(Bind, LiteralsConvertToStorageUnits) {
+  EXPECT_TRUE(Same(Where("monthly_amount = 12.50"), Leaf(Predicate::Op::kEq, 2, {1250})));
+  EXPECT_TRUE(Same(Where("monthly_amount = 12.5"), Leaf(Predicate::Op::kEq, 2, {1250})));
+  EXPECT_TRUE(Same(Where("monthly_amount = '12.500'"), Leaf(Predicate::Op::kEq, 2, {1250})));
+  EXPECT_TRUE(Same(Where("monthly_amount = -12"), Leaf(Predicate::Op::kEq, 2, {-1200})));
+  EXPECT_TRUE(Same(Where("birth_year = 1960.00"), Leaf(Predicate::Op::kEq, 3, {1960})));
+  EXPECT_TRUE(Same(Where("birth_year = '1960'"), Leaf(Predicate::Op::kEq, 3, {1960})));
+  EXPECT_TRUE(Same(Where("birth_date = DATE '1970-01-02'"), Leaf(Predicate::Op::kEq, 4, {1})));
+  EXPECT_TRUE(Same(Where("active = TRUE"), Leaf(Predicate::Op::kEq, 5, {1})));
+  EXPECT_TRUE(Same(Where("active != FALSE"), Leaf(Predicate::Op::kNe, 5, {0})));
+  EXPECT_TRUE(Same(Where("region = 'south'"), Leaf(Predicate::Op::kEq, 6, {1})));
+  EXPECT_TRUE(Same(Where("region = 12"), Leaf(Predicate::Op::kEq, 6, {2})));
+  EXPECT_TRUE(
+      Same(Where("region IN ('south', 'north', 'south')"), Leaf(Predicate::Op::kIn, 6, {0, 1})));
+}
+
+TEST(Bind, UnknownLabelsRevealNothing) {
+  EXPECT_EQ(Where("region = 'east'").op, Predicate::Op::kFalse);
+  EXPECT_TRUE(Same(Where("region != 'east'"), Leaf(Predicate::Op::kIsNotNull, 6)));
+  EXPECT_TRUE(Same(Where("NOT region = 'east'"), Leaf(Predicate::Op::kIsNotNull, 6)));
+  EXPECT_TRUE(Same(Where("region IN ('east', 'north')"), Leaf(Predicate::Op::kIn, 6, {0})));
+  EXPECT_EQ(Where("region IN ('east', 'west')").op, Predicate::Op::kFalse);
+  EXPECT_TRUE(Same(Where("region NOT IN ('east', 'west')"), Leaf(Predicate::Op::kIsNotNull, 6)));
+  EXPECT_TRUE(Same(Where("region NOT IN ('east', 'north')"), Leaf(Predicate::Op::kNotIn, 6, {0})));
+  // Folding: a conjunct that matches nothing empties the filter.
+  EXPECT_EQ(Where("region = 'east' AND birth_year > 3").op, Predicate::Op::kFalse);
+  EXPECT_TRUE(Same(Where("region = 'east' OR birth_year > 3"), Leaf(Predicate::Op::kGt, 3, {3})));
+}
+
+TEST(Bind, NotIsPushedToTheLeaves) {
+  EXPECT_TRUE(Same(Where("NOT birth_year < 5"), Leaf(Predicate::Op::kGe, 3, {5})));
+  EXPECT_TRUE(Same(Where("NOT birth_year <= 5"), Leaf(Predicate::Op::kGt, 3, {5})));
+  EXPECT_TRUE(Same(Where("NOT birth_year > 5"), Leaf(Predicate::Op::kLe, 3, {5})));
+  EXPECT_TRUE(Same(Where("NOT birth_year >= 5"), Leaf(Predicate::Op::kLt, 3, {5})));
+  EXPECT_TRUE(Same(Where("NOT birth_year = 5"), Leaf(Predicate::Op::kNe, 3, {5})));
+  EXPECT_TRUE(Same(Where("NOT birth_year != 5"), Leaf(Predicate::Op::kEq, 3, {5})));
+  EXPECT_TRUE(Same(Where("NOT region IS NULL"), Leaf(Predicate::Op::kIsNotNull, 6)));
+  EXPECT_TRUE(Same(Where("NOT region IS NOT NULL"), Leaf(Predicate::Op::kIsNull, 6)));
+  EXPECT_TRUE(Same(Where("NOT NOT birth_year < 5"), Leaf(Predicate::Op::kLt, 3, {5})));
+  EXPECT_TRUE(Same(Where("NOT birth_year IN (1, 2)"), Leaf(Predicate::Op::kNotIn, 3, {1, 2})));
+  EXPECT_TRUE(Same(Where("NOT birth_year NOT IN (2, 1)"), Leaf(Predicate::Op::kIn, 3, {1, 2})));
+  EXPECT_TRUE(
+      Same(Where("NOT birth_year BETWEEN 1 AND 2"), Leaf(Predicate::Op::kNotBetween, 3, {1, 2})));
+  EXPECT_TRUE(
+      Same(Where("NOT birth_year NOT BETWEEN 1 AND 2"), Leaf(Predicate::Op::kBetween, 3, {1, 2})));
+  EXPECT_TRUE(Same(
+      Where("NOT (birth_year < 5 AND (active = TRUE OR region IS NULL))"),
+      Node(Predicate::Op::kOr, {Leaf(Predicate::Op::kGe, 3, {5}),
+                                Node(Predicate::Op::kAnd, {Leaf(Predicate::Op::kNe, 5, {1}),
+                                                           Leaf(Predicate::Op::kIsNotNull, 6)})})));
+  EXPECT_TRUE(Same(
+      Where("(birth_year = 1 AND active = TRUE) AND region IS NULL"),
+      Node(Predicate::Op::kAnd, {Leaf(Predicate::Op::kEq, 3, {1}), Leaf(Predicate::Op::kEq, 5, {1}),
+                                 Leaf(Predicate::Op::kIsNull, 6)})));
+}
+
+TEST(Bind, NullLiteralsFollowThreeValuedLogic) {
+  EXPECT_EQ(Where("birth_year = NULL").op, Predicate::Op::kFalse);
+  EXPECT_EQ(Where("NOT birth_year = NULL").op, Predicate::Op::kFalse);
+  EXPECT_TRUE(Same(Where("birth_year IN (1, NULL)"), Leaf(Predicate::Op::kIn, 3, {1})));
+  EXPECT_EQ(Where("birth_year NOT IN (1, NULL)").op, Predicate::Op::kFalse);
+  EXPECT_TRUE(Same(Where("NOT birth_year NOT IN (1, NULL)"), Leaf(Predicate::Op::kIn, 3, {1})));
+  EXPECT_EQ(Where("birth_year BETWEEN NULL AND 5").op, Predicate::Op::kFalse);
+  EXPECT_TRUE(Same(Where("birth_year NOT BETWEEN NULL AND 5"), Leaf(Predicate::Op::kGt, 3, {5})));
+  EXPECT_EQ(Where("birth_year = NULL OR active = NULL").op, Predicate::Op::kFalse);
+  EXPECT_TRUE(Where("birth_year IS NULL OR NOT birth_year = NULL").op == Predicate::Op::kIsNull);
+}
+
+TEST(Bind, NoFilterMatchesEverything) {
+  auto b = BindSql("SELECT count(*) FROM benefits");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->scan.filter.op, Predicate::Op::kTrue);
+}
+
+TEST(Bind, RefusesWhatTheSchemaDoesNotAllow) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"SELECT sum(amount) FROM benefits", "select[0].field: unknown field \"amount\""},
+      {"SELECT count(*) FROM benefits WHERE x = 1", "where.field: unknown field \"x\""},
+      {"SELECT count(*) FROM benefits WHERE a = 1 OR x = 1",
+       "where.args[0].field: unknown field \"a\""},
+      {"SELECT count(*) FROM benefits GROUP BY x", "group_by[0]: unknown field \"x\""},
+      {"SELECT count(bsn) FROM benefits",
+       "select[0].field: field \"bsn\" is an identifier and cannot be used in queries"},
+      {"SELECT count(*) FROM benefits WHERE bsn = '123'",
+       "where.field: field \"bsn\" is an identifier"},
+      {"SELECT count(*) FROM benefits WHERE bsn IS NULL", "where.field: field \"bsn\" is an "},
+      {"SELECT bsn, count(*) FROM benefits GROUP BY bsn", "group_by[0]: field \"bsn\" is an "},
+      {"SELECT corr(bsn, birth_year) FROM benefits", "select[0].fields[0]: field \"bsn\""},
+      {"SELECT avg(birth_date) FROM benefits",
+       "select[0].field: avg cannot be applied to date field \"birth_date\" (it takes integer, "
+       "decimal or boolean fields)"},
+      {"SELECT sum(birth_date) FROM benefits", "select[0].field: sum cannot be applied to date"},
+      {"SELECT var(birth_date) FROM benefits", "select[0].field: var cannot be applied to date"},
+      {"SELECT stddev(active) FROM benefits",
+       "select[0].field: stddev cannot be applied to "
+       "boolean"},
+      {"SELECT sum(benefit_type) FROM benefits",
+       "select[0].field: sum cannot be applied to "
+       "categorical"},
+      {"SELECT min(active) FROM benefits", "select[0].field: min cannot be applied to boolean"},
+      {"SELECT max(region) FROM benefits",
+       "select[0].field: max cannot be applied to "
+       "categorical"},
+      {"SELECT median(active) FROM benefits", "select[0].field: median cannot be applied"},
+      {"SELECT histogram(region, 0, 1, 1) FROM benefits", "select[0].field: histogram cannot"},
+      {"SELECT corr(birth_year, active) FROM benefits",
+       "select[0].fields[1]: corr cannot be applied to boolean"},
+      {"SELECT regression(birth_year, household_size, region) FROM benefits",
+       "select[0].x[1]: regression cannot be applied to categorical"},
+      {"SELECT count(*) FROM benefits GROUP BY monthly_amount",
+       "group_by[0]: cannot group by decimal field \"monthly_amount\" (group by categorical, "
+       "boolean or integer fields)"},
+      {"SELECT count(*) FROM benefits GROUP BY birth_date", "group_by[0]: cannot group by date"},
+      {"SELECT histogram(birth_year, 10, 10, 5) FROM benefits",
+       "select[0].hi: the upper bound must be above the lower bound"},
+      {"SELECT histogram(birth_year, -9223372036854775808, 9223372036854775807, 5) FROM "
+       "benefits",
+       "select[0].hi: the histogram range is too wide"},
+      {"SELECT histogram(birth_date, 0, 10, 5) FROM benefits",
+       "select[0].lo: 0 does not fit date field \"birth_date\": expected a date 'YYYY-MM-DD'"},
+      {"SELECT histogram(monthly_amount, 0, 0.001, 5) FROM benefits",
+       "select[0].hi: 0.001 does not fit decimal(2) field \"monthly_amount\": expected a number "
+       "in range with at most 2 decimal places"},
+      {"SELECT count(*) FROM benefits WHERE region < 'north'",
+       "where.op: < needs an ordered field; \"region\" is categorical"},
+      {"SELECT count(*) FROM benefits WHERE active BETWEEN FALSE AND TRUE",
+       "where.op: between needs an ordered field; \"active\" is boolean"},
+      {"SELECT count(*) FROM benefits WHERE birth_year = 'abc'",
+       "where.value: 'abc' does not fit integer field \"birth_year\": expected an integer"},
+      {"SELECT count(*) FROM benefits WHERE birth_year = 12.5",
+       "where.value: 12.5 does not fit integer field"},
+      {"SELECT count(*) FROM benefits WHERE birth_year IN (1, TRUE)",
+       "where.values[1]: TRUE does not fit integer field"},
+      {"SELECT count(*) FROM benefits WHERE monthly_amount > 12.555",
+       "where.value: 12.555 does not fit decimal(2) field"},
+      {"SELECT count(*) FROM benefits WHERE monthly_amount > 99999999999999999.99",
+       "where.value: 99999999999999999.99 does not fit decimal(2) field"},
+      {"SELECT count(*) FROM benefits WHERE birth_date < 5",
+       "where.value: 5 does not fit date field"},
+      {"SELECT count(*) FROM benefits WHERE birth_date BETWEEN DATE '2000-01-01' AND 'soon'",
+       "where.high: 'soon' does not fit date field"},
+      {"SELECT count(*) FROM benefits WHERE active = 1",
+       "where.value: 1 does not fit boolean field \"active\": expected TRUE or FALSE"},
+      {"SELECT count(*) FROM benefits WHERE region = TRUE",
+       "where.value: TRUE does not fit categorical field \"region\": expected a label"},
+      {"SELECT count(*) FROM benefits WHERE NOT (birth_year = 1 AND active = 2)",
+       "where.arg.args[1].value: 2 does not fit boolean field"},
+  };
+  for (const auto& [sql, error] : cases) {
+    std::string got = BindError(sql);
+    EXPECT_EQ(got.substr(0, error.size()), error) << sql;
+  }
+}
+
+TEST(Bind, ValidatesTheQueryItself) {
+  Query q;
+  q.dataset = "benefits";
+  EXPECT_EQ(BindQuery(q, Benefits(), Codes()).status().message(),
+            "select: the select list is empty");
+}
+
+TEST(Bind, DescribesWhatTheQueryTouches) {
+  auto b = BindSql(
+      "SELECT region, count(*), avg(monthly_amount), median(birth_year), corr(birth_year, "
+      "household_size) FROM benefits WHERE region = 'north' AND (birth_year < 1960 OR "
+      "active = TRUE OR birth_year > 2000) GROUP BY region");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  const QueryFootprint& f = b->footprint;
+  ASSERT_EQ(f.aggregates.size(), 4u);
+  EXPECT_EQ(f.aggregates[0].function, "count");
+  EXPECT_TRUE(f.aggregates[0].fields.empty());
+  EXPECT_EQ(f.aggregates[1].function, "avg");
+  EXPECT_EQ(f.aggregates[1].fields, std::vector<std::string>{"monthly_amount"});
+  EXPECT_EQ(f.aggregates[2].function, "quantile");
+  EXPECT_EQ(f.aggregates[3].fields, (std::vector<std::string>{"birth_year", "household_size"}));
+  EXPECT_EQ(f.group_by, std::vector<std::string>{"region"});
+  EXPECT_EQ(f.filter_fields, (std::vector<std::string>{"active", "birth_year", "region"}));
+}
+
+}  // namespace
+}  // namespace verbind::federation
