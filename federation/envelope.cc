@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
+#include "common/strict_json.h"
 #include "common/strings.h"
 
 namespace verbind::federation {
@@ -79,8 +80,10 @@ std::string EncodeEnvelope(const Envelope& e) {
 
 Result<Envelope> DecodeEnvelope(std::string_view text) {
   if (text.size() > kMaxEnvelopeBytes) return Bad("larger than 1 MiB");
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Bad("not a JSON object");
+  auto parsed = common::ParseStrictJson(text, "envelope");
+  if (!parsed.ok()) return parsed.status();
+  json j = std::move(parsed).value();
+  if (!j.is_object()) return Bad("not a JSON object");
   for (const auto& [key, value] : j.items()) {
     if (key != "v" && key != "type" && key != "signer" && key != "key_id" && key != "payload" &&
         key != "signature") {

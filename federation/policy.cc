@@ -64,10 +64,10 @@ PolicyVerdict Check(const storage::StoredPolicy& sp, const PolicyRequest& r) {
   if (p.valid_until_ms && r.now_ms >= *p.valid_until_ms) {
     return fail(2, "expired at " + common::FormatRfc3339(*p.valid_until_ms));
   }
-  if (!Contains(p.purposes, r.purpose)) {
+  if (!r.purpose.empty() && !Contains(p.purposes, r.purpose)) {
     return fail(3, "does not accept purpose " + r.purpose + " (accepts: " + Join(p.purposes) + ")");
   }
-  if (!Contains(p.legal_bases, r.legal_basis)) {
+  if (!r.legal_basis.empty() && !Contains(p.legal_bases, r.legal_basis)) {
     return fail(4, "does not accept legal basis \"" + r.legal_basis + "\" (accepts: " +
                        Join(p.legal_bases) + ")");
   }

@@ -18,6 +18,8 @@
 
 namespace verbind::federation {
 
+// An empty purpose or legal basis is not checked (for explaining a query before it is sent;
+// signed queries always carry both).
 struct PolicyRequest {
   std::string requester;
   std::vector<std::string> requester_groups;

@@ -51,6 +51,7 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
                                                     config.protocol.audit_checkpoint_every,
                                                     clock));
   s.nonces = std::make_unique<storage::NonceStore>(s.db.get());
+  ASSIGN_OR_RETURN(s.policies, storage::PolicyStore::Load(s.db.get(), clock));
   federation::VerifySettings verify{config.org_id, config.protocol.clock_skew_s,
                                     config.protocol.max_query_lifetime_s};
   s.peer_service = std::make_unique<federation::PeerService>(
@@ -108,6 +109,7 @@ Status Node::BuildServers() {
   RegisterSystemRoutes(s, api_->routes());
   RegisterPeerAdminRoutes(s, api_->routes());
   RegisterAuditRoutes(s, api_->routes());
+  RegisterPolicyRoutes(s, api_->routes());
   RegisterPeerProtocolRoutes(s, peer_->routes());
   s.metrics.Gauge("verbind_resident_memory_bytes", "Resident set size of the node process",
                   [] { return ResidentBytes(); });

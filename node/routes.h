@@ -16,6 +16,8 @@ void RegisterSystemRoutes(NodeServices& s, httplib::Server& api);
 void RegisterPeerAdminRoutes(NodeServices& s, httplib::Server& api);
 // /v1/audit: list, verify and export the audit log.
 void RegisterAuditRoutes(NodeServices& s, httplib::Server& api);
+// /v1/policies: apply, list, show, remove, explain.
+void RegisterPolicyRoutes(NodeServices& s, httplib::Server& api);
 // The peer listener: /v1/peer/identity (and the protocol endpoints).
 void RegisterPeerProtocolRoutes(NodeServices& s, httplib::Server& peer);
 

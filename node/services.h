@@ -21,6 +21,7 @@
 #include "storage/audit_log.h"
 #include "storage/database.h"
 #include "storage/nonce_store.h"
+#include "storage/policy_store.h"
 #include "storage/peer_registry.h"
 
 namespace verbind::node {
@@ -44,6 +45,7 @@ struct NodeServices {
   std::unique_ptr<storage::AuditLog> audit;
   std::unique_ptr<storage::NonceStore> nonces;
   std::unique_ptr<federation::PeerService> peer_service;
+  std::unique_ptr<storage::PolicyStore> policies;
 
   // This node's public signing key with `key_id` (current or earlier), for audit checkpoints.
   std::optional<std::string> OwnPublicKey(std::string_view key_id) const;
