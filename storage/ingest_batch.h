@@ -1,0 +1,85 @@
+// BatchBuilder: collects the accepted rows of one ingest batch into column chunks aligned to the
+// dataset's permanent row numbers (the batch continues the dataset's partly filled last chunk,
+// which it rewrites), and resolves upserts: a row whose record key exists (stored, or earlier
+// in the batch) marks the older row deleted. Keys are found through the dataset's KeyIndex and
+// confirmed against the stored key text. Nothing is written here; the store commits the result
+// atomically. Thread-compatible (used under the dataset's writer lock).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/chunk_store.h"
+#include "storage/column_chunk.h"
+#include "storage/dataset_state.h"
+#include "storage/key_index.h"
+#include "storage/row_converter.h"
+
+namespace verbind::storage {
+
+// Most rows one batch may hold (its chunks are kept in memory until the commit).
+constexpr uint64_t kMaxBatchRows = 10'000'000;
+
+// The chunks of one chunk number written by the batch.
+struct BuiltChunk {
+  uint32_t chunk = 0;
+  uint32_t rows = 0;
+  std::vector<std::shared_ptr<const ColumnChunk>> values;           // per field; null: identifier
+  std::vector<std::shared_ptr<const IdentifierChunk>> identifiers;  // per field; null otherwise
+};
+
+class BatchBuilder {
+ public:
+  // `index`: the dataset's key index (keyed datasets), built and current for `base`.
+  BatchBuilder(const DatasetState& base, const ChunkStore* chunks, const KeyIndex* index);
+  ~BatchBuilder();
+
+  // Appends an accepted row. *replaced: it replaced an existing record (upsert).
+  common::Status Append(const RowValues& row, bool* replaced);
+  // Ends the batch: the open chunk becomes the last BuiltChunk.
+  void Seal();
+
+  uint64_t rows() const { return rows_; }
+  uint64_t generation() const { return generation_; }
+  const std::vector<BuiltChunk>& chunks() const { return built_; }
+  // Rows (stored or of this batch) that replacements marked deleted.
+  const std::vector<uint32_t>& deleted_rows() const { return deleted_; }
+  // (key hash, row) of stored records this batch replaced.
+  const std::vector<std::pair<uint64_t, uint32_t>>& replaced_stored() const { return replaced_; }
+  // (key hash, row) of this batch's rows that are live at its end.
+  std::vector<std::pair<uint64_t, uint32_t>> LiveKeys() const;
+
+ private:
+  struct OpenChunk;
+  common::Status Prefill();
+  void StartChunk(uint32_t chunk);
+  void AddToOpen(const RowValues& row);
+  void SealOpen();
+  common::Result<bool> Upsert(std::string_view key, uint32_t row);
+  std::string_view BatchKey(uint32_t row) const;
+  common::Result<bool> StoredKeyIs(uint32_t row, std::string_view key);
+  void GrowBatchIndex();
+
+  const DatasetState& base_;
+  const ChunkStore* store_;
+  const KeyIndex* index_;
+  const config::Schema& schema_;
+  const std::optional<size_t> key_field_;
+  const uint64_t generation_;
+  uint64_t rows_ = 0;
+  bool prefilled_ = false;
+  std::unique_ptr<OpenChunk> open_;
+  std::vector<BuiltChunk> built_;
+  std::vector<uint32_t> deleted_;
+  std::vector<std::pair<uint64_t, uint32_t>> replaced_;
+  std::vector<uint64_t> batch_hashes_;  // per batch row (keyed datasets)
+  std::vector<bool> batch_deleted_;
+  KeyIndex batch_index_;
+  std::vector<std::shared_ptr<const IdentifierChunk>> stored_keys_;  // per stored chunk, loaded
+};
+
+}  // namespace verbind::storage
