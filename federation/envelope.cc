@@ -14,7 +14,8 @@ using nlohmann::json;
 namespace {
 
 bool KnownType(std::string_view t) {
-  return t == kTypeQuery || t == kTypePartial || t == kTypeRefusal || t == kTypeKeyAnnouncement;
+  return t == kTypeQuery || t == kTypePartial || t == kTypeRefusal || t == kTypeKeyAnnouncement ||
+         t == kTypeReceipt;
 }
 
 bool IsKeyId(std::string_view s) {

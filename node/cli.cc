@@ -86,6 +86,7 @@ int RunCli(int argc, char** argv) {
   AddAuditCommands(app, globals, &action);
   AddKeyCommands(app, globals, &action);
   AddPolicyCommands(app, globals, &action);
+  AddQueryCommands(app, globals, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

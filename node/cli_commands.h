@@ -22,6 +22,7 @@ void AddStatusCommand(CLI::App& app, GlobalsPtr g, CliAction* action);
 void AddAuditCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 void AddKeyCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 void AddPolicyCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
+void AddQueryCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 
 // Connects to the node and runs `fn`; prints errors; returns the exit code.
 int WithApi(const CliGlobals& g, const std::function<common::Status(ApiCaller&)>& fn);

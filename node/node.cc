@@ -12,12 +12,30 @@
 #include "common/strings.h"
 #include "crypto/random.h"
 #include "federation/identity.h"
+#include "node/http_status.h"
+#include "node/peer_executor.h"
+#include "node/peer_transport.h"
 #include "node/routes.h"
 
 namespace verbind::node {
 
 using common::Result;
 using common::Status;
+
+// The data key for encryption at rest: read, or created (32 random bytes, mode 0600) on first
+// use.
+Result<crypto::SecretBytes> LoadOrCreateDataKey(const config::NodeConfig& config,
+                                                common::RandomSource& rng) {
+  if (!common::PathExists(config.data_key_path)) {
+    crypto::SecretBytes key(32);
+    rng.Fill(key.mutable_span());
+    Status written = WriteKeyFile(config.data_key_path, key.span());
+    if (!written.ok()) return written.WithContext(config.Where("keys.data_key"));
+  }
+  auto key = ReadKeyFile(config.data_key_path, 32);
+  if (!key.ok()) return key.status().WithContext(config.Where("keys.data_key"));
+  return key;
+}
 
 Result<std::shared_ptr<const crypto::TlsContext>> PeerServerTls(NodeServices& s,
                                                                std::string_view cert_pem,
@@ -52,6 +70,14 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
                                                     clock));
   s.nonces = std::make_unique<storage::NonceStore>(s.db.get());
   ASSIGN_OR_RETURN(s.policies, storage::PolicyStore::Load(s.db.get(), clock));
+  storage::DatasetStoreOptions dso;
+  dso.cache_bytes = static_cast<size_t>(config.cache_mb) << 20;
+  if (config.encrypt_at_rest) {
+    ASSIGN_OR_RETURN(crypto::SecretBytes data_key, LoadOrCreateDataKey(config, *rng));
+    dso.data_key.assign(reinterpret_cast<const char*>(data_key.data()), data_key.size());
+  }
+  ASSIGN_OR_RETURN(s.datasets, storage::DatasetStore::Open(s.db.get(), dso, clock));
+  std::fill(dso.data_key.begin(), dso.data_key.end(), '\0');
   federation::VerifySettings verify{config.org_id, config.protocol.clock_skew_s,
                                     config.protocol.max_query_lifetime_s};
   s.peer_service = std::make_unique<federation::PeerService>(
@@ -70,6 +96,7 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
   }
   std::fill(key_pem.begin(), key_pem.end(), '\0');
   s.config = std::move(config);
+  node->BuildQueryServices();
   RETURN_IF_ERROR(node->BuildServers());
   return node;
 }
@@ -95,6 +122,28 @@ HttpServerOptions Node::ServerOptions(const std::string& name,
   return o;
 }
 
+void Node::BuildQueryServices() {
+  NodeServices& s = *s_;
+  s.authorizer = std::make_unique<PolicyAuthorizer>(&s);
+  s.executor = std::make_unique<DatasetExecutor>(&s);
+  s.peer_service->SetAuthorizer(s.authorizer.get());
+  s.peer_service->SetExecutor(s.executor.get());
+  s.transport = std::make_unique<PeerClientTransport>(s.peer_clients.get());
+  auto self = [&s](const std::string& envelope) {
+    federation::PeerRequestInfo info;
+    info.trace_id = CurrentRequest().trace_id;
+    federation::PeerReply reply = s.peer_service->HandleOwnQuery(envelope, info);
+    if (reply.ok) return federation::TransportReply{200, reply.envelope};
+    nlohmann::json body = {{"code", reply.code},
+                           {"message", reply.message},
+                           {"refusal", nlohmann::json::parse(reply.envelope, nullptr, false)}};
+    return federation::TransportReply{HttpStatusForRefusal(reply.code), body.dump()};
+  };
+  s.coordinator = std::make_unique<federation::Coordinator>(
+      s.peers.get(), s.signer.get(), s.transport.get(), self, s.clock, s.rng,
+      s.config.federation.max_concurrency, s.config.protocol.max_query_lifetime_s);
+}
+
 Status Node::BuildServers() {
   NodeServices& s = *s_;
   HttpServerOptions peer_opts = ServerOptions("peer", s.config.peer_listen);
@@ -110,6 +159,7 @@ Status Node::BuildServers() {
   RegisterPeerAdminRoutes(s, api_->routes());
   RegisterAuditRoutes(s, api_->routes());
   RegisterPolicyRoutes(s, api_->routes());
+  RegisterQueryRoutes(s, api_->routes());
   RegisterPeerProtocolRoutes(s, peer_->routes());
   s.metrics.Gauge("verbind_resident_memory_bytes", "Resident set size of the node process",
                   [] { return ResidentBytes(); });

@@ -18,6 +18,8 @@ void RegisterPeerAdminRoutes(NodeServices& s, httplib::Server& api);
 void RegisterAuditRoutes(NodeServices& s, httplib::Server& api);
 // /v1/policies: apply, list, show, remove, explain.
 void RegisterPolicyRoutes(NodeServices& s, httplib::Server& api);
+// /v1/queries: local and federated queries (synchronous or submitted and polled).
+void RegisterQueryRoutes(NodeServices& s, httplib::Server& api);
 // The peer listener: /v1/peer/identity (and the protocol endpoints).
 void RegisterPeerProtocolRoutes(NodeServices& s, httplib::Server& peer);
 

@@ -17,9 +17,12 @@
 #include "node/metrics.h"
 #include "node/node_keys.h"
 #include "node/peer_clients.h"
+#include "node/query_runs.h"
+#include "federation/coordinator.h"
 #include "federation/peer_service.h"
 #include "storage/audit_log.h"
 #include "storage/database.h"
+#include "storage/dataset_store.h"
 #include "storage/nonce_store.h"
 #include "storage/policy_store.h"
 #include "storage/peer_registry.h"
@@ -46,6 +49,12 @@ struct NodeServices {
   std::unique_ptr<storage::NonceStore> nonces;
   std::unique_ptr<federation::PeerService> peer_service;
   std::unique_ptr<storage::PolicyStore> policies;
+  std::unique_ptr<storage::DatasetStore> datasets;
+  std::unique_ptr<federation::Authorizer> authorizer;
+  std::unique_ptr<federation::Executor> executor;
+  std::unique_ptr<federation::PeerTransport> transport;
+  std::unique_ptr<federation::Coordinator> coordinator;
+  QueryRuns runs;
 
   // This node's public signing key with `key_id` (current or earlier), for audit checkpoints.
   std::optional<std::string> OwnPublicKey(std::string_view key_id) const;
