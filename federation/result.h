@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "common/clock.h"  // storage/dataset_store.h names common::Clock
 #include "common/status.h"
 #include "federation/bind.h"
 #include "storage/aggregates.h"
