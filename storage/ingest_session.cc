@@ -1,5 +1,7 @@
 #include "storage/ingest_session.h"
 
+#include <malloc.h>
+
 #include "common/strings.h"
 
 namespace verbind::storage {
@@ -19,6 +21,12 @@ std::string NormalizeName(std::string_view s) {
     if (!ok) c = '_';
   }
   return out;
+}
+
+void ReleaseFreeMemory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
 }
 
 CellKind KindOf(JsonScalar::Kind k) {
@@ -185,14 +193,11 @@ void DatasetIngestSession::Accept(int64_t line) {
   }
   if (!batch_) return;  // refused already: keep validating for the report
   converter_.Commit(&values_);
-  bool replaced = false;
-  Status appended = batch_->Append(values_, &replaced);
+  Status appended = batch_->Append(values_);
   if (!appended.ok()) {
     fatal_ = appended;
     batch_.reset();
-    return;
   }
-  ++(replaced ? report_.rows_replaced : report_.rows_stored);
 }
 
 void DatasetIngestSession::Progress() {
@@ -221,15 +226,20 @@ Result<IngestReport> DatasetIngestSession::Finish() {
     writer_.unlock();
     return report_;
   }
-  batch_->Seal();
+  RETURN_IF_ERROR(batch_->Seal());
+  report_.rows_replaced = static_cast<int64_t>(batch_->replaced());
+  report_.rows_stored = static_cast<int64_t>(batch_->rows() - batch_->replaced());
   if (batch_->rows() > 0) {
     ASSIGN_OR_RETURN(auto state, CommitBatch(*store_, *entry_, *base_, *batch_,
                                              converter_.new_labels(), clock_->NowMillis()));
     report_.generation = state->generation();
   }
   report_.committed = true;
+  bool large = batch_->rows() >= kChunkRows;
   batch_.reset();
   writer_.unlock();
+  // A large batch frees large buffers; hand them back instead of keeping them in the heap.
+  if (large) ReleaseFreeMemory();
   return report_;
 }
 
