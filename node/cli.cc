@@ -87,6 +87,7 @@ int RunCli(int argc, char** argv) {
   AddKeyCommands(app, globals, &action);
   AddPolicyCommands(app, globals, &action);
   AddQueryCommands(app, globals, &action);
+  AddDatasetCommands(app, globals, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

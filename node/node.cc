@@ -22,21 +22,6 @@ namespace verbind::node {
 using common::Result;
 using common::Status;
 
-// The data key for encryption at rest: read, or created (32 random bytes, mode 0600) on first
-// use.
-Result<crypto::SecretBytes> LoadOrCreateDataKey(const config::NodeConfig& config,
-                                                common::RandomSource& rng) {
-  if (!common::PathExists(config.data_key_path)) {
-    crypto::SecretBytes key(32);
-    rng.Fill(key.mutable_span());
-    Status written = WriteKeyFile(config.data_key_path, key.span());
-    if (!written.ok()) return written.WithContext(config.Where("keys.data_key"));
-  }
-  auto key = ReadKeyFile(config.data_key_path, 32);
-  if (!key.ok()) return key.status().WithContext(config.Where("keys.data_key"));
-  return key;
-}
-
 Result<std::shared_ptr<const crypto::TlsContext>> PeerServerTls(NodeServices& s,
                                                                std::string_view cert_pem,
                                                                std::string_view key_pem) {
@@ -62,6 +47,7 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
   RETURN_IF_ERROR(common::MakeDir(config.data_dir, 0700));
   storage::DatabaseOptions dbo;
   ASSIGN_OR_RETURN(s.db, storage::Database::Open(config.data_dir, dbo));
+  RETURN_IF_ERROR(OpenDatasetStore(s, config));
   ASSIGN_OR_RETURN(s.peers, storage::PeerRegistry::Load(s.db.get(), clock));
   RETURN_IF_ERROR(RememberOwnKey(s.db.get(), *s.keys.signing));
   s.signer = std::make_unique<federation::NodeSigner>(config.org_id, s.keys.signing);
@@ -70,14 +56,6 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
                                                     clock));
   s.nonces = std::make_unique<storage::NonceStore>(s.db.get());
   ASSIGN_OR_RETURN(s.policies, storage::PolicyStore::Load(s.db.get(), clock));
-  storage::DatasetStoreOptions dso;
-  dso.cache_bytes = static_cast<size_t>(config.cache_mb) << 20;
-  if (config.encrypt_at_rest) {
-    ASSIGN_OR_RETURN(crypto::SecretBytes data_key, LoadOrCreateDataKey(config, *rng));
-    dso.data_key.assign(reinterpret_cast<const char*>(data_key.data()), data_key.size());
-  }
-  ASSIGN_OR_RETURN(s.datasets, storage::DatasetStore::Open(s.db.get(), dso, clock));
-  std::fill(dso.data_key.begin(), dso.data_key.end(), '\0');
   federation::VerifySettings verify{config.org_id, config.protocol.clock_skew_s,
                                     config.protocol.max_query_lifetime_s};
   s.peer_service = std::make_unique<federation::PeerService>(
@@ -154,12 +132,14 @@ Status Node::BuildServers() {
   peer_ = std::make_unique<HttpServer>(peer_opts, &s.metrics);
   HttpServerOptions api_opts = ServerOptions("api", s.config.api_listen);
   api_opts.tls = api_tls_;
+  api_opts.is_streaming = IsRecordUpload;
   api_ = std::make_unique<HttpServer>(api_opts, &s.metrics);
   RegisterSystemRoutes(s, api_->routes());
   RegisterPeerAdminRoutes(s, api_->routes());
   RegisterAuditRoutes(s, api_->routes());
   RegisterPolicyRoutes(s, api_->routes());
   RegisterQueryRoutes(s, api_->routes());
+  RegisterDatasetRoutes(s, api_->routes());
   RegisterPeerProtocolRoutes(s, peer_->routes());
   s.metrics.Gauge("verbind_resident_memory_bytes", "Resident set size of the node process",
                   [] { return ResidentBytes(); });

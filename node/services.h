@@ -36,6 +36,7 @@ struct NodeServices {
   NodeKeys keys;  // the TLS fields change on certificate renewal: read them under keys_mu
   mutable std::mutex keys_mu;
   std::unique_ptr<storage::Database> db;
+  std::unique_ptr<storage::DatasetStore> datasets;  // after db: destroyed before it
   std::unique_ptr<storage::PeerRegistry> peers;
   std::unique_ptr<TokenStore> tokens;
   Metrics metrics;
@@ -49,7 +50,6 @@ struct NodeServices {
   std::unique_ptr<storage::NonceStore> nonces;
   std::unique_ptr<federation::PeerService> peer_service;
   std::unique_ptr<storage::PolicyStore> policies;
-  std::unique_ptr<storage::DatasetStore> datasets;
   std::unique_ptr<federation::Authorizer> authorizer;
   std::unique_ptr<federation::Executor> executor;
   std::unique_ptr<federation::PeerTransport> transport;

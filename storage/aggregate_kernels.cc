@@ -11,35 +11,33 @@ using Kind = AggregateSpec::Kind;
 
 namespace {
 
-// Adds valid[i] to counts[groups[i]] (or counts[1] without groups).
-void CountRows(const uint8_t* valid, const uint32_t* groups, uint32_t n,
-               std::vector<AggregateState>& states) {
-  if (!groups) {
-    std::get<CountState>(states[1]).rows += CountSelected(valid, n);
-    return;
-  }
-  std::vector<int64_t> counts(states.size(), 0);
-  for (uint32_t i = 0; i < n; ++i) counts[groups[i]] += valid[i];
-  for (size_t g = 1; g < states.size(); ++g) std::get<CountState>(states[g]).rows += counts[g];
-}
-
 class CountKernel final : public AggregateKernel {
  public:
   explicit CountKernel(int column) : column_(column) {}
-  void Add(const ChunkView& view, const uint8_t* sel, const uint32_t* groups,
+  void Add(const ChunkView& view, const ChunkSelection& rows,
            std::vector<AggregateState>& states) override {
-    const uint8_t* valid = sel;
-    if (column_ >= 0) {
-      valid_.resize(kChunkRows);
-      valid = NonNullRows(*view.columns[static_cast<size_t>(column_)], sel, view.rows,
-                          valid_.data());
+    if (column_ < 0) {  // count(*): the selected rows per group
+      for (size_t g = 1; g < states.size(); ++g) {
+        std::get<CountState>(states[g]).rows += rows.group_rows[g];
+      }
+      return;
     }
-    CountRows(valid, groups, view.rows, states);
+    valid_.resize(kChunkRows);
+    const uint8_t* valid = NonNullRows(*view.columns[static_cast<size_t>(column_)], rows.sel,
+                                       view.rows, valid_.data());
+    if (!rows.groups) {
+      std::get<CountState>(states[1]).rows += CountSelected(valid, view.rows);
+      return;
+    }
+    counts_.assign(states.size(), 0);
+    CountGroups(valid, rows.groups, view.rows, rows.group_count, counts_.data());
+    for (size_t g = 1; g < states.size(); ++g) std::get<CountState>(states[g]).rows += counts_[g];
   }
 
  private:
   int column_;  // -1: count(*)
   std::vector<uint8_t> valid_;
+  std::vector<int64_t> counts_;
 };
 
 template <typename T>
@@ -70,11 +68,12 @@ void MinMaxRows(const T* d, const uint8_t* valid, const uint32_t* groups, uint32
 class MinMaxKernel final : public AggregateKernel {
  public:
   explicit MinMaxKernel(int column) : column_(column) {}
-  void Add(const ChunkView& view, const uint8_t* sel, const uint32_t* groups,
+  void Add(const ChunkView& view, const ChunkSelection& rows,
            std::vector<AggregateState>& states) override {
     const ColumnChunk& c = *view.columns[static_cast<size_t>(column_)];
     valid_.resize(kChunkRows);
-    const uint8_t* valid = NonNullRows(c, sel, view.rows, valid_.data());
+    const uint8_t* valid = NonNullRows(c, rows.sel, view.rows, valid_.data());
+    const uint32_t* groups = rows.groups;
     acc_.assign(states.size(), MinMaxState{});
     WithDeltas(c, [&](const auto* d) { MinMaxRows(d, valid, groups, view.rows, acc_); });
     for (size_t g = 1; g < states.size(); ++g) {

@@ -24,10 +24,8 @@ constexpr size_t kMaxCoMomentColumns = 16;
 class AggregateKernel {
  public:
   virtual ~AggregateKernel() = default;
-  // Folds the selected rows of a chunk. `groups` gives each row's group (1..n; 0 when not
-  // selected), or is null when the scan is not grouped (group 1). states[g] is group g's
-  // state; states[0] is unused.
-  virtual void Add(const ChunkView& view, const uint8_t* sel, const uint32_t* groups,
+  // Folds the selected rows of a chunk into states[g] (g >= 1; states[0] is unused).
+  virtual void Add(const ChunkView& view, const ChunkSelection& rows,
                    std::vector<AggregateState>& states) = 0;
   // Called once after the last chunk.
   virtual void Finish(std::vector<AggregateState>& /*states*/) {}

@@ -132,7 +132,7 @@ Status ChunkStore::AddValues(WriteBatch* batch, const DatasetState& s, uint32_t 
                              uint32_t chunk, const ColumnChunk& c) const {
   std::string key = ChunkKey(s.id, ChunkKind::kValues, field, chunk);
   ASSIGN_OR_RETURN(std::string sealed, Seal(s, Family::kChunks, key, EncodeColumnChunk(c)));
-  batch->Put(Family::kChunks, key, sealed);
+  batch->PutOwned(Family::kChunks, key, std::move(sealed));
   return Status::Ok();
 }
 
@@ -140,7 +140,7 @@ Status ChunkStore::AddIdentifiers(WriteBatch* batch, const DatasetState& s, uint
                                   uint32_t chunk, const IdentifierChunk& c) const {
   std::string key = ChunkKey(s.id, ChunkKind::kIdentifiers, field, chunk);
   ASSIGN_OR_RETURN(std::string sealed, Seal(s, Family::kChunks, key, EncodeIdentifierChunk(c)));
-  batch->Put(Family::kChunks, key, sealed);
+  batch->PutOwned(Family::kChunks, key, std::move(sealed));
   return Status::Ok();
 }
 
@@ -149,7 +149,7 @@ Status ChunkStore::AddDeletions(WriteBatch* batch, const DatasetState& s, uint32
   std::string key = ChunkKey(s.id, ChunkKind::kDeletions, 0, chunk);
   ASSIGN_OR_RETURN(std::string sealed,
                    Seal(s, Family::kChunks, key, EncodeDeletionChunk(deleted, generation)));
-  batch->Put(Family::kChunks, key, sealed);
+  batch->PutOwned(Family::kChunks, key, std::move(sealed));
   return Status::Ok();
 }
 
@@ -157,7 +157,7 @@ Status ChunkStore::AddDictionary(WriteBatch* batch, const DatasetState& s, uint3
                                  const Dictionary& d) const {
   std::string key = DictionaryKey(s.id, field);
   ASSIGN_OR_RETURN(std::string sealed, Seal(s, Family::kDatasets, key, EncodeDictionary(d)));
-  batch->Put(Family::kDatasets, key, sealed);
+  batch->PutOwned(Family::kDatasets, key, std::move(sealed));
   return Status::Ok();
 }
 

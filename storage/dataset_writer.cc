@@ -14,6 +14,7 @@ namespace {
 Result<std::unique_ptr<KeyIndex>> BuildKeyIndex(const ChunkStore& store, const DatasetState& s,
                                                 size_t expected) {
   auto index = std::make_unique<KeyIndex>(std::max<size_t>(expected, static_cast<size_t>(s.live)));
+  // Keys are read without caching them: an index build touches every key once.
   auto key_field = static_cast<uint32_t>(*s.schema->key);
   for (uint32_t c = 0; c < s.chunks.size(); ++c) {
     ASSIGN_OR_RETURN(auto ids, store.Identifiers(s, key_field, c, false));
@@ -53,20 +54,11 @@ int64_t CountLive(const DatasetState& s) {
   return live;
 }
 
-void UpdateIndex(const ChunkStore& store, DatasetEntry& entry, const DatasetState& ns,
-                 const BatchBuilder& batch) {
+void UpdateIndex(DatasetEntry& entry, const BatchBuilder& batch) {
   if (!entry.index) return;  // built when next needed
   for (const auto& [hash, row] : batch.replaced_stored()) entry.index->Remove(hash, row);
   std::vector<std::pair<uint64_t, uint32_t>> live = batch.LiveKeys();
-  if (!entry.index->HasRoomFor(live.size())) {
-    if (entry.index->size() == 0) {
-      entry.index = std::make_unique<KeyIndex>(live.size() * 2);
-    } else {
-      auto rebuilt = BuildKeyIndex(store, ns, (entry.index->size() + live.size()) * 2);
-      entry.index = rebuilt.ok() ? std::move(rebuilt).value() : nullptr;
-      return;
-    }
-  }
+  entry.index->Reserve(live.size());
   for (const auto& [hash, row] : live) entry.index->Insert(hash, row);
 }
 
@@ -93,7 +85,7 @@ Status AddBuiltChunks(const ChunkStore& store, const BatchBuilder& batch, Datase
 Status EnsureKeyIndex(const ChunkStore& store, DatasetEntry& entry) {
   auto s = entry.Snapshot();
   if (!s->schema->key || entry.index) return Status::Ok();
-  ASSIGN_OR_RETURN(entry.index, BuildKeyIndex(store, *s, static_cast<size_t>(s->live) * 2));
+  ASSIGN_OR_RETURN(entry.index, BuildKeyIndex(store, *s, static_cast<size_t>(s->live)));
   return Status::Ok();
 }
 
@@ -126,7 +118,7 @@ Result<std::shared_ptr<const DatasetState>> CommitBatch(
     }
   }
   entry.Publish(ns);
-  UpdateIndex(store, entry, *ns, batch);
+  UpdateIndex(entry, batch);
   return std::shared_ptr<const DatasetState>(ns);
 }
 

@@ -22,8 +22,10 @@ class HistogramKernel final : public AggregateKernel {
   explicit HistogramKernel(const AggregateSpec& spec)
       : column_(spec.columns[0]), lo_(spec.lo), hi_(spec.hi), bins_(spec.bins) {}
 
-  void Add(const ChunkView& view, const uint8_t* sel, const uint32_t* groups,
+  void Add(const ChunkView& view, const ChunkSelection& rows,
            std::vector<AggregateState>& states) override {
+    const uint8_t* sel = rows.sel;
+    const uint32_t* groups = rows.groups;
     const ColumnChunk& c = *view.columns[static_cast<size_t>(column_)];
     std::vector<HistogramState*> h(states.size(), nullptr);
     for (size_t g = 1; g < states.size(); ++g) h[g] = &std::get<HistogramState>(states[g]);
@@ -93,8 +95,10 @@ class QuantileKernel final : public AggregateKernel {
  public:
   explicit QuantileKernel(const AggregateSpec& spec) : column_(spec.columns[0]) {}
 
-  void Add(const ChunkView& view, const uint8_t* sel, const uint32_t* groups,
+  void Add(const ChunkView& view, const ChunkSelection& rows,
            std::vector<AggregateState>& states) override {
+    const uint8_t* sel = rows.sel;
+    const uint32_t* groups = rows.groups;
     const ColumnChunk& c = *view.columns[static_cast<size_t>(column_)];
     valid_.resize(kChunkRows);
     const uint8_t* valid = NonNullRows(c, sel, view.rows, valid_.data());
@@ -132,8 +136,10 @@ class CoMomentKernel final : public AggregateKernel {
     if (divisors_.empty()) divisors_.assign(columns_.size(), 1.0);
   }
 
-  void Add(const ChunkView& view, const uint8_t* sel, const uint32_t* groups,
+  void Add(const ChunkView& view, const ChunkSelection& rows,
            std::vector<AggregateState>& states) override {
+    const uint8_t* sel = rows.sel;
+    const uint32_t* groups = rows.groups;
     size_t k = columns_.size();
     uint32_t n = view.rows;
     valid_.assign(sel, sel + n);

@@ -75,26 +75,37 @@ Status GroupTable::Assign(const ChunkView& view, const uint8_t* sel, uint32_t* g
   return AssignDense(view, sel, groups, domain);
 }
 
+template <typename T>
+Status GroupTable::LookUp(const T* local, const ChunkView& view, const uint8_t* sel,
+                          uint32_t* groups) {
+  for (uint32_t i = 0; i < view.rows; ++i) {
+    uint32_t g = table_[local[i]];
+    if (g == 0 && sel[i]) {  // rare: the first selected row of a key in this chunk
+      ASSIGN_OR_RETURN(g, GroupOf(KeyOfRow(view, i)));
+      table_[local[i]] = g;
+    }
+    groups[i] = g & (0u - static_cast<uint32_t>(sel[i]));
+  }
+  return Status::Ok();
+}
+
 Status GroupTable::AssignDense(const ChunkView& view, const uint8_t* sel, uint32_t* groups,
                                uint64_t domain) {
   uint32_t n = view.rows;
-  local_.assign(n, 0);
   table_.assign(domain, 0);
+  const ColumnChunk& first = *view.columns[static_cast<size_t>(columns_[0])];
+  if (columns_.size() == 1 && first.null_count == 0) {
+    // One column without NULLs: its deltas are the local keys.
+    return WithDeltas(first, [&](const auto* d) { return LookUp(d, view, sel, groups); });
+  }
+  local_.assign(n, 0);
   uint32_t stride = 1;
   for (int col : columns_) {
     const ColumnChunk& c = *view.columns[static_cast<size_t>(col)];
     WithDeltas(c, [&](const auto* d) { AddSymbols(d, c, n, stride, local_.data()); });
     stride *= static_cast<uint32_t>(c.max_delta + 2);
   }
-  for (uint32_t i = 0; i < n; ++i) {
-    uint32_t g = table_[local_[i]];
-    if (g == 0 && sel[i]) {  // rare: the first selected row of a key in this chunk
-      ASSIGN_OR_RETURN(g, GroupOf(KeyOfRow(view, i)));
-      table_[local_[i]] = g;
-    }
-    groups[i] = g & (0u - static_cast<uint32_t>(sel[i]));
-  }
-  return Status::Ok();
+  return LookUp(local_.data(), view, sel, groups);
 }
 
 Status GroupTable::AssignSparse(const ChunkView& view, const uint8_t* sel, uint32_t* groups) {

@@ -33,6 +33,9 @@ class GroupTable {
   common::Result<uint32_t> GroupOf(const GroupKey& key);
   common::Status AssignDense(const ChunkView& view, const uint8_t* sel, uint32_t* groups,
                              uint64_t domain);
+  template <typename T>
+  common::Status LookUp(const T* local, const ChunkView& view, const uint8_t* sel,
+                        uint32_t* groups);
   common::Status AssignSparse(const ChunkView& view, const uint8_t* sel, uint32_t* groups);
   GroupKey KeyOfRow(const ChunkView& view, uint32_t row) const;
 

@@ -1,10 +1,33 @@
 #include "storage/ingest_batch.h"
 
+#include <algorithm>
+
 namespace verbind::storage {
 
 using common::Result;
 using common::Status;
 using config::FieldType;
+
+namespace {
+
+// (hash, index) for every hash, sorted: one pass distributes by the top 12 bits, then each
+// small bucket is sorted in cache.
+void SortByHash(const std::vector<uint64_t>& hashes, std::vector<std::pair<uint64_t, uint32_t>>* out) {
+  constexpr int kBits = 12;
+  std::vector<uint32_t> start((1u << kBits) + 1, 0);
+  for (uint64_t h : hashes) ++start[(h >> (64 - kBits)) + 1];
+  for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+  out->resize(hashes.size());
+  std::vector<uint32_t> next(start.begin(), start.end() - 1);
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    (*out)[next[hashes[i] >> (64 - kBits)]++] = {hashes[i], static_cast<uint32_t>(i)};
+  }
+  for (size_t b = 0; b + 1 < start.size(); ++b) {
+    std::sort(out->begin() + start[b], out->begin() + start[b + 1]);
+  }
+}
+
+}  // namespace
 
 struct BatchBuilder::OpenChunk {
   uint32_t chunk = 0;
@@ -23,8 +46,7 @@ BatchBuilder::BatchBuilder(const DatasetState& base, const ChunkStore* chunks,
       index_(index),
       schema_(*base.schema),
       key_field_(base.schema->key),
-      generation_(base.NextGeneration()),
-      batch_index_(key_field_ ? 1 << 14 : 0) {
+      generation_(base.NextGeneration()) {
   StartChunk(static_cast<uint32_t>(base.rows_total / kChunkRows));
 }
 
@@ -79,7 +101,7 @@ Status BatchBuilder::Prefill() {
   return Status::Ok();
 }
 
-Status BatchBuilder::Append(const RowValues& row, bool* replaced) {
+Status BatchBuilder::Append(const RowValues& row) {
   if (!prefilled_) RETURN_IF_ERROR(Prefill());
   if (rows_ >= kMaxBatchRows) {
     return common::ResourceExhausted("a batch holds at most " + std::to_string(kMaxBatchRows) +
@@ -91,10 +113,7 @@ Status BatchBuilder::Append(const RowValues& row, bool* replaced) {
     return common::ResourceExhausted("dataset " + base_.name + " is full (" +
                                      std::to_string(number) + " rows)");
   }
-  *replaced = false;
-  if (key_field_) {
-    ASSIGN_OR_RETURN(*replaced, Upsert(row.text[*key_field_], static_cast<uint32_t>(number)));
-  }
+  if (key_field_) batch_hashes_.push_back(HashKey(row.text[*key_field_]));
   AddToOpen(row);
   ++rows_;
   if (open_->rows == kChunkRows) {
@@ -149,9 +168,54 @@ void BatchBuilder::SealOpen() {
   built_.push_back(std::move(b));
 }
 
-void BatchBuilder::Seal() {
+Status BatchBuilder::Seal() {
   if (rows_ > 0 && open_ && open_->rows > 0) SealOpen();
   open_.reset();
+  return key_field_ ? Resolve() : Status::Ok();
+}
+
+void BatchBuilder::ResolveRepeats(size_t begin, size_t end) {
+  // Rows with equal hashes, in row order; a row whose key occurs again later is replaced.
+  for (size_t i = begin; i < end; ++i) {
+    uint32_t row = by_hash_[i].second;
+    std::string_view key = BatchKey(static_cast<uint32_t>(base_.rows_total + row));
+    for (size_t j = i + 1; j < end; ++j) {
+      if (BatchKey(static_cast<uint32_t>(base_.rows_total + by_hash_[j].second)) == key) {
+        batch_deleted_[row] = true;
+        deleted_.push_back(static_cast<uint32_t>(base_.rows_total + row));
+        ++replaced_count_;
+        break;
+      }
+    }
+  }
+}
+
+Status BatchBuilder::Resolve() {
+  SortByHash(batch_hashes_, &by_hash_);
+  batch_deleted_.assign(batch_hashes_.size(), false);
+  for (size_t i = 0; i < by_hash_.size();) {
+    size_t j = i + 1;
+    while (j < by_hash_.size() && by_hash_[j].first == by_hash_[i].first) ++j;
+    if (j - i > 1) ResolveRepeats(i, j);
+    i = j;
+  }
+  if (!index_ || index_->size() == 0) return Status::Ok();
+  Status error;
+  for (const auto& [hash, row] : by_hash_) {
+    if (batch_deleted_[row]) continue;
+    std::string_view key = BatchKey(static_cast<uint32_t>(base_.rows_total + row));
+    int64_t stored = index_->Find(hash, [&](uint32_t r) {
+      auto same = StoredKeyIs(r, key);
+      if (!same.ok()) error = same.status();
+      return same.ok() && *same;
+    });
+    RETURN_IF_ERROR(error);
+    if (stored < 0) continue;
+    deleted_.push_back(static_cast<uint32_t>(stored));
+    replaced_.push_back({hash, static_cast<uint32_t>(stored)});
+    ++replaced_count_;
+  }
+  return Status::Ok();
 }
 
 std::string_view BatchBuilder::BatchKey(uint32_t row) const {
@@ -173,54 +237,17 @@ Result<bool> BatchBuilder::StoredKeyIs(uint32_t row, std::string_view key) {
   if (stored_keys_.size() <= chunk) stored_keys_.resize(chunk + 1);
   if (!stored_keys_[chunk]) {
     auto f = static_cast<uint32_t>(*key_field_);
-    ASSIGN_OR_RETURN(stored_keys_[chunk], store_->Identifiers(base_, f, chunk, true));
+    ASSIGN_OR_RETURN(stored_keys_[chunk], store_->Identifiers(base_, f, chunk, false));
     if (!stored_keys_[chunk]) return common::Internal("a chunk changed during an ingest");
   }
   return stored_keys_[chunk]->Get(row % kChunkRows) == key;
 }
 
-Result<bool> BatchBuilder::Upsert(std::string_view key, uint32_t row) {
-  uint64_t h = HashKey(key);
-  batch_hashes_.push_back(h);
-  batch_deleted_.push_back(false);
-  int64_t earlier = batch_index_.Find(h, [&](uint32_t r) { return BatchKey(r) == key; });
-  if (earlier >= 0) {
-    deleted_.push_back(static_cast<uint32_t>(earlier));
-    batch_deleted_[earlier - base_.rows_total] = true;
-    batch_index_.Replace(h, static_cast<uint32_t>(earlier), row);
-    return true;
-  }
-  Status verify_error;
-  int64_t stored = index_ ? index_->Find(h, [&](uint32_t r) {
-    auto same = StoredKeyIs(r, key);
-    if (!same.ok()) verify_error = same.status();
-    return same.ok() && *same;
-  })
-                          : -1;
-  RETURN_IF_ERROR(verify_error);
-  if (!batch_index_.HasRoomFor(1)) GrowBatchIndex();
-  batch_index_.Insert(h, row);
-  if (stored < 0) return false;
-  deleted_.push_back(static_cast<uint32_t>(stored));
-  replaced_.push_back({h, static_cast<uint32_t>(stored)});
-  return true;
-}
-
-void BatchBuilder::GrowBatchIndex() {
-  KeyIndex bigger(batch_index_.size() * 2 + 1024);
-  for (size_t i = 0; i + 1 < batch_hashes_.size(); ++i) {  // the newest row is inserted after
-    if (!batch_deleted_[i]) bigger.Insert(batch_hashes_[i], static_cast<uint32_t>(base_.rows_total + i));
-  }
-  batch_index_ = std::move(bigger);
-}
-
 std::vector<std::pair<uint64_t, uint32_t>> BatchBuilder::LiveKeys() const {
   std::vector<std::pair<uint64_t, uint32_t>> out;
-  out.reserve(batch_hashes_.size());
-  for (size_t i = 0; i < batch_hashes_.size(); ++i) {
-    if (!batch_deleted_[i]) {
-      out.push_back({batch_hashes_[i], static_cast<uint32_t>(base_.rows_total + i)});
-    }
+  out.reserve(by_hash_.size());
+  for (const auto& [hash, row] : by_hash_) {
+    if (!batch_deleted_[row]) out.push_back({hash, static_cast<uint32_t>(base_.rows_total + row)});
   }
   return out;
 }

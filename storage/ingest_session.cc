@@ -1,5 +1,7 @@
 #include "storage/ingest_session.h"
 
+#include <malloc.h>
+
 #include "common/strings.h"
 
 namespace verbind::storage {
@@ -19,6 +21,12 @@ std::string NormalizeName(std::string_view s) {
     if (!ok) c = '_';
   }
   return out;
+}
+
+void ReleaseFreeMemory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
 }
 
 CellKind KindOf(JsonScalar::Kind k) {
@@ -82,6 +90,12 @@ void DatasetIngestSession::Error(int64_t line, const std::string& column,
   }
 }
 
+void DatasetIngestSession::Reject() {
+  ++report_.rows_rejected;
+  // Refusing: nothing of this batch will be stored, so stop building it.
+  if (options_.on_error == OnError::kRefuseBatch) batch_.reset();
+}
+
 void DatasetIngestSession::HeaderError(const std::string& column, const std::string& reason) {
   header_failed_ = true;
   batch_.reset();
@@ -128,10 +142,10 @@ bool DatasetIngestSession::OnRow(const CsvRow& row) {
                : std::string();
   };
   if (!row.error.empty()) {
-    ++report_.rows_rejected;
+    Reject();
     Error(row.line, column_name(row.error_field), std::string(row.error));
   } else if (row.size() != column_field_.size()) {
-    ++report_.rows_rejected;
+    Reject();
     Error(row.line, "", "the row has " + std::to_string(row.size()) + " fields; the header has " +
                             std::to_string(column_field_.size()));
   } else {
@@ -165,7 +179,7 @@ bool DatasetIngestSession::OnRow(const JsonRow& row) {
     cells_[*f] = Cell{KindOf(value.kind), value.text};
   }
   if (bad) {
-    ++report_.rows_rejected;
+    Reject();
   } else {
     Accept(row.line);
   }
@@ -176,23 +190,19 @@ bool DatasetIngestSession::OnRow(const JsonRow& row) {
 void DatasetIngestSession::Accept(int64_t line) {
   field_errors_.clear();
   if (!converter_.Convert(cells_.data(), &values_, &field_errors_)) {
-    ++report_.rows_rejected;
+    Reject();
     for (const auto& e : field_errors_) {
       Error(line, base_->schema->fields[e.field].name, e.reason);
     }
-    if (options_.on_error == OnError::kRefuseBatch) batch_.reset();
     return;
   }
   if (!batch_) return;  // refused already: keep validating for the report
   converter_.Commit(&values_);
-  bool replaced = false;
-  Status appended = batch_->Append(values_, &replaced);
+  Status appended = batch_->Append(values_);
   if (!appended.ok()) {
     fatal_ = appended;
     batch_.reset();
-    return;
   }
-  ++(replaced ? report_.rows_replaced : report_.rows_stored);
 }
 
 void DatasetIngestSession::Progress() {
@@ -221,15 +231,20 @@ Result<IngestReport> DatasetIngestSession::Finish() {
     writer_.unlock();
     return report_;
   }
-  batch_->Seal();
+  RETURN_IF_ERROR(batch_->Seal());
+  report_.rows_replaced = static_cast<int64_t>(batch_->replaced());
+  report_.rows_stored = static_cast<int64_t>(batch_->rows() - batch_->replaced());
   if (batch_->rows() > 0) {
     ASSIGN_OR_RETURN(auto state, CommitBatch(*store_, *entry_, *base_, *batch_,
                                              converter_.new_labels(), clock_->NowMillis()));
     report_.generation = state->generation();
   }
   report_.committed = true;
+  bool large = batch_->rows() >= kChunkRows;
   batch_.reset();
   writer_.unlock();
+  // A large batch frees large buffers; hand them back instead of keeping them in the heap.
+  if (large) ReleaseFreeMemory();
   return report_;
 }
 

@@ -27,56 +27,66 @@ uint64_t HashKey(std::string_view key) {
 }
 
 KeyIndex::KeyIndex(size_t expected) {
-  if (expected == 0) return;
-  size_t cap = 16;
-  while (cap * 7 / 10 < expected) cap *= 2;
-  slots_.assign(cap, 0);
-  mask_ = cap - 1;
+  if (expected > 0) Rehash(expected * 5 / 4 + 16);
 }
 
-bool KeyIndex::HasRoomFor(size_t extra) const {
-  return used_ + extra <= slots_.size() * 7 / 10;
-}
-
-void KeyIndex::Insert(uint64_t hash, uint32_t row) {
-  CHECK(HasRoomFor(1) && row <= kMaxRow);
-  uint64_t entry = (hash >> 32 << 32) | (row + 1);
-  for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
-    if (slots_[i] == 0) {
-      slots_[i] = entry;
-      ++used_;
-      ++size_;
-      return;
+void KeyIndex::Rehash(size_t capacity) {
+  std::vector<Slot> old;
+  old.swap(slots_);
+  slots_.assign(capacity, Slot{});
+  size_ = used_ = 0;
+  for (const Slot& s : old) {
+    if (s.row1 != 0 && s.row1 != kTombstone) {
+      Place((uint64_t{s.hi} << 32) | s.lo, s.row1 - 1);
     }
-    // A tombstone can take the entry; it is already counted in used_.
-    if (static_cast<uint32_t>(slots_[i]) == kTombstone) {
-      slots_[i] = entry;
+  }
+}
+
+void KeyIndex::Reserve(size_t extra) {
+  if (used_ + extra <= Limit()) return;
+  size_t needed = size_ + extra;
+  Rehash(std::max(needed * 5 / 4, slots_.size() * 3 / 2) * 5 / 4 + 16);
+}
+
+void KeyIndex::Place(uint64_t hash, uint32_t row) {
+  for (size_t i = Home(hash);; i = Next(i)) {
+    Slot& s = slots_[i];
+    if (s.row1 == 0 || s.row1 == kTombstone) {
+      if (s.row1 == 0) ++used_;
+      s = Slot{row + 1, static_cast<uint32_t>(hash), static_cast<uint32_t>(hash >> 32)};
       ++size_;
       return;
     }
   }
 }
 
-uint64_t* KeyIndex::FindSlot(uint64_t hash, uint32_t row) {
+void KeyIndex::Insert(uint64_t hash, uint32_t row) {
+  CHECK(row <= kMaxRow);
+  Reserve(1);
+  Place(hash, row);
+}
+
+KeyIndex::Slot* KeyIndex::FindSlot(uint64_t hash, uint32_t row) {
   if (slots_.empty()) return nullptr;
-  uint64_t entry = (hash >> 32 << 32) | (row + 1);
-  for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
-    if (slots_[i] == 0) return nullptr;
-    if (slots_[i] == entry) return &slots_[i];
+  auto lo = static_cast<uint32_t>(hash), hi = static_cast<uint32_t>(hash >> 32);
+  for (size_t i = Home(hash);; i = Next(i)) {
+    Slot& s = slots_[i];
+    if (s.row1 == 0) return nullptr;
+    if (s.row1 == row + 1 && s.lo == lo && s.hi == hi) return &s;
   }
 }
 
 bool KeyIndex::Replace(uint64_t hash, uint32_t old_row, uint32_t new_row) {
-  uint64_t* s = FindSlot(hash, old_row);
+  Slot* s = FindSlot(hash, old_row);
   if (!s) return false;
-  *s = (hash >> 32 << 32) | (new_row + 1);
+  s->row1 = new_row + 1;
   return true;
 }
 
 bool KeyIndex::Remove(uint64_t hash, uint32_t row) {
-  uint64_t* s = FindSlot(hash, row);
+  Slot* s = FindSlot(hash, row);
   if (!s) return false;
-  *s = (hash >> 32 << 32) | kTombstone;
+  s->row1 = kTombstone;
   --size_;
   return true;
 }

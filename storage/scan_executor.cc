@@ -80,6 +80,7 @@ class Scan {
   std::vector<std::unique_ptr<AggregateKernel>> kernels_;
   std::vector<std::vector<AggregateState>> states_;  // [aggregate][group]
   std::vector<int64_t> rows_;                        // [group]
+  std::vector<int64_t> chunk_rows_;                  // [group], this chunk
   std::optional<RecordSetSketch> record_set_;
   ScanResult result_;
 };
@@ -135,18 +136,22 @@ Status Scan::FoldChunk(uint32_t chunk) {
   uint32_t matched = CountSelected(sel_.data(), n);
   result_.rows_matched += matched;
   if (matched == 0) return Status::Ok();
-  const uint32_t* groups = nullptr;
+  ChunkSelection rows;
+  rows.sel = sel_.data();
   if (table_) {
     RETURN_IF_ERROR(table_->Assign(view_, sel_.data(), groups_.data()));
     GrowStates();
-    groups = groups_.data();
-    for (uint32_t i = 0; i < n; ++i) ++rows_[groups[i]];
+    rows.groups = groups_.data();
+    rows.group_count = table_->size();
+    chunk_rows_.assign(rows.group_count + 1, 0);
+    CountGroups(sel_.data(), rows.groups, n, rows.group_count, chunk_rows_.data());
   } else {
-    rows_[1] += matched;
+    chunk_rows_.assign(2, 0);
+    chunk_rows_[1] = matched;
   }
-  for (size_t a = 0; a < kernels_.size(); ++a) {
-    kernels_[a]->Add(view_, sel_.data(), groups, states_[a]);
-  }
+  rows.group_rows = chunk_rows_.data();
+  for (size_t g = 1; g < chunk_rows_.size(); ++g) rows_[g] += chunk_rows_[g];
+  for (size_t a = 0; a < kernels_.size(); ++a) kernels_[a]->Add(view_, rows, states_[a]);
   if (record_set_) RETURN_IF_ERROR(AddRecordIds(chunk));
   return Status::Ok();
 }

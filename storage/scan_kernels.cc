@@ -180,4 +180,23 @@ uint32_t CountSelected(const uint8_t* mask, uint32_t rows) {
   return n;
 }
 
+void CountGroups(const uint8_t* valid, const uint32_t* groups, uint32_t rows, size_t group_count,
+                 int64_t* counts) {
+  if (group_count > 256) {
+    for (uint32_t i = 0; i < rows; ++i) counts[groups[i]] += valid[i];
+    return;
+  }
+  // Four sets of counters, so that neighbouring rows of one group do not wait on each other.
+  uint32_t c[4][257] = {};
+  uint32_t i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    c[0][groups[i]] += valid[i];
+    c[1][groups[i + 1]] += valid[i + 1];
+    c[2][groups[i + 2]] += valid[i + 2];
+    c[3][groups[i + 3]] += valid[i + 3];
+  }
+  for (; i < rows; ++i) c[0][groups[i]] += valid[i];
+  for (size_t g = 0; g <= group_count; ++g) counts[g] += c[0][g] + c[1][g] + c[2][g] + c[3][g];
+}
+
 }  // namespace verbind::storage

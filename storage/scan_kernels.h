@@ -20,6 +20,14 @@ struct ChunkView {
   std::vector<const ColumnChunk*> columns;
 };
 
+// The rows of a chunk that aggregate kernels fold, and their groups.
+struct ChunkSelection {
+  const uint8_t* sel = nullptr;        // sel[i] = 1: row i matches
+  const uint32_t* groups = nullptr;    // row i's group (0 when not selected); null: ungrouped
+  const int64_t* group_rows = nullptr; // selected rows per group (index 0 unused)
+  size_t group_count = 1;              // groups so far; states hold group_count + 1 entries
+};
+
 // Temporary masks for nested AND/OR, one per nesting level.
 class FilterScratch {
  public:
@@ -40,6 +48,9 @@ const uint8_t* NonNullRows(const ColumnChunk& c, const uint8_t* sel, uint32_t ro
                            uint8_t* valid);
 // The number of set bytes in mask[0, rows).
 uint32_t CountSelected(const uint8_t* mask, uint32_t rows);
+// counts[g] += the rows i with valid[i] and groups[i] == g, for g in [0, group_count].
+void CountGroups(const uint8_t* valid, const uint32_t* groups, uint32_t rows, size_t group_count,
+                 int64_t* counts);
 
 // Calls fn(T* deltas) with the chunk's deltas at their packed width.
 template <typename Fn>

@@ -30,9 +30,52 @@ struct ChunkSums {
 constexpr uint64_t kSmall = uint64_t{1} << 24;   // squares sum exactly in 64 bits
 constexpr uint64_t kMedium = uint64_t{1} << 32;  // squares sum exactly in 128 bits
 
+// Per-group small sums with four interleaved sets of accumulators (few groups), so that
+// neighbouring rows of one group do not wait on each other.
+template <typename T>
+void SumSmallGrouped(const T* d, const uint8_t* valid, const uint32_t* groups, uint32_t n,
+                     size_t group_count, ChunkSums* acc) {
+  if (group_count > 64) {
+    for (uint32_t i = 0; i < n; ++i) {
+      ChunkSums& a = acc[groups[i]];
+      uint64_t v = static_cast<uint64_t>(d[i]) * valid[i];
+      a.n += valid[i];
+      a.s += v;
+      a.q += v * v;
+    }
+    return;
+  }
+  struct Lane {
+    uint64_t n[65], s[65], q[65];
+  };
+  Lane lanes[4] = {};
+  uint32_t i = 0;
+  auto step = [&](Lane& l, uint32_t r) {
+    uint32_t g = groups[r];
+    uint64_t v = static_cast<uint64_t>(d[r]) * valid[r];
+    l.n[g] += valid[r];
+    l.s[g] += v;
+    l.q[g] += v * v;
+  };
+  for (; i + 4 <= n; i += 4) {
+    step(lanes[0], i);
+    step(lanes[1], i + 1);
+    step(lanes[2], i + 2);
+    step(lanes[3], i + 3);
+  }
+  for (; i < n; ++i) step(lanes[0], i);
+  for (size_t g = 1; g <= group_count; ++g) {
+    for (const Lane& l : lanes) {
+      acc[g].n += static_cast<int64_t>(l.n[g]);
+      acc[g].s += l.s[g];
+      acc[g].q += l.q[g];
+    }
+  }
+}
+
 template <typename T>
 void SumSmall(const T* d, const uint8_t* valid, const uint32_t* groups, uint32_t n,
-              ChunkSums* acc) {
+              size_t group_count, ChunkSums* acc) {
   if (!groups) {
     uint64_t cnt = 0, s = 0, q = 0;
     for (uint32_t i = 0; i < n; ++i) {
@@ -46,13 +89,7 @@ void SumSmall(const T* d, const uint8_t* valid, const uint32_t* groups, uint32_t
     acc[1].q += q;
     return;
   }
-  for (uint32_t i = 0; i < n; ++i) {
-    ChunkSums& a = acc[groups[i]];
-    uint64_t v = static_cast<uint64_t>(d[i]) * valid[i];
-    a.n += valid[i];
-    a.s += v;
-    a.q += v * v;
-  }
+  SumSmallGrouped(d, valid, groups, n, group_count, acc);
 }
 
 template <typename T>
@@ -129,17 +166,18 @@ class SumKernel final : public AggregateKernel {
  public:
   SumKernel(int column, int track_top) : column_(column), track_top_(track_top) {}
 
-  void Add(const ChunkView& view, const uint8_t* sel, const uint32_t* groups,
+  void Add(const ChunkView& view, const ChunkSelection& rows,
            std::vector<AggregateState>& states) override {
     const ColumnChunk& c = *view.columns[static_cast<size_t>(column_)];
+    const uint32_t* groups = rows.groups;
     valid_.resize(kChunkRows);
-    const uint8_t* valid = NonNullRows(c, sel, view.rows, valid_.data());
+    const uint8_t* valid = NonNullRows(c, rows.sel, view.rows, valid_.data());
     acc_.assign(states.size(), ChunkSums{});
     if (moments_.size() < states.size()) moments_.resize(states.size());
     bool wide = c.max_delta >= kMedium;
     WithDeltas(c, [&](const auto* d) {
       if (c.max_delta < kSmall) {
-        SumSmall(d, valid, groups, view.rows, acc_.data());
+        SumSmall(d, valid, groups, view.rows, rows.group_count, acc_.data());
       } else if (!wide) {
         SumMedium(d, valid, groups, view.rows, acc_.data());
       } else {
