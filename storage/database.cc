@@ -71,6 +71,11 @@ void WriteBatch::Put(Family family, std::string_view key, std::string_view value
   ops_.push_back({family, OpKind::kPut, std::string(key), std::string(value)});
 }
 
+void WriteBatch::PutOwned(Family family, std::string_view key, std::string value) {
+  bytes_ += key.size() + value.size();
+  ops_.push_back({family, OpKind::kPut, std::string(key), std::move(value)});
+}
+
 void WriteBatch::Delete(Family family, std::string_view key) {
   bytes_ += key.size();
   ops_.push_back({family, OpKind::kDelete, std::string(key), std::string()});

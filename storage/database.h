@@ -49,6 +49,8 @@ class WriteBatch {
   WriteBatch();
   ~WriteBatch();
   void Put(Family family, std::string_view key, std::string_view value);
+  // Put that takes over `value` instead of copying it (large values such as column chunks).
+  void PutOwned(Family family, std::string_view key, std::string value);
   void Delete(Family family, std::string_view key);
   // Removes every key in [start, end) of `family`, in order with the other operations.
   void DeleteRange(Family family, std::string_view start, std::string_view end);

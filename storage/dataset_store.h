@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "config/schema.h"
 #include "storage/aggregates.h"

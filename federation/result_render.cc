@@ -1,0 +1,199 @@
+// Renderings of result tables (declared in federation/result.h).
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "federation/result.h"
+
+namespace verbind::federation {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Dump(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// A value as text: strings as they are, null as `null_text`, others as compact JSON.
+std::string CellText(const json& v, std::string_view null_text) {
+  if (v.is_null()) {
+    return std::string(null_text);
+  }
+  if (v.is_string()) {
+    return v.get<std::string>();
+  }
+  return Dump(v);
+}
+
+bool Suppressed(const ResultRow& row, size_t value) {
+  return row.status == ValueStatus::kSuppressed ||
+         row.values[value].status == ValueStatus::kSuppressed;
+}
+
+bool RowHasSuppression(const ResultRow& row) {
+  if (row.status == ValueStatus::kSuppressed) {
+    return true;
+  }
+  return std::any_of(row.values.begin(), row.values.end(),
+                     [](const ResultValue& v) { return v.status == ValueStatus::kSuppressed; });
+}
+
+json RowJson(const ResultRow& row) {
+  json out = json::object();
+  out["key"] = row.key;
+  out["values"] = json::array();
+  for (const ResultValue& v : row.values) {
+    out["values"].push_back(v.status == ValueStatus::kSuppressed ? json(nullptr) : v.value);
+  }
+  if (!RowHasSuppression(row)) {
+    return out;
+  }
+  out["status"] = std::string(ValueStatusName(row.status));
+  if (!row.reason.empty()) {
+    out["reason"] = row.reason;
+  }
+  out["value_status"] = json::array();
+  for (const ResultValue& v : row.values) {
+    json s = {{"status", std::string(ValueStatusName(v.status))}};
+    if (!v.reason.empty()) {
+      s["reason"] = v.reason;
+    }
+    out["value_status"].push_back(std::move(s));
+  }
+  return out;
+}
+
+// Cells of the table as text, header first; `numeric` marks cells to align right.
+struct TextGrid {
+  std::vector<std::vector<std::string>> cells;
+  std::vector<std::vector<bool>> numeric;
+};
+
+TextGrid Grid(const ResultTable& t, std::string_view null_text) {
+  TextGrid g;
+  std::vector<std::string> header;
+  for (const ResultColumn& c : t.columns) {
+    header.push_back(c.name);
+  }
+  g.cells.push_back(std::move(header));
+  g.numeric.emplace_back(t.columns.size(), false);
+  for (const ResultRow& row : t.rows) {
+    std::vector<std::string> cells;
+    std::vector<bool> numeric;
+    for (const json& k : row.key) {
+      cells.push_back(CellText(k, null_text));
+      numeric.push_back(k.is_number());
+    }
+    for (size_t i = 0; i < row.values.size(); ++i) {
+      bool hidden = Suppressed(row, i);
+      cells.push_back(hidden ? "(suppressed)" : CellText(row.values[i].value, null_text));
+      numeric.push_back(!hidden && row.values[i].value.is_number());
+    }
+    g.cells.push_back(std::move(cells));
+    g.numeric.push_back(std::move(numeric));
+  }
+  return g;
+}
+
+size_t Width(std::string_view s) {
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+bool IsPlainNumber(std::string_view s) {
+  size_t i = (!s.empty() && s[0] == '-') ? 1 : 0;
+  bool digits = false, dot = false;
+  for (; i < s.size(); ++i) {
+    if (s[i] == '.' && !dot && digits) {
+      dot = true;
+    } else if (s[i] >= '0' && s[i] <= '9') {
+      digits = true;
+    } else {
+      return false;
+    }
+  }
+  return digits && s.back() != '.';
+}
+
+std::string CsvField(std::string text, bool label) {
+  if (label && !text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string::npos &&
+      !IsPlainNumber(text)) {
+    text.insert(0, "'");
+  }
+  if (text.find_first_of(",\"\r\n") == std::string::npos) {
+    return text;
+  }
+  std::string out = "\"";
+  for (char c : text) {
+    out += c;
+    if (c == '"') {
+      out += '"';
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+json ResultToJson(const ResultTable& t) {
+  json out = json::object();
+  out["columns"] = json::array();
+  for (const ResultColumn& c : t.columns) {
+    json col = {{"name", c.name},
+                {"role", c.role == ResultColumn::Role::kGroup ? "group" : "aggregate"}};
+    if (c.role == ResultColumn::Role::kAggregate) {
+      col["function"] = c.function;
+    }
+    out["columns"].push_back(std::move(col));
+  }
+  out["rows"] = json::array();
+  for (const ResultRow& row : t.rows) {
+    out["rows"].push_back(RowJson(row));
+  }
+  return out;
+}
+
+std::string RenderTextTable(const ResultTable& t) {
+  TextGrid g = Grid(t, "NULL");
+  size_t columns = t.columns.size();
+  std::vector<size_t> widths(columns, 0);
+  for (const auto& line : g.cells) {
+    for (size_t i = 0; i < columns && i < line.size(); ++i) {
+      widths[i] = std::max(widths[i], Width(line[i]));
+    }
+  }
+  std::string out;
+  for (size_t r = 0; r < g.cells.size(); ++r) {
+    for (size_t i = 0; i < columns && i < g.cells[r].size(); ++i) {
+      const std::string& cell = g.cells[r][i];
+      std::string pad(widths[i] - Width(cell), ' ');
+      out += (i > 0 ? " | " : "") + (g.numeric[r][i] ? pad + cell : cell + pad);
+    }
+    while (!out.empty() && out.back() == ' ') {
+      out.pop_back();
+    }
+    out += '\n';
+    if (r == 0) {
+      for (size_t i = 0; i < columns; ++i) {
+        out += (i > 0 ? "-+-" : "") + std::string(widths[i], '-');
+      }
+      out += '\n';
+    }
+  }
+  size_t rows = t.rows.size();
+  return out + "(" + std::to_string(rows) + (rows == 1 ? " row)\n" : " rows)\n");
+}
+
+std::string RenderCsv(const ResultTable& t) {
+  TextGrid g = Grid(t, "");
+  std::string out;
+  for (size_t r = 0; r < g.cells.size(); ++r) {
+    for (size_t i = 0; i < g.cells[r].size(); ++i) {
+      bool label = r > 0 && i < t.columns.size() && t.columns[i].role == ResultColumn::Role::kGroup;
+      out += (i > 0 ? "," : "") + CsvField(g.cells[r][i], label);
+    }
+    out += "\r\n";
+  }
+  return out;
+}
+
+}  // namespace verbind::federation

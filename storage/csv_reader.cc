@@ -1,0 +1,216 @@
+#include "storage/csv_reader.h"
+
+#include <array>
+#include <cstring>
+
+namespace verbind::storage {
+
+namespace {
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+// Bytes that end a run of unquoted field text.
+constexpr std::array<bool, 256> MakeSpecial() {
+  std::array<bool, 256> t{};
+  t[static_cast<unsigned char>(',')] = true;
+  t[static_cast<unsigned char>('\n')] = true;
+  t[static_cast<unsigned char>('"')] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kSpecial = MakeSpecial();
+
+}  // namespace
+
+CsvReader::CsvReader(CsvRowSink* sink, CsvLimits limits) : sink_(sink), limits_(limits) {
+  buf_.reserve(1024);
+  ends_.reserve(64);
+}
+
+void CsvReader::Feed(std::string_view bytes) {
+  if (stopped_) return;
+  if (!bom_checked_) {
+    size_t take = std::min(bytes.size(), kBom.size() - bom_.size());
+    bom_.append(bytes.data(), take);
+    bytes.remove_prefix(take);
+    bool maybe_bom = kBom.substr(0, bom_.size()) == bom_;
+    if (maybe_bom && bom_.size() < kBom.size()) return;
+    bom_checked_ = true;
+    if (!maybe_bom) Feed(bom_);
+  }
+  const char* p = bytes.data();
+  const char* end = p + bytes.size();
+  while (p < end && !stopped_) p += Step(p, end);
+}
+
+size_t CsvReader::Step(const char* p, const char* end) {
+  char c = *p;
+  switch (state_) {
+    case State::kFieldStart:
+      if (c == '"') {
+        field_quoted_ = true;
+        state_ = State::kQuoted;
+        return 1;
+      }
+      field_quoted_ = false;
+      state_ = State::kUnquoted;
+      return 0;
+    case State::kUnquoted: return ScanUnquoted(p, end);
+    case State::kQuoted: return ScanQuoted(p, end);
+    case State::kQuoteInQuoted:
+      if (c == '"') {
+        Append(p, 1);
+        state_ = State::kQuoted;
+      } else if (c == ',') {
+        EndField();
+        state_ = State::kFieldStart;
+      } else if (c == '\n') {
+        EndField();
+        EndRow();
+      } else if (c == '\r') {
+        state_ = State::kAfterQuote;
+      } else {
+        Fail("text after a closing quote (a quote inside a quoted field is written \"\")", true);
+        return 0;
+      }
+      return 1;
+    case State::kAfterQuote:
+      if (c != '\n') {
+        Fail("a carriage return after a closing quote that does not end the line", true);
+        return 0;
+      }
+      EndField();
+      EndRow();
+      return 1;
+    case State::kSkipLine: {
+      const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+      if (!nl) return static_cast<size_t>(end - p);
+      EndRow();
+      return static_cast<size_t>(static_cast<const char*>(nl) - p) + 1;
+    }
+  }
+  return 1;
+}
+
+size_t CsvReader::ScanUnquoted(const char* p, const char* end) {
+  const char* q = p;
+  while (q < end && !kSpecial[static_cast<unsigned char>(*q)]) ++q;
+  Append(p, static_cast<size_t>(q - p));
+  if (q == end) return static_cast<size_t>(q - p);
+  if (*q == ',') {
+    EndField();
+    state_ = State::kFieldStart;
+  } else if (*q == '\n') {
+    // CRLF: the carriage return belongs to the line break, not the field.
+    if (!oversized_ && buf_.size() > field_start_ && buf_.back() == '\r') buf_.pop_back();
+    EndField();
+    EndRow();
+  } else {
+    Fail("a quote inside an unquoted field (quote the whole field and double inner quotes)",
+         true);
+    return static_cast<size_t>(q - p);
+  }
+  return static_cast<size_t>(q - p) + 1;
+}
+
+size_t CsvReader::ScanQuoted(const char* p, const char* end) {
+  const void* quote = std::memchr(p, '"', static_cast<size_t>(end - p));
+  const char* q = quote ? static_cast<const char*>(quote) : end;
+  for (const char* s = p; (s = static_cast<const char*>(std::memchr(s, '\n', q - s))); ++s) {
+    ++line_;
+  }
+  Append(p, static_cast<size_t>(q - p));
+  if (q == end) return static_cast<size_t>(q - p);
+  state_ = State::kQuoteInQuoted;
+  return static_cast<size_t>(q - p) + 1;
+}
+
+void CsvReader::Append(const char* p, size_t n) {
+  if (oversized_ || n == 0) return;
+  if (buf_.size() - field_start_ + n > limits_.max_field_bytes) {
+    if (error_.empty()) {
+      error_ = "field is longer than " + std::to_string(limits_.max_field_bytes) + " bytes";
+      error_field_ = static_cast<int>(ends_.size());
+    }
+    oversized_ = true;
+    return;
+  }
+  if (buf_.size() + n + ends_.size() * 4 > limits_.max_row_bytes) {
+    if (error_.empty()) {
+      error_ = "row is longer than " + std::to_string(limits_.max_row_bytes) + " bytes";
+    }
+    oversized_ = true;
+    return;
+  }
+  buf_.append(p, n);
+}
+
+void CsvReader::EndField() {
+  if (!oversized_ && (buf_.size() + ends_.size() * 4 > limits_.max_row_bytes)) {
+    if (error_.empty()) {
+      error_ = "row is longer than " + std::to_string(limits_.max_row_bytes) + " bytes";
+    }
+    oversized_ = true;
+  }
+  if (oversized_) return;
+  ends_.push_back(static_cast<uint32_t>(buf_.size()));
+  field_start_ = buf_.size();
+}
+
+void CsvReader::Fail(std::string_view reason, bool skip_line) {
+  if (error_.empty()) {
+    error_ = std::string(reason);
+    error_field_ = static_cast<int>(ends_.size());
+  }
+  if (skip_line) state_ = State::kSkipLine;
+}
+
+void CsvReader::EndRow() {
+  bool empty_line = error_.empty() && ends_.size() == 1 && ends_[0] == 0 && !field_quoted_;
+  if (!empty_line) {
+    CsvRow row;
+    row.line = row_line_;
+    row.error = error_;
+    row.error_field = error_field_;
+    row.buf_ = &buf_;
+    row.ends_ = &ends_;
+    if (!sink_->OnRow(row)) stopped_ = true;
+  }
+  buf_.clear();
+  ends_.clear();
+  field_start_ = 0;
+  field_quoted_ = false;
+  oversized_ = false;
+  error_.clear();
+  error_field_ = -1;
+  state_ = State::kFieldStart;
+  ++line_;
+  row_line_ = line_;
+}
+
+void CsvReader::Finish() {
+  if (stopped_) return;
+  if (!bom_checked_) {
+    bom_checked_ = true;
+    if (bom_ != kBom) Feed(bom_);
+  }
+  switch (state_) {
+    case State::kFieldStart:
+      if (ends_.empty()) return;
+      EndField();
+      break;
+    case State::kUnquoted:
+      if (!oversized_ && buf_.size() > field_start_ && buf_.back() == '\r') buf_.pop_back();
+      EndField();
+      break;
+    case State::kQuoted:
+      Fail("unterminated quoted field (a quote opened and never closed)", false);
+      EndField();
+      break;
+    case State::kQuoteInQuoted:
+    case State::kAfterQuote: EndField(); break;
+    case State::kSkipLine: break;
+  }
+  EndRow();
+}
+
+}  // namespace verbind::storage

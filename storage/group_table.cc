@@ -1,0 +1,122 @@
+#include "storage/group_table.h"
+
+#include <cstring>
+
+namespace verbind::storage {
+
+using common::Result;
+using common::Status;
+
+namespace {
+
+// Local symbols per column: the delta, or max_delta + 1 for NULL.
+constexpr uint64_t kDenseLimit = 1 << 16;
+
+template <typename T>
+void AddSymbols(const T* d, const ColumnChunk& c, uint32_t n, uint32_t stride, uint32_t* local) {
+  for (uint32_t i = 0; i < n; ++i) local[i] += stride * static_cast<uint32_t>(d[i]);
+  if (c.null_count == 0) return;
+  uint32_t null_symbol = static_cast<uint32_t>(c.max_delta + 1);
+  for (uint32_t i = 0; i < n; ++i) {
+    // A NULL row's delta is 0; replace its symbol.
+    if (TestBit(c.nulls, i)) local[i] += stride * null_symbol;
+  }
+}
+
+}  // namespace
+
+GroupTable::GroupTable(std::vector<int> columns, int max_groups)
+    : columns_(std::move(columns)), max_groups_(max_groups) {}
+
+size_t GroupTable::KeyHash::operator()(const GroupKey& k) const {
+  uint64_t h = k.null_mask * 0x9e3779b97f4a7c15ULL;
+  for (int64_t v : k.values) {
+    h = (h ^ static_cast<uint64_t>(v)) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  return static_cast<size_t>(h);
+}
+
+Result<uint32_t> GroupTable::GroupOf(const GroupKey& key) {
+  auto it = index_.find(key);
+  if (it != index_.end()) return it->second;
+  if (keys_.size() >= static_cast<size_t>(max_groups_)) {
+    return common::ResourceExhausted("the query makes more than " + std::to_string(max_groups_) +
+                                     " groups; group by fewer or coarser fields");
+  }
+  keys_.push_back(key);
+  auto group = static_cast<uint32_t>(keys_.size());
+  index_.emplace(key, group);
+  return group;
+}
+
+GroupKey GroupTable::KeyOfRow(const ChunkView& view, uint32_t row) const {
+  GroupKey key;
+  key.values.resize(columns_.size());
+  for (size_t j = 0; j < columns_.size(); ++j) {
+    const ColumnChunk& c = *view.columns[static_cast<size_t>(columns_[j])];
+    if (c.IsNull(row)) {
+      key.null_mask |= 1u << j;
+    } else {
+      key.values[j] = c.Value(row);
+    }
+  }
+  return key;
+}
+
+Status GroupTable::Assign(const ChunkView& view, const uint8_t* sel, uint32_t* groups) {
+  uint64_t domain = 1;
+  for (int col : columns_) {
+    const ColumnChunk& c = *view.columns[static_cast<size_t>(col)];
+    uint64_t symbols = c.max_delta >= kDenseLimit ? kDenseLimit + 1 : c.max_delta + 2;
+    domain *= symbols;
+    if (domain > kDenseLimit) return AssignSparse(view, sel, groups);
+  }
+  return AssignDense(view, sel, groups, domain);
+}
+
+template <typename T>
+Status GroupTable::LookUp(const T* local, const ChunkView& view, const uint8_t* sel,
+                          uint32_t* groups) {
+  for (uint32_t i = 0; i < view.rows; ++i) {
+    uint32_t g = table_[local[i]];
+    if (g == 0 && sel[i]) {  // rare: the first selected row of a key in this chunk
+      ASSIGN_OR_RETURN(g, GroupOf(KeyOfRow(view, i)));
+      table_[local[i]] = g;
+    }
+    groups[i] = g & (0u - static_cast<uint32_t>(sel[i]));
+  }
+  return Status::Ok();
+}
+
+Status GroupTable::AssignDense(const ChunkView& view, const uint8_t* sel, uint32_t* groups,
+                               uint64_t domain) {
+  uint32_t n = view.rows;
+  table_.assign(domain, 0);
+  const ColumnChunk& first = *view.columns[static_cast<size_t>(columns_[0])];
+  if (columns_.size() == 1 && first.null_count == 0) {
+    // One column without NULLs: its deltas are the local keys.
+    return WithDeltas(first, [&](const auto* d) { return LookUp(d, view, sel, groups); });
+  }
+  local_.assign(n, 0);
+  uint32_t stride = 1;
+  for (int col : columns_) {
+    const ColumnChunk& c = *view.columns[static_cast<size_t>(col)];
+    WithDeltas(c, [&](const auto* d) { AddSymbols(d, c, n, stride, local_.data()); });
+    stride *= static_cast<uint32_t>(c.max_delta + 2);
+  }
+  return LookUp(local_.data(), view, sel, groups);
+}
+
+Status GroupTable::AssignSparse(const ChunkView& view, const uint8_t* sel, uint32_t* groups) {
+  for (uint32_t i = 0; i < view.rows; ++i) {
+    if (!sel[i]) {
+      groups[i] = 0;
+      continue;
+    }
+    ASSIGN_OR_RETURN(groups[i], GroupOf(KeyOfRow(view, i)));
+  }
+  return Status::Ok();
+}
+
+}  // namespace verbind::storage

@@ -1,0 +1,68 @@
+// RowConverter: validates one input row (a cell per schema field) and converts it to storage
+// units: integers, decimals (10^-scale units), dates (days), booleans (0/1), categoricals
+// (dictionary codes, with new labels of an open set collected for this batch) and identifiers
+// (text). Every problem is reported with the field and a reason that quotes the value safely.
+// Thread-compatible: one per ingest session.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "config/schema.h"
+#include "storage/dataset_state.h"
+
+namespace verbind::storage {
+
+constexpr size_t kMaxIdentifierBytes = 1024;
+constexpr size_t kMaxLabelBytes = 256;
+
+// How a cell arrived. kNull: an empty CSV field, a JSON null, "" or an absent member.
+enum class CellKind : uint8_t { kNull, kText, kNumber, kBool };
+struct Cell {
+  CellKind kind = CellKind::kNull;
+  std::string_view text;
+};
+
+// One converted row; vectors are indexed by schema field.
+struct RowValues {
+  std::vector<int64_t> values;
+  std::vector<uint8_t> nulls;
+  std::vector<std::string_view> text;  // identifiers; new categorical labels until Commit
+  std::vector<uint8_t> new_label;      // categorical: the value is a new label in `text`
+};
+
+struct FieldError {
+  size_t field;
+  std::string reason;
+};
+
+class RowConverter {
+ public:
+  explicit RowConverter(const DatasetState& state);
+
+  // Converts `cells` (one per field) into `row`. On problems appends them to `errors` and
+  // returns false; the row must then be dropped.
+  bool Convert(const Cell* cells, RowValues* row, std::vector<FieldError>* errors);
+  // Gives new labels of an accepted row their codes (they join this batch's dictionary).
+  void Commit(RowValues* row);
+  // Labels this batch added to each categorical field (indexed by field), in code order.
+  const std::vector<std::vector<std::string>>& new_labels() const { return new_labels_; }
+
+ private:
+  bool ConvertField(size_t i, const Cell& cell, RowValues* row, std::string* reason);
+  bool Categorical(size_t i, std::string_view label, RowValues* row, std::string* reason);
+  const DatasetState& state_;
+  const config::Schema& schema_;
+  std::vector<std::vector<std::string>> new_labels_;
+  std::vector<std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>>> new_codes_;
+};
+
+// Parses the text of an integer, decimal, date or boolean cell; false with a reason otherwise.
+bool ParseValueCell(const config::Field& f, const Cell& cell, int64_t* out, std::string* reason);
+// `text` quoted for an error message: at most 64 bytes, or "invalid UTF-8".
+std::string QuoteForError(std::string_view text);
+
+}  // namespace verbind::storage

@@ -1,0 +1,202 @@
+#include "storage/scan_kernels.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "storage/aggregates.h"
+
+namespace verbind::storage {
+
+namespace {
+
+using Op = Predicate::Op;
+
+// An inclusive range of values, in 128 bits so that bounds never overflow.
+struct ValueRange {
+  Int128 lo;
+  Int128 hi;
+};
+
+// The values a comparison accepts (before negation); `negate` for !=, NOT BETWEEN.
+ValueRange RangeOf(const Predicate& p, bool* negate) {
+  const Int128 kMin = INT64_MIN, kMax = INT64_MAX;
+  Int128 v0 = p.values.empty() ? 0 : p.values[0];
+  *negate = p.op == Op::kNe || p.op == Op::kNotBetween;
+  switch (p.op) {
+    case Op::kEq:
+    case Op::kNe: return {v0, v0};
+    case Op::kLt: return {kMin, v0 - 1};
+    case Op::kLe: return {kMin, v0};
+    case Op::kGt: return {v0 + 1, kMax};
+    case Op::kGe: return {v0, kMax};
+    default: return {v0, p.values.size() > 1 ? Int128{p.values[1]} : v0};  // (NOT) BETWEEN
+  }
+}
+
+template <typename T>
+void InDeltaRange(const T* d, uint32_t n, T lo, T span, uint8_t* out) {
+  for (uint32_t i = 0; i < n; ++i) out[i] = static_cast<T>(d[i] - lo) <= span;
+}
+
+void Compare(const Predicate& p, const ColumnChunk& c, uint32_t n, uint8_t* out) {
+  bool negate = false;
+  ValueRange r = RangeOf(p, &negate);
+  Int128 lo = std::max<Int128>(r.lo - c.base, 0);
+  Int128 hi = std::min<Int128>(r.hi - c.base, static_cast<Int128>(c.max_delta));
+  if (lo > hi) {
+    std::memset(out, 0, n);
+  } else {
+    WithDeltas(c, [&](const auto* d) {
+      using T = std::remove_cv_t<std::remove_pointer_t<decltype(d)>>;
+      InDeltaRange<T>(d, n, static_cast<T>(lo), static_cast<T>(hi - lo), out);
+    });
+  }
+  if (negate) {
+    for (uint32_t i = 0; i < n; ++i) out[i] ^= 1;
+  }
+}
+
+template <typename T>
+void EqualsAny(const T* d, uint32_t n, const std::vector<uint64_t>& targets, uint8_t* out) {
+  std::memset(out, 0, n);
+  for (uint64_t t : targets) {
+    T v = static_cast<T>(t);
+    for (uint32_t i = 0; i < n; ++i) out[i] |= d[i] == v;
+  }
+}
+
+template <typename T>
+void LookUp(const T* d, uint32_t n, const std::vector<uint8_t>& table, uint8_t* out) {
+  for (uint32_t i = 0; i < n; ++i) out[i] = table[d[i]];
+}
+
+template <typename T>
+void Search(const T* d, uint32_t n, const std::vector<uint64_t>& sorted, uint8_t* out) {
+  for (uint32_t i = 0; i < n; ++i) {
+    out[i] = std::binary_search(sorted.begin(), sorted.end(), static_cast<uint64_t>(d[i]));
+  }
+}
+
+void Member(const Predicate& p, const ColumnChunk& c, uint32_t n, uint8_t* out) {
+  std::vector<uint64_t> targets;
+  for (int64_t v : p.values) {
+    Int128 t = static_cast<Int128>(v) - c.base;
+    if (t >= 0 && t <= static_cast<Int128>(c.max_delta)) targets.push_back(static_cast<uint64_t>(t));
+  }
+  std::sort(targets.begin(), targets.end());
+  targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+  WithDeltas(c, [&](const auto* d) {
+    if (targets.size() <= 4) {
+      EqualsAny(d, n, targets, out);
+    } else if (c.max_delta < (1u << 16)) {
+      std::vector<uint8_t> table(c.max_delta + 1, 0);
+      for (uint64_t t : targets) table[t] = 1;
+      LookUp(d, n, table, out);
+    } else {
+      Search(d, n, targets, out);
+    }
+  });
+  if (p.op == Op::kNotIn) {
+    for (uint32_t i = 0; i < n; ++i) out[i] ^= 1;
+  }
+}
+
+void Nulls(const ColumnChunk& c, uint32_t n, bool want_null, uint8_t* out) {
+  std::memset(out, want_null ? 0 : 1, n);
+  if (c.null_count == 0) return;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (TestBit(c.nulls, i)) out[i] = want_null ? 1 : 0;
+  }
+}
+
+void Leaf(const Predicate& p, const ChunkView& view, uint8_t* out) {
+  const ColumnChunk& c = *view.columns[static_cast<size_t>(p.column)];
+  uint32_t n = view.rows;
+  switch (p.op) {
+    case Op::kIsNull: Nulls(c, n, true, out); return;
+    case Op::kIsNotNull: Nulls(c, n, false, out); return;
+    case Op::kIn:
+    case Op::kNotIn: Member(p, c, n, out); break;
+    default: Compare(p, c, n, out); break;
+  }
+  if (c.null_count > 0) ClearRows(c.nulls, n, out);
+}
+
+}  // namespace
+
+uint8_t* FilterScratch::Level(size_t depth) {
+  if (levels_.size() <= depth) levels_.resize(depth + 1);
+  if (levels_[depth].empty()) levels_[depth].resize(kChunkRows);
+  return levels_[depth].data();
+}
+
+void EvaluateFilter(const Predicate& p, const ChunkView& view, uint8_t* out,
+                    FilterScratch* scratch, size_t depth) {
+  uint32_t n = view.rows;
+  switch (p.op) {
+    case Op::kTrue: std::memset(out, 1, n); return;
+    case Op::kFalse: std::memset(out, 0, n); return;
+    case Op::kAnd:
+    case Op::kOr: {
+      bool is_and = p.op == Op::kAnd;
+      std::memset(out, is_and ? 1 : 0, n);
+      uint8_t* tmp = scratch->Level(depth);
+      for (const Predicate& child : p.children) {
+        EvaluateFilter(child, view, tmp, scratch, depth + 1);
+        if (is_and) {
+          for (uint32_t i = 0; i < n; ++i) out[i] &= tmp[i];
+        } else {
+          for (uint32_t i = 0; i < n; ++i) out[i] |= tmp[i];
+        }
+      }
+      return;
+    }
+    default: Leaf(p, view, out); return;
+  }
+}
+
+void ClearRows(const RowBitmap& bitmap, uint32_t rows, uint8_t* out) {
+  size_t words = std::min(bitmap.size(), BitmapWords(rows));
+  for (size_t w = 0; w < words; ++w) {
+    for (uint64_t bits = bitmap[w]; bits; bits &= bits - 1) {
+      uint32_t i = static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(bits)));
+      if (i < rows) out[i] = 0;
+    }
+  }
+}
+
+const uint8_t* NonNullRows(const ColumnChunk& c, const uint8_t* sel, uint32_t rows,
+                           uint8_t* valid) {
+  if (c.null_count == 0) return sel;
+  std::memcpy(valid, sel, rows);
+  ClearRows(c.nulls, rows, valid);
+  return valid;
+}
+
+uint32_t CountSelected(const uint8_t* mask, uint32_t rows) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < rows; ++i) n += mask[i];
+  return n;
+}
+
+void CountGroups(const uint8_t* valid, const uint32_t* groups, uint32_t rows, size_t group_count,
+                 int64_t* counts) {
+  if (group_count > 256) {
+    for (uint32_t i = 0; i < rows; ++i) counts[groups[i]] += valid[i];
+    return;
+  }
+  // Four sets of counters, so that neighbouring rows of one group do not wait on each other.
+  uint32_t c[4][257] = {};
+  uint32_t i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    c[0][groups[i]] += valid[i];
+    c[1][groups[i + 1]] += valid[i + 1];
+    c[2][groups[i + 2]] += valid[i + 2];
+    c[3][groups[i + 3]] += valid[i + 3];
+  }
+  for (; i < rows; ++i) c[0][groups[i]] += valid[i];
+  for (size_t g = 0; g <= group_count; ++g) counts[g] += c[0][g] + c[1][g] + c[2][g] + c[3][g];
+}
+
+}  // namespace verbind::storage
