@@ -19,6 +19,7 @@
 
 namespace verbind::crypto {
 
+// The seed of a deterministic stream: 32 bytes (a ChaCha20 key).
 inline constexpr size_t kDeterministicSeedBytes = 32;
 using DeterministicSeed = std::array<uint8_t, kDeterministicSeedBytes>;
 

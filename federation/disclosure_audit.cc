@@ -75,64 +75,75 @@ std::vector<size_t> Reduce(Matrix& rows, size_t columns) {
 
 }  // namespace
 
-std::vector<size_t> FindRecomputable(const Layer& layer, const Marginals& m,
-                                     const std::vector<bool>& released, bool* skipped) {
-  // Unknowns: suppressed members of released groups.
-  std::map<size_t, size_t> unknown;  // cell -> column
+namespace {
+
+// The equations of the released groups over the unknowns (suppressed members of released
+// groups), duplicates removed; `pinned[col]`: the unknown is alone in a released group.
+struct System {
+  std::vector<size_t> cell_of;  // column -> cell
+  Matrix rows;
+  std::vector<bool> pinned;
+};
+
+System BuildSystem(const Layer& layer, const Marginals& m, const std::vector<bool>& released) {
+  System sys;
+  std::map<size_t, size_t> column;  // cell -> column
   for (size_t g = 0; g < m.groups.size(); ++g) {
     for (size_t c : m.groups[g]) {
-      if (released[g] && layer.Hidden(c) && !unknown.count(c)) {
-        unknown.emplace(c, unknown.size());
+      if (released[g] && layer.Hidden(c) && !column.count(c)) {
+        column.emplace(c, sys.cell_of.size());
+        sys.cell_of.push_back(c);
       }
     }
   }
-  if (unknown.empty()) {
-    return {};
-  }
-  if (unknown.size() > kMaxAuditUnknowns) {
-    *skipped = true;
-    return {};
-  }
-  std::vector<size_t> cell_of(unknown.size());
-  for (const auto& [c, col] : unknown) {
-    cell_of[col] = c;
-  }
-  Matrix rows;
-  std::vector<bool> released_alone(unknown.size(), false);
-  for (size_t g = 0; g < m.groups.size(); ++g) {
+  sys.pinned.assign(sys.cell_of.size(), false);
+  for (size_t g = 0; g < m.groups.size() && !sys.cell_of.empty(); ++g) {
     if (!released[g]) {
       continue;
     }
-    std::vector<uint64_t> row(unknown.size(), 0);
+    std::vector<uint64_t> row(sys.cell_of.size(), 0);
     bool any = false;
     for (size_t c : m.groups[g]) {
-      auto it = unknown.find(c);
-      if (it != unknown.end()) {
+      auto it = column.find(c);
+      if (it != column.end()) {
         row[it->second] = 1;
         any = true;
-        released_alone[it->second] = released_alone[it->second] || m.groups[g].size() == 1;
+        sys.pinned[it->second] = sys.pinned[it->second] || m.groups[g].size() == 1;
       }
     }
     if (any) {
-      rows.push_back(std::move(row));
+      sys.rows.push_back(std::move(row));
     }
   }
-  std::sort(rows.begin(), rows.end());
-  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-  std::vector<size_t> pivots = Reduce(rows, unknown.size());
-  std::vector<bool> is_pivot(unknown.size(), false);
+  std::sort(sys.rows.begin(), sys.rows.end());
+  sys.rows.erase(std::unique(sys.rows.begin(), sys.rows.end()), sys.rows.end());
+  return sys;
+}
+
+}  // namespace
+
+std::vector<size_t> FindRecomputable(const Layer& layer, const Marginals& m,
+                                     const std::vector<bool>& released, bool* skipped) {
+  System sys = BuildSystem(layer, m, released);
+  const size_t n = sys.cell_of.size();
+  if (n > kMaxAuditUnknowns) {
+    *skipped = true;
+    return {};
+  }
+  std::vector<size_t> pivots = Reduce(sys.rows, n);
+  std::vector<bool> is_pivot(n, false);
   for (size_t col : pivots) {
     is_pivot[col] = true;
   }
   std::vector<size_t> out;
   for (size_t r = 0; r < pivots.size(); ++r) {
     bool determined = true;
-    for (size_t k = 0; k < unknown.size() && determined; ++k) {
-      determined = is_pivot[k] || rows[r][k] == 0;
+    for (size_t k = 0; k < n && determined; ++k) {
+      determined = is_pivot[k] || sys.rows[r][k] == 0;
     }
     size_t col = pivots[r];
-    if (determined && !released_alone[col] && layer.MadeHere(cell_of[col])) {
-      out.push_back(cell_of[col]);
+    if (determined && !sys.pinned[col] && layer.MadeHere(sys.cell_of[col])) {
+      out.push_back(sys.cell_of[col]);
     }
   }
   std::sort(out.begin(), out.end());

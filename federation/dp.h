@@ -30,7 +30,8 @@ struct FieldBounds {
   int64_t max = 0;
 };
 
-inline constexpr int64_t kMaxQueryEpsilonMicro = 100'000'000;  // epsilon 100
+// The largest epsilon one query may cost, in micro-epsilon (epsilon 100).
+inline constexpr int64_t kMaxQueryEpsilonMicro = 100'000'000;
 
 // The policy's differential-privacy settings for one query.
 struct DpSettings {

@@ -15,6 +15,7 @@
 
 namespace verbind::federation {
 
+// Unsigned 128-bit integers: scales, uniform draws and geometric intermediates.
 using Uint128 = unsigned __int128;
 
 // Operands must stay below this bound so that every intermediate product fits in 128 bits.

@@ -77,55 +77,55 @@ int HistorySketchCells(int min_cell_size) {
   return 3 * part;
 }
 
+namespace {
+
+// The earlier answer stored under (time, seq), decoded.
+Result<RecordSetSketch> ReadAnswer(const Database& db, const std::string& pair, uint64_t time,
+                                   uint64_t seq) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   db.Get(Family::kHistory, TimeKey('e', pair, time, seq)));
+  if (!value || value->size() < 4 || value->size() < 4 + size_t{ReadU32(*value)}) {
+    return common::DataLoss("answer history entry is missing or damaged");
+  }
+  return RecordSetSketch::Decode(std::string_view(*value).substr(4 + ReadU32(*value)));
+}
+
+}  // namespace
+
 Status AnswerHistory::FindCloseAnswer(const std::string& pair, const RecordSetSketch& records,
                                       int min_cell_size, int64_t now_millis,
                                       int64_t* difference) const {
+  // Only answers whose record count is within the limit can be that close.
   const int64_t limit = min_cell_size - 1;
   const uint64_t count = static_cast<uint64_t>(records.count());
   const uint64_t low = count > static_cast<uint64_t>(limit) ? count - limit : 0;
   std::string start = "c" + pair, end = "c" + pair;
   AppendU64(&start, low);
   AppendU64(&end, count + static_cast<uint64_t>(limit) + 1);
-  Status result;
-  Status scan =
+  std::vector<std::pair<uint64_t, uint64_t>> near;  // (time, seq)
+  RETURN_IF_ERROR(
       db_->ScanRange(Family::kHistory, start, end, [&](std::string_view key, std::string_view) {
         std::string_view rest = key.substr(1 + pair.size() + 8);
-        uint64_t time = ReadU64(rest), seq = ReadU64(rest.substr(8));
-        if (now_millis - static_cast<int64_t>(time) > options_.max_age_millis) {
-          return true;  // expired; removed by the next Retain
-        }
-        auto value = db_->Get(Family::kHistory, TimeKey('e', pair, time, seq));
-        if (!value.ok() || !value->has_value() || (*value)->size() < 4) {
-          result =
-              value.ok() ? common::DataLoss("answer history entry is missing") : value.status();
-          return false;
-        }
-        std::string_view v = **value;
-        uint32_t fp_len = ReadU32(v);
-        if (v.size() < 4 + static_cast<size_t>(fp_len)) {
-          result = common::DataLoss("answer history entry is damaged");
-          return false;
-        }
-        auto earlier = RecordSetSketch::Decode(v.substr(4 + fp_len));
-        if (!earlier.ok()) {
-          result = earlier.status();
-          return false;
-        }
-        if (earlier->cells() != records.cells()) {
-          return true;  // recorded under another minimum cell size
-        }
-        std::optional<int64_t> d = records.SymmetricDifference(*earlier, limit);
-        if (d && *d > 0) {
-          if (difference != nullptr) {
-            *difference = *d;
-          }
-          result = common::FailedPrecondition(DifferenceMessage(time, min_cell_size));
-          return false;
-        }
+        near.emplace_back(ReadU64(rest), ReadU64(rest.substr(8)));
         return true;
-      });
-  RETURN_IF_ERROR(scan);
-  return result;
+      }));
+  for (const auto& [time, seq] : near) {
+    if (now_millis - static_cast<int64_t>(time) > options_.max_age_millis) {
+      continue;  // expired; removed by the next Retain
+    }
+    ASSIGN_OR_RETURN(RecordSetSketch earlier, ReadAnswer(*db_, pair, time, seq));
+    if (earlier.cells() != records.cells()) {
+      continue;  // recorded under another minimum cell size
+    }
+    std::optional<int64_t> d = records.SymmetricDifference(earlier, limit);
+    if (d && *d > 0) {
+      if (difference != nullptr) {
+        *difference = *d;
+      }
+      return common::FailedPrecondition(DifferenceMessage(time, min_cell_size));
+    }
+  }
+  return Status::Ok();
 }
 
 Status AnswerHistory::Retain(const std::string& pair, uint64_t now, WriteBatch* batch,

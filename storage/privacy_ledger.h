@@ -22,6 +22,7 @@ namespace verbind::storage {
 bool ParseEpsilon(std::string_view text, int64_t* micro);
 std::string FormatEpsilon(int64_t micro);
 
+// How long one budget lasts (UTC calendar periods).
 enum class BudgetPeriod { kDay, kWeek, kMonth, kYear };
 // "day", "week", "month" or "year"; InvalidArgument otherwise.
 common::Result<BudgetPeriod> ParseBudgetPeriod(std::string_view text);
