@@ -65,7 +65,7 @@ struct DisclosureReport {
   // Suppressed cells or values that the totals other answers release determine on their own
   // (hiding more of this table cannot change that; those answers protect them when given).
   int64_t determined_by_totals = 0;
-  // The linear recomputation check was skipped (more than 300 suppressed members on a layer).
+  // The linear recomputation check was skipped (more than 1000 suppressed members on a layer).
   bool recomputation_check_skipped = false;
 };
 

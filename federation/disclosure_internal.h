@@ -111,7 +111,7 @@ common::Status ProtectLayer(Layer& layer, const Marginals& m, const std::vector<
 // determine exactly, ignoring members that are alone in a released group (their total is
 // released as such). Gaussian elimination modulo a 61-bit prime over the suppressed members.
 // Returns nothing and sets *skipped above kMaxAuditUnknowns suppressed members.
-inline constexpr size_t kMaxAuditUnknowns = 300;
+inline constexpr size_t kMaxAuditUnknowns = 1000;
 std::vector<size_t> FindRecomputable(const Layer& layer, const Marginals& m,
                                      const std::vector<bool>& released, bool* skipped);
 
