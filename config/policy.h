@@ -27,8 +27,8 @@ struct DifferentialPrivacy {
   double epsilon_per_query = 0;  // spent by one answer (split over its statistics)
   double budget = 0;             // per requester and period
   std::string period = "month";  // "day", "week", "month" or "year"
-  // Declared bounds of fields whose sums are released (the sensitivity of a sum).
-  std::map<std::string, std::pair<double, double>> bounds;
+  // The sensitivity of a released sum comes from its field's min and max in the dataset's
+  // schema (which ingest enforces); a summed field without both is refused.
 };
 
 struct Policy {

@@ -150,7 +150,7 @@ class PolicyReader {
     if (!n) return Status::Ok();
     const toml::table* t = n->as_table();
     if (!t) return Error(*n, "differential_privacy must be a table");
-    RETURN_IF_ERROR(CheckKeys(*t, {"epsilon_per_query", "budget", "period", "bounds"},
+    RETURN_IF_ERROR(CheckKeys(*t, {"epsilon_per_query", "budget", "period"},
                               " in [differential_privacy]"));
     DifferentialPrivacy dp;
     ASSIGN_OR_RETURN(dp.epsilon_per_query, Real(*t, "epsilon_per_query", 0.001, 100));
@@ -162,19 +162,6 @@ class PolicyReader {
     }
     if (dp.epsilon_per_query > dp.budget) {
       return Error(*t, "epsilon_per_query is larger than the budget");
-    }
-    if (const toml::node* b = t->get("bounds")) {
-      const toml::table* bt = b->as_table();
-      if (!bt) return Error(*b, "bounds must be a table of field = [low, high]");
-      for (const auto& [field, v] : *bt) {
-        const toml::array* pair = v.as_array();
-        if (!pair || pair->size() != 2 || !(*pair)[0].value<double>() ||
-            !(*pair)[1].value<double>() || *(*pair)[0].value<double>() > *(*pair)[1].value<double>()) {
-          return Error(v, "bounds." + std::string(field.str()) + " must be [low, high]");
-        }
-        dp.bounds[std::string(field.str())] = {*(*pair)[0].value<double>(),
-                                               *(*pair)[1].value<double>()};
-      }
     }
     p->dp = std::move(dp);
     return Status::Ok();
@@ -275,12 +262,9 @@ std::string PolicyToJson(const Policy& p) {
                       {"rate_limit_per_hour", p.rate_limit_per_hour},
                       {"differential_privacy", nullptr}};
   if (p.dp) {
-    nlohmann::json bounds = nlohmann::json::object();
-    for (const auto& [f, b] : p.dp->bounds) bounds[f] = {b.first, b.second};
     j["differential_privacy"] = {{"epsilon_per_query", p.dp->epsilon_per_query},
                                  {"budget", p.dp->budget},
-                                 {"period", p.dp->period},
-                                 {"bounds", bounds}};
+                                 {"period", p.dp->period}};
   }
   return j.dump();
 }
@@ -315,7 +299,6 @@ Result<Policy> PolicyFromJson(std::string_view text) {
       dp.epsilon_per_query = d.at("epsilon_per_query");
       dp.budget = d.at("budget");
       dp.period = d.at("period");
-      for (const auto& [f, b] : d.at("bounds").items()) dp.bounds[f] = {b[0], b[1]};
       p.dp = std::move(dp);
     }
     return p;

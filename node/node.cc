@@ -56,6 +56,8 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
                                                     clock));
   s.nonces = std::make_unique<storage::NonceStore>(s.db.get());
   ASSIGN_OR_RETURN(s.policies, storage::PolicyStore::Load(s.db.get(), clock));
+  s.history = std::make_unique<storage::AnswerHistory>(s.db.get());
+  s.ledger = std::make_unique<storage::PrivacyLedger>(s.db.get());
   federation::VerifySettings verify{config.org_id, config.protocol.clock_skew_s,
                                     config.protocol.max_query_lifetime_s};
   s.peer_service = std::make_unique<federation::PeerService>(

@@ -2,6 +2,8 @@
 
 #include "common/strict_json.h"
 #include "federation/query_json.h"
+#include "federation/dp.h"
+#include "federation/partial_build.h"
 #include "node/protect.h"
 #include "node/query_engine.h"
 
@@ -61,11 +63,29 @@ std::variant<nlohmann::json, Refusal> DatasetExecutor::Execute(const federation:
   options.record_set_cells = RecordSetCellsFor(policy->min_cell_size);
   options.track_top = policy->dominance_n;
   options.max_groups = policy->max_cells + 1;
+  if (policy->dp) {
+    // What differential privacy cannot protect is refused before any record is read.
+    std::optional<config::Schema> schema;
+    options.before_scan = [&](const federation::BoundQuery& bound) {
+      federation::DpSettings settings;
+      settings.epsilon_micro = static_cast<int64_t>(policy->dp->epsilon_per_query * 1e6 + 0.5);
+      auto info = s_->datasets->Describe(bound.dataset);
+      if (info.ok()) {
+        for (const auto& f : info->schema.fields) {
+          if (f.min && f.max) settings.bounds[f.name] = federation::FieldBounds{*f.min, *f.max};
+        }
+      }
+      common::Status ok = federation::CheckDifferentialPrivacy(federation::ItemsOf(bound), settings);
+      return ok.ok() ? ok : common::PermissionDenied(ok.message());
+    };
+  }
   auto run = RunLocalQuery(*s_, std::get<federation::Query>(query), options);
   if (!run.ok()) {
     switch (run.status().code()) {
       case common::StatusCode::kInvalidArgument:
         return Refusal{refusal::kInvalidQuery, run.status().message()};
+      case common::StatusCode::kPermissionDenied:
+        return Refusal{refusal::kDenied, run.status().message()};
       case common::StatusCode::kResourceExhausted:
       case common::StatusCode::kDeadlineExceeded:
         return Refusal{refusal::kTooExpensive, run.status().message()};

@@ -35,6 +35,8 @@ Result<LocalRun> RunLocalQuery(NodeServices& s, const federation::Query& query,
   for (auto& a : spec.aggregates) {
     if (a.kind == storage::AggregateSpec::Kind::kSum) a.track_top = options.track_top;
   }
+  if (options.before_scan) RETURN_IF_ERROR(options.before_scan(run.bound));
+  run.query = query;
   ASSIGN_OR_RETURN(storage::ScanResult scan, s.datasets->Scan(dataset, spec));
   run.generation = scan.generation;
   run.record_set = std::move(scan.record_set);

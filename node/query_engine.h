@@ -3,6 +3,7 @@
 // answers and this node's own part of federated queries. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "federation/bind.h"
@@ -13,6 +14,8 @@
 namespace verbind::node {
 
 struct LocalScanOptions {
+  // Called with the bound query before anything is read (for checks that must not touch data).
+  std::function<common::Status(const federation::BoundQuery&)> before_scan;
   bool want_record_set = false;
   int record_set_cells = 0;
   int track_top = 0;
@@ -20,6 +23,7 @@ struct LocalScanOptions {
 };
 
 struct LocalRun {
+  std::optional<federation::Query> query;
   federation::BoundQuery bound;
   config::Schema schema;
   federation::PartialTable table;

@@ -58,7 +58,7 @@ void AuditRun(NodeServices& s, const federation::RunRequest& r,
     e.actor = actor;
     e.decision = o.status;
     e.reason = o.code.empty() ? o.message.substr(0, 300) : o.code + ": " + o.message.substr(0, 300);
-    s.audit->Append(e).IgnoreError();
+    s.audit->Append(e).status().IgnoreError();
   }
 }
 
