@@ -13,8 +13,10 @@ uint64_t Mix(uint64_t x, uint64_t seed) {
   return x ^ (x >> 31);
 }
 
-void PutU64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+// Writes `v` little-endian at `out` and returns the position after it.
+char* PutU64(char* out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) *out++ = static_cast<char>(v >> (8 * i));
+  return out;
 }
 
 uint64_t GetU64(std::string_view in, size_t at) {
@@ -77,13 +79,15 @@ std::optional<int64_t> RecordSetSketch::SymmetricDifference(const RecordSetSketc
 }
 
 std::string RecordSetSketch::Encode() const {
-  std::string out;
-  PutU64(&out, cells_.size());
-  PutU64(&out, static_cast<uint64_t>(count_));
+  // Sized once and filled in place: a sketch is tens of kilobytes and is encoded for every
+  // answer the node gives.
+  std::string out(16 + cells_.size() * 24, '\0');
+  char* p = PutU64(out.data(), cells_.size());
+  p = PutU64(p, static_cast<uint64_t>(count_));
   for (const auto& c : cells_) {
-    PutU64(&out, static_cast<uint64_t>(c.count));
-    PutU64(&out, c.id_xor);
-    PutU64(&out, c.hash_xor);
+    p = PutU64(p, static_cast<uint64_t>(c.count));
+    p = PutU64(p, c.id_xor);
+    p = PutU64(p, c.hash_xor);
   }
   return out;
 }
