@@ -62,6 +62,10 @@ TEST(RecordSetSketch, EncodingIsStable) {
               std::string("\x01\0\0\0\0\0\0\0\x07\0\0\0\0\0\0\0", 16));
   }
   EXPECT_EQ(bytes.substr(16 + 16, 8), bytes.substr(16 + 24 + 16, 8));
+  auto back = RecordSetSketch::Decode(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->count(), 1);
+  EXPECT_EQ(back->Encode(), bytes);
 }
 
 }  // namespace
