@@ -68,9 +68,9 @@ inline void AppendRecords(uint64_t seed, uint64_t first, uint64_t rows, std::str
                     static_cast<unsigned long long>(cents / 100),
                     static_cast<unsigned long long>(cents % 100));
     }
-    int n =
-        std::snprintf(buf, sizeof buf, "P%010llu,%d,%s,%s,%s,%04d-%02d-%02d,%s\n",
-                      static_cast<unsigned long long>(i), year, region, type, amount, y, m, d, wmo);
+    int n = std::snprintf(buf, sizeof buf, "P%010llu,%d,%s,%s,%s,%04d-%02d-%02d,%s\n",
+                          static_cast<unsigned long long>(i), year, region, type, amount, y, m,
+                          d, wmo);
     out->append(buf, static_cast<size_t>(n));
   }
 }

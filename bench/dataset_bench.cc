@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <string>
 
@@ -81,8 +81,7 @@ double ProcMemoryMb(const char* key) {
   std::ifstream in("/proc/self/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind(key, 0) == 0)
-      return std::strtod(line.c_str() + std::strlen(key) + 1, nullptr) / 1024;
+    if (line.rfind(key, 0) == 0) return std::strtod(line.c_str() + std::strlen(key) + 1, nullptr) / 1024;
   }
   return 0;
 }
@@ -129,8 +128,9 @@ void IngestFile(storage::DatasetStore& store, const std::string& path, uint64_t 
       }
       // Feed up to the end of the batch's last row.
       size_t take = data.size();
-      for (const char* p = data.data();
-           (p = static_cast<const char*>(std::memchr(p, '\n', data.end() - p))); ++p) {
+      for (const char* p = data.data(); (p = static_cast<const char*>(
+                                              std::memchr(p, '\n', data.end() - p)));
+           ++p) {
         if (++rows_in_batch == batch_rows) {
           take = static_cast<size_t>(p - data.data()) + 1;
           break;
@@ -200,11 +200,11 @@ int main(int argc, char** argv) {
   bench::IngestFile(**store, csv, f.batch_rows);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double cpu = bench::ThreadCpuSeconds() - cpu_start;
-  std::printf(
-      "ingest: %llu rows from CSV in %.3f s = %.0f rows/s (durable: one synced batch "
-      "per %llu rows; ingest thread cpu %.3f s = %.0f rows per cpu-second)\n",
-      static_cast<unsigned long long>(f.rows), secs, static_cast<double>(f.rows) / secs,
-      static_cast<unsigned long long>(f.batch_rows), cpu, static_cast<double>(f.rows) / cpu);
+  std::printf("ingest: %llu rows from CSV in %.3f s = %.0f rows/s (durable: one synced batch "
+              "per %llu rows; ingest thread cpu %.3f s = %.0f rows per cpu-second)\n",
+              static_cast<unsigned long long>(f.rows), secs, static_cast<double>(f.rows) / secs,
+              static_cast<unsigned long long>(f.batch_rows), cpu,
+              static_cast<double>(f.rows) / cpu);
   std::printf("memory after ingest: rss %.1f MiB, peak %.1f MiB\n", bench::ProcMemoryMb("VmRSS:"),
               bench::ProcMemoryMb("VmHWM:"));
   std::fflush(stdout);
@@ -216,8 +216,8 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  std::printf("memory after queries: rss %.1f MiB, peak %.1f MiB\n", bench::ProcMemoryMb("VmRSS:"),
-              bench::ProcMemoryMb("VmHWM:"));
+  std::printf("memory after queries: rss %.1f MiB, peak %.1f MiB\n",
+              bench::ProcMemoryMb("VmRSS:"), bench::ProcMemoryMb("VmHWM:"));
   store->reset();
   db->reset();
   if (own_dir) {
