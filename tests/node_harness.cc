@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -23,6 +24,12 @@ namespace verbind::testing {
 using nlohmann::json;
 
 namespace {
+
+// Writing to a socket a node closed must fail, not kill the test.
+const bool kIgnoreSigpipe = [] {
+  std::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
 
 std::string TestTemp() {
   const char* t = std::getenv("TEST_TMPDIR");
