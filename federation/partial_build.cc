@@ -1,5 +1,7 @@
 #include "federation/partial_build.h"
 
+#include <algorithm>
+
 namespace verbind::federation {
 
 using common::Result;
@@ -74,6 +76,9 @@ Result<PartialTable> BuildPartialTable(const BoundQuery& q, const storage::ScanR
     }
     t.cells.push_back(std::move(pc));
   }
+  // Cells in the order of their key values (as in combined results), not of local codes.
+  std::sort(t.cells.begin(), t.cells.end(),
+            [](const PartialCell& a, const PartialCell& b) { return a.key < b.key; });
   return t;
 }
 

@@ -60,6 +60,7 @@ TEST(Partial, MergeAddsCellsAndNamesWithheldParts) {
   PartialTable a = Table({{"Utrecht", 12}, {"Zeeland", 30}});
   PartialTable b = Table({{"Utrecht", 20}, {"Zeeland", 3}, {"Drenthe", 15}});
   b.cells[1].suppressed = true;
+  b.cells[1].reason = "fewer than 10 records";
   PartialTable acc;
   acc.items = a.items;
   ASSERT_TRUE(MergePartialTables(acc, a, "org-a").ok());
@@ -75,7 +76,7 @@ TEST(Partial, MergeAddsCellsAndNamesWithheldParts) {
   EXPECT_EQ(utrecht->rows, 32);
   EXPECT_EQ(std::get<storage::CountState>(*utrecht->values[1].state).rows, 32);
   EXPECT_EQ(zeeland->rows, 30);
-  EXPECT_EQ(zeeland->withheld_by, std::vector<std::string>{"org-b"});
+  EXPECT_EQ(zeeland->withheld_by, std::vector<std::string>{"org-b (fewer than 10 records)"});
   PartialTable other = Table({{"Utrecht", 1}});
   other.items[2].fields[0].scale = 3;
   EXPECT_FALSE(MergePartialTables(acc, other, "org-c").ok());

@@ -15,7 +15,7 @@ import sys
 REGIONS = [("Zuid-Holland", 3.8), ("Noord-Holland", 2.9), ("Noord-Brabant", 2.6),
            ("Gelderland", 2.1), ("Utrecht", 1.4), ("Overijssel", 1.2), ("Limburg", 1.1),
            ("Friesland", 0.65), ("Groningen", 0.59), ("Drenthe", 0.5), ("Flevoland", 0.44),
-           ("Zeeland", 0.02)]
+           ("Zeeland", 0.004)]
 SCHEMES = {
     "gemeente-utrecht": [("WMO", 0.7, None, (1930, 1975)), ("Bijstand", 0.3, (900, 1400), (1960, 2004))],
     "uwv": [("WW", 0.4, (1100, 2900), (1958, 2004)), ("WIA", 0.3, (1000, 2600), (1958, 1998)),
