@@ -68,6 +68,8 @@ json RunResponse(NodeServices& s, const federation::RunRequest& r,
   AuditRun(s, r, run, actor);
   json out = {{"query_id", run.query_id}, {"state", "done"}, {"coverage", CoverageJson(run.participants)}};
   out["status"] = !run.combined ? "failed" : run.complete ? "complete" : "partial";
+  s.metrics.Inc("verbind_federated_queries_total",
+                "status=\"" + out["status"].get<std::string>() + "\"");
   if (!run.error.empty()) out["error"] = run.error;
   if (!run.combined) return out;
   federation::PartialTable combined = *run.combined;
