@@ -48,6 +48,11 @@ Coordinator::Coordinator(const storage::PeerRegistry* peers, const NodeSigner* s
       max_concurrency_(std::max(1, max_concurrency)),
       query_lifetime_s_(query_lifetime_s) {}
 
+Coordinator::~Coordinator() {
+  std::unique_lock<std::mutex> lock(workers_mu_);
+  workers_cv_.wait(lock, [this] { return workers_ == 0; });
+}
+
 namespace {
 
 ParticipantOutcome Invalid(ParticipantOutcome o, std::string why) {
@@ -239,7 +244,18 @@ RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
     }
   };
   size_t threads = std::min<size_t>(plan->targets.size(), static_cast<size_t>(max_concurrency_));
-  for (size_t t = 0; t < threads; ++t) std::thread(worker).detach();
+  {
+    std::lock_guard<std::mutex> lock(workers_mu_);
+    workers_ += static_cast<int>(threads);
+  }
+  for (size_t t = 0; t < threads; ++t) {
+    std::thread([this, worker] {
+      worker();
+      std::lock_guard<std::mutex> lock(workers_mu_);
+      --workers_;
+      workers_cv_.notify_all();
+    }).detach();
+  }
   {
     std::unique_lock<std::mutex> lock(plan->mu);
     plan->cv.wait_until(lock, deadline, [&] { return plan->done == plan->targets.size(); });

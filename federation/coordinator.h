@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -100,6 +101,10 @@ class Coordinator {
               const common::Clock* clock, common::RandomSource* rng, int max_concurrency,
               int query_lifetime_s);
 
+  // Waits until every worker of earlier runs has returned (their sends end at their run's
+  // deadline), so nothing they use is destroyed under them.
+  ~Coordinator();
+
   RunResult Run(const RunRequest& request, RunProgress* progress = nullptr);
 
   // Checks one participant's reply against the query envelope (pure; used by receipts too).
@@ -120,6 +125,9 @@ class Coordinator {
   common::RandomSource* rng_;
   int max_concurrency_;
   int query_lifetime_s_;
+  std::mutex workers_mu_;
+  std::condition_variable workers_cv_;
+  int workers_ = 0;
 };
 
 // Merges the answered participants' tables (in participant order) into one table; the error

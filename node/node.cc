@@ -209,6 +209,8 @@ void Node::Stop() {
   if (maintenance_.joinable()) maintenance_.join();
   peer_->Stop();
   api_->Stop();
+  // Federated runs submitted in the background end at their deadlines; let them finish.
+  s_->runs.WaitForBackground();
   s_->audit->Close();
   ::unlink((s_->config.dir + "/run/endpoints.json").c_str());
   ::unlink((s_->config.dir + "/run/cli.token").c_str());

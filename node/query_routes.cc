@@ -167,7 +167,11 @@ void StartQuery(NodeServices& s, const httplib::Request& req, httplib::Response&
     state->done = true;
   };
   if (body->value("async", false)) {
-    std::thread(work).detach();
+    s.runs.BackgroundStarted();
+    std::thread([&s, work] {
+      work();
+      s.runs.BackgroundFinished();
+    }).detach();
     WriteJson(res, json{{"id", id}, {"state", "running"}, {"poll", "/v1/queries/" + id}}.dump(), 202);
     return;
   }
