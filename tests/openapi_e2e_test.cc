@@ -53,8 +53,22 @@ except ImportError:
 doc_path = sys.argv[1]
 samples_path = sys.argv[2] if len(sys.argv) > 2 else None
 errors = []
+
+class StrictLoader(yaml.SafeLoader):
+    """Refuses a mapping that names a key twice (plain YAML loaders keep the last silently)."""
+
+def strict_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            errors.append("line %d: duplicate key %s" % (key_node.start_mark.line + 1, key))
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, strict_mapping)
 with open(doc_path, encoding="utf-8") as f:
-    doc = yaml.safe_load(f)
+    doc = yaml.load(f, Loader=StrictLoader)
 
 def err(where, what):
     errors.append(where + ": " + what)
