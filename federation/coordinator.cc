@@ -35,8 +35,7 @@ std::vector<ParticipantOutcome> RunProgress::Snapshot() const {
 }
 
 Coordinator::Coordinator(const storage::PeerRegistry* peers, const NodeSigner* signer,
-                         PeerTransport* transport,
-                         std::function<TransportReply(const std::string&)> self,
+                         PeerTransport* transport, SelfAnswer self,
                          const common::Clock* clock, common::RandomSource* rng,
                          int max_concurrency, int query_lifetime_s)
     : peers_(peers),
@@ -217,7 +216,7 @@ RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
       const storage::PeerRecord& target = plan->targets[i];
       ParticipantOutcome o;
       if (target.org_id == self_org) {
-        TransportReply reply = self_(envelope);
+        TransportReply reply = self_(envelope, traceparent);
         o = VerifyReply(target, query_hash, query_id, dataset, reply, clock_->NowMillis());
       } else {
         auto reply = transport_->Send(target, envelope, traceparent, deadline);

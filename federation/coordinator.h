@@ -94,10 +94,12 @@ class RunProgress {
 
 class Coordinator {
  public:
-  // `self` answers this node's own part (PeerService::HandleOwnQuery). All pointers must
-  // outlive the coordinator.
+  // `self` answers this node's own part (PeerService::HandleOwnQuery), given the envelope and
+  // the run's traceparent. All pointers must outlive the coordinator.
+  using SelfAnswer =
+      std::function<TransportReply(const std::string& envelope, const std::string& traceparent)>;
   Coordinator(const storage::PeerRegistry* peers, const NodeSigner* signer,
-              PeerTransport* transport, std::function<TransportReply(const std::string&)> self,
+              PeerTransport* transport, SelfAnswer self,
               const common::Clock* clock, common::RandomSource* rng, int max_concurrency,
               int query_lifetime_s);
 
@@ -120,7 +122,7 @@ class Coordinator {
   const storage::PeerRegistry* peers_;
   const NodeSigner* signer_;
   PeerTransport* transport_;
-  std::function<TransportReply(const std::string&)> self_;
+  SelfAnswer self_;
   const common::Clock* clock_;
   common::RandomSource* rng_;
   int max_concurrency_;

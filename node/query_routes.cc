@@ -130,6 +130,11 @@ void LocalQuery(NodeServices& s, const json& body, const Principal& who, httplib
   auto query = QueryOf(body.value("query", json()));
   if (!Check(res, query.status())) return;
   auto run = RunLocalQuery(s, *query, LocalScanOptions{});
+  if (run.status().code() == common::StatusCode::kResourceExhausted ||
+      run.status().code() == common::StatusCode::kDeadlineExceeded) {
+    WriteError(res, 422, "too_expensive", run.status().message());
+    return;
+  }
   if (!Check(res, run.status())) return;
   if (who.role != Role::kAdmin && !Check(res, ApplyLocalDisclosure(run->table))) return;
   auto result = FinishJson(run->table);
@@ -179,6 +184,11 @@ void StartQuery(NodeServices& s, const httplib::Request& req, httplib::Response&
   }
   work();
   std::lock_guard<std::mutex> lock(state->mu);
+  if (!state->response.contains("query_id") || state->response["query_id"] == "") {
+    // Nothing was sent: the request itself names what cannot be asked.
+    WriteError(res, common::InvalidArgument(state->response.value("error", "nothing to ask")));
+    return;
+  }
   WriteJson(res, state->response.dump());
 }
 

@@ -378,7 +378,7 @@ struct Answer {
 // Did the node route the request to a handler? The router answers anything else with
 // 404 {"code":"not_found","message":"no such endpoint",...}.
 bool Routed(const Answer& a) {
-  return !(a.status == 404 && a.body.find("\"no such endpoint\"") != std::string::npos);
+  return !(a.status == 404 && a.body.find("\"no such endpoint") != std::string::npos);
 }
 
 // Every route the node registers (node/*_routes.cc), as concrete requests.
@@ -764,7 +764,7 @@ TEST_F(OpenApi, AnswersMatchTheDocument) {
   const std::string count = "SELECT count(*) FROM benefits";
   json unknown_peer = {
       {"query", count}, {"purpose", "p"}, {"legal_basis", "x"}, {"peers", {"nobody"}}};
-  EXPECT_EQ(Api("POST", "/v1/queries", unknown_peer.dump()).status, 200);  // status "failed"
+  EXPECT_EQ(Api("POST", "/v1/queries", unknown_peer.dump()).status, 400);  // nothing is sent
   json async_run = {{"query", count},
                     {"purpose", "pa-armoedemonitor"},
                     {"legal_basis", "AVG art. 6(1)(e)"},
