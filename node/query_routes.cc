@@ -72,6 +72,8 @@ json RunResponse(NodeServices& s, const federation::RunRequest& r, const federat
   json out = {
       {"query_id", run.query_id}, {"state", "done"}, {"coverage", CoverageJson(run.participants)}};
   out["status"] = !run.combined ? "failed" : run.complete ? "complete" : "partial";
+  s.metrics.Inc("verbind_federated_queries_total",
+                "status=\"" + out["status"].get<std::string>() + "\"");
   if (!run.error.empty()) out["error"] = run.error;
   if (!run.combined) return out;
   federation::PartialTable combined = *run.combined;
@@ -133,6 +135,11 @@ void LocalQuery(NodeServices& s, const json& body, const Principal& who, httplib
   auto query = QueryOf(body.value("query", json()));
   if (!Check(res, query.status())) return;
   auto run = RunLocalQuery(s, *query, LocalScanOptions{});
+  if (run.status().code() == common::StatusCode::kResourceExhausted ||
+      run.status().code() == common::StatusCode::kDeadlineExceeded) {
+    WriteError(res, 422, "too_expensive", run.status().message());
+    return;
+  }
   if (!Check(res, run.status())) return;
   if (who.role != Role::kAdmin && !Check(res, ApplyLocalDisclosure(run->table))) return;
   auto result = FinishJson(run->table);
@@ -172,13 +179,21 @@ void StartQuery(NodeServices& s, const httplib::Request& req, httplib::Response&
     state->done = true;
   };
   if (body->value("async", false)) {
-    std::thread(work).detach();
-    WriteJson(res, json{{"id", id}, {"state", "running"}, {"poll", "/v1/queries/" + id}}.dump(),
-              202);
+    s.runs.BackgroundStarted();
+    std::thread([&s, work] {
+      work();
+      s.runs.BackgroundFinished();
+    }).detach();
+    WriteJson(res, json{{"id", id}, {"state", "running"}, {"poll", "/v1/queries/" + id}}.dump(), 202);
     return;
   }
   work();
   std::lock_guard<std::mutex> lock(state->mu);
+  if (!state->response.contains("query_id") || state->response["query_id"] == "") {
+    // Nothing was sent: the request itself names what cannot be asked.
+    WriteError(res, common::InvalidArgument(state->response.value("error", "nothing to ask")));
+    return;
+  }
   WriteJson(res, state->response.dump());
 }
 

@@ -224,7 +224,7 @@ TEST_F(FederatedQueries, SqlErrorsPointAtTheToken) {
 // query, or a partial signed with a key nobody pinned.
 class HostilePeer {
  public:
-  enum class Mode { kFlippedByte, kOtherQuery, kUnpinnedKey, kGarbage };
+  enum class Mode { kFlippedByte, kOtherQuery, kUnpinnedKey, kGarbage, kCloseMidAnswer };
   HostilePeer(std::string org, std::string coordinator_fp)
       : org_(std::move(org)), coordinator_fp_(std::move(coordinator_fp)) {
     crypto::CertificateRequest req{org_, "Hostile", {"localhost"}, {"127.0.0.1"}, 10};
@@ -299,7 +299,9 @@ class HostilePeer {
           std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: "
                             "close\r\nContent-Length: " + std::to_string(answer.size()) + "\r\n\r\n" +
                             answer;
-          conn->Write(out.data(), out.size(), node::After(3000)).IgnoreError();
+          // Closing mid-answer: half the response, then the connection goes away.
+          size_t half = mode == Mode::kCloseMidAnswer ? out.size() / 2 : out.size();
+          conn->Write(out.data(), half, node::After(3000)).IgnoreError();
         }
       } else {
         ::close(c);
@@ -323,11 +325,14 @@ TEST_F(FederatedQueries, HostileAnswersAreRejectedAndReported) {
                                                 json{{"identity", evil.Identity()}}.dump());
   ASSERT_EQ(status, 201) << text;
   for (auto mode : {HostilePeer::Mode::kFlippedByte, HostilePeer::Mode::kOtherQuery,
-                    HostilePeer::Mode::kUnpinnedKey, HostilePeer::Mode::kGarbage}) {
+                    HostilePeer::Mode::kUnpinnedKey, HostilePeer::Mode::kGarbage,
+                    HostilePeer::Mode::kCloseMidAnswer}) {
     evil.mode = mode;
     json r = fed_.Ask("org-a", "SELECT count(*) FROM support",
                       {{"peers", json::array({"org-b", "evil"})}});
-    EXPECT_EQ(StatusOf(r, "evil"), "invalid_answer") << r["coverage"];
+    EXPECT_EQ(StatusOf(r, "evil"),
+              mode == HostilePeer::Mode::kCloseMidAnswer ? "unreachable" : "invalid_answer")
+        << r["coverage"];
     EXPECT_EQ(StatusOf(r, "org-b"), "answered");
     // The hostile count of 1 never reaches the result.
     EXPECT_EQ(r["result"]["rows"][0]["values"][0], 5000) << r;
