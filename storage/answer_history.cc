@@ -47,16 +47,14 @@ std::string CountKey(const std::string& pair, uint64_t count, uint64_t time, uin
   return k;
 }
 
+// A retained answer over the same records as a new one moves to the new time at most this
+// often (moving it rewrites its keys, and the deleted keys slow scans until compaction).
+constexpr uint64_t kRefreshMillis = 60 * 1000;
+
 std::mutex& LockFor(const std::string& pair) {
   static std::array<std::mutex, 64> locks;
   return locks[std::hash<std::string>{}(pair) % locks.size()];
 }
-
-struct Stamp {
-  uint64_t time;
-  uint64_t seq;
-  uint64_t count;
-};
 
 std::string DifferenceMessage(uint64_t time, int min_cell_size) {
   return "the records behind this answer differ from those behind an earlier answer (" +
@@ -93,8 +91,8 @@ Result<RecordSetSketch> ReadAnswer(const Database& db, const std::string& pair, 
 }  // namespace
 
 Status AnswerHistory::FindCloseAnswer(const std::string& pair, const RecordSetSketch& records,
-                                      int min_cell_size, int64_t now_millis,
-                                      int64_t* difference) const {
+                                      int min_cell_size, int64_t now_millis, int64_t* difference,
+                                      std::optional<Stamp>* same) const {
   // Only answers whose record count is within the limit can be that close.
   const int64_t limit = min_cell_size - 1;
   const uint64_t count = static_cast<uint64_t>(records.count());
@@ -118,6 +116,9 @@ Status AnswerHistory::FindCloseAnswer(const std::string& pair, const RecordSetSk
       continue;  // recorded under another minimum cell size
     }
     std::optional<int64_t> d = records.SymmetricDifference(earlier, limit);
+    if (d && *d == 0 && !*same) {
+      *same = Stamp{time, seq, count};
+    }
     if (d && *d > 0) {
       if (difference != nullptr) {
         *difference = *d;
@@ -128,7 +129,8 @@ Status AnswerHistory::FindCloseAnswer(const std::string& pair, const RecordSetSk
   return Status::Ok();
 }
 
-Status AnswerHistory::Retain(const std::string& pair, uint64_t now, WriteBatch* batch,
+Status AnswerHistory::Retain(const std::string& pair, uint64_t now,
+                             const std::optional<Stamp>& replaced, WriteBatch* batch,
                              uint64_t* sequence) const {
   std::vector<Stamp> stamps;
   Status bad;
@@ -139,7 +141,10 @@ Status AnswerHistory::Retain(const std::string& pair, uint64_t now, WriteBatch* 
           bad = common::DataLoss("answer history index is damaged");
           return false;
         }
-        stamps.push_back({ReadU64(rest), ReadU64(rest.substr(8)), ReadU64(value)});
+        Stamp s{ReadU64(rest), ReadU64(rest.substr(8)), ReadU64(value)};
+        if (!replaced || replaced->time != s.time || replaced->seq != s.seq) {
+          stamps.push_back(s);
+        }
         return true;
       }));
   RETURN_IF_ERROR(bad);
@@ -184,11 +189,22 @@ Status AnswerHistory::CheckAndRecord(std::string_view requester, std::string_vie
   const std::string pair = PairPrefix(requester, dataset);
   const uint64_t now = static_cast<uint64_t>(std::max<int64_t>(0, now_millis));
   std::lock_guard<std::mutex> lock(LockFor(pair));
-  RETURN_IF_ERROR(FindCloseAnswer(pair, records, min_cell_size, now_millis, difference));
+  std::optional<Stamp> same;
+  RETURN_IF_ERROR(FindCloseAnswer(pair, records, min_cell_size, now_millis, difference, &same));
   WriteBatch batch;
-  uint64_t seq = 0;
-  RETURN_IF_ERROR(Retain(pair, now, &batch, &seq));
   const uint64_t count = static_cast<uint64_t>(records.count());
+  if (same && now < same->time + kRefreshMillis) {
+    return Status::Ok();  // the same record set, recorded moments ago
+  }
+  if (same) {
+    // The same record set again: it moves to `now` instead of being kept twice, so repeating
+    // a query neither grows the check nor pushes other answers out of the retention.
+    batch.Delete(Family::kHistory, TimeKey('t', pair, same->time, same->seq));
+    batch.Delete(Family::kHistory, TimeKey('e', pair, same->time, same->seq));
+    batch.Delete(Family::kHistory, CountKey(pair, same->count, same->time, same->seq));
+  }
+  uint64_t seq = 0;
+  RETURN_IF_ERROR(Retain(pair, now, same, &batch, &seq));
   std::string count_value, entry;
   AppendU64(&count_value, count);
   AppendU32(&entry, static_cast<uint32_t>(query_fingerprint.size()));

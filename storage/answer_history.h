@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -51,9 +52,19 @@ class AnswerHistory {
   common::Result<int64_t> CountAnswers(std::string_view requester, std::string_view dataset) const;
 
  private:
+  // Where an answer is stored: its time, tie-breaker and record count.
+  struct Stamp {
+    uint64_t time;
+    uint64_t seq;
+    uint64_t count;
+  };
+  // Also sets `*same` to a retained answer with exactly the same record set, if any.
   common::Status FindCloseAnswer(const std::string& pair, const RecordSetSketch& records,
-                                 int min_cell_size, int64_t now_millis, int64_t* difference) const;
-  common::Status Retain(const std::string& pair, uint64_t now, WriteBatch* batch,
+                                 int min_cell_size, int64_t now_millis, int64_t* difference,
+                                 std::optional<Stamp>* same) const;
+  // Plans removing answers beyond the retention, leaving out `replaced` (already removed).
+  common::Status Retain(const std::string& pair, uint64_t now,
+                        const std::optional<Stamp>& replaced, WriteBatch* batch,
                         uint64_t* sequence) const;
   Database* db_;
   AnswerHistoryOptions options_;

@@ -77,7 +77,7 @@ TEST(AnswerHistory, AllowsEqualAndVeryDifferentSets) {
   EXPECT_TRUE(history.CheckAndRecord("org-a", "d", Records(1001, 1500), kMin, kNow, "q3").ok());
   // Exactly the minimum apart is allowed (a suppressed cell would not hide fewer).
   EXPECT_TRUE(history.CheckAndRecord("org-a", "d", Records(1, 510), kMin, kNow, "q4").ok());
-  EXPECT_EQ(*history.CountAnswers("org-a", "d"), 5);
+  EXPECT_EQ(*history.CountAnswers("org-a", "d"), 4);  // the equal set is kept once
 }
 
 // At the boundary: every difference of min - 1 records decodes (and is refused); min apart
@@ -136,6 +136,44 @@ TEST(AnswerHistory, RetentionByCountAndAge) {
   EXPECT_TRUE(
       history.CheckAndRecord("org-a", "d", Records(1, 400, {7}), kMin, kNow + 31 * kDay, "d").ok());
   EXPECT_EQ(*history.CountAnswers("org-a", "d"), 1);
+}
+
+// Repeating a query must not push other answers out of the retention (an attacker could
+// otherwise flush the history before asking the tracker's partner) nor grow the check.
+TEST(AnswerHistory, RepeatedAnswersAreKeptOnceAndDoNotFlushTheHistory) {
+  constexpr int64_t kMinute = 60 * 1000;
+  auto db = Database::Open(FreshDir("repeats"));
+  ASSERT_TRUE(db.ok());
+  AnswerHistoryOptions options;
+  options.max_answers = 3;
+  AnswerHistory history(db->get(), options);
+  ASSERT_TRUE(history.CheckAndRecord("org-a", "d", Records(1, 300), kMin, kNow, "repeated").ok());
+  ASSERT_TRUE(history.CheckAndRecord("org-a", "d", Records(1, 100), kMin, kNow + 1, "once").ok());
+  for (int i = 1; i <= 10; ++i) {
+    ASSERT_TRUE(history
+                    .CheckAndRecord("org-a", "d", Records(1, 300), kMin, kNow + i * kMinute / 3,
+                                    "repeated")
+                    .ok());
+  }
+  EXPECT_EQ(*history.CountAnswers("org-a", "d"), 2);
+  EXPECT_EQ(history.CheckAndRecord("org-a", "d", Records(1, 100, {50}), kMin, kNow + 4 * kMinute,
+                                   "tracker")
+                .code(),
+            common::StatusCode::kFailedPrecondition);
+  // The repeated answer moved to its latest time, so two newer distinct answers push out the
+  // older single one (1..100) first, not the repeated one.
+  ASSERT_TRUE(
+      history.CheckAndRecord("org-a", "d", Records(1, 500), kMin, kNow + 5 * kMinute, "x").ok());
+  ASSERT_TRUE(
+      history.CheckAndRecord("org-a", "d", Records(1, 700), kMin, kNow + 6 * kMinute, "y").ok());
+  EXPECT_EQ(*history.CountAnswers("org-a", "d"), 3);
+  EXPECT_FALSE(
+      history.CheckAndRecord("org-a", "d", Records(1, 300, {9}), kMin, kNow + 7 * kMinute, "z")
+          .ok());
+  EXPECT_TRUE(history
+                  .CheckAndRecord("org-a", "d", Records(1, 100, {50}), kMin, kNow + 8 * kMinute,
+                                  "tracker")
+                  .ok());
 }
 
 TEST(AnswerHistory, PersistsAndChecksSketchSize) {
