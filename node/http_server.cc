@@ -467,7 +467,7 @@ bool HttpServer::ServeOne(Connection* conn, BufferedReader* reader, bool first,
     }
     input = RebuildHead(*head, body.size(), framing->kind != BodyFraming::kNone) + body;
   }
-  if (!permits_.try_acquire_for(std::chrono::milliseconds(opt_.read_timeout_ms))) {
+  if (!permits_.TryAcquireFor(std::chrono::milliseconds(opt_.read_timeout_ms))) {
     SendError(conn, 503, "overloaded", "the node is busy; retry shortly", trace_id);
     return false;
   }
@@ -481,7 +481,7 @@ bool HttpServer::ServeOne(Connection* conn, BufferedReader* reader, bool first,
   bool ok = router_.Process(stream, stopping_.load(), closed);
   g_current = nullptr;
   ok = stream.Flush() && ok;
-  permits_.release();
+  permits_.Release();
   metrics_->Observe("verbind_http_request_seconds", "listener=\"" + opt_.name + "\"",
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
                         .count());

@@ -18,11 +18,11 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <semaphore>
 #include <set>
 #include <string>
 #include <thread>
 
+#include "common/fair_semaphore.h"
 #include "common/status.h"
 #include "crypto/tls.h"
 #include "node/connection.h"
@@ -127,7 +127,7 @@ class HttpServer {
   std::thread accept_thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> active_{0};
-  std::counting_semaphore<1 << 16> permits_;
+  common::FairSemaphore permits_;
   std::mutex mu_;
   std::condition_variable idle_cv_;
   std::set<Connection*> open_;
