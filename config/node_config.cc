@@ -206,8 +206,7 @@ Status ReadTable(const toml::table& root, const std::string& path, ValueMap* val
   return Status::Ok();
 }
 
-Result<ValueMap> ParseFile(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, common::ReadFile(path, 1 << 20));
+Result<ValueMap> ParseText(std::string_view text, const std::string& path) {
   ValueMap values;
   try {
     toml::table root = toml::parse(text, path);
@@ -366,18 +365,26 @@ std::string NodeConfig::Where(std::string_view key) const {
   return it == origins.end() ? config_path : it->second;
 }
 
-Result<NodeConfig> LoadNodeConfig(const std::string& dir, const EnvLookup& env) {
+Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& dir,
+                                   const EnvLookup& env) {
   NodeConfig c;
   c.dir = AbsoluteDir(dir);
   c.config_path = common::JoinPath(c.dir, "verbind.toml");
-  if (!common::PathExists(c.config_path)) {
-    return common::NotFound(c.config_path + ": no node here; create one with: verbind init " +
-                            dir + " --org ORG_ID --name NAME");
-  }
-  ASSIGN_OR_RETURN(ValueMap values, ParseFile(c.config_path));
+  ASSIGN_OR_RETURN(ValueMap values, ParseText(text, c.config_path));
   RETURN_IF_ERROR(ApplyDefaultsAndEnv(c.config_path, env, &values));
   for (const auto& k : kKeys) RETURN_IF_ERROR(Validate(k, values.at(Dotted(k))));
   Fill(values, c.dir, &c);
+  return c;
+}
+
+Result<NodeConfig> LoadNodeConfig(const std::string& dir, const EnvLookup& env) {
+  std::string path = common::JoinPath(AbsoluteDir(dir), "verbind.toml");
+  if (!common::PathExists(path)) {
+    return common::NotFound(path + ": no node here; create one with: verbind init " + dir +
+                            " --org ORG_ID --name NAME");
+  }
+  ASSIGN_OR_RETURN(std::string text, common::ReadFile(path, 1 << 20));
+  ASSIGN_OR_RETURN(NodeConfig c, ParseNodeConfig(text, dir, env));
   RETURN_IF_ERROR(CheckReadable(c, "peer.tls_cert", c.tls_cert_path));
   RETURN_IF_ERROR(CheckReadable(c, "peer.tls_key", c.tls_key_path));
   RETURN_IF_ERROR(CheckReadable(c, "keys.signing_key", c.signing_key_path));

@@ -93,6 +93,18 @@ TEST_F(NodeConfigTest, MissingKeyFileIsReported) {
       << "the message starts with the file name: " << c.status().message();
 }
 
+TEST_F(NodeConfigTest, ParsesTextWithoutTouchingFiles) {
+  // No key files exist under this folder: the text alone is parsed and validated.
+  auto c = ParseNodeConfig(base_, "/nonexistent/node", nullptr);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->org_id, "gemeente-a");
+  EXPECT_EQ(c->signing_key_path, "/nonexistent/node/keys/signing.key");
+  auto bad = ParseNodeConfig(Replace("threads = 8", "threads = 0"), "/nonexistent/node", nullptr);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("/nonexistent/node/verbind.toml:"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST_F(NodeConfigTest, EnvironmentOverrides) {
   env_["VERBIND_PEER_LISTEN"] = "127.0.0.1:0";
   env_["VERBIND_LIMITS_THREADS"] = "3";
