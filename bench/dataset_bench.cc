@@ -128,9 +128,11 @@ void IngestFile(storage::DatasetStore& store, const std::string& path, uint64_t 
       }
       // Feed up to the end of the batch's last row.
       size_t take = data.size();
-      for (size_t i = 0; i < data.size(); ++i) {
-        if (data[i] == '\n' && ++rows_in_batch == batch_rows) {
-          take = i + 1;
+      for (const char* p = data.data(); (p = static_cast<const char*>(
+                                              std::memchr(p, '\n', data.end() - p)));
+           ++p) {
+        if (++rows_in_batch == batch_rows) {
+          take = static_cast<size_t>(p - data.data()) + 1;
           break;
         }
       }

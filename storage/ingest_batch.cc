@@ -8,6 +8,27 @@ using common::Result;
 using common::Status;
 using config::FieldType;
 
+namespace {
+
+// (hash, index) for every hash, sorted: one pass distributes by the top 12 bits, then each
+// small bucket is sorted in cache.
+void SortByHash(const std::vector<uint64_t>& hashes, std::vector<std::pair<uint64_t, uint32_t>>* out) {
+  constexpr int kBits = 12;
+  std::vector<uint32_t> start((1u << kBits) + 1, 0);
+  for (uint64_t h : hashes) ++start[(h >> (64 - kBits)) + 1];
+  for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+  out->resize(hashes.size());
+  std::vector<uint32_t> next(start.begin(), start.end() - 1);
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    (*out)[next[hashes[i] >> (64 - kBits)]++] = {hashes[i], static_cast<uint32_t>(i)};
+  }
+  for (size_t b = 0; b + 1 < start.size(); ++b) {
+    std::sort(out->begin() + start[b], out->begin() + start[b + 1]);
+  }
+}
+
+}  // namespace
+
 struct BatchBuilder::OpenChunk {
   uint32_t chunk = 0;
   uint32_t rows = 0;
@@ -170,11 +191,7 @@ void BatchBuilder::ResolveRepeats(size_t begin, size_t end) {
 }
 
 Status BatchBuilder::Resolve() {
-  by_hash_.resize(batch_hashes_.size());
-  for (size_t i = 0; i < batch_hashes_.size(); ++i) {
-    by_hash_[i] = {batch_hashes_[i], static_cast<uint32_t>(i)};
-  }
-  std::sort(by_hash_.begin(), by_hash_.end());
+  SortByHash(batch_hashes_, &by_hash_);
   batch_deleted_.assign(batch_hashes_.size(), false);
   for (size_t i = 0; i < by_hash_.size();) {
     size_t j = i + 1;

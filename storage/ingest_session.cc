@@ -90,6 +90,12 @@ void DatasetIngestSession::Error(int64_t line, const std::string& column,
   }
 }
 
+void DatasetIngestSession::Reject() {
+  ++report_.rows_rejected;
+  // Refusing: nothing of this batch will be stored, so stop building it.
+  if (options_.on_error == OnError::kRefuseBatch) batch_.reset();
+}
+
 void DatasetIngestSession::HeaderError(const std::string& column, const std::string& reason) {
   header_failed_ = true;
   batch_.reset();
@@ -136,10 +142,10 @@ bool DatasetIngestSession::OnRow(const CsvRow& row) {
                : std::string();
   };
   if (!row.error.empty()) {
-    ++report_.rows_rejected;
+    Reject();
     Error(row.line, column_name(row.error_field), std::string(row.error));
   } else if (row.size() != column_field_.size()) {
-    ++report_.rows_rejected;
+    Reject();
     Error(row.line, "", "the row has " + std::to_string(row.size()) + " fields; the header has " +
                             std::to_string(column_field_.size()));
   } else {
@@ -173,7 +179,7 @@ bool DatasetIngestSession::OnRow(const JsonRow& row) {
     cells_[*f] = Cell{KindOf(value.kind), value.text};
   }
   if (bad) {
-    ++report_.rows_rejected;
+    Reject();
   } else {
     Accept(row.line);
   }
@@ -184,11 +190,10 @@ bool DatasetIngestSession::OnRow(const JsonRow& row) {
 void DatasetIngestSession::Accept(int64_t line) {
   field_errors_.clear();
   if (!converter_.Convert(cells_.data(), &values_, &field_errors_)) {
-    ++report_.rows_rejected;
+    Reject();
     for (const auto& e : field_errors_) {
       Error(line, base_->schema->fields[e.field].name, e.reason);
     }
-    if (options_.on_error == OnError::kRefuseBatch) batch_.reset();
     return;
   }
   if (!batch_) return;  // refused already: keep validating for the report

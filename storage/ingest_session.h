@@ -42,6 +42,7 @@ class DatasetIngestSession final : public IngestSession,
   void ReadHeader(const CsvRow& row);
   void HeaderError(const std::string& column, const std::string& reason);
   void Accept(int64_t line);
+  void Reject();
   void Error(int64_t line, const std::string& column, const std::string& reason);
   void Progress();
   std::optional<size_t> FieldFor(std::string_view name) const;
