@@ -98,7 +98,7 @@ Status Node::BuildServers() {
   NodeServices& s = *s_;
   HttpServerOptions peer_opts = ServerOptions("peer", s.config.peer_listen);
   peer_opts.tls = peer_tls_;
-  peer_opts.on_tls_refusal = [this](const std::string& remote, const std::string& reason) {
+  peer_opts.on_tls_refusal = [](const std::string& remote, const std::string& reason) {
     common::LogDebug("peer", "TLS handshake from " + remote + " refused: " + reason);
   };
   peer_ = std::make_unique<HttpServer>(peer_opts, &s.metrics);
