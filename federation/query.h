@@ -46,6 +46,7 @@ struct Literal {
   int64_t integer = 0;
   std::string text;
 
+  // NULL, TRUE/FALSE and integer literals.
   static Literal Null() { return {}; }
   static Literal Boolean(bool b) { return {Kind::kBoolean, b, 0, {}}; }
   static Literal Integer(int64_t v) { return {Kind::kInteger, false, v, {}}; }
@@ -119,6 +120,7 @@ enum class FilterOp {
 };
 // The operator's JSON name ("and", "=", "not_in", "is_null", ...).
 std::string_view FilterOpName(FilterOp op);
+// The operator with that JSON name, or nullopt.
 std::optional<FilterOp> FilterOpFromName(std::string_view name);
 // True for the operators that combine other filters (and, or, not).
 bool IsLogical(FilterOp op);

@@ -28,6 +28,7 @@ std::string FormatDecimalUnits(storage::Int128 units, int scale);
 // Categorical fields need a label lookup (DecodeGroupKey) and give null here.
 nlohmann::json TypedValue(const BoundField& field, int64_t units);
 
+// What disclosure control decided about a value or a whole row.
 enum class ValueStatus {
   kOk,
   kSuppressed,  // withheld by disclosure control; the value is null
@@ -50,6 +51,7 @@ struct ResultRow {
   std::string reason;
 };
 
+// A column of the result: a group-by field or an aggregate.
 struct ResultColumn {
   enum class Role { kGroup, kAggregate };
   std::string name;  // the field, or the alias or call ("avg(monthly_amount)")
@@ -57,6 +59,7 @@ struct ResultColumn {
   std::string function;  // aggregates: "count", "avg", ... (median stays "median")
 };
 
+// A finished result as analysts see it.
 struct ResultTable {
   std::vector<ResultColumn> columns;  // group-by fields, then aggregate columns
   std::vector<ResultRow> rows;        // sorted by key

@@ -113,6 +113,11 @@ Result<Node> SqlParser::ParsePredicate() {
     RETURN_IF_ERROR(ParseValue(n));
     return n;
   }
+  RETURN_IF_ERROR(ParseKeywordTest(n));
+  return n;
+}
+
+Status SqlParser::ParseKeywordTest(Node& n) {
   bool negated = false;
   if (AtKeyword("not")) {
     Advance();
@@ -124,8 +129,9 @@ Result<Node> SqlParser::ParsePredicate() {
   if (AtKeyword("in")) {
     Advance();
     n.filter.op = negated ? FilterOp::kNotIn : FilterOp::kIn;
-    RETURN_IF_ERROR(ParseInList(n));
-  } else if (AtKeyword("between")) {
+    return ParseInList(n);
+  }
+  if (AtKeyword("between")) {
     Advance();
     n.filter.op = negated ? FilterOp::kNotBetween : FilterOp::kBetween;
     RETURN_IF_ERROR(ParseValue(n));
@@ -133,22 +139,22 @@ Result<Node> SqlParser::ParsePredicate() {
       return Expected("AND");
     }
     Advance();
-    RETURN_IF_ERROR(ParseValue(n));
-  } else if (AtKeyword("is")) {
-    Advance();
-    n.filter.op = FilterOp::kIsNull;
-    if (AtKeyword("not")) {
-      Advance();
-      n.filter.op = FilterOp::kIsNotNull;
-    }
-    if (!AtKeyword("null")) {
-      return Expected("NULL");
-    }
-    Advance();
-  } else {
+    return ParseValue(n);
+  }
+  if (!AtKeyword("is")) {
     return Expected("a comparison (=, !=, <, <=, >, >=, IN, BETWEEN or IS)");
   }
-  return n;
+  Advance();
+  n.filter.op = FilterOp::kIsNull;
+  if (AtKeyword("not")) {
+    Advance();
+    n.filter.op = FilterOp::kIsNotNull;
+  }
+  if (!AtKeyword("null")) {
+    return Expected("NULL");
+  }
+  Advance();
+  return Status::Ok();
 }
 
 Status SqlParser::ParseInList(Node& n) {
@@ -180,7 +186,7 @@ Status SqlParser::ParseValue(Node& n) {
   return Status::Ok();
 }
 
-Result<Literal> SqlParser::ParseLiteral(size_t* at) {
+Result<Literal> SqlParser::ParseNumber(size_t* at) {
   *at = pos_;
   std::string sign;
   if (AtSymbol("-")) {
@@ -201,13 +207,22 @@ Result<Literal> SqlParser::ParseLiteral(size_t* at) {
     Advance();
     return Literal::Integer(v);
   }
-  if (t.kind == SqlTokenKind::kDecimal || t.kind == SqlTokenKind::kString) {
-    std::string text = t.kind == SqlTokenKind::kDecimal ? sign + t.text : t.text;
-    if (text.size() > kMaxStringBytes) {
-      return Fail(*at, "a number longer than " + std::to_string(kMaxStringBytes) + " bytes");
-    }
-    Advance();
-    return Literal::Text(text);
+  std::string text = sign + t.text;
+  if (text.size() > kMaxStringBytes) {
+    return Fail(*at, "a number longer than " + std::to_string(kMaxStringBytes) + " bytes");
+  }
+  Advance();
+  return Literal::Text(text);
+}
+
+Result<Literal> SqlParser::ParseLiteral(size_t* at) {
+  *at = pos_;
+  SqlTokenKind kind = Peek().kind;
+  if (AtSymbol("-") || kind == SqlTokenKind::kInteger || kind == SqlTokenKind::kDecimal) {
+    return ParseNumber(at);
+  }
+  if (kind == SqlTokenKind::kString) {
+    return Literal::Text(tokens_[Advance()].text);
   }
   if (AtKeyword("date") && Peek(1).kind == SqlTokenKind::kString) {
     Advance();

@@ -9,6 +9,7 @@
 
 namespace verbind::federation {
 
+// What a token is.
 enum class SqlTokenKind {
   kEnd,         // end of input
   kError,       // a lexical error; `text` is the message; always the last token
@@ -20,6 +21,7 @@ enum class SqlTokenKind {
   kSymbol,      // ( ) , ; * = != <> < <= > >= -
 };
 
+// One token and where it starts in the source.
 struct SqlToken {
   SqlTokenKind kind = SqlTokenKind::kEnd;
   std::string text;

@@ -97,8 +97,10 @@ class SqlParser {
   common::Result<Node> ParseNot(int nesting);
   common::Result<Node> ParsePrimary(int nesting);
   common::Result<Node> ParsePredicate();
+  common::Status ParseKeywordTest(Node& n);
   common::Status ParseInList(Node& n);
   common::Status ParseValue(Node& n);
+  common::Result<Literal> ParseNumber(size_t* at);
   common::Result<Literal> ParseLiteral(size_t* at);
   common::Status CheckQuery();
   size_t TokenForPath(std::string_view path) const;

@@ -85,6 +85,7 @@ int RunCli(int argc, char** argv) {
   AddStatusCommand(app, globals, &action);
   AddAuditCommands(app, globals, &action);
   AddKeyCommands(app, globals, &action);
+  AddDatasetCommands(app, globals, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -44,6 +44,7 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
   RETURN_IF_ERROR(common::MakeDir(config.data_dir, 0700));
   storage::DatabaseOptions dbo;
   ASSIGN_OR_RETURN(s.db, storage::Database::Open(config.data_dir, dbo));
+  RETURN_IF_ERROR(OpenDatasetStore(s, config));
   ASSIGN_OR_RETURN(s.peers, storage::PeerRegistry::Load(s.db.get(), clock));
   RETURN_IF_ERROR(RememberOwnKey(s.db.get(), *s.keys.signing));
   s.signer = std::make_unique<federation::NodeSigner>(config.org_id, s.keys.signing);
@@ -104,10 +105,12 @@ Status Node::BuildServers() {
   peer_ = std::make_unique<HttpServer>(peer_opts, &s.metrics);
   HttpServerOptions api_opts = ServerOptions("api", s.config.api_listen);
   api_opts.tls = api_tls_;
+  api_opts.is_streaming = IsRecordUpload;
   api_ = std::make_unique<HttpServer>(api_opts, &s.metrics);
   RegisterSystemRoutes(s, api_->routes());
   RegisterPeerAdminRoutes(s, api_->routes());
   RegisterAuditRoutes(s, api_->routes());
+  RegisterDatasetRoutes(s, api_->routes());
   RegisterPeerProtocolRoutes(s, peer_->routes());
   s.metrics.Gauge("verbind_resident_memory_bytes", "Resident set size of the node process",
                   [] { return ResidentBytes(); });

@@ -18,6 +18,15 @@ void RegisterPeerAdminRoutes(NodeServices& s, httplib::Server& api);
 void RegisterAuditRoutes(NodeServices& s, httplib::Server& api);
 // The peer listener: /v1/peer/identity (and the protocol endpoints).
 void RegisterPeerProtocolRoutes(NodeServices& s, httplib::Server& peer);
+// /v1/datasets: datasets, streamed record uploads, erase (docs/datasets.md).
+void RegisterDatasetRoutes(NodeServices& s, httplib::Server& api);
+// True for a request whose body the API streams to its handler (record uploads).
+bool IsRecordUpload(const HttpHead& head);
+// Opens s.datasets on s.db, with the data key (created on first use) when `config` encrypts
+// at rest.
+common::Status OpenDatasetStore(NodeServices& s, const config::NodeConfig& config);
+// The describe JSON of a dataset.
+nlohmann::json DatasetToJson(const storage::DatasetInfo& info);
 
 // JSON of a registry record for the admin API.
 nlohmann::json PeerToJson(const storage::PeerRecord& r);

@@ -20,6 +20,7 @@
 #include "federation/peer_service.h"
 #include "storage/audit_log.h"
 #include "storage/database.h"
+#include "storage/dataset_store.h"
 #include "storage/nonce_store.h"
 #include "storage/peer_registry.h"
 
@@ -32,6 +33,7 @@ struct NodeServices {
   NodeKeys keys;  // the TLS fields change on certificate renewal: read them under keys_mu
   mutable std::mutex keys_mu;
   std::unique_ptr<storage::Database> db;
+  std::unique_ptr<storage::DatasetStore> datasets;  // after db: destroyed before it
   std::unique_ptr<storage::PeerRegistry> peers;
   std::unique_ptr<TokenStore> tokens;
   Metrics metrics;

@@ -166,9 +166,16 @@ Status Database::Delete(Family family, std::string_view key) {
 }
 
 Status Database::Write(const WriteBatch& batch, bool sync) {
+  return WriteOps(batch, nullptr, sync);
+}
+
+Status Database::Write(WriteBatch&& batch, bool sync) { return WriteOps(batch, &batch, sync); }
+
+Status Database::WriteOps(const WriteBatch& batch, WriteBatch* release, bool sync) {
   RETURN_IF_ERROR(CheckWritable());
   rocksdb::WriteBatch wb(batch.ByteSize() + 16 * batch.Count() + 64);
-  for (const auto& op : batch.ops_) {
+  for (size_t i = 0; i < batch.ops_.size(); ++i) {
+    const auto& op = batch.ops_[i];
     rocksdb::Status s;
     switch (op.kind) {
       case WriteBatch::OpKind::kPut:
@@ -179,6 +186,7 @@ Status Database::Write(const WriteBatch& batch, bool sync) {
         s = wb.DeleteRange(Handle(op.family), ToSlice(op.key), ToSlice(op.value));
         break;
     }
+    if (release) std::string().swap(release->ops_[i].value);
     RETURN_IF_ERROR(FromRocks(s, "batch"));
   }
   rocksdb::WriteOptions wo;

@@ -91,6 +91,9 @@ class Database {
   common::Status Delete(Family family, std::string_view key);
   // Applies every operation of `batch` atomically. `sync` waits for the WAL to reach the disk.
   common::Status Write(const WriteBatch& batch, bool sync = true);
+  // The same, freeing each value as it is copied into RocksDB's batch (large batches: the
+  // values are not held twice).
+  common::Status Write(WriteBatch&& batch, bool sync = true);
 
   // Calls `fn` for each key with `prefix` in order until it returns false.
   using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
@@ -114,6 +117,8 @@ class Database {
  private:
   Database() = default;
   common::Status CheckWritable() const;
+  // Writes `batch`; with `release` (the same batch) frees each value once it is copied.
+  common::Status WriteOps(const WriteBatch& batch, WriteBatch* release, bool sync);
   rocksdb::ColumnFamilyHandle* Handle(Family family) const;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;

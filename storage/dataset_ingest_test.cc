@@ -116,6 +116,7 @@ std::vector<BadCase> CsvCases() {
       {"json bool int", InputFormat::kJsonLines, "{\"id\":\"g1\",\"n\":true}\n", 1, "n", "is not an integer"},
       {"json number date", InputFormat::kJsonLines, "{\"id\":\"g1\",\"n\":1,\"day\":20240101}\n", 1, "day", "is not a date"},
       {"json utf-8", InputFormat::kJsonLines, "{\"id\":\"g\xff\",\"n\":1}\n", 1, "", "invalid JSON"},
+      {"json same field", InputFormat::kJsonLines, "{\"id\":\"g1\",\"n\":1,\"N\":2}\n", 1, "\"N\"", "more than one member"},
       {"json missing", InputFormat::kJsonLines, "{\"id\":\"g1\"}\n", 1, "n", "a value is required"},
       {"json not object", InputFormat::kJsonLines, "{\"id\":\"g1\",\"n\":1}\n\"text\"\n", 2, "", "must be a JSON object"},
   };

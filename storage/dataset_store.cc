@@ -225,8 +225,10 @@ Result<ScanResult> Store::Scan(std::string_view name, const ScanSpec& spec) cons
   for (int attempt = 0; attempt < kScanAttempts; ++attempt) {
     auto s = entry->Snapshot();
     RETURN_IF_ERROR(ValidateScanSpec(spec, *s->schema));
-    ASSIGN_OR_RETURN(std::optional<ScanResult> result, ExecuteScan(chunks_, *s, spec, *clock_));
-    if (result) return std::move(*result);
+    auto result = ExecuteScan(chunks_, *s, spec, *clock_);
+    if (entry->dropped) return common::NotFound("dataset " + std::string(name) + " was dropped");
+    if (!result.ok()) return result.status();
+    if (*result) return std::move(**result);
   }
   return common::Unavailable("dataset " + std::string(name) +
                              " kept changing during the scan; try again");

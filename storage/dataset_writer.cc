@@ -111,7 +111,7 @@ Result<std::shared_ptr<const DatasetState>> CommitBatch(
   }
   ns->live = CountLive(*ns);
   wb.Put(Family::kDatasets, MetaKey(ns->name), EncodeMeta(*ns));
-  RETURN_IF_ERROR(store.db()->Write(wb, /*sync=*/true));
+  RETURN_IF_ERROR(store.db()->Write(std::move(wb), /*sync=*/true));
   for (const BuiltChunk& b : batch.chunks()) {
     for (uint32_t f = 0; f < b.values.size(); ++f) {
       if (b.values[f]) store.CacheValues(ns->id, f, b.chunk, b.values[f]);
@@ -183,7 +183,7 @@ Result<EraseReport> EraseKeys(const ChunkStore& store, DatasetEntry& entry,
   RETURN_IF_ERROR(ApplyDeletions(store, rows, ns->generation(), ns.get(), &wb));
   ns->live = CountLive(*ns);
   wb.Put(Family::kDatasets, MetaKey(ns->name), EncodeMeta(*ns));
-  RETURN_IF_ERROR(store.db()->Write(wb, /*sync=*/true));
+  RETURN_IF_ERROR(store.db()->Write(std::move(wb), /*sync=*/true));
   entry.Publish(ns);
   for (const auto& [h, row] : found) entry.index->Remove(h, row);
   report.erased = static_cast<int64_t>(found.size());

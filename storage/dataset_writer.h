@@ -7,6 +7,7 @@
 // under the entry's writer lock.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,7 +25,8 @@ struct DatasetEntry {
   std::timed_mutex writer;
   // Guarded by `writer`:
   std::unique_ptr<KeyIndex> index;  // keyed datasets; null until first needed
-  bool dropped = false;
+  // Set (under `writer`) when the dataset is dropped; read by scans without the lock.
+  std::atomic<bool> dropped{false};
 
   std::shared_ptr<const DatasetState> Snapshot() const {
     std::lock_guard<std::mutex> lock(mu_);

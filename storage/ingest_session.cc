@@ -168,14 +168,18 @@ bool DatasetIngestSession::OnRow(const JsonRow& row) {
     Error(row.line, row.error_member, row.error);
   }
   for (auto& cell : cells_) cell = Cell{};
+  seen_.assign(cells_.size(), 0);
   for (const auto& [name, value] : row.members) {
     if (bad) break;
     auto f = FieldFor(name);
-    if (!f) {
+    if (!f || seen_[*f]) {
       bad = true;
-      Error(row.line, QuoteForError(name), "unknown field (the schema has no field of that name)");
+      Error(row.line, QuoteForError(name),
+            f ? "more than one member maps to this field"
+              : "unknown field (the schema has no field of that name)");
       break;
     }
+    seen_[*f] = 1;
     cells_[*f] = Cell{KindOf(value.kind), value.text};
   }
   if (bad) {

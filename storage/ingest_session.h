@@ -66,6 +66,7 @@ class DatasetIngestSession final : public IngestSession,
   uint64_t bytes_ = 0;
   std::vector<int> column_field_;  // CSV column -> field index
   std::vector<Cell> cells_;        // per field, for the row being read
+  std::vector<uint8_t> seen_;      // per field: a JSON member already gave it a value
   RowValues values_;
   std::vector<FieldError> field_errors_;
 };

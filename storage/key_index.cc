@@ -44,8 +44,9 @@ void KeyIndex::Rehash(size_t capacity) {
 
 void KeyIndex::Reserve(size_t extra) {
   if (used_ + extra <= Limit()) return;
+  // 70% full with what is needed now, and at least half again as large (amortised growth).
   size_t needed = size_ + extra;
-  Rehash(std::max(needed * 5 / 4, slots_.size() * 3 / 2) * 5 / 4 + 16);
+  Rehash(std::max(needed * 10 / 7, slots_.size() * 3 / 2) + 16);
 }
 
 void KeyIndex::Place(uint64_t hash, uint32_t row) {

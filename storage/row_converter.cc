@@ -2,6 +2,7 @@
 
 #include "common/dates.h"
 #include "common/strings.h"
+#include "storage/key_index.h"
 
 namespace verbind::storage {
 
@@ -79,11 +80,22 @@ std::string Expected(const Field& f) {
   }
 }
 
+// True when every byte is printable ASCII (then the text is valid UTF-8 without controls).
+bool PrintableAscii(std::string_view t) {
+  unsigned char bad = 0;
+  for (char c : t) {
+    auto u = static_cast<unsigned char>(c);
+    bad |= static_cast<unsigned char>((u < 0x20) | (u >= 0x7f));
+  }
+  return bad == 0;
+}
+
 bool ValidText(std::string_view t, size_t max_bytes, bool allow_control, std::string* reason) {
   if (t.size() > max_bytes) {
     *reason = "longer than " + std::to_string(max_bytes) + " bytes";
     return false;
   }
+  if (PrintableAscii(t)) return true;
   if (!common::IsValidUtf8(t)) {
     *reason = "invalid UTF-8";
     return false;
@@ -125,14 +137,61 @@ RowConverter::RowConverter(const DatasetState& state)
     : state_(state),
       schema_(*state.schema),
       new_labels_(state.schema->fields.size()),
-      new_codes_(state.schema->fields.size()) {}
+      tables_(state.schema->fields.size()) {
+  for (size_t i = 0; i < schema_.fields.size(); ++i) {
+    if (schema_.fields[i].type != FieldType::kCategorical) continue;
+    const auto& labels = state_.dictionaries[i]->labels;
+    for (size_t code = 0; code < labels.size(); ++code) {
+      AddLabel(i, labels[code], static_cast<int64_t>(code));
+    }
+  }
+}
+
+std::string_view RowConverter::LabelOf(size_t field, int64_t code) const {
+  const auto& base = state_.dictionaries[field]->labels;
+  auto c = static_cast<size_t>(code);
+  return c < base.size() ? std::string_view(base[c]) : std::string_view(new_labels_[field][c - base.size()]);
+}
+
+int64_t RowConverter::FindLabel(size_t field, std::string_view label) const {
+  const LabelTable& t = tables_[field];
+  if (t.hashes.empty()) return -1;
+  uint64_t h = HashKey(label) | 1;
+  size_t mask = t.hashes.size() - 1;
+  for (size_t i = h & mask; t.hashes[i] != 0; i = (i + 1) & mask) {
+    if (t.hashes[i] == h && LabelOf(field, t.codes[i]) == label) return t.codes[i];
+  }
+  return -1;
+}
+
+void RowConverter::AddLabel(size_t field, std::string_view label, int64_t code) {
+  LabelTable& t = tables_[field];
+  if ((t.size + 1) * 2 > t.hashes.size()) {  // at most half full
+    LabelTable bigger;
+    bigger.hashes.assign(std::max<size_t>(16, t.hashes.size() * 2), 0);
+    bigger.codes.assign(bigger.hashes.size(), 0);
+    std::swap(t, bigger);
+    for (size_t i = 0; i < bigger.hashes.size(); ++i) {
+      if (bigger.hashes[i]) AddLabel(field, LabelOf(field, bigger.codes[i]), bigger.codes[i]);
+    }
+  }
+  uint64_t h = HashKey(label) | 1;
+  size_t mask = t.hashes.size() - 1;
+  size_t i = h & mask;
+  while (t.hashes[i] != 0) i = (i + 1) & mask;
+  t.hashes[i] = h;
+  t.codes[i] = code;
+  ++t.size;
+}
 
 bool RowConverter::Convert(const Cell* cells, RowValues* row, std::vector<FieldError>* errors) {
   size_t n = schema_.fields.size();
-  row->values.assign(n, 0);
-  row->nulls.assign(n, 0);
-  row->text.assign(n, std::string_view());
-  row->new_label.assign(n, 0);
+  if (row->values.size() != n) {
+    row->values.resize(n);
+    row->nulls.resize(n);
+    row->text.resize(n);
+    row->new_label.resize(n);
+  }
   bool ok = true;
   std::string reason;
   for (size_t i = 0; i < n; ++i) {
@@ -147,6 +206,10 @@ bool RowConverter::Convert(const Cell* cells, RowValues* row, std::vector<FieldE
 
 bool RowConverter::ConvertField(size_t i, const Cell& cell, RowValues* row, std::string* reason) {
   const Field& f = schema_.fields[i];
+  row->values[i] = 0;
+  row->nulls[i] = 0;
+  row->text[i] = std::string_view();
+  row->new_label[i] = 0;
   if (cell.kind == CellKind::kNull || cell.text.empty()) {
     row->nulls[i] = 1;
     if (!f.nullable) {
@@ -177,12 +240,8 @@ bool RowConverter::Categorical(size_t i, std::string_view label, RowValues* row,
                                std::string* reason) {
   const Field& f = schema_.fields[i];
   const Dictionary& dict = *state_.dictionaries[i];
-  if (auto it = dict.codes.find(label); it != dict.codes.end()) {
-    row->values[i] = it->second;
-    return true;
-  }
-  if (auto it = new_codes_[i].find(label); it != new_codes_[i].end()) {
-    row->values[i] = it->second;
+  if (int64_t code = FindLabel(i, label); code >= 0) {
+    row->values[i] = code;
     return true;
   }
   if (!ValidText(label, kMaxLabelBytes, false, reason)) return false;
@@ -209,11 +268,13 @@ bool RowConverter::Categorical(size_t i, std::string_view label, RowValues* row,
 void RowConverter::Commit(RowValues* row) {
   for (size_t i = 0; i < row->new_label.size(); ++i) {
     if (!row->new_label[i]) continue;
-    auto [it, added] = new_codes_[i].try_emplace(
-        std::string(row->text[i]),
-        static_cast<int64_t>(state_.dictionaries[i]->labels.size() + new_labels_[i].size()));
-    if (added) new_labels_[i].push_back(it->first);
-    row->values[i] = it->second;
+    int64_t code = FindLabel(i, row->text[i]);
+    if (code < 0) {
+      code = static_cast<int64_t>(state_.dictionaries[i]->labels.size() + new_labels_[i].size());
+      new_labels_[i].emplace_back(row->text[i]);
+      AddLabel(i, new_labels_[i].back(), code);
+    }
+    row->values[i] = code;
     row->new_label[i] = 0;
   }
 }

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "config/schema.h"
@@ -52,12 +51,23 @@ class RowConverter {
   const std::vector<std::vector<std::string>>& new_labels() const { return new_labels_; }
 
  private:
+  // An open-addressing table from label to code for one categorical field (the dictionary's
+  // labels and this batch's new ones), faster than the dictionary's map on the hot path.
+  struct LabelTable {
+    std::vector<uint64_t> hashes;  // 0: empty
+    std::vector<int64_t> codes;
+    size_t size = 0;
+  };
   bool ConvertField(size_t i, const Cell& cell, RowValues* row, std::string* reason);
   bool Categorical(size_t i, std::string_view label, RowValues* row, std::string* reason);
+  std::string_view LabelOf(size_t field, int64_t code) const;
+  int64_t FindLabel(size_t field, std::string_view label) const;
+  void AddLabel(size_t field, std::string_view label, int64_t code);
+
   const DatasetState& state_;
   const config::Schema& schema_;
   std::vector<std::vector<std::string>> new_labels_;
-  std::vector<std::unordered_map<std::string, int64_t, StringHash, std::equal_to<>>> new_codes_;
+  std::vector<LabelTable> tables_;  // per field (empty for other types)
 };
 
 // Parses the text of an integer, decimal, date or boolean cell; false with a reason otherwise.

@@ -15,7 +15,7 @@ using common::Result;
 namespace {
 
 constexpr size_t kSampleRows = 20000;
-constexpr size_t kMaxDistinct = 1001;
+constexpr size_t kMaxDistinct = kSampleRows + 1;
 
 struct ColumnStats {
   int64_t values = 0;

@@ -1,0 +1,337 @@
+// Datasets end to end: real node processes driven through the CLI and the local API (create,
+// ingest, describe, erase, drop, encryption at rest, limits), and a crash test that kills an
+// ingesting process with SIGKILL at random moments and checks that every acknowledged batch is
+// present exactly once and nothing half-written is visible.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+
+#include "common/clock.h"
+#include "common/files.h"
+#include "common/strings.h"
+#include "storage/database.h"
+#include "storage/dataset_store.h"
+#include "tests/node_harness.h"
+
+namespace verbind::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSchema = R"(key = "id"
+[[fields]]
+name = "id"
+type = "identifier"
+[[fields]]
+name = "n"
+type = "integer"
+nullable = false
+[[fields]]
+name = "region"
+type = "categorical"
+[[fields]]
+name = "amount"
+type = "decimal"
+scale = 2
+)";
+
+std::string Rows(int first, int count) {
+  std::string csv = "id,n,region,amount\n";
+  for (int i = first; i < first + count; ++i) {
+    csv += "K" + std::to_string(i) + "," + std::to_string(i % 97) + "," +
+           (i % 3 ? "north" : "\"south, east\"") + "," + std::to_string(i % 500) + ".50\n";
+  }
+  return csv;
+}
+
+void Write(const std::string& path, const std::string& text) {
+  ASSERT_TRUE(common::WriteFileAtomic(path, text, 0600).ok()) << path;
+}
+
+json Get(const TestNode& node, const std::string& path) {
+  auto [status, body] = node.Call("GET", path);
+  EXPECT_EQ(status, 200) << body;
+  return json::parse(body, nullptr, false);
+}
+
+// POSTs `body` to the records endpoint with a content type; returns status and JSON.
+std::pair<int, json> Upload(const TestNode& node, const std::string& dataset,
+                            const std::string& query, const std::string& type,
+                            const std::string& body) {
+  auto client = node.Api();
+  node::Headers headers = node.Auth();
+  headers[1] = {"Content-Type", type};
+  auto r = client.Request("POST", "/v1/datasets/" + dataset + "/records" + query, headers, body,
+                          node::After(30000));
+  if (!r.ok()) return {-1, json(r.status().ToString())};
+  return {r->status, json::parse(r->body, nullptr, false)};
+}
+
+class DatasetNode : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = FreshDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    node_ = TestNode::Create(root_, "gemeente-a");
+    ASSERT_TRUE(node_);
+  }
+  std::string root_;
+  std::unique_ptr<TestNode> node_;
+};
+
+TEST_F(DatasetNode, LifecycleThroughTheCliSurvivesARestart) {
+  ASSERT_TRUE(node_->Start().ok()) << node_->Log();
+  Write(root_ + "/schema.toml", kSchema);
+  Write(root_ + "/data.csv", Rows(0, 10000));
+  CliResult create = node_->Cli({"dataset", "create", "grants", "--schema", root_ + "/schema.toml"});
+  ASSERT_EQ(create.exit_code, 0) << create.err;
+  EXPECT_EQ(node_->Cli({"dataset", "create", "grants", "--schema", root_ + "/schema.toml"}).exit_code, 1);
+  CliResult ingest = node_->Cli({"dataset", "ingest", "grants", root_ + "/data.csv",
+                                 "--batch-rows", "3000"});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  EXPECT_NE(ingest.out.find("10000 rows read, 10000 stored, 0 replaced, 0 rejected (4 batches)"),
+            std::string::npos) << ingest.out;
+  json d = Get(*node_, "/v1/datasets/grants");
+  EXPECT_EQ(d["rows"], 10000);
+  EXPECT_EQ(d["key"], "id");
+  EXPECT_EQ(d["fields"][2]["type"], "categorical");
+  CliResult describe = node_->Cli({"dataset", "describe", "grants"});
+  EXPECT_NE(describe.out.find("rows 10000, erased 0"), std::string::npos) << describe.out;
+  // Analysts may look but not change.
+  node::Headers analyst = {{"Authorization", "Bearer " + node_->analyst_token},
+                           {"Content-Type", "application/json"}};
+  auto client = node_->Api();
+  EXPECT_EQ(client.Request("GET", "/v1/datasets", analyst, "", node::After(5000))->status, 200);
+  EXPECT_EQ(client.Request("DELETE", "/v1/datasets/grants", analyst, "", node::After(5000))->status,
+            403);
+  Write(root_ + "/keys.txt", "K1\r\nK2\n\nnope\n");
+  CliResult erase = node_->Cli({"dataset", "erase", "grants", "--keys-file", root_ + "/keys.txt"});
+  ASSERT_EQ(erase.exit_code, 0) << erase.err;
+  EXPECT_NE(erase.out.find("Erased 2 of 3 records"), std::string::npos) << erase.out;
+  EXPECT_NE(erase.out.find("not found: nope"), std::string::npos);
+  ASSERT_EQ(node_->Stop(), 0);
+  ASSERT_TRUE(node_->Start().ok()) << node_->Log();
+  d = Get(*node_, "/v1/datasets/grants");
+  EXPECT_EQ(d["rows"], 9998);
+  EXPECT_EQ(d["erased"], 2);
+  ASSERT_EQ(node_->Cli({"dataset", "drop", "grants"}).exit_code, 0);
+  EXPECT_EQ(Get(*node_, "/v1/datasets")["datasets"].size(), 0u);
+  EXPECT_EQ(node_->Call("GET", "/v1/datasets/grants").first, 404);
+}
+
+TEST_F(DatasetNode, UploadsAreValidatedAndReportedPrecisely) {
+  ASSERT_TRUE(node_->Start({"VERBIND_LIMITS_MAX_INGEST_BYTES=65536"}).ok()) << node_->Log();
+  json create = {{"name", "t"}, {"schema", kSchema}};
+  auto [status, body] = node_->Call("POST", "/v1/datasets", create.dump());
+  ASSERT_EQ(status, 201) << body;
+  json bad_schema = {{"name", "u"}, {"schema", "[[fields]]\nname = \"a\"\ntype = \"text\"\n"}};
+  auto refused = node_->Call("POST", "/v1/datasets", bad_schema.dump());
+  EXPECT_EQ(refused.first, 400);
+  EXPECT_NE(refused.second.find("schema:3: field a: unknown type"), std::string::npos);
+
+  std::string csv = "id,n,amount\nA,1,2.50\nB,x,1\nC,3,\n";
+  EXPECT_EQ(Upload(*node_, "t", "", "text/plain", csv).first, 415);
+  EXPECT_EQ(Upload(*node_, "t", "?on_error=maybe", "text/csv", csv).first, 400);
+  EXPECT_EQ(Upload(*node_, "nope", "", "text/csv", csv).first, 404);
+  auto [s422, report] = Upload(*node_, "t", "?source=in.csv", "text/csv", csv);
+  EXPECT_EQ(s422, 422);
+  EXPECT_EQ(report["committed"], false);
+  ASSERT_EQ(report["errors"].size(), 1u);
+  EXPECT_EQ(report["errors"][0]["source"], "in.csv");
+  EXPECT_EQ(report["errors"][0]["line"], 3);
+  EXPECT_EQ(report["errors"][0]["column"], "n");
+  EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 0);
+  auto [s200, skipped] = Upload(*node_, "t", "?on_error=skip", "text/csv; charset=utf-8", csv);
+  EXPECT_EQ(s200, 200);
+  EXPECT_EQ(skipped["rows_stored"], 2);
+  EXPECT_EQ(skipped["rows_rejected"], 1);
+  auto [sj, jl] = Upload(*node_, "t", "", "application/x-ndjson",
+                         "{\"id\":\"D\",\"n\":4,\"amount\":0.1}\n{\"id\":\"A\",\"n\":5}\n");
+  EXPECT_EQ(sj, 200) << jl.dump();
+  EXPECT_EQ(jl["rows_replaced"], 1);
+  EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 3);
+
+  // Over limits.max_ingest_bytes: 413 and nothing stored.
+  EXPECT_EQ(Upload(*node_, "t", "", "text/csv", Rows(100, 3000)).first, 413);
+  // An upload cut off half way stores nothing.
+  {
+    auto client = node_->Api();
+    node::Headers h = node_->Auth();
+    h[1] = {"Content-Type", "text/csv"};
+    std::string part = Rows(200, 50);
+    bool sent = false;
+    auto r = client.Upload("POST", "/v1/datasets/t/records", h, part.size() * 2,
+                           [&](char* buf, size_t n) -> common::Result<size_t> {
+                             if (sent) return common::Unavailable("stop");
+                             sent = true;
+                             size_t k = std::min(n, part.size());
+                             std::memcpy(buf, part.data(), k);
+                             return k;
+                           },
+                           node::After(5000));
+    EXPECT_FALSE(r.ok() && r->status == 200);
+  }
+  EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 3);
+  auto [se, erased] = node_->Call("POST", "/v1/datasets/t/erase", R"({"keys":["A","Z"]})");
+  EXPECT_EQ(se, 200) << erased;
+  EXPECT_EQ(json::parse(erased)["erased"], 1);
+  EXPECT_EQ(node_->Call("POST", "/v1/datasets/t/erase", R"({"keys":"A"})").first, 400);
+  EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 2);
+}
+
+TEST_F(DatasetNode, CliBatchesReportFileLinesAndKeepEarlierBatches) {
+  ASSERT_TRUE(node_->Start().ok()) << node_->Log();
+  Write(root_ + "/schema.toml", kSchema);
+  ASSERT_EQ(node_->Cli({"dataset", "create", "t", "--schema", root_ + "/schema.toml"}).exit_code, 0);
+  std::string csv = Rows(0, 6);                    // lines 1..7
+  csv += "K6,1,north,\"multi\nline\"\n";           // lines 8-9: a bad amount
+  csv += "K7,x,north,1\nK8,1,north,1\n";           // line 10: a bad n
+  Write(root_ + "/bad.csv", csv);
+  CliResult r = node_->Cli({"dataset", "ingest", "t", root_ + "/bad.csv", "--batch-rows", "3"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("bad.csv:8: amount:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad.csv:10: n:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the 2 batches before it are stored"), std::string::npos) << r.err;
+  EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 6);
+  Write(root_ + "/more.jsonl", "{\"id\":\"J1\",\"n\":1}\n{\"id\":\"J2\",\"n\":2,\"amount\":\"3.25\"}\n");
+  CliResult j = node_->Cli({"dataset", "ingest", "t", root_ + "/more.jsonl"});
+  EXPECT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 8);
+  CliResult inferred = node_->Cli({"dataset", "create", "x", "--infer-from", root_ + "/data-missing.csv"});
+  EXPECT_EQ(inferred.exit_code, 1);
+}
+
+TEST_F(DatasetNode, EncryptionAtRestCreatesAPrivateDataKeyAndSurvivesRestarts) {
+  std::vector<std::string> env = {"VERBIND_NODE_ENCRYPT_AT_REST=true"};
+  ASSERT_TRUE(node_->Start(env).ok()) << node_->Log();
+  auto mode = common::FileMode(node_->dir() + "/keys/data.key");
+  ASSERT_TRUE(mode.ok());
+  EXPECT_EQ(*mode, 0600u);
+  Write(root_ + "/schema.toml", kSchema);
+  Write(root_ + "/data.csv", Rows(0, 2000));
+  ASSERT_EQ(node_->Cli({"dataset", "create", "t", "--schema", root_ + "/schema.toml"}).exit_code, 0);
+  ASSERT_EQ(node_->Cli({"dataset", "ingest", "t", root_ + "/data.csv"}).exit_code, 0);
+  ASSERT_EQ(node_->Stop(), 0);
+  ASSERT_TRUE(node_->Start(env).ok()) << node_->Log();
+  EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 2000);
+  ASSERT_EQ(node_->Stop(), 0);
+  // Without its data key the node refuses to start rather than serve wrong answers.
+  ASSERT_EQ(::unlink((node_->dir() + "/keys/data.key").c_str()), 0);
+  EXPECT_FALSE(node_->Start(env).ok());
+}
+
+// The crash test: kill -9 an ingesting process many times.
+struct Present {
+  std::map<int64_t, int64_t> batches;  // batch -> rows
+  bool whole = true;                    // every batch has exactly its size in rows
+  int64_t latest = -1;                  // the batch the "latest" record names, or -1
+  int64_t latest_rows = 0;
+};
+
+Present Inspect(const std::string& db_dir) {
+  Present p;
+  auto db = storage::Database::Open(db_dir);
+  EXPECT_TRUE(db.ok()) << db.status().ToString();
+  if (!db.ok()) return p;
+  auto store = storage::DatasetStore::Open(db->get(), {}, &common::RealClock::Get());
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok() || !(*store)->Describe("crash").ok()) return p;
+  storage::ScanSpec spec;
+  spec.group_by = {1};  // batch
+  spec.max_groups = 1000000;
+  storage::AggregateSpec size, value;
+  size.kind = value.kind = storage::AggregateSpec::Kind::kMinMax;
+  size.columns = {2};
+  value.columns = {3};
+  spec.aggregates = {size, value};
+  auto r = (*store)->Scan("crash", spec);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return p;
+  for (const auto& cell : r->cells) {
+    int64_t batch = cell.key.values[0];
+    const auto& sizes = std::get<storage::MinMaxState>(cell.aggregates[0]);
+    if (batch == 0) {
+      p.latest_rows = cell.rows;
+      p.latest = std::get<storage::MinMaxState>(cell.aggregates[1]).max / 100;
+      continue;
+    }
+    p.batches[batch] = cell.rows;
+    if (sizes.min != sizes.max || sizes.max != cell.rows) p.whole = false;
+  }
+  return p;
+}
+
+std::set<int64_t> Ledger(const std::string& path) {
+  std::set<int64_t> acked;
+  std::ifstream in(path);
+  int64_t b;
+  while (in >> b) acked.insert(b);
+  return acked;
+}
+
+pid_t SpawnChild(const std::string& db, const std::string& ledger, int64_t first, uint64_t seed,
+                 const std::string& log) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) ::dup2(fd, 2);
+    std::string f = std::to_string(first), s = std::to_string(seed);
+    ::execl(VERBIND_CRASH_CHILD, VERBIND_CRASH_CHILD, db.c_str(), ledger.c_str(), f.c_str(),
+            s.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+TEST(DatasetCrash, EveryAcknowledgedBatchSurvivesSigkillExactlyOnce) {
+  std::string dir = FreshDir("dataset_crash");
+  std::string db = dir + "/db", ledger = dir + "/ledger", log = dir + "/child.log";
+  std::mt19937_64 rng(20240601);
+  int64_t next = 1;
+  std::set<int64_t> in_flight;  // batches stored though their child died before acknowledging
+  int64_t total_rows = 0;
+  for (int round = 0; round < 30; ++round) {
+    pid_t pid = SpawnChild(db, ledger, next, rng(), log);
+    ASSERT_GT(pid, 0);
+    ::usleep(static_cast<useconds_t>(20000 + rng() % 400000));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the child stopped by itself: " << *common::ReadFile(log);
+    std::set<int64_t> acked = Ledger(ledger);
+    Present p = Inspect(db);
+    ASSERT_TRUE(p.whole) << "a batch is partly visible (round " << round << ")";
+    for (int64_t b : acked) ASSERT_TRUE(p.batches.count(b)) << "acknowledged batch " << b << " lost";
+    int64_t last = p.batches.empty() ? 0 : p.batches.rbegin()->first;
+    // Batches 1..last, each once; only the last may lack its acknowledgement (in flight).
+    ASSERT_EQ(static_cast<int64_t>(p.batches.size()), last) << "a batch is missing in between";
+    for (const auto& [b, rows] : p.batches) {
+      // Committed without an acknowledgement: the batch in flight when a child was killed.
+      if (acked.count(b)) continue;
+      ASSERT_TRUE(b == last || in_flight.count(b)) << "unacknowledged batch " << b << " is stored";
+      in_flight.insert(b);
+    }
+    ASSERT_LE(acked.empty() ? 0 : *acked.rbegin(), last);
+    if (last > 0) {
+      ASSERT_EQ(p.latest, last) << "the upserted record is not from the last batch";
+      ASSERT_EQ(p.latest_rows, 1) << "the upserted record is not unique";
+    }
+    next = last + 1;
+    total_rows = 0;
+    for (const auto& [b, rows] : p.batches) total_rows += rows;
+  }
+  ::testing::Test::RecordProperty("batches", static_cast<int>(next - 1));
+  ::testing::Test::RecordProperty("rows", static_cast<int>(total_rows));
+  EXPECT_GE(next, 10) << "too few batches were committed to test much";
+  EXPECT_GT(total_rows, static_cast<int64_t>(storage::kChunkRows))
+      << "the batches never crossed a chunk boundary";
+}
+
+}  // namespace
+}  // namespace verbind::testing
