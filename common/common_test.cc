@@ -126,3 +126,17 @@ TEST(Files, AtomicWriteModesAndLimits) {
 
 }  // namespace
 }  // namespace verbind::common
+
+#include "common/strict_json.h"
+
+namespace verbind::common {
+namespace {
+TEST(StrictJson, RefusesDuplicatesAndDeepNesting) {
+  EXPECT_TRUE(ParseStrictJson(R"({"a":1,"b":{"a":2}})", "x").ok());
+  EXPECT_FALSE(ParseStrictJson(R"({"a":1,"a":2})", "x").ok());
+  EXPECT_FALSE(ParseStrictJson(R"({"o":{"k":1,"k":1}})", "x").ok());
+  EXPECT_FALSE(ParseStrictJson(std::string(100, '[') + std::string(100, ']'), "x").ok());
+  EXPECT_FALSE(ParseStrictJson("{", "x").ok());
+}
+}  // namespace
+}  // namespace verbind::common

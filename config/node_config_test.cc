@@ -134,3 +134,15 @@ TEST(ConfigReference, ListsEveryKeyWithItsVariable) {
 
 }  // namespace
 }  // namespace verbind::config
+
+namespace verbind::config {
+namespace {
+// docs/configuration.md embeds the generated table; this keeps the two from drifting apart.
+TEST(ConfigReference, DocumentationIsCurrent) {
+  auto doc = common::ReadFile(std::string(VERBIND_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(doc.ok());
+  EXPECT_NE(doc->find(RenderConfigReference()), std::string::npos)
+      << "regenerate the table in docs/configuration.md from RenderConfigReference()";
+}
+}  // namespace
+}  // namespace verbind::config

@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <thread>
 
 #include "crypto/certificate.h"
@@ -9,6 +10,12 @@
 
 namespace verbind::crypto {
 namespace {
+
+// Writing to a socket the peer closed must fail, not kill the test.
+const bool kIgnoreSigpipe = [] {
+  std::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
 
 Deadline Soon() { return std::chrono::steady_clock::now() + std::chrono::seconds(5); }
 

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Sets up Verbind (Debian packages, Release build) and runs the demo: nodes in a temporary
-# folder on loopback that pin each other and talk over mutual TLS. Stops them at the end
-# (or leaves them running with --keep).
+# Sets up Verbind (Debian packages, Release build) and runs the demo: three organisations on
+# loopback - a municipality, a benefits agency and a statistics office - each with its own
+# generated registrations, ingested through the real path. They exchange identities, apply
+# sharing policies, and the statistics office asks three federated queries: one answered by
+# all, one with a suppressed cell, one that a peer denies. A receipt is written and verified
+# offline. The nodes are stopped at the end, or left running with --keep.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
 deploy/setup.sh
 V="$PWD/build/node/verbind"
+DEMO="$PWD/deploy/demo"
 work=$(mktemp -d /tmp/verbind-demo.XXXXXX)
 pids=()
 cleanup() {
@@ -19,43 +23,82 @@ cleanup() {
 }
 trap cleanup EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
 wait_up() {
   for _ in $(seq 100); do [ -f "$1/run/endpoints.json" ] && return 0; sleep 0.1; done
   echo "node $1 did not start:"; cat "$1/serve.log"; exit 1
 }
 
-say "Creating two nodes in $work"
-"$V" init "$work/gemeente" --org gemeente-utrecht --name "Gemeente Utrecht" \
-  --peer-listen 127.0.0.1:0 --api-listen 127.0.0.1:0 | sed 's/^/  /'
-"$V" init "$work/uwv" --org uwv --name "UWV" \
-  --peer-listen 127.0.0.1:0 --api-listen 127.0.0.1:0 > /dev/null
+orgs=(gemeente-utrecht uwv cbs)
+declare -A names=([gemeente-utrecht]="Gemeente Utrecht" [uwv]="UWV" [cbs]="Centraal Bureau voor de Statistiek")
+declare -A rows=([gemeente-utrecht]=40000 [uwv]=60000 [cbs]=20000)
+purpose=pa-armoedemonitor
+basis="AVG art. 6(1)(e); Wet op het CBS art. 33"
 
-say "Starting both nodes"
-for n in gemeente uwv; do
-  "$V" serve "$work/$n" > "$work/$n/serve.log" 2>&1 &
+say "Three organisations, each with its own node, in $work"
+for o in "${orgs[@]}"; do
+  "$V" init "$work/$o" --org "$o" --name "${names[$o]}" \
+    --peer-listen 127.0.0.1:0 --api-listen 127.0.0.1:0 > "$work/$o.init.txt"
+  "$V" serve "$work/$o" > "$work/$o/serve.log" 2>&1 &
   pids+=($!)
 done
-wait_up "$work/gemeente"; wait_up "$work/uwv"
-"$V" --node "$work/gemeente" status
-"$V" --node "$work/uwv" status
+for o in "${orgs[@]}"; do wait_up "$work/$o"; "$V" --node "$work/$o" status; done
 
-say "Exchanging identities (normally out of band) and pinning each other"
-"$V" identity "$work/gemeente" > "$work/gemeente.identity.json"
-"$V" identity "$work/uwv" > "$work/uwv.identity.json"
-"$V" --node "$work/gemeente" peer add "$work/uwv.identity.json" --group uitvoering
-"$V" --node "$work/uwv" peer add "$work/gemeente.identity.json" --group gemeenten
+say "Identities are exchanged out of band and pinned (the statistics office is in group 'statistics')"
+for o in "${orgs[@]}"; do "$V" identity "$work/$o" > "$work/$o.identity.json"; done
+for o in "${orgs[@]}"; do
+  for p in "${orgs[@]}"; do
+    [ "$o" = "$p" ] && continue
+    group=(); [ "$p" = cbs ] && group=(--group statistics)
+    "$V" --node "$work/$o" peer add "$work/$p.identity.json" "${group[@]}" > /dev/null
+  done
+done
+run "$V" --node "$work/cbs" peer list
+run "$V" --node "$work/cbs" peer check uwv
 
-say "Each node fetches the other's identity over mutual TLS"
-"$V" --node "$work/gemeente" peer check uwv
-"$V" --node "$work/uwv" peer check gemeente-utrecht
+say "Each organisation loads its own registrations through the real ingest path"
+for o in "${orgs[@]}"; do
+  python3 "$DEMO/generate.py" "$o" "${rows[$o]}" 7 > "$work/$o.csv"
+  "$V" --node "$work/$o" dataset create support --schema "$DEMO/support.schema.toml" > /dev/null
+  run "$V" --node "$work/$o" dataset ingest support "$work/$o.csv"
+done
 
-say "A TLS client without a certificate gets no answer from the peer listener"
-port=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['peer_port'])" "$work/uwv/run/endpoints.json")
-(printf 'GET /v1/peer/identity HTTP/1.1\r\nHost: x\r\n\r\n'; sleep 1) |
-  timeout 10 openssl s_client -connect "127.0.0.1:$port" -quiet 2>&1 | grep -E "alert|HTTP/" | sed 's/^/  /' || true
+say "Each administrator applies a sharing policy (deny by default)"
+run "$V" --node "$work/gemeente-utrecht" policy apply "$DEMO/policy-gemeente.toml"
+run "$V" --node "$work/uwv" policy apply "$DEMO/policy-uwv.toml"
+run "$V" --node "$work/cbs" policy apply "$DEMO/policy-cbs.toml"
+
+say "Query 1: residents born before 1960 per scheme, from all three organisations (with a receipt)"
+run "$V" --node "$work/cbs" query \
+  "SELECT scheme, count(*), avg(monthly_amount) FROM support WHERE birth_year < 1960 GROUP BY scheme" \
+  --purpose "$purpose" --legal-basis "$basis" --receipt "$work/receipt.json"
+
+say "Query 2: WIA benefits per province - Zeeland is too small and is suppressed, with a complement"
+run "$V" --node "$work/cbs" query \
+  "SELECT region, count(*), avg(monthly_amount) FROM support WHERE scheme = 'WIA' GROUP BY region" \
+  --purpose "$purpose" --legal-basis "$basis"
+
+say "Query 3: for fraud analysis - the municipality's policy does not accept that purpose"
+run "$V" --node "$work/cbs" query \
+  "SELECT scheme, count(*), sum(monthly_amount) FROM support GROUP BY scheme" \
+  --purpose pa-fraude-analyse --legal-basis "Wet SUWI art. 62" || true
+run "$V" --node "$work/gemeente-utrecht" policy explain \
+  "SELECT scheme, count(*), sum(monthly_amount) FROM support GROUP BY scheme" \
+  --peer cbs --purpose pa-fraude-analyse
+
+say "The receipt of query 1 is verified offline against the three identity documents"
+mkdir -p "$work/identities"
+cp "$work"/*.identity.json "$work/identities/"
+run "$V" receipt verify "$work/receipt.json" --identities "$work/identities"
+
+say "Every exchange is in each node's tamper-evident audit log"
+run "$V" --node "$work/gemeente-utrecht" audit list --peer cbs
+for o in "${orgs[@]}"; do "$V" --node "$work/$o" audit verify; done
 
 if [ "$keep" = 1 ]; then
-  say "Nodes left running in $work; stop them with: kill ${pids[*]}"
+  say "The nodes keep running in $work"
+  echo "Ask more, e.g.: $V --node $work/cbs query \"SELECT region, count(*) FROM support GROUP BY region\" --purpose $purpose --legal-basis \"$basis\""
+  echo "Stop them with: kill ${pids[*]}"
 else
   say "Stopping the nodes"
 fi

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
+#include "common/strict_json.h"
 #include "common/strings.h"
 
 namespace verbind::federation {
@@ -13,7 +14,8 @@ using nlohmann::json;
 namespace {
 
 bool KnownType(std::string_view t) {
-  return t == kTypeQuery || t == kTypePartial || t == kTypeRefusal || t == kTypeKeyAnnouncement;
+  return t == kTypeQuery || t == kTypePartial || t == kTypeRefusal || t == kTypeKeyAnnouncement ||
+         t == kTypeReceipt;
 }
 
 bool IsKeyId(std::string_view s) {
@@ -79,8 +81,10 @@ std::string EncodeEnvelope(const Envelope& e) {
 
 Result<Envelope> DecodeEnvelope(std::string_view text) {
   if (text.size() > kMaxEnvelopeBytes) return Bad("larger than 1 MiB");
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Bad("not a JSON object");
+  auto parsed = common::ParseStrictJson(text, "envelope");
+  if (!parsed.ok()) return parsed.status();
+  json j = std::move(parsed).value();
+  if (!j.is_object()) return Bad("not a JSON object");
   for (const auto& [key, value] : j.items()) {
     if (key != "v" && key != "type" && key != "signer" && key != "key_id" && key != "payload" &&
         key != "signature") {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
+#include "common/strict_json.h"
 #include "common/strings.h"
 #include "crypto/certificate.h"
 
@@ -78,10 +79,8 @@ Result<std::string> RenderIdentityDocument(IdentityDocument doc, const crypto::S
 
 Result<IdentityDocument> ParseIdentityDocument(std::string_view text) {
   if (text.size() > 64 * 1024) return common::InvalidArgument("identity document over 64 KiB");
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return common::InvalidArgument("identity document is not a JSON object");
-  }
+  ASSIGN_OR_RETURN(json j, common::ParseStrictJson(text, "identity document"));
+  if (!j.is_object()) return common::InvalidArgument("identity document is not a JSON object");
   if (!j.contains("verbind_identity") || j["verbind_identity"] != kFormat) {
     return common::InvalidArgument("identity document: \"verbind_identity\" must be 1");
   }

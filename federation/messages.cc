@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/encoding.h"
+#include "common/strict_json.h"
 #include "common/strings.h"
 
 namespace verbind::federation {
@@ -71,8 +72,8 @@ class Reader {
 };
 
 Result<json> ParseObject(std::string_view bytes, const std::string& what) {
-  json j = json::parse(bytes, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
+  ASSIGN_OR_RETURN(json j, common::ParseStrictJson(bytes, what + " payload"));
+  if (!j.is_object()) {
     return common::InvalidArgument(what + " payload is not a JSON object");
   }
   return j;

@@ -391,6 +391,13 @@ Result<PartialTable> DecodePartialTable(const json& j, size_t max_cells) {
   return t;
 }
 
+namespace {
+// "uwv (fewer than 10 records)": who withheld a cell and why.
+std::string Withheld(const std::string& who, const std::string& reason) {
+  return reason.empty() ? who : who + " (" + reason.substr(0, 200) + ")";
+}
+}  // namespace
+
 Status MergePartialTables(PartialTable& into, const PartialTable& other,
                           const std::string& other_name) {
   if (into.items != other.items) {
@@ -407,7 +414,7 @@ Status MergePartialTables(PartialTable& into, const PartialTable& other,
         copy.suppressed = false;
         copy.rows = 0;
         copy.values.assign(into.items.size(), PartialValue{});
-        copy.withheld_by = {other_name};
+        copy.withheld_by = {Withheld(other_name, c.reason)};
       }
       index[json(c.key)] = into.cells.size();
       into.cells.push_back(std::move(copy));
@@ -415,7 +422,7 @@ Status MergePartialTables(PartialTable& into, const PartialTable& other,
     }
     PartialCell& target = into.cells[it->second];
     if (c.suppressed) {
-      target.withheld_by.push_back(other_name);
+      target.withheld_by.push_back(Withheld(other_name, c.reason));
       continue;
     }
     target.rows += c.rows;

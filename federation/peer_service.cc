@@ -109,7 +109,27 @@ PeerReply PeerService::HandleQuery(std::string_view body, const PeerRequestInfo&
   if (tls_peer && RateLimited(tls_peer->org_id)) {
     return Refuse(refusal::kRateLimited, "too many requests; slow down", nullptr, info, nullptr);
   }
-  auto verified = VerifyQuery(body, *snap, info.tls_fingerprint, clock_->NowMillis(), settings_);
+  return Handle(*snap, body, info);
+}
+
+PeerReply PeerService::HandleOwnQuery(std::string_view body, const PeerRequestInfo& info) {
+  storage::PeerRegistry::Snapshot snap = *peers_->snapshot();
+  storage::PeerRecord self;
+  self.org_id = signer_->org_id();
+  auto key = signer_->key();
+  self.keys.push_back({crypto::KeyIdOf(key->public_key()),
+                       std::string(reinterpret_cast<const char*>(key->public_key().data()), 32), 0,
+                       0});
+  self.certificates.push_back({"this-node", "", 0});
+  snap.by_org[self.org_id] = self;
+  PeerRequestInfo own = info;
+  own.tls_fingerprint = "this-node";
+  return Handle(snap, body, own);
+}
+
+PeerReply PeerService::Handle(const storage::PeerRegistry::Snapshot& snap, std::string_view body,
+                              const PeerRequestInfo& info) {
+  auto verified = VerifyQuery(body, snap, info.tls_fingerprint, clock_->NowMillis(), settings_);
   if (auto* r = std::get_if<Refusal>(&verified)) return Refuse(r->code, r->message, nullptr, info, nullptr);
   const VerifiedQuery& q = std::get<VerifiedQuery>(verified);
   if (!nonces_->Reserve(q.envelope.signer, q.payload.nonce).ok()) {

@@ -87,11 +87,16 @@ class PeerService {
   void SetExecutor(Executor* e) { executor_ = e; }
 
   PeerReply HandleQuery(std::string_view body, const PeerRequestInfo& info);
+  // This node's own part of a federated query it coordinates: verified like a peer's query
+  // (its own key as the signer's, no TLS), then the same nonce, policy, computation and audit.
+  PeerReply HandleOwnQuery(std::string_view body, const PeerRequestInfo& info);
 
  private:
   PeerReply Refuse(const std::string& code, const std::string& message,
                    const VerifiedQuery* q, const PeerRequestInfo& info,
                    const storage::WriteBatch* extra);
+  PeerReply Handle(const storage::PeerRegistry::Snapshot& snap, std::string_view body,
+                   const PeerRequestInfo& info);
   bool RateLimited(const std::string& org);
   storage::AuditEntry BaseEntry(const VerifiedQuery* q, const PeerRequestInfo& info) const;
 

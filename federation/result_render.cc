@@ -30,7 +30,7 @@ bool Suppressed(const ResultRow& row, size_t value) {
 }
 
 bool RowHasSuppression(const ResultRow& row) {
-  if (row.status == ValueStatus::kSuppressed) {
+  if (row.status == ValueStatus::kSuppressed || !row.reason.empty()) {
     return true;
   }
   return std::any_of(row.values.begin(), row.values.end(),
@@ -68,14 +68,32 @@ struct TextGrid {
   std::vector<std::vector<bool>> numeric;
 };
 
+// Why a row is not shown in full: the cell's reason, else the first suppressed value's.
+std::string RowNote(const ResultRow& row) {
+  if (!row.reason.empty()) {
+    return row.reason;
+  }
+  for (const ResultValue& v : row.values) {
+    if (v.status == ValueStatus::kSuppressed && !v.reason.empty()) {
+      return v.reason;
+    }
+  }
+  return "";
+}
+
 TextGrid Grid(const ResultTable& t, std::string_view null_text) {
   TextGrid g;
   std::vector<std::string> header;
   for (const ResultColumn& c : t.columns) {
     header.push_back(c.name);
   }
+  bool notes = std::any_of(t.rows.begin(), t.rows.end(),
+                           [](const ResultRow& r) { return !RowNote(r).empty(); });
+  if (notes) {
+    header.push_back("note");
+  }
+  g.numeric.emplace_back(header.size(), false);
   g.cells.push_back(std::move(header));
-  g.numeric.emplace_back(t.columns.size(), false);
   for (const ResultRow& row : t.rows) {
     std::vector<std::string> cells;
     std::vector<bool> numeric;
@@ -87,6 +105,10 @@ TextGrid Grid(const ResultTable& t, std::string_view null_text) {
       bool hidden = Suppressed(row, i);
       cells.push_back(hidden ? "(suppressed)" : CellText(row.values[i].value, null_text));
       numeric.push_back(!hidden && row.values[i].value.is_number());
+    }
+    if (notes) {
+      cells.push_back(RowNote(row));
+      numeric.push_back(false);
     }
     g.cells.push_back(std::move(cells));
     g.numeric.push_back(std::move(numeric));
@@ -154,7 +176,7 @@ json ResultToJson(const ResultTable& t) {
 
 std::string RenderTextTable(const ResultTable& t) {
   TextGrid g = Grid(t, "NULL");
-  size_t columns = t.columns.size();
+  size_t columns = g.cells[0].size();
   std::vector<size_t> widths(columns, 0);
   for (const auto& line : g.cells) {
     for (size_t i = 0; i < columns && i < line.size(); ++i) {

@@ -85,6 +85,8 @@ int RunCli(int argc, char** argv) {
   AddStatusCommand(app, globals, &action);
   AddAuditCommands(app, globals, &action);
   AddKeyCommands(app, globals, &action);
+  AddPolicyCommands(app, globals, &action);
+  AddQueryCommands(app, globals, &action);
   AddDatasetCommands(app, globals, &action);
   try {
     app.parse(argc, argv);

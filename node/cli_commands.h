@@ -21,6 +21,8 @@ void AddTokenCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 void AddStatusCommand(CLI::App& app, GlobalsPtr g, CliAction* action);
 void AddAuditCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 void AddKeyCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
+void AddPolicyCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
+void AddQueryCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 void AddDatasetCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 
 // Connects to the node and runs `fn`; prints errors; returns the exit code.

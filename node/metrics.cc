@@ -104,7 +104,9 @@ std::string Metrics::Render() const {
     Header(out, name, "histogram", help(name));
     for (const auto& [labels, h] : series) {
       for (size_t i = 0; i < std::size(kBuckets); ++i) {
-        out << Series(name + std::string("_bucket"), Join(labels, "le=\"" + Num(kBuckets[i]) + "\""))
+        char le[32];
+        std::snprintf(le, sizeof le, "%g", kBuckets[i]);
+        out << Series(name + std::string("_bucket"), Join(labels, "le=\"" + std::string(le) + "\""))
             << " " << h.buckets[i] << "\n";
       }
       out << Series(name + std::string("_bucket"), Join(labels, "le=\"+Inf\"")) << " " << h.count

@@ -12,6 +12,9 @@
 #include "common/strings.h"
 #include "crypto/random.h"
 #include "federation/identity.h"
+#include "node/http_status.h"
+#include "node/peer_executor.h"
+#include "node/peer_transport.h"
 #include "node/routes.h"
 
 namespace verbind::node {
@@ -52,6 +55,9 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
                                                     config.protocol.audit_checkpoint_every,
                                                     clock));
   s.nonces = std::make_unique<storage::NonceStore>(s.db.get());
+  ASSIGN_OR_RETURN(s.policies, storage::PolicyStore::Load(s.db.get(), clock));
+  s.history = std::make_unique<storage::AnswerHistory>(s.db.get());
+  s.ledger = std::make_unique<storage::PrivacyLedger>(s.db.get());
   federation::VerifySettings verify{config.org_id, config.protocol.clock_skew_s,
                                     config.protocol.max_query_lifetime_s};
   s.peer_service = std::make_unique<federation::PeerService>(
@@ -70,6 +76,7 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
   }
   std::fill(key_pem.begin(), key_pem.end(), '\0');
   s.config = std::move(config);
+  node->BuildQueryServices();
   RETURN_IF_ERROR(node->BuildServers());
   return node;
 }
@@ -95,6 +102,28 @@ HttpServerOptions Node::ServerOptions(const std::string& name,
   return o;
 }
 
+void Node::BuildQueryServices() {
+  NodeServices& s = *s_;
+  s.authorizer = std::make_unique<PolicyAuthorizer>(&s);
+  s.executor = std::make_unique<DatasetExecutor>(&s);
+  s.peer_service->SetAuthorizer(s.authorizer.get());
+  s.peer_service->SetExecutor(s.executor.get());
+  s.transport = std::make_unique<PeerClientTransport>(s.peer_clients.get());
+  auto self = [&s](const std::string& envelope) {
+    federation::PeerRequestInfo info;
+    info.trace_id = CurrentRequest().trace_id;
+    federation::PeerReply reply = s.peer_service->HandleOwnQuery(envelope, info);
+    if (reply.ok) return federation::TransportReply{200, reply.envelope};
+    nlohmann::json body = {{"code", reply.code},
+                           {"message", reply.message},
+                           {"refusal", nlohmann::json::parse(reply.envelope, nullptr, false)}};
+    return federation::TransportReply{HttpStatusForRefusal(reply.code), body.dump()};
+  };
+  s.coordinator = std::make_unique<federation::Coordinator>(
+      s.peers.get(), s.signer.get(), s.transport.get(), self, s.clock, s.rng,
+      s.config.federation.max_concurrency, s.config.protocol.max_query_lifetime_s);
+}
+
 Status Node::BuildServers() {
   NodeServices& s = *s_;
   HttpServerOptions peer_opts = ServerOptions("peer", s.config.peer_listen);
@@ -110,6 +139,8 @@ Status Node::BuildServers() {
   RegisterSystemRoutes(s, api_->routes());
   RegisterPeerAdminRoutes(s, api_->routes());
   RegisterAuditRoutes(s, api_->routes());
+  RegisterPolicyRoutes(s, api_->routes());
+  RegisterQueryRoutes(s, api_->routes());
   RegisterDatasetRoutes(s, api_->routes());
   RegisterPeerProtocolRoutes(s, peer_->routes());
   s.metrics.Gauge("verbind_resident_memory_bytes", "Resident set size of the node process",

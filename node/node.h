@@ -35,6 +35,8 @@ class Node {
  private:
   Node() = default;
   common::Status BuildServers();
+  // The policy authorizer, dataset executor and federated-query coordinator.
+  void BuildQueryServices();
   common::Status WriteRunFiles();
   HttpServerOptions ServerOptions(const std::string& name, const config::ListenAddress& at) const;
   // Purges expired nonces now and then.

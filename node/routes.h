@@ -16,6 +16,10 @@ void RegisterSystemRoutes(NodeServices& s, httplib::Server& api);
 void RegisterPeerAdminRoutes(NodeServices& s, httplib::Server& api);
 // /v1/audit: list, verify and export the audit log.
 void RegisterAuditRoutes(NodeServices& s, httplib::Server& api);
+// /v1/policies: apply, list, show, remove, explain.
+void RegisterPolicyRoutes(NodeServices& s, httplib::Server& api);
+// /v1/queries: local and federated queries (synchronous or submitted and polled).
+void RegisterQueryRoutes(NodeServices& s, httplib::Server& api);
 // The peer listener: /v1/peer/identity (and the protocol endpoints).
 void RegisterPeerProtocolRoutes(NodeServices& s, httplib::Server& peer);
 // /v1/datasets: datasets, streamed record uploads, erase (docs/datasets.md).

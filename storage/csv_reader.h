@@ -28,7 +28,7 @@ struct CsvRow {
 
   size_t size() const { return ends_->size(); }
   std::string_view field(size_t i) const {
-    uint32_t start = i == 0 ? 0 : (*ends_)[i - 1];
+    uint32_t start = i == 0 ? 0 : (*ends_)[i - 1] + (separated_ ? 1 : 0);
     return std::string_view(*buf_).substr(start, (*ends_)[i] - start);
   }
 
@@ -36,6 +36,7 @@ struct CsvRow {
   friend class CsvReader;
   const std::string* buf_ = nullptr;
   const std::vector<uint32_t>* ends_ = nullptr;
+  bool separated_ = false;  // fields in buf_ are separated by one byte (a comma)
 };
 
 class CsvRowSink {
@@ -56,6 +57,7 @@ class CsvReader {
 
  private:
   enum class State { kFieldStart, kUnquoted, kQuoted, kQuoteInQuoted, kAfterQuote, kSkipLine };
+  size_t FastRow(const char* p, const char* end);
   size_t Step(const char* p, const char* end);
   size_t ScanUnquoted(const char* p, const char* end);
   size_t ScanQuoted(const char* p, const char* end);
@@ -71,6 +73,7 @@ class CsvReader {
   std::vector<uint32_t> ends_;
   size_t field_start_ = 0;
   bool field_quoted_ = false;
+  bool separated_ = false;  // the row came from FastRow: buf_ holds the line with its commas
   bool oversized_ = false;
   int64_t line_ = 1;
   int64_t row_line_ = 1;

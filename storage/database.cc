@@ -22,7 +22,8 @@ static_assert(std::size(kFamilyNames) == static_cast<size_t>(Family::kCount));
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::Ok();
   std::string msg = std::string(what) + ": " + s.ToString();
-  if (s.IsNoSpace()) return common::ResourceExhausted(msg + " (disk full)");
+  // A full disk is a state of the machine, not of the request: retry once there is space.
+  if (s.IsNoSpace()) return common::Unavailable(msg + " (disk full)");
   if (s.IsCorruption()) return common::DataLoss(msg);
   if (s.IsBusy() || s.IsTryAgain()) return common::Unavailable(msg);
   if (s.IsIOError()) {
@@ -31,7 +32,7 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
     }
     if (s.ToString().find("No space") != std::string::npos ||
         s.ToString().find("File too large") != std::string::npos) {
-      return common::ResourceExhausted(msg + " (disk full)");
+      return common::Unavailable(msg + " (disk full)");
     }
     return common::Unavailable(msg);
   }
@@ -119,7 +120,6 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
 
 Database::~Database() {
   if (db_) {
-    db_->FlushWAL(true).PermitUncheckedError();
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
   }

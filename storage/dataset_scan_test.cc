@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "storage/dataset_test_util.h"
 
@@ -224,6 +225,12 @@ std::vector<AggregateSpec> AllAggregates() {
   return out;
 }
 
+// Enough to tell whether a filter selected the right rows (cheap to check under sanitizers).
+std::vector<AggregateSpec> LightAggregates() {
+  std::vector<AggregateSpec> all = AllAggregates();
+  return {all[0], all[1], all[2], all[7]};  // count, count(region), sum(amount), min/max(extreme)
+}
+
 class DatasetScanTest : public testing::StoreFixture {
  protected:
   // Loads the records: two batches (CSV, then JSON lines with upserts), then erasures.
@@ -326,7 +333,7 @@ class DatasetScanTest : public testing::StoreFixture {
 };
 
 TEST_F(DatasetScanTest, EveryAggregateMatchesTheReferenceUnderEveryFilterOperator) {
-  Load(150000);
+  Load(80000);  // two chunks; the second batch rewrites the first chunk's tail
   std::vector<std::pair<std::string, Predicate>> filters = {
       {"true", Predicate::True()},
       {"false", Node(Op::kAnd, {Predicate::True(), Leaf(Op::kFalse, -1)})},
@@ -357,23 +364,25 @@ TEST_F(DatasetScanTest, EveryAggregateMatchesTheReferenceUnderEveryFilterOperato
                                       Node(Op::kAnd, {Leaf(Op::kLt, kYear, {1940}),
                                                       Leaf(Op::kIsNotNull, kAmount)})})})},
   };
+  const std::set<std::string> everything = {"true", "year < 1960", "or with nulls", "and/or nest",
+                                              "extreme >= max-1"};
   for (const auto& [name, filter] : filters) {
     ScanSpec spec;
     spec.filter = filter;
-    spec.aggregates = AllAggregates();
+    spec.aggregates = everything.count(name) ? AllAggregates() : LightAggregates();
     Check(spec, name);
   }
 }
 
 TEST_F(DatasetScanTest, GroupedAggregatesMatchTheReferenceIncludingNullGroups) {
-  Load(150000);
+  Load(80000);
   const std::vector<std::vector<int>> groupings = {
       {kType}, {kRegion}, {kType, kWmo}, {kYear}, {kRegion, kType, kWmo}};
   for (const auto& g : groupings) {
     ScanSpec spec;
     spec.filter = Leaf(Op::kLt, kYear, {1980});
     spec.group_by = g;
-    spec.aggregates = AllAggregates();
+    spec.aggregates = g.size() == 2 || g[0] == kYear ? AllAggregates() : LightAggregates();
     Check(spec, "group by " + std::to_string(g.size()) + " starting " + std::to_string(g[0]));
   }
   ScanSpec wide;  // an integer with a wide range: the hash-map path
@@ -383,8 +392,20 @@ TEST_F(DatasetScanTest, GroupedAggregatesMatchTheReferenceIncludingNullGroups) {
   Check(wide, "group by a wide integer");
 }
 
+// A clock whose monotonic time jumps a second at every reading.
+class JumpingClock final : public common::Clock {
+ public:
+  int64_t NowMillis() const override { return 0; }
+  std::chrono::steady_clock::time_point Monotonic() const override {
+    return std::chrono::steady_clock::time_point(std::chrono::seconds(++ticks_));
+  }
+
+ private:
+  mutable std::atomic<int64_t> ticks_{0};
+};
+
 TEST_F(DatasetScanTest, ResultsSurviveReopenAndLimitsStopScans) {
-  Load(70000);
+  Load(70000);  // two chunks
   ScanSpec spec;
   spec.filter = Leaf(Op::kLt, kYear, {1960});
   spec.group_by = {kType};
@@ -412,30 +433,14 @@ TEST_F(DatasetScanTest, ResultsSurviveReopenAndLimitsStopScans) {
   bad.group_by = {kId};
   EXPECT_EQ(store_->Scan("benefits", bad).status().code(), common::StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->Scan("nope", ScanSpec{}).status().code(), common::StatusCode::kNotFound);
-}
-
-// A clock whose monotonic time jumps a second at every reading.
-class JumpingClock final : public common::Clock {
- public:
-  int64_t NowMillis() const override { return 0; }
-  std::chrono::steady_clock::time_point Monotonic() const override {
-    return std::chrono::steady_clock::time_point(std::chrono::seconds(++ticks_));
-  }
-
- private:
-  mutable std::atomic<int64_t> ticks_{0};
-};
-
-TEST_F(DatasetScanTest, ATimeoutStopsTheScan) {
-  Load(140000);
+  // A timeout: the clock passes the deadline before the second chunk.
   JumpingClock clock;
-  auto db = std::move(db_);
   store_.reset();
-  auto store = DatasetStore::Open(db.get(), DatasetStoreOptions{}, &clock);
-  ASSERT_TRUE(store.ok());
-  ScanSpec spec;
-  spec.timeout_ms = 1500;
-  EXPECT_EQ((*store)->Scan("benefits", spec).status().code(),
+  auto timed = DatasetStore::Open(db_.get(), DatasetStoreOptions{}, &clock);
+  ASSERT_TRUE(timed.ok());
+  ScanSpec slow;
+  slow.timeout_ms = 1500;
+  EXPECT_EQ((*timed)->Scan("benefits", slow).status().code(),
             common::StatusCode::kDeadlineExceeded);
 }
 

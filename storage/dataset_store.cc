@@ -3,6 +3,8 @@
 // layout.
 #include "storage/dataset_store.h"
 
+#include <malloc.h>
+
 #include <map>
 #include <shared_mutex>
 
@@ -265,6 +267,15 @@ Result<std::string> Store::CategoryLabel(std::string_view dataset, size_t field,
 Result<std::unique_ptr<DatasetStore>> DatasetStore::Open(Database* db,
                                                          const DatasetStoreOptions& options,
                                                          const common::Clock* clock) {
+#ifdef __GLIBC__
+  // Ingest allocates and frees buffers of tens of MiB per batch, and RocksDB builds memtables
+  // from 4 MiB blocks that a background flush frees later. glibc raises its mmap and trim
+  // thresholds after each large free, after which such memory stays resident once freed (tens
+  // of MiB per million rows). Fixed thresholds keep large blocks in mmap and trim the heap, so
+  // freed memory goes back to the system.
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 8 << 20);
+#endif
   ASSIGN_OR_RETURN(AtRestCipher cipher, AtRestCipher::Create(options.data_key));
   auto store = std::make_unique<Store>(db, std::move(cipher), options.cache_bytes, clock);
   RETURN_IF_ERROR(store->Load());

@@ -10,20 +10,27 @@ using config::FieldType;
 
 namespace {
 
-// (hash, index) for every hash, sorted: one pass distributes by the top 12 bits, then each
-// small bucket is sorted in cache.
+// (hash, index) for every hash, sorted: one pass distributes by the top bits into buckets of
+// about eight entries, then each bucket is sorted by insertion.
 void SortByHash(const std::vector<uint64_t>& hashes, std::vector<std::pair<uint64_t, uint32_t>>* out) {
-  constexpr int kBits = 12;
-  std::vector<uint32_t> start((1u << kBits) + 1, 0);
-  for (uint64_t h : hashes) ++start[(h >> (64 - kBits)) + 1];
+  int bits = 8;
+  while (bits < 20 && (size_t{1} << (bits + 3)) < hashes.size()) ++bits;
+  std::vector<uint32_t> start((size_t{1} << bits) + 1, 0);
+  for (uint64_t h : hashes) ++start[(h >> (64 - bits)) + 1];
   for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
   out->resize(hashes.size());
   std::vector<uint32_t> next(start.begin(), start.end() - 1);
   for (size_t i = 0; i < hashes.size(); ++i) {
-    (*out)[next[hashes[i] >> (64 - kBits)]++] = {hashes[i], static_cast<uint32_t>(i)};
+    (*out)[next[hashes[i] >> (64 - bits)]++] = {hashes[i], static_cast<uint32_t>(i)};
   }
+  auto& v = *out;
   for (size_t b = 0; b + 1 < start.size(); ++b) {
-    std::sort(out->begin() + start[b], out->begin() + start[b + 1]);
+    for (size_t i = start[b] + 1; i < start[b + 1]; ++i) {
+      auto item = v[i];
+      size_t j = i;
+      for (; j > start[b] && item < v[j - 1]; --j) v[j] = v[j - 1];
+      v[j] = item;
+    }
   }
 }
 

@@ -26,8 +26,10 @@ class RecordSetSketch {
   int cells() const { return static_cast<int>(cells_.size()); }
 
   // The number of ids in exactly one of the two sets when it is at most `limit` and the
-  // difference decodes; nullopt when the sets differ by more (or decoding fails, which for a
-  // difference within capacity has a probability below 1e-6 with the default size).
+  // difference decodes; nullopt when the sets differ by more, or when decoding fails. Failure
+  // for a small difference is rare only when the sketch is large enough for it: the default
+  // size decodes a few records' difference with a probability of failure around 1e-4; size
+  // sketches with storage::HistorySketchCells for a failure rate around 1e-6.
   std::optional<int64_t> SymmetricDifference(const RecordSetSketch& other, int64_t limit) const;
 
   std::string Encode() const;

@@ -5,7 +5,8 @@
 // "b<batch>-<i>" with batch = <batch> and size = rows, and upserts the record "latest"
 // (batch 0) with value = <batch>.
 //
-//   dataset_crash_child DIR LEDGER FIRST_BATCH SEED
+//   dataset_crash_child DIR LEDGER FIRST_BATCH SEED [FIRST_ROWS]
+// FIRST_ROWS gives the first batch of this run that many rows (to fill whole chunks early).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -51,9 +52,7 @@ bool Acknowledge(int fd, int64_t batch) {
          ::fsync(fd) == 0;
 }
 
-std::string Batch(int64_t batch, std::mt19937_64& rng) {
-  // Sizes vary so that batches end inside chunks and later batches rewrite them.
-  size_t rows = 1 + rng() % 4000;
+std::string Batch(int64_t batch, size_t rows, std::mt19937_64& rng) {
   std::string csv = "id,batch,size,value\n";
   for (size_t i = 0; i < rows; ++i) {
     csv += "b" + std::to_string(batch) + "-" + std::to_string(i) + "," + std::to_string(batch) +
@@ -66,10 +65,11 @@ std::string Batch(int64_t batch, std::mt19937_64& rng) {
 
 int main(int argc, char** argv) {
   using namespace verbind;
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: dataset_crash_child DIR LEDGER FIRST_BATCH SEED\n");
+  if (argc != 5 && argc != 6) {
+    std::fprintf(stderr, "usage: dataset_crash_child DIR LEDGER FIRST_BATCH SEED [FIRST_ROWS]\n");
     return 2;
   }
+  size_t first_rows = argc == 6 ? std::strtoull(argv[5], nullptr, 10) : 0;
   int64_t batch = std::strtoll(argv[3], nullptr, 10);
   std::mt19937_64 rng(std::strtoull(argv[4], nullptr, 10));
   auto db = storage::Database::Open(argv[1]);
@@ -87,7 +87,10 @@ int main(int argc, char** argv) {
     auto session = (*store)->BeginIngest("crash", storage::InputFormat::kCsv,
                                          storage::IngestOptions{});
     if (!session.ok()) return Fail(session.status());
-    if (auto s = (*session)->Feed(Batch(batch, rng)); !s.ok()) return Fail(s);
+    // Sizes vary so that batches end inside chunks and later batches rewrite them.
+    size_t rows = first_rows ? first_rows : 1 + rng() % 4000;
+    first_rows = 0;
+    if (auto s = (*session)->Feed(Batch(batch, rows, rng)); !s.ok()) return Fail(s);
     auto report = (*session)->Finish();
     if (!report.ok()) return Fail(report.status());
     if (!report->committed) return Fail(common::Internal("batch refused"));

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -24,6 +25,12 @@ using nlohmann::json;
 
 namespace {
 
+// Writing to a socket a node closed must fail, not kill the test.
+const bool kIgnoreSigpipe = [] {
+  std::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+
 std::string TestTemp() {
   const char* t = std::getenv("TEST_TMPDIR");
   std::string base = t ? t : "/tmp";
@@ -37,8 +44,10 @@ std::string ReadAll(const std::string& path) {
 
 // Spawns verbind; stdout/stderr go to the given files. Returns the pid.
 pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
-            const std::string& out_path, const std::string& err_path) {
-  std::vector<std::string> argv_s = {VERBIND_BINARY};
+            const std::string& out_path, const std::string& err_path,
+            const std::vector<std::string>& prefix = {}) {
+  std::vector<std::string> argv_s = prefix;
+  argv_s.push_back(VERBIND_BINARY);
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
@@ -110,7 +119,7 @@ TestNode::~TestNode() {
 
 common::Status TestNode::Start(const std::vector<std::string>& env) {
   ::unlink((dir_ + "/run/endpoints.json").c_str());
-  pid_ = Spawn({"serve", dir_}, env, dir_ + "/serve.out", dir_ + "/serve.log");
+  pid_ = Spawn({"serve", dir_}, env, dir_ + "/serve.out", dir_ + "/serve.log", launch_prefix);
   if (pid_ <= 0) return common::Internal("spawn failed");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -35,6 +35,9 @@ class TestNode {
 
   // Starts `verbind serve` and waits until run/endpoints.json appears.
   common::Status Start(const std::vector<std::string>& env = {});
+  // A command the node is started through, e.g. {"/bin/sh", "-c", "ulimit -f 1000; exec \"$0\"
+  // \"$@\""} (the node's own argv follows).
+  std::vector<std::string> launch_prefix;
   // Sends a signal and waits for exit; returns the exit status (or -signal).
   int Stop(int sig = 15);
   bool running() const { return pid_ > 0; }

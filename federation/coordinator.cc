@@ -1,0 +1,288 @@
+#include "federation/coordinator.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <thread>
+
+#include "common/strict_json.h"
+#include "federation/query_json.h"
+#include "federation/verifier.h"
+
+namespace verbind::federation {
+
+using common::Result;
+using common::Status;
+using nlohmann::json;
+
+void RunProgress::Set(std::vector<ParticipantOutcome> outcomes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  outcomes_ = std::move(outcomes);
+}
+
+void RunProgress::Update(const ParticipantOutcome& outcome) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& o : outcomes_) {
+    if (o.org_id == outcome.org_id) {
+      o = outcome;
+      o.table.reset();  // progress reports statuses, not data
+    }
+  }
+}
+
+std::vector<ParticipantOutcome> RunProgress::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return outcomes_;
+}
+
+Coordinator::Coordinator(const storage::PeerRegistry* peers, const NodeSigner* signer,
+                         PeerTransport* transport,
+                         std::function<TransportReply(const std::string&)> self,
+                         const common::Clock* clock, common::RandomSource* rng,
+                         int max_concurrency, int query_lifetime_s)
+    : peers_(peers),
+      signer_(signer),
+      transport_(transport),
+      self_(std::move(self)),
+      clock_(clock),
+      rng_(rng),
+      max_concurrency_(std::max(1, max_concurrency)),
+      query_lifetime_s_(query_lifetime_s) {}
+
+namespace {
+
+ParticipantOutcome Invalid(ParticipantOutcome o, std::string why) {
+  o.status = kInvalidAnswer;
+  o.message = std::move(why);
+  return o;
+}
+
+// A refusal (HTTP error): signed when it carries a valid refusal envelope bound to the query.
+ParticipantOutcome ReadRefusal(ParticipantOutcome o, const storage::PeerRecord& peer,
+                               const std::string& query_hash, const TransportReply& reply,
+                               int64_t now_ms) {
+  auto body = common::ParseStrictJson(reply.body, "refusal body");
+  o.status = kRefused;
+  o.code = "http_" + std::to_string(reply.http_status);
+  o.message = reply.body.substr(0, 300);
+  if (!body.ok() || !body->is_object()) return o;
+  if ((*body)["code"].is_string()) o.code = (*body)["code"].get<std::string>().substr(0, 64);
+  if ((*body)["message"].is_string()) o.message = (*body)["message"].get<std::string>().substr(0, 1024);
+  if (!body->contains("refusal") || !(*body)["refusal"].is_object()) return o;
+  std::string wire = (*body)["refusal"].dump();
+  auto env = DecodeEnvelope(wire);
+  if (!env.ok() || env->type != kTypeRefusal) return o;
+  auto verified = VerifyFrom(*env, peer, now_ms);
+  if (std::holds_alternative<Refusal>(verified)) return o;
+  auto refusal = DecodeRefusal(env->payload);
+  if (!refusal.ok() || refusal->responder != peer.org_id ||
+      (!refusal->query_hash.empty() && refusal->query_hash != query_hash)) {
+    return o;
+  }
+  o.status = kDenied;
+  o.code = refusal->code;
+  o.message = refusal->message;
+  o.envelope = wire;
+  return o;
+}
+
+}  // namespace
+
+ParticipantOutcome Coordinator::VerifyReply(const storage::PeerRecord& peer,
+                                            const std::string& query_hash,
+                                            const std::string& query_id,
+                                            const std::string& dataset,
+                                            const TransportReply& reply, int64_t now_ms) {
+  ParticipantOutcome o;
+  o.org_id = peer.org_id;
+  if (reply.http_status != 200) return ReadRefusal(o, peer, query_hash, reply, now_ms);
+  auto env = DecodeEnvelope(reply.body);
+  if (!env.ok()) return Invalid(o, env.status().message());
+  if (env->type != kTypePartial) return Invalid(o, "expected a partial envelope");
+  auto verified = VerifyFrom(*env, peer, now_ms);
+  if (auto* r = std::get_if<Refusal>(&verified)) return Invalid(o, r->code + ": " + r->message);
+  auto partial = DecodePartial(env->payload);
+  if (!partial.ok()) return Invalid(o, partial.status().message());
+  if (partial->query_hash != query_hash || partial->query_id != query_id) {
+    return Invalid(o, "the answer is bound to another query (" + partial->query_hash + ")");
+  }
+  if (partial->responder != peer.org_id || partial->dataset != dataset) {
+    return Invalid(o, "the answer names another responder or dataset");
+  }
+  auto table = DecodePartialTable(partial->result);
+  if (!table.ok()) return Invalid(o, table.status().message());
+  o.status = kAnswered;
+  o.table = std::move(table).value();
+  o.envelope = reply.body;
+  return o;
+}
+
+Result<std::vector<storage::PeerRecord>> Coordinator::Participants(const RunRequest& r) const {
+  auto snap = peers_->snapshot();
+  std::vector<storage::PeerRecord> out;
+  if (r.peers.empty()) {
+    for (const auto& [org, p] : snap->by_org) {
+      if (p.status == storage::PeerStatus::kActive) out.push_back(p);
+    }
+    return out;
+  }
+  for (const auto& org : r.peers) {
+    if (org == signer_->org_id()) continue;
+    const storage::PeerRecord* p = snap->ByOrg(org);
+    if (!p) return common::InvalidArgument("unknown peer " + org);
+    if (p->status != storage::PeerStatus::kActive) {
+      return common::FailedPrecondition("peer " + org + " is " +
+                                        std::string(storage::PeerStatusName(p->status)));
+    }
+    out.push_back(*p);
+  }
+  return out;
+}
+
+// Shared between the run and its worker threads (which may outlive a timed-out run).
+struct Coordinator::Plan {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<storage::PeerRecord> targets;
+  std::vector<ParticipantOutcome> outcomes;
+  size_t next = 0;
+  size_t done = 0;
+};
+
+RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
+  RunResult out;
+  Status valid = ValidateQuery(r.query);
+  if (!valid.ok()) {
+    out.error = valid.message();
+    return out;
+  }
+  auto targets = Participants(r);
+  if (!targets.ok()) {
+    out.error = targets.status().message();
+    return out;
+  }
+  auto plan = std::make_shared<Plan>();
+  plan->targets = std::move(*targets);
+  if (r.include_self) {
+    storage::PeerRecord self;
+    self.org_id = signer_->org_id();
+    auto key = signer_->key();
+    std::string pk(reinterpret_cast<const char*>(key->public_key().data()), 32);
+    self.keys.push_back({crypto::KeyIdOf(key->public_key()), pk, 0, 0});
+    plan->targets.insert(plan->targets.begin(), self);
+  }
+  if (plan->targets.empty()) {
+    out.error = "no participants: pin peers or include this node";
+    return out;
+  }
+  int64_t now_s = clock_->NowSeconds();
+  QueryPayload q;
+  q.query_id = NewQueryId(*rng_);
+  q.requester = signer_->org_id();
+  q.dataset = r.query.dataset;
+  q.query = json::parse(QueryToJson(r.query));
+  q.purpose = r.purpose;
+  q.legal_basis = r.legal_basis;
+  for (const auto& t : plan->targets) q.participants.push_back(t.org_id);
+  q.issued_at = now_s;
+  q.expires_at = now_s + std::max(1, std::min(query_lifetime_s_, r.deadline_ms / 1000 + 60));
+  q.nonce = NewNonce(*rng_);
+  Envelope env = signer_->Seal(kTypeQuery, EncodeQuery(q));
+  out.query_id = q.query_id;
+  out.query_envelope = EncodeEnvelope(env);
+  out.query_hash = EnvelopeHash(env);
+  for (const auto& t : plan->targets) {
+    ParticipantOutcome o;
+    o.org_id = t.org_id;
+    plan->outcomes.push_back(o);
+  }
+  if (progress) progress->Set(plan->outcomes);
+  auto start = std::chrono::steady_clock::now();
+  auto deadline = start + std::chrono::milliseconds(r.deadline_ms);
+  std::string self_org = signer_->org_id();
+  std::string traceparent = "00-" + r.trace_id + "-" + NewOperationId() + "-01";
+  auto worker = [plan, this, self_org, deadline, start, traceparent, progress, query_hash = out.query_hash,
+                 envelope = out.query_envelope, query_id = q.query_id, dataset = q.dataset] {
+    for (;;) {
+      size_t i;
+      {
+        std::lock_guard<std::mutex> lock(plan->mu);
+        if (plan->next >= plan->targets.size()) return;
+        i = plan->next++;
+      }
+      const storage::PeerRecord& target = plan->targets[i];
+      ParticipantOutcome o;
+      if (target.org_id == self_org) {
+        TransportReply reply = self_(envelope);
+        o = VerifyReply(target, query_hash, query_id, dataset, reply, clock_->NowMillis());
+      } else {
+        auto reply = transport_->Send(target, envelope, traceparent, deadline);
+        if (reply.ok()) {
+          o = VerifyReply(target, query_hash, query_id, dataset, *reply, clock_->NowMillis());
+        } else {
+          o.org_id = target.org_id;
+          bool timeout = reply.status().code() == common::StatusCode::kDeadlineExceeded ||
+                         std::chrono::steady_clock::now() >= deadline;
+          o.status = timeout ? kTimedOut : kUnreachable;
+          o.message = reply.status().message();
+        }
+      }
+      o.org_id = target.org_id;
+      o.latency_ms = std::chrono::duration<double, std::milli>(
+                         std::chrono::steady_clock::now() - start).count();
+      std::lock_guard<std::mutex> lock(plan->mu);
+      if (plan->outcomes[i].status == kPending) {
+        plan->outcomes[i] = std::move(o);
+        if (progress) progress->Update(plan->outcomes[i]);
+      }
+      ++plan->done;
+      plan->cv.notify_all();
+    }
+  };
+  size_t threads = std::min<size_t>(plan->targets.size(), static_cast<size_t>(max_concurrency_));
+  for (size_t t = 0; t < threads; ++t) std::thread(worker).detach();
+  {
+    std::unique_lock<std::mutex> lock(plan->mu);
+    plan->cv.wait_until(lock, deadline, [&] { return plan->done == plan->targets.size(); });
+    for (auto& o : plan->outcomes) {
+      if (o.status == kPending) {
+        o.status = kTimedOut;
+        o.message = "no answer within " + std::to_string(r.deadline_ms) + " ms";
+        o.latency_ms = r.deadline_ms;
+        if (progress) progress->Update(o);
+      }
+    }
+    out.participants = plan->outcomes;
+  }
+  out.combined = CombineAnswers(out.participants);
+  int answered = static_cast<int>(std::count_if(out.participants.begin(), out.participants.end(),
+                                                [](const auto& o) { return o.status == kAnswered; }));
+  out.complete = answered == static_cast<int>(out.participants.size());
+  out.enough = answered >= std::max(1, r.min_answers);
+  if (!out.enough) {
+    out.error = "only " + std::to_string(answered) + " of " +
+                std::to_string(out.participants.size()) + " organisations answered; " +
+                std::to_string(std::max(1, r.min_answers)) + " required";
+    out.combined.reset();
+  }
+  return out;
+}
+
+std::optional<PartialTable> CombineAnswers(std::vector<ParticipantOutcome>& participants) {
+  std::optional<PartialTable> acc;
+  for (auto& o : participants) {
+    if (o.status != kAnswered || !o.table) continue;
+    if (!acc) {
+      acc = PartialTable();
+      acc->items = o.table->items;
+    }
+    Status merged = MergePartialTables(*acc, *o.table, o.org_id);
+    if (!merged.ok()) {
+      o.status = kInvalidAnswer;
+      o.message = merged.message();
+      o.table.reset();
+    }
+  }
+  return acc;
+}
+
+}  // namespace verbind::federation

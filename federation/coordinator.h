@@ -1,0 +1,129 @@
+// Coordinator: the analyst's side of a federated query. It signs one query envelope per run,
+// sends it to every selected peer in parallel (bounded concurrency, one deadline for the run)
+// and to this node itself like any peer, verifies each answer (signature, binding to this
+// query, the shape of the result), combines the partial tables exactly, and reports every
+// participant's outcome. Thread-safe; each Run is independent.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/random.h"
+#include "federation/partial.h"
+#include "federation/peer_service.h"
+#include "federation/query.h"
+#include "storage/peer_registry.h"
+
+namespace verbind::federation {
+
+// What came back from one participant at the HTTP level.
+struct TransportReply {
+  int http_status = 0;
+  std::string body;
+};
+
+// Sends a query envelope to a peer (mutual TLS, kept-alive) before the deadline. An error
+// means no answer: DeadlineExceeded for a timeout, anything else for an unreachable peer.
+class PeerTransport {
+ public:
+  virtual ~PeerTransport() = default;
+  virtual common::Result<TransportReply> Send(const storage::PeerRecord& peer,
+                                              const std::string& envelope,
+                                              const std::string& traceparent,
+                                              std::chrono::steady_clock::time_point deadline) = 0;
+};
+
+// Participant statuses.
+inline constexpr const char* kAnswered = "answered";
+inline constexpr const char* kDenied = "denied";              // a signed refusal
+inline constexpr const char* kRefused = "refused";            // an unsigned HTTP error
+inline constexpr const char* kTimedOut = "timed_out";
+inline constexpr const char* kUnreachable = "unreachable";
+inline constexpr const char* kInvalidAnswer = "invalid_answer";
+inline constexpr const char* kPending = "pending";
+
+struct ParticipantOutcome {
+  std::string org_id;
+  std::string status = kPending;
+  std::string code;      // refusal code (denied, refused)
+  std::string message;   // reason, or what was wrong with the answer
+  double latency_ms = 0;
+  std::string envelope;  // the signed partial or refusal as received (wire form)
+  std::optional<PartialTable> table;  // answered
+};
+
+struct RunRequest {
+  Query query;
+  std::string purpose;
+  std::string legal_basis;
+  std::vector<std::string> peers;  // empty: every active peer
+  bool include_self = true;
+  int min_answers = 0;  // organisations that must answer, or the run fails
+  int deadline_ms = 5000;
+  std::string trace_id;
+};
+
+struct RunResult {
+  std::string query_id;
+  std::string query_envelope;  // wire form
+  std::string query_hash;
+  std::vector<ParticipantOutcome> participants;
+  bool complete = false;  // every participant answered
+  bool enough = false;    // at least min_answers answered
+  std::optional<PartialTable> combined;  // merged answers (before final disclosure control)
+  std::string error;                     // why there is no result
+};
+
+// Live status of a running query (for polling).
+class RunProgress {
+ public:
+  void Set(std::vector<ParticipantOutcome> outcomes);
+  void Update(const ParticipantOutcome& outcome);
+  std::vector<ParticipantOutcome> Snapshot() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<ParticipantOutcome> outcomes_;
+};
+
+class Coordinator {
+ public:
+  // `self` answers this node's own part (PeerService::HandleOwnQuery). All pointers must
+  // outlive the coordinator.
+  Coordinator(const storage::PeerRegistry* peers, const NodeSigner* signer,
+              PeerTransport* transport, std::function<TransportReply(const std::string&)> self,
+              const common::Clock* clock, common::RandomSource* rng, int max_concurrency,
+              int query_lifetime_s);
+
+  RunResult Run(const RunRequest& request, RunProgress* progress = nullptr);
+
+  // Checks one participant's reply against the query envelope (pure; used by receipts too).
+  static ParticipantOutcome VerifyReply(const storage::PeerRecord& peer,
+                                        const std::string& query_hash,
+                                        const std::string& query_id, const std::string& dataset,
+                                        const TransportReply& reply, int64_t now_ms);
+
+ private:
+  struct Plan;
+  common::Result<std::vector<storage::PeerRecord>> Participants(const RunRequest& r) const;
+
+  const storage::PeerRegistry* peers_;
+  const NodeSigner* signer_;
+  PeerTransport* transport_;
+  std::function<TransportReply(const std::string&)> self_;
+  const common::Clock* clock_;
+  common::RandomSource* rng_;
+  int max_concurrency_;
+  int query_lifetime_s_;
+};
+
+// Merges the answered participants' tables (in participant order) into one table; the error
+// of the first incompatible answer marks that participant invalid instead.
+std::optional<PartialTable> CombineAnswers(std::vector<ParticipantOutcome>& participants);
+
+}  // namespace verbind::federation

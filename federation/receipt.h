@@ -1,0 +1,47 @@
+// Receipts (docs/receipts.md): everything needed to check a federated result offline. The
+// coordinator signs (as a "receipt" envelope) a body holding the signed query envelope, every
+// participant's outcome with its signed partial or refusal, the combined table and the finished
+// result. VerifyReceipt checks every signature against identity documents, every answer's
+// binding to the query, recomputes the combination from the signed partials, and refuses a
+// file in which any byte was changed. Thread-safe (pure functions).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "federation/coordinator.h"
+#include "federation/identity.h"
+#include "federation/partial.h"
+
+namespace verbind::federation {
+
+// Applies the requester's final disclosure control to a combined table (the same function at
+// run time and when a receipt is verified). `rules` is what the receipt records.
+using FinalDisclosure = std::function<common::Status(PartialTable& table, const nlohmann::json& rules)>;
+
+// The receipt file text for a finished run. `combined` is the table after final disclosure
+// control, `rules` the rules that control applied, `result` the finished result JSON.
+std::string BuildReceipt(const RunResult& run, const PartialTable& combined,
+                         const nlohmann::json& rules, const nlohmann::json& result,
+                         const NodeSigner& signer, int64_t now_s);
+
+struct ReceiptCheck {
+  bool ok = false;
+  std::vector<std::string> lines;  // what was checked, in order
+  std::string error;               // the first failure
+};
+
+// Verifies a receipt file. `identities` maps organisation ids to their identity documents
+// (several per organisation after key rotations). `finish` turns a combined table into the
+// result JSON (as the coordinator did).
+ReceiptCheck VerifyReceipt(std::string_view file,
+                           const std::map<std::string, std::vector<IdentityDocument>>& identities,
+                           const FinalDisclosure& disclosure,
+                           const std::function<common::Result<nlohmann::json>(const PartialTable&)>&
+                               finish);
+
+}  // namespace verbind::federation

@@ -1,0 +1,51 @@
+#include "node/query_engine.h"
+
+#include "federation/partial_build.h"
+
+namespace verbind::node {
+
+using common::Result;
+
+Result<LocalRun> RunLocalQuery(NodeServices& s, const federation::Query& query,
+                               const LocalScanOptions& options) {
+  if (!s.datasets) return common::FailedPrecondition("this node has no dataset store");
+  auto info = s.datasets->Describe(query.dataset);
+  if (!info.ok()) {
+    return common::InvalidArgument("dataset " + query.dataset + " does not exist on this node");
+  }
+  LocalRun run;
+  run.schema = info->schema;
+  run.generation = info->generation;
+  std::string dataset = query.dataset;
+  storage::DatasetStore* store = s.datasets.get();
+  ASSIGN_OR_RETURN(run.bound, federation::BindQuery(query, info->schema,
+                                                    [store, dataset](size_t field,
+                                                                     std::string_view label) {
+                                                      return store->CategoryCode(dataset, field,
+                                                                                 label);
+                                                    }));
+  storage::ScanSpec& spec = run.bound.scan;
+  const config::Limits& limits = s.config.limits;
+  spec.max_rows_scanned = limits.max_rows_scanned;
+  spec.max_groups = options.max_groups > 0 ? std::min(options.max_groups, limits.max_groups)
+                                           : limits.max_groups;
+  spec.timeout_ms = limits.query_timeout_ms;
+  spec.want_record_set = options.want_record_set;
+  spec.record_set_cells = options.record_set_cells;
+  for (auto& a : spec.aggregates) {
+    if (a.kind == storage::AggregateSpec::Kind::kSum) a.track_top = options.track_top;
+  }
+  if (options.before_scan) RETURN_IF_ERROR(options.before_scan(run.bound));
+  run.query = query;
+  ASSIGN_OR_RETURN(storage::ScanResult scan, s.datasets->Scan(dataset, spec));
+  run.generation = scan.generation;
+  run.record_set = std::move(scan.record_set);
+  ASSIGN_OR_RETURN(run.table,
+                   federation::BuildPartialTable(run.bound, scan,
+                                                 [store, dataset](size_t field, int64_t code) {
+                                                   return store->CategoryLabel(dataset, field, code);
+                                                 }));
+  return run;
+}
+
+}  // namespace verbind::node

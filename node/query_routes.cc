@@ -1,0 +1,209 @@
+#include <thread>
+
+#include "common/clock.h"
+#include "federation/partial_build.h"
+#include "federation/query_json.h"
+#include "federation/receipt.h"
+#include "federation/sql.h"
+#include "node/http_server.h"
+#include "node/protect.h"
+#include "node/query_engine.h"
+#include "node/route_util.h"
+#include "node/routes.h"
+
+namespace verbind::node {
+
+using common::Result;
+using nlohmann::json;
+
+namespace {
+
+Result<federation::Query> QueryOf(const json& q) {
+  if (q.is_string()) return federation::ParseSql(q.get<std::string>());
+  if (q.is_object()) return federation::ParseQueryJson(q.dump());
+  return common::InvalidArgument("query must be SQL text or the JSON form (docs/query.md)");
+}
+
+json CoverageJson(const std::vector<federation::ParticipantOutcome>& outcomes) {
+  json out = json::array();
+  for (const auto& o : outcomes) {
+    json j = {{"org_id", o.org_id}, {"status", o.status}, {"latency_ms", o.latency_ms}};
+    if (!o.code.empty()) j["code"] = o.code;
+    if (!o.message.empty()) j["message"] = o.message;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Result<json> FinishJson(const federation::PartialTable& table) {
+  ASSIGN_OR_RETURN(federation::ResultTable finished, federation::FinishPartialTable(table));
+  return federation::ResultToJson(finished);
+}
+
+void AuditRun(NodeServices& s, const federation::RunRequest& r,
+              const federation::RunResult& run, const std::string& actor) {
+  for (const auto& o : run.participants) {
+    storage::AuditEntry e;
+    e.time_ms = s.clock->NowMillis();
+    e.direction = "outbound";
+    e.operation = "federated.query";
+    e.trace_id = r.trace_id;
+    e.operation_id = federation::NewOperationId();
+    e.foreign_org = o.org_id;
+    e.processing_activity = r.purpose;
+    e.legal_basis = r.legal_basis;
+    e.dataset = r.query.dataset;
+    e.query_id = run.query_id;
+    e.query_hash = run.query_hash;
+    e.actor = actor;
+    e.decision = o.status;
+    e.reason = o.code.empty() ? o.message.substr(0, 300) : o.code + ": " + o.message.substr(0, 300);
+    s.audit->Append(e).status().IgnoreError();
+  }
+}
+
+// The response of a finished run: final disclosure control, result, coverage, receipt.
+json RunResponse(NodeServices& s, const federation::RunRequest& r,
+                 const federation::RunResult& run, bool want_receipt, const std::string& actor) {
+  AuditRun(s, r, run, actor);
+  json out = {{"query_id", run.query_id}, {"state", "done"}, {"coverage", CoverageJson(run.participants)}};
+  out["status"] = !run.combined ? "failed" : run.complete ? "complete" : "partial";
+  if (!run.error.empty()) out["error"] = run.error;
+  if (!run.combined) return out;
+  federation::PartialTable combined = *run.combined;
+  json rules = FinalDisclosureRules(run.participants);
+  common::Status disclosed = ApplyFinalDisclosure(combined, rules);
+  if (!disclosed.ok()) {
+    out["status"] = "failed";
+    out["error"] = disclosed.message();
+    return out;
+  }
+  auto result = FinishJson(combined);
+  if (!result.ok()) {
+    out["status"] = "failed";
+    out["error"] = result.status().message();
+    return out;
+  }
+  out["result"] = *result;
+  out["disclosure"] = combined.disclosure;
+  if (want_receipt) {
+    out["receipt"] = federation::BuildReceipt(run, combined, rules, *result, *s.signer,
+                                              s.clock->NowSeconds());
+  }
+  return out;
+}
+
+Result<federation::RunRequest> RunRequestOf(NodeServices& s, const json& body) {
+  federation::RunRequest r;
+  ASSIGN_OR_RETURN(r.query, QueryOf(body.value("query", json())));
+  r.purpose = body.value("purpose", "");
+  r.legal_basis = body.value("legal_basis", "");
+  if (!federation::IsValidPurpose(r.purpose)) {
+    return common::InvalidArgument("purpose (the processing activity) is required: 1-128 of "
+                                   "A-Z a-z 0-9 . _ - : /");
+  }
+  if (r.legal_basis.empty() || r.legal_basis.size() > 256) {
+    return common::InvalidArgument("legal_basis is required (1-256 bytes)");
+  }
+  const json& peers = body.value("peers", json("all"));
+  if (peers.is_array()) {
+    for (const auto& p : peers) {
+      if (!p.is_string()) return common::InvalidArgument("peers must be \"all\" or a list of ids");
+      r.peers.push_back(p);
+    }
+  } else if (peers != "all") {
+    return common::InvalidArgument("peers must be \"all\" or a list of organisation ids");
+  }
+  r.include_self = body.value("include_self", true);
+  r.min_answers = body.value("min_answers", 0);
+  r.deadline_ms = body.value("deadline_ms", s.config.federation.deadline_ms);
+  if (r.deadline_ms < 10 || r.deadline_ms > 600000) {
+    return common::InvalidArgument("deadline_ms must be 10..600000");
+  }
+  r.trace_id = CurrentRequest().trace_id;
+  return r;
+}
+
+void LocalQuery(NodeServices& s, const json& body, const Principal& who, httplib::Response& res) {
+  auto query = QueryOf(body.value("query", json()));
+  if (!Check(res, query.status())) return;
+  auto run = RunLocalQuery(s, *query, LocalScanOptions{});
+  if (!Check(res, run.status())) return;
+  if (who.role != Role::kAdmin && !Check(res, ApplyLocalDisclosure(run->table))) return;
+  auto result = FinishJson(run->table);
+  if (!Check(res, result.status())) return;
+  s.AuditLocal(who.name, "local.query", "answered", federation::QueryToJson(*query).substr(0, 300),
+               "", query->dataset)
+      .IgnoreError();
+  WriteJson(res, json{{"state", "done"},
+                      {"status", "complete"},
+                      {"local", true},
+                      {"result", *result},
+                      {"disclosure", run->table.disclosure},
+                      {"rows_scanned", run->table.rows_scanned}}
+                     .dump());
+}
+
+void StartQuery(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
+  auto who = Authorize(s, req, res, Role::kAnalyst);
+  if (!who) return;
+  auto body = JsonBody(req, res);
+  if (!body) return;
+  if (body->value("local", false)) {
+    LocalQuery(s, *body, *who, res);
+    return;
+  }
+  auto request = RunRequestOf(s, *body);
+  if (!Check(res, request.status())) return;
+  bool want_receipt = body->value("receipt", false);
+  std::string id = federation::NewOperationId() + federation::NewOperationId();
+  auto state = s.runs.Start(id, who->name, s.clock->NowMillis());
+  auto work = [&s, state, request = *request, want_receipt, actor = who->name] {
+    federation::RunResult run = s.coordinator->Run(request, &state->progress);
+    json response = RunResponse(s, request, run, want_receipt, actor);
+    response["id"] = state->id;
+    std::lock_guard<std::mutex> lock(state->mu);
+    state->response = std::move(response);
+    state->done = true;
+  };
+  if (body->value("async", false)) {
+    std::thread(work).detach();
+    WriteJson(res, json{{"id", id}, {"state", "running"}, {"poll", "/v1/queries/" + id}}.dump(), 202);
+    return;
+  }
+  work();
+  std::lock_guard<std::mutex> lock(state->mu);
+  WriteJson(res, state->response.dump());
+}
+
+void PollQuery(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
+  auto who = Authorize(s, req, res, Role::kAnalyst);
+  if (!who) return;
+  auto state = s.runs.Find(req.matches[1]);
+  if (!state || (who->role != Role::kAdmin && state->requested_by != who->name)) {
+    WriteError(res, common::NotFound("no query run " + req.matches[1].str()));
+    return;
+  }
+  std::lock_guard<std::mutex> lock(state->mu);
+  if (state->done) {
+    WriteJson(res, state->response.dump());
+    return;
+  }
+  WriteJson(res, json{{"id", state->id}, {"state", "running"},
+                      {"coverage", CoverageJson(state->progress.Snapshot())}}
+                     .dump());
+}
+
+}  // namespace
+
+void RegisterQueryRoutes(NodeServices& s, httplib::Server& api) {
+  api.Post("/v1/queries", [&s](const httplib::Request& req, httplib::Response& res) {
+    StartQuery(s, req, res);
+  });
+  api.Get(R"(/v1/queries/([0-9a-f]{32}))", [&s](const httplib::Request& req,
+                                                 httplib::Response& res) {
+    PollQuery(s, req, res);
+  });
+}
+
+}  // namespace verbind::node

@@ -1,0 +1,343 @@
+// Federated queries between real node processes: exact combination against a node holding the
+// union of the records, coverage when nodes are down, hanging or denying, hostile answers,
+// receipts, asynchronous runs and SQL errors.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <random>
+#include <thread>
+
+#include "common/files.h"
+#include "common/strings.h"
+#include "crypto/certificate.h"
+#include "crypto/random.h"
+#include "crypto/x25519.h"
+#include "federation/envelope.h"
+#include "federation/identity.h"
+#include "federation/messages.h"
+#include "node/connection.h"
+#include "node/http_wire.h"
+#include "tests/federation_fixture.h"
+
+namespace verbind::testing {
+namespace {
+
+using nlohmann::json;
+
+// Numbers equal to a relative 1e-9 (floating sums add in another order), everything else exactly.
+::testing::AssertionResult Same(const json& a, const json& b, const std::string& where) {
+  if (a.is_number() && b.is_number()) {
+    double x = a.get<double>(), y = b.get<double>();
+    if (std::fabs(x - y) <= 1e-9 * std::max({1.0, std::fabs(x), std::fabs(y)})) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << where << ": " << x << " != " << y;
+  }
+  if (a.type() != b.type()) return ::testing::AssertionFailure() << where << ": " << a << " vs " << b;
+  if (a.is_object()) {
+    if (a.size() != b.size()) return ::testing::AssertionFailure() << where << ": " << a << " vs " << b;
+    for (auto& [k, v] : a.items()) {
+      if (!b.contains(k)) return ::testing::AssertionFailure() << where << ": no " << k;
+      auto r = Same(v, b[k], where + "." + k);
+      if (!r) return r;
+    }
+    return ::testing::AssertionSuccess();
+  }
+  if (a.is_array()) {
+    if (a.size() != b.size()) return ::testing::AssertionFailure() << where << ": sizes differ";
+    for (size_t i = 0; i < a.size(); ++i) {
+      auto r = Same(a[i], b[i], where + "[" + std::to_string(i) + "]");
+      if (!r) return r;
+    }
+    return ::testing::AssertionSuccess();
+  }
+  if (a == b) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << where << ": " << a << " != " << b;
+}
+
+std::string StatusOf(const json& r, const std::string& org) {
+  for (const auto& c : r["coverage"]) {
+    if (c["org_id"] == org) return c["status"];
+  }
+  return "missing";
+}
+
+class FederatedQueries : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string root = FreshDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fed_.Start(root, {"org-a", "org-b", "org-c"}, {3000, 2000, 2500});
+    for (const char* org : {"org-a", "org-b", "org-c"}) {
+      CliResult applied = fed_.ApplyPolicy(org, SupportPolicy({"org-a"}, 1));
+      ASSERT_EQ(applied.exit_code, 0) << applied.err;
+    }
+  }
+  json AskAll(const std::string& sql, json extra = {}) {
+    extra["peers"] = json::array({"org-b", "org-c"});
+    return fed_.Ask("org-a", sql, extra);
+  }
+  Federation fed_;
+};
+
+TEST_F(FederatedQueries, EveryAggregateEqualsTheSameComputationOverTheUnion) {
+  // A fourth node holds every record of the three.
+  auto u = TestNode::Create(fed_.root(), "union");
+  ASSERT_TRUE(u && u->Start().ok());
+  ASSERT_EQ(u->Cli({"dataset", "create", "support", "--schema", fed_.root() + "/support.schema.toml"})
+                .exit_code, 0);
+  for (const auto& csv : fed_.csv_paths) {
+    CliResult r = u->Cli({"dataset", "ingest", "support", csv});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  const char* queries[] = {
+      "SELECT count(*), count(monthly_amount), sum(monthly_amount), avg(monthly_amount), "
+      "var(monthly_amount), stddev(monthly_amount), min(monthly_amount), max(monthly_amount) "
+      "FROM support WHERE birth_year < 1980",
+      "SELECT scheme, household_size, count(*), sum(monthly_amount), avg(birth_year) FROM "
+      "support WHERE region != 'Zeeland' GROUP BY scheme, household_size",
+      "SELECT histogram(birth_year, 1930, 2010, 8), quantile(monthly_amount, 0.5), "
+      "median(birth_year), quantile(birth_year, 0.9) FROM support",
+      "SELECT corr(birth_year, monthly_amount), regression(monthly_amount, birth_year, "
+      "household_size) FROM support WHERE household_size IS NOT NULL",
+      "SELECT household_size, count(*), avg(monthly_amount) FROM support WHERE region IN "
+      "('Utrecht', 'Drenthe') OR NOT (scheme = 'WW') GROUP BY household_size",
+      "SELECT min(start_date), max(start_date) FROM support WHERE monthly_amount BETWEEN 500 AND "
+      "1200.50 AND start_date >= DATE '2015-01-01'",
+  };
+  for (const char* sql : queries) {
+    json fed = AskAll(sql);
+    ASSERT_EQ(fed["http_status"], 200) << fed;
+    EXPECT_EQ(fed["status"], "complete") << fed["coverage"];
+    auto [status, text] = u->Call("POST", "/v1/queries", json{{"query", sql}, {"local", true}}.dump());
+    ASSERT_EQ(status, 200) << text;
+    json local = json::parse(text);
+    EXPECT_TRUE(Same(fed["result"], local["result"], sql));
+  }
+}
+
+TEST_F(FederatedQueries, ANodeDownGivesAPartialResultWithinTheDeadline) {
+  ASSERT_EQ(fed_.node("org-c").Stop(), 0);
+  auto start = std::chrono::steady_clock::now();
+  json r = AskAll("SELECT count(*) FROM support", {{"deadline_ms", 3000}});
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r["status"], "partial");
+  EXPECT_EQ(StatusOf(r, "org-c"), "unreachable") << r["coverage"];
+  EXPECT_EQ(StatusOf(r, "org-b"), "answered");
+  EXPECT_EQ(r["result"]["rows"][0]["values"][0], 5000);
+  EXPECT_LT(seconds, 3.5);
+  json strict = AskAll("SELECT count(*) FROM support", {{"min_answers", 3}});
+  EXPECT_EQ(strict["status"], "failed");
+  EXPECT_NE(strict["error"].get<std::string>().find("3 required"), std::string::npos) << strict;
+}
+
+TEST_F(FederatedQueries, AHangingNodeTimesOutWithoutDelayingTheResult) {
+  ::kill(fed_.node("org-b").pid(), SIGSTOP);
+  auto start = std::chrono::steady_clock::now();
+  json r = AskAll("SELECT count(*) FROM support", {{"deadline_ms", 1500}});
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ::kill(fed_.node("org-b").pid(), SIGCONT);
+  EXPECT_EQ(StatusOf(r, "org-b"), "timed_out") << r["coverage"];
+  EXPECT_EQ(r["status"], "partial");
+  EXPECT_EQ(r["result"]["rows"][0]["values"][0], 5500);
+  EXPECT_LT(seconds, 1.5 + 1.0);  // the deadline, plus the request's own overhead
+}
+
+TEST_F(FederatedQueries, ADenyingNodeIsReportedWithItsReason) {
+  ASSERT_EQ(fed_.node("org-c").Cli({"policy", "remove", "support-stats"}).exit_code, 0);
+  json r = AskAll("SELECT scheme, count(*) FROM support GROUP BY scheme");
+  EXPECT_EQ(StatusOf(r, "org-c"), "denied") << r["coverage"];
+  for (const auto& c : r["coverage"]) {
+    if (c["org_id"] == "org-c") {
+      EXPECT_EQ(c["code"], "denied");
+      EXPECT_NE(c["message"].get<std::string>().find("no sharing policy"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(r["status"], "partial");
+}
+
+TEST_F(FederatedQueries, ReceiptsVerifyAndFailOnAnyChangedByte) {
+  std::string receipt = fed_.root() + "/receipt.json";
+  CliResult q = fed_.node("org-a").Cli(
+      {"query", "SELECT scheme, count(*), avg(monthly_amount) FROM support GROUP BY scheme",
+       "--purpose", kPurpose, "--legal-basis", kLegalBasis, "--peers", "org-b,org-c", "--receipt",
+       receipt});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  std::string ids = fed_.root() + "/identities";
+  ASSERT_TRUE(common::MakeDir(ids, 0700).ok());
+  for (const char* org : {"org-a", "org-b", "org-c"}) {
+    ASSERT_TRUE(common::WriteFileAtomic(ids + "/" + org + ".json", fed_.node(org).IdentityJson(),
+                                        0644).ok());
+  }
+  CliResult ok = RunVerbind({"receipt", "verify", receipt, "--identities", ids});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("combination recomputed from 3 participants: identical"), std::string::npos);
+  std::string text = *common::ReadFile(receipt, 64 << 20);
+  std::mt19937 rng(7);
+  for (int i = 0; i < 25; ++i) {
+    std::string changed = text;
+    size_t at = rng() % changed.size();
+    changed[at] = changed[at] == 'x' ? 'y' : 'x';
+    std::string path = fed_.root() + "/changed.json";
+    ASSERT_TRUE(common::WriteFileAtomic(path, changed, 0644).ok());
+    CliResult bad = RunVerbind({"receipt", "verify", path, "--identities", ids});
+    EXPECT_EQ(bad.exit_code, 1) << "a change at byte " << at << " went unnoticed";
+  }
+  // Without the identity of one participant, the receipt cannot be checked.
+  ::unlink((ids + "/org-b.json").c_str());
+  EXPECT_EQ(RunVerbind({"receipt", "verify", receipt, "--identities", ids}).exit_code, 1);
+}
+
+TEST_F(FederatedQueries, LongQueriesCanBeSubmittedAndPolled) {
+  json r = AskAll("SELECT region, count(*) FROM support GROUP BY region", {{"async", true}});
+  ASSERT_EQ(r["http_status"], 202) << r;
+  std::string id = r["id"];
+  json done;
+  for (int i = 0; i < 100; ++i) {
+    auto [status, text] = fed_.node("org-a").Call("GET", "/v1/queries/" + id);
+    ASSERT_EQ(status, 200) << text;
+    done = json::parse(text);
+    ASSERT_TRUE(done.contains("coverage")) << done;
+    if (done["state"] == "done") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(done["state"], "done");
+  EXPECT_EQ(done["status"], "complete");
+  EXPECT_EQ(fed_.node("org-a").Call("GET", "/v1/queries/" + std::string(32, 'f')).first, 404);
+}
+
+TEST_F(FederatedQueries, SqlErrorsPointAtTheToken) {
+  CliResult r = fed_.node("org-a").Cli({"query", "SELECT count(*) FORM support", "--purpose",
+                                        kPurpose, "--legal-basis", kLegalBasis});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("line 1, column 17"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("FORM"), std::string::npos) << r.err;
+  CliResult no_purpose = fed_.node("org-a").Cli({"query", "SELECT count(*) FROM support"});
+  EXPECT_EQ(no_purpose.exit_code, 2);
+}
+
+// A peer that answers with hostile partials: a flipped byte, an answer bound to another
+// query, or a partial signed with a key nobody pinned.
+class HostilePeer {
+ public:
+  enum class Mode { kFlippedByte, kOtherQuery, kUnpinnedKey, kGarbage, kCloseMidAnswer };
+  HostilePeer(std::string org, std::string coordinator_fp)
+      : org_(std::move(org)), coordinator_fp_(std::move(coordinator_fp)) {
+    crypto::CertificateRequest req{org_, "Hostile", {"localhost"}, {"127.0.0.1"}, 10};
+    cert_ = *crypto::GenerateSelfSignedCertificate(req);
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(fd_, 16);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    auto ctx = crypto::TlsContext::Server(
+        cert_.cert_pem, cert_.key_pem, [this](std::string_view fp) { return fp == coordinator_fp_; });
+    ctx_ = std::move(ctx).value();
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~HostilePeer() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string Identity() {
+    federation::IdentityDocument doc;
+    doc.org_id = org_;
+    doc.name = "Hostile";
+    doc.peer_url = "https://127.0.0.1:" + std::to_string(port_);
+    doc.x25519_public_key = std::string(32, 'x');
+    doc.tls_certificate_pem = cert_.cert_pem;
+    return *federation::RenderIdentityDocument(doc, key_);
+  }
+  Mode mode = Mode::kFlippedByte;
+
+ private:
+  std::string Answer(const std::string& body) {
+    auto query = federation::DecodeEnvelope(body);
+    federation::PartialPayload p;
+    p.query_hash = mode == Mode::kOtherQuery ? std::string(64, 'e') : federation::EnvelopeHash(*query);
+    p.query_id = federation::DecodeQuery(query->payload)->query_id;
+    p.responder = org_;
+    p.dataset = "support";
+    p.result = json::parse(
+        R"j({"items":[{"name":"count(*)","function":"count","kind":"count","fields":[]}],)j"
+        R"j("cells":[{"key":[],"rows":1,"status":"ok","values":[{"count":1}]}],)j"
+        R"j("disclosure":null,"privacy":null,"rows_scanned":1})j");
+    p.audit_head = std::string(64, '0');
+    const crypto::SigningKey& key = mode == Mode::kUnpinnedKey ? stranger_ : key_;
+    federation::Envelope e =
+        federation::SealEnvelope(federation::kTypePartial, org_, key, federation::EncodePartial(p));
+    if (mode == Mode::kFlippedByte) e.payload[e.payload.size() / 2] ^= 1;
+    return mode == Mode::kGarbage ? "{\"not\": \"an envelope\"" : federation::EncodeEnvelope(e);
+  }
+  void Serve() {
+    while (!stop_) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      auto s = crypto::TlsSession::Accept(*ctx_, c, node::After(3000));
+      if (s.ok()) {
+        auto conn = node::MakeTlsConnection(c, std::move(*s));
+        node::BufferedReader reader(conn.get());
+        auto head = reader.ReadHead(node::After(3000), node::After(3000), 65536);
+        if (head.ok()) {
+          node::HeadError err;
+          auto h = node::ParseRequestHead(*head, {}, &err);
+          std::string body;
+          int64_t n = 0;
+          common::ParseInt64(*h->Header("Content-Length"), &n);
+          reader.ReadExact(static_cast<size_t>(n), &body, node::After(3000)).IgnoreError();
+          std::string answer = Answer(body);
+          std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: "
+                            "close\r\nContent-Length: " + std::to_string(answer.size()) + "\r\n\r\n" +
+                            answer;
+          // Closing mid-answer: half the response, then the connection goes away.
+          size_t half = mode == Mode::kCloseMidAnswer ? out.size() / 2 : out.size();
+          conn->Write(out.data(), half, node::After(3000)).IgnoreError();
+        }
+      } else {
+        ::close(c);
+      }
+    }
+  }
+  std::string org_, coordinator_fp_;
+  crypto::TlsKeyAndCertificate cert_;
+  crypto::SigningKey key_ = crypto::SigningKey::Generate(crypto::SystemRandom::Get());
+  crypto::SigningKey stranger_ = crypto::SigningKey::Generate(crypto::SystemRandom::Get());
+  int fd_ = -1;
+  int port_ = 0;
+  std::unique_ptr<crypto::TlsContext> ctx_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST_F(FederatedQueries, HostileAnswersAreRejectedAndReported) {
+  HostilePeer evil("evil", fed_.node("org-a").TlsFingerprint());
+  auto [status, text] = fed_.node("org-a").Call("POST", "/v1/peers",
+                                                json{{"identity", evil.Identity()}}.dump());
+  ASSERT_EQ(status, 201) << text;
+  for (auto mode : {HostilePeer::Mode::kFlippedByte, HostilePeer::Mode::kOtherQuery,
+                    HostilePeer::Mode::kUnpinnedKey, HostilePeer::Mode::kGarbage,
+                    HostilePeer::Mode::kCloseMidAnswer}) {
+    evil.mode = mode;
+    json r = fed_.Ask("org-a", "SELECT count(*) FROM support",
+                      {{"peers", json::array({"org-b", "evil"})}});
+    EXPECT_EQ(StatusOf(r, "evil"),
+              mode == HostilePeer::Mode::kCloseMidAnswer ? "unreachable" : "invalid_answer")
+        << r["coverage"];
+    EXPECT_EQ(StatusOf(r, "org-b"), "answered");
+    // The hostile count of 1 never reaches the result.
+    EXPECT_EQ(r["result"]["rows"][0]["values"][0], 5000) << r;
+  }
+}
+
+}  // namespace
+}  // namespace verbind::testing
