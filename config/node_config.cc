@@ -63,7 +63,7 @@ constexpr KeySpec kKeys[] = {
     {"limits", "threads", Kind::kInt, "8", 1, 1024,
      "Requests executed at once per listener (the worker pool)"},
     {"limits", "max_connections", Kind::kInt, "512", 1, 65536,
-     "Open connections per listener; one more is answered 503 and closed"},
+     "Open connections per listener; one more is answered 503 and closed (closed without an answer on a TLS listener)"},
     {"limits", "max_body_bytes", Kind::kInt, "1048576", 1024, int64_t{1} << 30,
      "Largest JSON request body; larger ones get 413"},
     {"limits", "max_ingest_bytes", Kind::kInt, "4294967296", 1024, int64_t{1} << 40,

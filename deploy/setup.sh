@@ -13,7 +13,7 @@ packages=(build-essential cmake ninja-build pkg-config openssl
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev python3)
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(clang libclang-rt-14-dev procps faketime) ;;
+    --test) packages+=(clang libclang-rt-14-dev procps faketime python3-yaml) ;;
     --bench) packages+=(sqlite3 postgresql) ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac

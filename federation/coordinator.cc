@@ -35,8 +35,7 @@ std::vector<ParticipantOutcome> RunProgress::Snapshot() const {
 }
 
 Coordinator::Coordinator(const storage::PeerRegistry* peers, const NodeSigner* signer,
-                         PeerTransport* transport,
-                         std::function<TransportReply(const std::string&)> self,
+                         PeerTransport* transport, SelfAnswer self,
                          const common::Clock* clock, common::RandomSource* rng,
                          int max_concurrency, int query_lifetime_s)
     : peers_(peers),
@@ -47,6 +46,11 @@ Coordinator::Coordinator(const storage::PeerRegistry* peers, const NodeSigner* s
       rng_(rng),
       max_concurrency_(std::max(1, max_concurrency)),
       query_lifetime_s_(query_lifetime_s) {}
+
+Coordinator::~Coordinator() {
+  std::unique_lock<std::mutex> lock(workers_mu_);
+  workers_cv_.wait(lock, [this] { return workers_ == 0; });
+}
 
 namespace {
 
@@ -212,7 +216,7 @@ RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
       const storage::PeerRecord& target = plan->targets[i];
       ParticipantOutcome o;
       if (target.org_id == self_org) {
-        TransportReply reply = self_(envelope);
+        TransportReply reply = self_(envelope, traceparent);
         o = VerifyReply(target, query_hash, query_id, dataset, reply, clock_->NowMillis());
       } else {
         auto reply = transport_->Send(target, envelope, traceparent, deadline);
@@ -239,7 +243,18 @@ RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
     }
   };
   size_t threads = std::min<size_t>(plan->targets.size(), static_cast<size_t>(max_concurrency_));
-  for (size_t t = 0; t < threads; ++t) std::thread(worker).detach();
+  {
+    std::lock_guard<std::mutex> lock(workers_mu_);
+    workers_ += static_cast<int>(threads);
+  }
+  for (size_t t = 0; t < threads; ++t) {
+    std::thread([this, worker] {
+      worker();
+      std::lock_guard<std::mutex> lock(workers_mu_);
+      --workers_;
+      workers_cv_.notify_all();
+    }).detach();
+  }
   {
     std::unique_lock<std::mutex> lock(plan->mu);
     plan->cv.wait_until(lock, deadline, [&] { return plan->done == plan->targets.size(); });

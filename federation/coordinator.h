@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -93,12 +94,18 @@ class RunProgress {
 
 class Coordinator {
  public:
-  // `self` answers this node's own part (PeerService::HandleOwnQuery). All pointers must
-  // outlive the coordinator.
+  // `self` answers this node's own part (PeerService::HandleOwnQuery), given the envelope and
+  // the run's traceparent. All pointers must outlive the coordinator.
+  using SelfAnswer =
+      std::function<TransportReply(const std::string& envelope, const std::string& traceparent)>;
   Coordinator(const storage::PeerRegistry* peers, const NodeSigner* signer,
-              PeerTransport* transport, std::function<TransportReply(const std::string&)> self,
+              PeerTransport* transport, SelfAnswer self,
               const common::Clock* clock, common::RandomSource* rng, int max_concurrency,
               int query_lifetime_s);
+
+  // Waits until every worker of earlier runs has returned (their sends end at their run's
+  // deadline), so nothing they use is destroyed under them.
+  ~Coordinator();
 
   RunResult Run(const RunRequest& request, RunProgress* progress = nullptr);
 
@@ -115,11 +122,14 @@ class Coordinator {
   const storage::PeerRegistry* peers_;
   const NodeSigner* signer_;
   PeerTransport* transport_;
-  std::function<TransportReply(const std::string&)> self_;
+  SelfAnswer self_;
   const common::Clock* clock_;
   common::RandomSource* rng_;
   int max_concurrency_;
   int query_lifetime_s_;
+  std::mutex workers_mu_;
+  std::condition_variable workers_cv_;
+  int workers_ = 0;
 };
 
 // Merges the answered participants' tables (in participant order) into one table; the error

@@ -1,4 +1,4 @@
-// Receipts (docs/receipts.md): everything needed to check a federated result offline. The
+// Receipts (docs/federation.md, "Receipts"): everything needed to check a federated result offline. The
 // coordinator signs (as a "receipt" envelope) a body holding the signed query envelope, every
 // participant's outcome with its signed partial or refusal, the combined table and the finished
 // result. VerifyReceipt checks every signature against identity documents, every answer's

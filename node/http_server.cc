@@ -8,6 +8,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+
+#include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
 #include "common/log.h"
@@ -59,8 +62,21 @@ class ReplayStream final : public httplib::Stream {
     auto n = reader_->ReadSome(ptr, size, After(read_ms_));
     if (!n.ok()) return -1;
     streamed_ += *n;
+    if (chunked_) {
+      // The limit is on the body, not on its chunk framing: decode alongside cpp-httplib.
+      std::string scratch;
+      auto used = chunked_->Feed(std::string_view(ptr, *n), &scratch);
+      if (!used.ok()) {
+        ctx_->body_limit_exceeded =
+            used.status().code() == common::StatusCode::kResourceExhausted;
+        return -1;
+      }
+    }
     return static_cast<ssize_t>(*n);
   }
+
+  // Streamed bodies with chunked framing are checked against `max_bytes` decoded.
+  void LimitChunkedBody(uint64_t max_bytes) { chunked_.emplace(max_bytes); }
 
   ssize_t write(const char* ptr, size_t size) override {
     if (write_failed_) return -1;
@@ -94,6 +110,7 @@ class ReplayStream final : public httplib::Stream {
   BufferedReader* reader_;
   uint64_t budget_;
   uint64_t streamed_ = 0;
+  std::optional<ChunkedDecoder> chunked_;
   int read_ms_;
   int write_ms_;
   RequestContext* ctx_;
@@ -159,6 +176,11 @@ HttpServer::HttpServer(HttpServerOptions options, Metrics* metrics)
     std::string what = "unexpected error";
     try {
       std::rethrow_exception(ep);
+    } catch (const nlohmann::json::exception& e) {
+      // A request member of the wrong type (JSON bodies are read with typed accessors).
+      WriteError(res, common::InvalidArgument(std::string("a request member has the wrong "
+                                                          "type or value: ") + e.what()));
+      return;
     } catch (const std::exception& e) {
       what = e.what();
     } catch (...) {
@@ -166,11 +188,18 @@ HttpServer::HttpServer(HttpServerOptions options, Metrics* metrics)
     common::LogError("http", "handler threw: " + what);
     WriteError(res, common::Internal("the request could not be completed"));
   });
-  router_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty() && res.status == 404) {
-      WriteError(res, common::NotFound("no such endpoint"));
-      res.status = 404;
+  router_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    // Every error answer is JSON, also those cpp-httplib makes itself.
+    int status = res.status;
+    if (status == 404) {
+      WriteError(res, common::NotFound("no such endpoint: " + req.method + " " + req.path));
+    } else if (status == 400) {
+      WriteError(res, 400, "malformed", "the request line or method is not understood");
+    } else {
+      WriteError(res, status, "http_" + std::to_string(status), HttpReason(status));
     }
+    res.status = status;
   });
   router_.set_logger([this](const httplib::Request&, const httplib::Response& res) {
     metrics_->Inc("verbind_http_requests_total",
@@ -444,6 +473,9 @@ bool HttpServer::ServeOne(Connection* conn, BufferedReader* reader, bool first,
   }
   ReplayStream stream(conn, std::move(input), streaming ? reader : nullptr, stream_budget,
                       opt_.read_timeout_ms, opt_.write_timeout_ms, ctx);
+  if (streaming && framing->kind == BodyFraming::kChunked) {
+    stream.LimitChunkedBody(opt_.max_ingest_bytes);
+  }
   bool closed = false;
   g_current = ctx;
   bool ok = router_.Process(stream, stopping_.load(), closed);

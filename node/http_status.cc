@@ -56,6 +56,8 @@ void WriteError(httplib::Response& res, const common::Status& status) {
 void WriteError(httplib::Response& res, int http_status, std::string_view code,
                 std::string_view message) {
   res.status = http_status;
+  if (http_status == 401) res.set_header("WWW-Authenticate", "Bearer");
+  if (http_status == 503) res.set_header("Retry-After", "1");
   res.set_content(ErrorBody(code, message, CurrentRequest().trace_id), "application/json");
 }
 

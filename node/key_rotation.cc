@@ -147,57 +147,103 @@ Result<json> RotateKeys(NodeServices& s, bool tls, const std::string& actor) {
   return out;
 }
 
-Status AcceptKeyAnnouncement(NodeServices& s, std::string_view body,
-                             const std::string& tls_fingerprint) {
-  auto snap = s.peers->snapshot();
-  const storage::PeerRecord* peer = snap->ByFingerprint(tls_fingerprint);
-  int64_t now_ms = s.clock->NowMillis();
-  if (!peer || peer->status != storage::PeerStatus::kActive) {
-    return common::PermissionDenied("unknown_signer: the TLS client is not an active peer");
+namespace {
+
+using federation::Refusal;
+namespace refusal = federation::refusal;
+
+// The announcement's checks, in the order of docs/protocol.md section 8.
+std::variant<federation::KeyAnnouncement, Refusal> CheckAnnouncement(
+    NodeServices& s, std::string_view body, const storage::PeerRecord& peer, int64_t now_ms) {
+  auto env = federation::DecodeEnvelope(body);
+  if (!env.ok()) return Refusal{refusal::kMalformed, env.status().message()};
+  if (env->type != federation::kTypeKeyAnnouncement) {
+    return Refusal{refusal::kMalformed, "expected a key-announcement envelope"};
   }
-  ASSIGN_OR_RETURN(federation::Envelope env, federation::DecodeEnvelope(body));
-  if (env.type != federation::kTypeKeyAnnouncement) {
-    return common::InvalidArgument("malformed: expected a key-announcement envelope");
+  auto verified = federation::VerifyFrom(*env, peer, now_ms);
+  if (auto* r = std::get_if<Refusal>(&verified)) return *r;
+  auto a = federation::DecodeKeyAnnouncement(env->payload);
+  if (!a.ok()) return Refusal{refusal::kMalformed, a.status().message()};
+  if (a->org_id != env->signer) {
+    return Refusal{refusal::kIdentityMismatch, "the announcement is for " + a->org_id};
   }
-  auto verified = federation::VerifyFrom(env, *peer, now_ms);
-  if (auto* r = std::get_if<federation::Refusal>(&verified)) {
-    return common::PermissionDenied(r->code + ": " + r->message);
+  int64_t window = s.config.protocol.clock_skew_s + s.config.protocol.max_query_lifetime_s;
+  if (a->issued_at > now_ms / 1000 + s.config.protocol.clock_skew_s) {
+    return Refusal{refusal::kNotYetValid, "the announcement is issued in the future"};
   }
-  ASSIGN_OR_RETURN(federation::KeyAnnouncement a, federation::DecodeKeyAnnouncement(env.payload));
-  int64_t skew = s.config.protocol.clock_skew_s;
-  if (a.org_id != env.signer || std::llabs(a.issued_at - now_ms / 1000) > skew + 300) {
-    return common::PermissionDenied("identity_mismatch or stale announcement");
+  if (a->issued_at < now_ms / 1000 - window) {
+    return Refusal{refusal::kExpired, "the announcement is too old"};
   }
-  if (a.new_key_id != crypto::KeyIdOf(common::AsBytes(a.new_public_key))) {
-    return common::InvalidArgument("malformed: key id does not match the new key");
+  if (a->new_key_id != crypto::KeyIdOf(common::AsBytes(a->new_public_key))) {
+    return Refusal{refusal::kMalformed, "the key id does not match the new key"};
   }
-  if (!a.tls_certificate.empty()) {
-    auto info = crypto::InspectCertificate(a.tls_certificate);
-    if (!info.ok() || info->fingerprint != a.tls_fingerprint) {
-      return common::InvalidArgument("malformed: certificate does not match its fingerprint");
+  if (!a->tls_certificate.empty()) {
+    auto info = crypto::InspectCertificate(a->tls_certificate);
+    if (!info.ok() || info->fingerprint != a->tls_fingerprint) {
+      return Refusal{refusal::kMalformed, "the certificate does not match its fingerprint"};
     }
   }
-  int64_t until_ms = std::min(a.overlap_until, now_ms / 1000 + s.config.protocol.key_overlap_s) * 1000;
-  storage::PeerRecord r = *peer;
+  return std::move(a).value();
+}
+
+// The peer's record with the new key (and certificate) pinned and the old ones limited.
+storage::PeerRecord Repinned(const NodeServices& s, storage::PeerRecord r,
+                             const federation::KeyAnnouncement& a, int64_t now_ms) {
+  int64_t until_ms =
+      std::min(a.overlap_until, now_ms / 1000 + s.config.protocol.key_overlap_s) * 1000;
+  int64_t skew_ms = int64_t{s.config.protocol.clock_skew_s} * 1000;
   bool known = r.KeyFor(a.new_key_id, now_ms) != nullptr;
   for (auto& k : r.keys) {
     if (k.key_id != a.new_key_id && (k.valid_until_ms == 0 || k.valid_until_ms > until_ms)) {
       k.valid_until_ms = until_ms;
     }
   }
-  if (!known) r.keys.push_back({a.new_key_id, a.new_public_key, now_ms - skew * 1000, 0});
+  if (!known) r.keys.push_back({a.new_key_id, a.new_public_key, now_ms - skew_ms, 0});
   if (!a.tls_certificate.empty() && !r.HasCertificate(a.tls_fingerprint, now_ms)) {
     for (auto& c : r.certificates) {
       if (c.valid_until_ms == 0 || c.valid_until_ms > until_ms) c.valid_until_ms = until_ms;
     }
     r.certificates.push_back({a.tls_fingerprint, a.tls_certificate, 0});
   }
-  RETURN_IF_ERROR(s.peers->Update(r));
-  s.AuditLocal("peer:" + r.org_id, "peer.key-announcement", "applied",
-               "new key " + a.new_key_id + (a.tls_certificate.empty() ? "" : ", new TLS certificate " +
-                                                                              a.tls_fingerprint),
-               r.org_id).IgnoreError();
-  return Status::Ok();
+  return r;
+}
+
+}  // namespace
+
+std::optional<Refusal> AcceptKeyAnnouncement(NodeServices& s, std::string_view body,
+                                             const std::string& tls_fingerprint) {
+  auto snap = s.peers->snapshot();
+  const storage::PeerRecord* peer = snap->ByFingerprint(tls_fingerprint);
+  int64_t now_ms = s.clock->NowMillis();
+  if (!peer || peer->status != storage::PeerStatus::kActive) {
+    return Refusal{refusal::kUnknownSigner, "the TLS client is not an active peer"};
+  }
+  auto checked = CheckAnnouncement(s, body, *peer, now_ms);
+  if (auto* r = std::get_if<Refusal>(&checked)) return *r;
+  const auto& a = std::get<federation::KeyAnnouncement>(checked);
+  if (!s.nonces->Reserve(peer->org_id, a.nonce).ok()) {
+    return Refusal{refusal::kReplayed, "this announcement (nonce) was received before"};
+  }
+  storage::WriteBatch spent;
+  s.nonces->Record(peer->org_id, a.nonce,
+                   a.issued_at + s.config.protocol.max_query_lifetime_s +
+                       2 * s.config.protocol.clock_skew_s,
+                   &spent);
+  Status updated = s.peers->Update(Repinned(s, *peer, a, now_ms));
+  storage::AuditEntry e;
+  e.time_ms = now_ms;
+  e.direction = "inbound";
+  e.operation = "peer.key-announcement";
+  e.operation_id = federation::NewOperationId();
+  e.foreign_org = peer->org_id;
+  e.decision = updated.ok() ? "applied" : "refused";
+  e.reason = "new key " + a.new_key_id +
+             (a.tls_certificate.empty() ? "" : ", new TLS certificate " + a.tls_fingerprint);
+  auto logged = s.audit->Append(e, &spent);
+  s.nonces->Release(peer->org_id, a.nonce);
+  if (!updated.ok()) return Refusal{refusal::kInternal, updated.message()};
+  if (!logged.ok()) return Refusal{refusal::kUnavailable, "the audit log cannot be written"};
+  return std::nullopt;
 }
 
 }  // namespace verbind::node

@@ -109,9 +109,10 @@ void Node::BuildQueryServices() {
   s.peer_service->SetAuthorizer(s.authorizer.get());
   s.peer_service->SetExecutor(s.executor.get());
   s.transport = std::make_unique<PeerClientTransport>(s.peer_clients.get());
-  auto self = [&s](const std::string& envelope) {
+  auto self = [&s](const std::string& envelope, const std::string& traceparent) {
     federation::PeerRequestInfo info;
-    info.trace_id = CurrentRequest().trace_id;
+    info.trace_id = TraceIdFromTraceparent(traceparent);
+    if (!info.trace_id.empty()) info.foreign_operation_id = traceparent.substr(36, 16);
     federation::PeerReply reply = s.peer_service->HandleOwnQuery(envelope, info);
     if (reply.ok) return federation::TransportReply{200, reply.envelope};
     nlohmann::json body = {{"code", reply.code},
@@ -209,6 +210,8 @@ void Node::Stop() {
   if (maintenance_.joinable()) maintenance_.join();
   peer_->Stop();
   api_->Stop();
+  // Federated runs submitted in the background end at their deadlines; let them finish.
+  s_->runs.WaitForBackground();
   s_->audit->Close();
   ::unlink((s_->config.dir + "/run/endpoints.json").c_str());
   ::unlink((s_->config.dir + "/run/cli.token").c_str());

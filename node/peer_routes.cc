@@ -17,6 +17,23 @@ bool ActivePeer(NodeServices& s, httplib::Response& res) {
 }
 }  // namespace
 
+// An error answer with the signed refusal envelope (docs/protocol.md, section 6).
+void WriteSignedRefusal(NodeServices& s, httplib::Response& res, const federation::Refusal& r) {
+  federation::RefusalPayload p;
+  p.responder = s.config.org_id;
+  p.code = r.code;
+  p.message = r.message.substr(0, 1024);
+  p.trace_id = CurrentRequest().trace_id;
+  p.refused_at = s.clock->NowSeconds();
+  std::string envelope = federation::EncodeEnvelope(
+      s.signer->Seal(federation::kTypeRefusal, federation::EncodeRefusal(p)));
+  nlohmann::json body = {{"code", r.code},
+                         {"message", p.message},
+                         {"trace_id", p.trace_id},
+                         {"refusal", nlohmann::json::parse(envelope)}};
+  WriteJson(res, body.dump(), HttpStatusForRefusal(r.code));
+}
+
 void HandlePeerQuery(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
   const RequestContext& ctx = CurrentRequest();
   federation::PeerRequestInfo info;
@@ -41,11 +58,15 @@ void HandlePeerQuery(NodeServices& s, const httplib::Request& req, httplib::Resp
 
 void RegisterPeerProtocolRoutes(NodeServices& s, httplib::Server& peer) {
   peer.Post("/v1/peer/announce", [&s](const httplib::Request& req, httplib::Response& res) {
-    common::Status st = AcceptKeyAnnouncement(s, req.body, CurrentRequest().peer_fingerprint);
-    if (!st.ok()) {
-      std::string code = st.message().substr(0, st.message().find(':'));
-      if (HttpStatusForRefusal(code) == 500) code = "malformed";
-      WriteError(res, HttpStatusForRefusal(code), code, st.message());
+    std::optional<federation::Refusal> refused;
+    if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
+      refused = federation::Refusal{federation::refusal::kUnsupportedMediaType,
+                                    "send Content-Type: application/json"};
+    } else {
+      refused = AcceptKeyAnnouncement(s, req.body, CurrentRequest().peer_fingerprint);
+    }
+    if (refused) {
+      WriteSignedRefusal(s, res, *refused);
       return;
     }
     WriteJson(res, R"({"accepted":true})");

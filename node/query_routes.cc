@@ -40,8 +40,10 @@ Result<json> FinishJson(const federation::PartialTable& table) {
   return federation::ResultToJson(finished);
 }
 
-void AuditRun(NodeServices& s, const federation::RunRequest& r,
-              const federation::RunResult& run, const std::string& actor) {
+void AuditRun(NodeServices& s, const federation::RunRequest& r, const federation::RunResult& run,
+              const std::string& actor) {
+  // One entry per participant, written together: one disk flush for the run, not one each.
+  std::vector<storage::AuditEntry> entries;
   for (const auto& o : run.participants) {
     storage::AuditEntry e;
     e.time_ms = s.clock->NowMillis();
@@ -58,16 +60,20 @@ void AuditRun(NodeServices& s, const federation::RunRequest& r,
     e.actor = actor;
     e.decision = o.status;
     e.reason = o.code.empty() ? o.message.substr(0, 300) : o.code + ": " + o.message.substr(0, 300);
-    s.audit->Append(e).status().IgnoreError();
+    entries.push_back(std::move(e));
   }
+  if (!entries.empty()) s.audit->AppendAll(entries).status().IgnoreError();
 }
 
 // The response of a finished run: final disclosure control, result, coverage, receipt.
-json RunResponse(NodeServices& s, const federation::RunRequest& r,
-                 const federation::RunResult& run, bool want_receipt, const std::string& actor) {
+json RunResponse(NodeServices& s, const federation::RunRequest& r, const federation::RunResult& run,
+                 bool want_receipt, const std::string& actor) {
   AuditRun(s, r, run, actor);
-  json out = {{"query_id", run.query_id}, {"state", "done"}, {"coverage", CoverageJson(run.participants)}};
+  json out = {
+      {"query_id", run.query_id}, {"state", "done"}, {"coverage", CoverageJson(run.participants)}};
   out["status"] = !run.combined ? "failed" : run.complete ? "complete" : "partial";
+  s.metrics.Inc("verbind_federated_queries_total",
+                "status=\"" + out["status"].get<std::string>() + "\"");
   if (!run.error.empty()) out["error"] = run.error;
   if (!run.combined) return out;
   federation::PartialTable combined = *run.combined;
@@ -87,8 +93,8 @@ json RunResponse(NodeServices& s, const federation::RunRequest& r,
   out["result"] = *result;
   out["disclosure"] = combined.disclosure;
   if (want_receipt) {
-    out["receipt"] = federation::BuildReceipt(run, combined, rules, *result, *s.signer,
-                                              s.clock->NowSeconds());
+    out["receipt"] =
+        federation::BuildReceipt(run, combined, rules, *result, *s.signer, s.clock->NowSeconds());
   }
   return out;
 }
@@ -99,8 +105,9 @@ Result<federation::RunRequest> RunRequestOf(NodeServices& s, const json& body) {
   r.purpose = body.value("purpose", "");
   r.legal_basis = body.value("legal_basis", "");
   if (!federation::IsValidPurpose(r.purpose)) {
-    return common::InvalidArgument("purpose (the processing activity) is required: 1-128 of "
-                                   "A-Z a-z 0-9 . _ - : /");
+    return common::InvalidArgument(
+        "purpose (the processing activity) is required: 1-128 of "
+        "A-Z a-z 0-9 . _ - : /");
   }
   if (r.legal_basis.empty() || r.legal_basis.size() > 256) {
     return common::InvalidArgument("legal_basis is required (1-256 bytes)");
@@ -128,6 +135,11 @@ void LocalQuery(NodeServices& s, const json& body, const Principal& who, httplib
   auto query = QueryOf(body.value("query", json()));
   if (!Check(res, query.status())) return;
   auto run = RunLocalQuery(s, *query, LocalScanOptions{});
+  if (run.status().code() == common::StatusCode::kResourceExhausted ||
+      run.status().code() == common::StatusCode::kDeadlineExceeded) {
+    WriteError(res, 422, "too_expensive", run.status().message());
+    return;
+  }
   if (!Check(res, run.status())) return;
   if (who.role != Role::kAdmin && !Check(res, ApplyLocalDisclosure(run->table))) return;
   auto result = FinishJson(run->table);
@@ -167,12 +179,21 @@ void StartQuery(NodeServices& s, const httplib::Request& req, httplib::Response&
     state->done = true;
   };
   if (body->value("async", false)) {
-    std::thread(work).detach();
+    s.runs.BackgroundStarted();
+    std::thread([&s, work] {
+      work();
+      s.runs.BackgroundFinished();
+    }).detach();
     WriteJson(res, json{{"id", id}, {"state", "running"}, {"poll", "/v1/queries/" + id}}.dump(), 202);
     return;
   }
   work();
   std::lock_guard<std::mutex> lock(state->mu);
+  if (!state->response.contains("query_id") || state->response["query_id"] == "") {
+    // Nothing was sent: the request itself names what cannot be asked.
+    WriteError(res, common::InvalidArgument(state->response.value("error", "nothing to ask")));
+    return;
+  }
   WriteJson(res, state->response.dump());
 }
 
@@ -189,7 +210,8 @@ void PollQuery(NodeServices& s, const httplib::Request& req, httplib::Response& 
     WriteJson(res, state->response.dump());
     return;
   }
-  WriteJson(res, json{{"id", state->id}, {"state", "running"},
+  WriteJson(res, json{{"id", state->id},
+                      {"state", "running"},
                       {"coverage", CoverageJson(state->progress.Snapshot())}}
                      .dump());
 }
@@ -197,13 +219,10 @@ void PollQuery(NodeServices& s, const httplib::Request& req, httplib::Response& 
 }  // namespace
 
 void RegisterQueryRoutes(NodeServices& s, httplib::Server& api) {
-  api.Post("/v1/queries", [&s](const httplib::Request& req, httplib::Response& res) {
-    StartQuery(s, req, res);
-  });
-  api.Get(R"(/v1/queries/([0-9a-f]{32}))", [&s](const httplib::Request& req,
-                                                 httplib::Response& res) {
-    PollQuery(s, req, res);
-  });
+  api.Post("/v1/queries",
+           [&s](const httplib::Request& req, httplib::Response& res) { StartQuery(s, req, res); });
+  api.Get(R"(/v1/queries/([0-9a-f]{32}))",
+          [&s](const httplib::Request& req, httplib::Response& res) { PollQuery(s, req, res); });
 }
 
 }  // namespace verbind::node

@@ -20,6 +20,22 @@ std::shared_ptr<QueryRunState> QueryRuns::Find(const std::string& id) const {
   return it == runs_.end() ? nullptr : it->second;
 }
 
+void QueryRuns::BackgroundStarted() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++background_;
+}
+
+void QueryRuns::BackgroundFinished() {
+  std::lock_guard<std::mutex> lock(mu_);
+  --background_;
+  idle_cv_.notify_all();
+}
+
+void QueryRuns::WaitForBackground() {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_cv_.wait(lock, [this] { return background_ == 0; });
+}
+
 void QueryRuns::Prune(int64_t now_ms) {
   for (auto it = runs_.begin(); it != runs_.end();) {
     bool old = now_ms - it->second->started_ms > 3'600'000;

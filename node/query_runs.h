@@ -3,6 +3,7 @@
 // they run. Finished runs are kept for an hour (at most 1000). Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,10 +29,16 @@ class QueryRuns {
   std::shared_ptr<QueryRunState> Start(const std::string& id, const std::string& who,
                                        int64_t now_ms);
   std::shared_ptr<QueryRunState> Find(const std::string& id) const;
+  // Background runs: counted so that shutdown can wait for them (WaitForBackground).
+  void BackgroundStarted();
+  void BackgroundFinished();
+  void WaitForBackground();
 
  private:
   void Prune(int64_t now_ms);
   mutable std::mutex mu_;
+  std::condition_variable idle_cv_;
+  int background_ = 0;
   std::map<std::string, std::shared_ptr<QueryRunState>> runs_;
 };
 

@@ -105,8 +105,7 @@ struct AuditLog::Pending {
 };
 
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(Database* db, const crypto::SigningKey* signer,
-                                                 int checkpoint_every,
-                                                 const common::Clock* clock) {
+                                                 int checkpoint_every, const common::Clock* clock) {
   std::unique_ptr<AuditLog> log(new AuditLog(db, signer, checkpoint_every, clock));
   log->head_.hash = kZeroHash;
   ASSIGN_OR_RETURN(auto last, db->Last(Family::kAudit, "e"));
@@ -118,7 +117,8 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(Database* db, const crypto::Sig
     log->head_.hash = last->second.substr(32, 32);
   }
   ASSIGN_OR_RETURN(auto cp, db->Last(Family::kAudit, "c"));
-  if (cp && cp->first.size() == 9) log->last_checkpoint_ = ReadU64(std::string_view(cp->first).substr(1));
+  if (cp && cp->first.size() == 9)
+    log->last_checkpoint_ = ReadU64(std::string_view(cp->first).substr(1));
   log->writer_ = std::thread([p = log.get()] { p->WriterLoop(); });
   return log;
 }
@@ -155,6 +155,21 @@ Result<uint64_t> AuditLog::Append(const AuditEntry& entry, const WriteBatch* ext
   done_cv_.wait(lock, [&] { return p.done; });
   if (!p.status.ok()) return p.status;
   return p.seq;
+}
+
+Result<uint64_t> AuditLog::AppendAll(const std::vector<AuditEntry>& entries) {
+  if (entries.empty()) return common::InvalidArgument("no audit entries to append");
+  std::vector<Pending> pending;
+  pending.reserve(entries.size());
+  for (const auto& e : entries) pending.push_back(Pending{AuditEntryToJson(e), nullptr});
+  std::unique_lock<std::mutex> lock(mu_);
+  if (closing_) return common::Unavailable("the audit log is closed");
+  // Queued together under the lock, they are taken by the writer in one batch.
+  for (Pending& p : pending) queue_.push_back(&p);
+  work_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return pending.back().done; });
+  if (!pending.back().status.ok()) return pending.back().status;
+  return pending.back().seq;
 }
 
 void AuditLog::AddCheckpoint(WriteBatch* batch, const AuditHead& head) {
@@ -248,61 +263,65 @@ AuditVerifyReport AuditLog::Verify(
   std::string prev = kZeroHash;
   uint64_t expected = 1;
   std::map<uint64_t, std::string> hashes;
-  Status scan = db_->ScanRange(Family::kAudit, "e", "f", [&](std::string_view key,
-                                                             std::string_view value) {
-    uint64_t seq = key.size() == 9 ? ReadU64(key.substr(1)) : 0;
-    if (seq == 0 || value.size() < 64) {
-      fail(expected, "entry " + std::to_string(expected) + " has a damaged key or value");
-      return false;
-    }
-    if (seq != expected) {
-      fail(expected, seq > expected ? "entry " + std::to_string(expected) + " is missing"
-                                    : "entry " + std::to_string(seq) + " is out of place");
-      return false;
-    }
-    std::string_view stored_prev = value.substr(0, 32), stored_hash = value.substr(32, 32);
-    if (stored_prev != prev) {
-      fail(seq, "entry " + std::to_string(seq) + " does not follow entry " +
-                    std::to_string(seq - 1) + " (inserted, removed or reordered)");
-      return false;
-    }
-    if (ChainHash(prev, seq, value.substr(64)) != stored_hash) {
-      fail(seq, "entry " + std::to_string(seq) + " was changed (its hash does not match)");
-      return false;
-    }
-    prev = std::string(stored_hash);
-    hashes[seq] = prev;
-    ++r.entries;
-    ++expected;
-    return true;
-  });
+  Status scan =
+      db_->ScanRange(Family::kAudit, "e", "f", [&](std::string_view key, std::string_view value) {
+        uint64_t seq = key.size() == 9 ? ReadU64(key.substr(1)) : 0;
+        if (seq == 0 || value.size() < 64) {
+          fail(expected, "entry " + std::to_string(expected) + " has a damaged key or value");
+          return false;
+        }
+        if (seq != expected) {
+          fail(expected, seq > expected ? "entry " + std::to_string(expected) + " is missing"
+                                        : "entry " + std::to_string(seq) + " is out of place");
+          return false;
+        }
+        std::string_view stored_prev = value.substr(0, 32), stored_hash = value.substr(32, 32);
+        if (stored_prev != prev) {
+          fail(seq, "entry " + std::to_string(seq) + " does not follow entry " +
+                        std::to_string(seq - 1) + " (inserted, removed or reordered)");
+          return false;
+        }
+        if (ChainHash(prev, seq, value.substr(64)) != stored_hash) {
+          fail(seq, "entry " + std::to_string(seq) + " was changed (its hash does not match)");
+          return false;
+        }
+        prev = std::string(stored_hash);
+        hashes[seq] = prev;
+        ++r.entries;
+        ++expected;
+        return true;
+      });
   if (!scan.ok()) fail(expected, scan.message());
   if (!r.ok) return r;
-  db_->Scan(Family::kAudit, "c", [&](std::string_view key, std::string_view value) {
-    uint64_t seq = key.size() == 9 ? ReadU64(key.substr(1)) : 0;
-    json cp = json::parse(value, nullptr, false);
-    auto it = hashes.find(seq);
-    if (it == hashes.end()) {
-      fail(seq, "checkpoint " + std::to_string(seq) + " names an entry that is missing "
-                "(entries after " + std::to_string(r.entries) + " were removed)");
-      return false;
-    }
-    if (!cp.is_object() || cp.value("hash", "") != Hex(it->second)) {
-      fail(seq, "checkpoint " + std::to_string(seq) + " does not match entry " +
-                    std::to_string(seq));
-      return false;
-    }
-    auto key_bytes = public_key_of(cp.value("key_id", ""));
-    auto sig = common::Base64UrlDecode(cp.value("signature", ""));
-    std::string msg = CheckpointMessage(seq, it->second);
-    if (!key_bytes || !sig.ok() ||
-        !crypto::Ed25519Verify(common::AsBytes(*key_bytes), common::AsBytes(msg), *sig)) {
-      fail(seq, "checkpoint " + std::to_string(seq) + " has an invalid signature");
-      return false;
-    }
-    ++r.checkpoints;
-    return true;
-  }).IgnoreError();
+  db_->Scan(Family::kAudit, "c",
+            [&](std::string_view key, std::string_view value) {
+              uint64_t seq = key.size() == 9 ? ReadU64(key.substr(1)) : 0;
+              json cp = json::parse(value, nullptr, false);
+              auto it = hashes.find(seq);
+              if (it == hashes.end()) {
+                fail(seq, "checkpoint " + std::to_string(seq) +
+                              " names an entry that is missing "
+                              "(entries after " +
+                              std::to_string(r.entries) + " were removed)");
+                return false;
+              }
+              if (!cp.is_object() || cp.value("hash", "") != Hex(it->second)) {
+                fail(seq, "checkpoint " + std::to_string(seq) + " does not match entry " +
+                              std::to_string(seq));
+                return false;
+              }
+              auto key_bytes = public_key_of(cp.value("key_id", ""));
+              auto sig = common::Base64UrlDecode(cp.value("signature", ""));
+              std::string msg = CheckpointMessage(seq, it->second);
+              if (!key_bytes || !sig.ok() ||
+                  !crypto::Ed25519Verify(common::AsBytes(*key_bytes), common::AsBytes(msg), *sig)) {
+                fail(seq, "checkpoint " + std::to_string(seq) + " has an invalid signature");
+                return false;
+              }
+              ++r.checkpoints;
+              return true;
+            })
+      .IgnoreError();
   return r;
 }
 

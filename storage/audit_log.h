@@ -75,13 +75,18 @@ class AuditLog {
  public:
   // `verify_key(key_id)` returns a public key of this node (current or earlier) for checking
   // checkpoints. `signer` signs checkpoints; both must outlive the log.
-  static common::Result<std::unique_ptr<AuditLog>> Open(
-      Database* db, const crypto::SigningKey* signer, int checkpoint_every,
-      const common::Clock* clock);
+  static common::Result<std::unique_ptr<AuditLog>> Open(Database* db,
+                                                        const crypto::SigningKey* signer,
+                                                        int checkpoint_every,
+                                                        const common::Clock* clock);
   ~AuditLog();
 
   // Appends durably. `extra` writes (for example a spent nonce) commit atomically with it.
   common::Result<uint64_t> Append(const AuditEntry& entry, const WriteBatch* extra = nullptr);
+  // Appends `entries` durably, consecutively and in order, in one synced write (one disk
+  // flush for all of them instead of one each); all or none are written. Returns the sequence
+  // number of the last; InvalidArgument when `entries` is empty.
+  common::Result<uint64_t> AppendAll(const std::vector<AuditEntry>& entries);
   // Writes a signed checkpoint of the current head now (if there are new entries).
   common::Status Checkpoint();
   // Writes a final checkpoint and stops the writer.
@@ -95,9 +100,8 @@ class AuditLog {
                                                      std::string_view foreign_org,
                                                      size_t limit) const;
   // Walks the whole chain. `public_key_of(key_id)` gives this node's key for a checkpoint.
-  AuditVerifyReport Verify(
-      const std::function<std::optional<std::string>(std::string_view key_id)>& public_key_of)
-      const;
+  AuditVerifyReport Verify(const std::function<std::optional<std::string>(std::string_view key_id)>&
+                               public_key_of) const;
 
  private:
   struct Pending;

@@ -1,6 +1,7 @@
 #include "storage/record_set_sketch.h"
 
 #include <cstdlib>
+#include <cstring>
 
 namespace verbind::storage {
 
@@ -13,8 +14,10 @@ uint64_t Mix(uint64_t x, uint64_t seed) {
   return x ^ (x >> 31);
 }
 
-void PutU64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+// Writes `v` little-endian at `out` and returns the position after it.
+char* PutU64(char* out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) *out++ = static_cast<char>(v >> (8 * i));
+  return out;
 }
 
 uint64_t GetU64(std::string_view in, size_t at) {
@@ -77,13 +80,20 @@ std::optional<int64_t> RecordSetSketch::SymmetricDifference(const RecordSetSketc
 }
 
 std::string RecordSetSketch::Encode() const {
-  std::string out;
-  PutU64(&out, cells_.size());
-  PutU64(&out, static_cast<uint64_t>(count_));
-  for (const auto& c : cells_) {
-    PutU64(&out, static_cast<uint64_t>(c.count));
-    PutU64(&out, c.id_xor);
-    PutU64(&out, c.hash_xor);
+  // Sized once and filled in place: a sketch is tens of kilobytes and is encoded for every
+  // answer the node gives. On a little-endian machine the cells are already in their stored
+  // form (three 8-byte little-endian fields each), so they are copied in one piece.
+  std::string out(16 + cells_.size() * 24, '\0');
+  char* p = PutU64(out.data(), cells_.size());
+  p = PutU64(p, static_cast<uint64_t>(count_));
+  if constexpr (kCellsAreStoredForm) {
+    std::memcpy(p, cells_.data(), cells_.size() * sizeof(Cell));
+  } else {
+    for (const auto& c : cells_) {
+      p = PutU64(p, static_cast<uint64_t>(c.count));
+      p = PutU64(p, c.id_xor);
+      p = PutU64(p, c.hash_xor);
+    }
   }
   return out;
 }
@@ -96,10 +106,14 @@ common::Result<RecordSetSketch> RecordSetSketch::Decode(std::string_view in) {
   }
   RecordSetSketch s(static_cast<int>(n));
   s.count_ = static_cast<int64_t>(GetU64(in, 8));
-  for (size_t i = 0; i < n; ++i) {
-    s.cells_[i].count = static_cast<int64_t>(GetU64(in, 16 + i * 24));
-    s.cells_[i].id_xor = GetU64(in, 24 + i * 24);
-    s.cells_[i].hash_xor = GetU64(in, 32 + i * 24);
+  if constexpr (kCellsAreStoredForm) {
+    std::memcpy(s.cells_.data(), in.data() + 16, n * sizeof(Cell));
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      s.cells_[i].count = static_cast<int64_t>(GetU64(in, 16 + i * 24));
+      s.cells_[i].id_xor = GetU64(in, 24 + i * 24);
+      s.cells_[i].hash_xor = GetU64(in, 32 + i * 24);
+    }
   }
   return s;
 }

@@ -5,10 +5,12 @@
 // cell size (the differencing defence, docs/privacy.md). Values; thread-compatible.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "common/status.h"
@@ -41,6 +43,10 @@ class RecordSetSketch {
     uint64_t id_xor = 0;
     uint64_t hash_xor = 0;
   };
+  // True when a Cell's bytes in memory are its encoded form (24 bytes, little-endian fields).
+  static constexpr bool kCellsAreStoredForm = std::endian::native == std::endian::little &&
+                                              sizeof(Cell) == 24 &&
+                                              std::is_trivially_copyable_v<Cell>;
   void Toggle(uint64_t id, int64_t sign);
   std::vector<Cell> cells_;
   int64_t count_ = 0;

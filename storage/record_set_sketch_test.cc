@@ -48,5 +48,25 @@ TEST(RecordSetSketch, EncodesAndRefusesDamage) {
   EXPECT_FALSE(RecordSetSketch::Decode(bad).ok());
 }
 
+TEST(RecordSetSketch, EncodingIsStable) {
+  // Stored answers depend on these bytes: the cell count, the record count, then per cell its
+  // count, id xor and hash xor, each 8 bytes little-endian.
+  RecordSetSketch a(3);
+  a.Add(7);
+  std::string bytes = a.Encode();
+  ASSERT_EQ(bytes.size(), 16u + 3 * 24);
+  EXPECT_EQ(bytes.substr(0, 16), std::string("\x03\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0", 16));
+  for (size_t cell = 0; cell < 3; ++cell) {
+    // One id in a three-cell sketch lands in every cell: count 1 and id xor 7.
+    EXPECT_EQ(bytes.substr(16 + cell * 24, 16),
+              std::string("\x01\0\0\0\0\0\0\0\x07\0\0\0\0\0\0\0", 16));
+  }
+  EXPECT_EQ(bytes.substr(16 + 16, 8), bytes.substr(16 + 24 + 16, 8));
+  auto back = RecordSetSketch::Decode(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->count(), 1);
+  EXPECT_EQ(back->Encode(), bytes);
+}
+
 }  // namespace
 }  // namespace verbind::storage
