@@ -514,10 +514,12 @@ TEST_F(Limits, ExpensiveLocalQueriesAreBoundedByRowsAndGroups) {
   EXPECT_EQ(groups.err.find("rows"), std::string::npos) << groups.err;
   std::printf("figure: local query with 97 groups and max_groups 10 -> exit %d in %.3f s: %s",
               groups.exit_code, groups_s, groups.err.c_str());
-  // The same through the API: a status and a code, and the node keeps serving.
+  // The same through the API: 422 too_expensive, and the node keeps serving.
   auto api = node_->Call("POST", "/v1/queries",
                          json({{"query", "SELECT count(*) FROM large"}, {"local", true}}).dump());
-  EXPECT_EQ(api.first, 429) << api.second;
+  EXPECT_EQ(api.first, 422) << api.second;
+  EXPECT_EQ(json::parse(api.second, nullptr, false).value("code", ""), "too_expensive")
+      << api.second;
   std::printf("figure: POST /v1/queries (local, over max_rows_scanned) -> %d %s\n", api.first,
               api.second.c_str());
   ExpectServing();
@@ -540,7 +542,9 @@ TEST_F(Limits, ExpensiveLocalQueriesAreStoppedAtTheQueryTimeout) {
               "s: %s",
               slow.exit_code, seconds, slow.err.c_str());
   auto api = node_->Call("POST", "/v1/queries", json({{"query", sql}, {"local", true}}).dump());
-  EXPECT_EQ(api.first, 504) << api.second;
+  EXPECT_EQ(api.first, 422) << api.second;
+  EXPECT_EQ(json::parse(api.second, nullptr, false).value("code", ""), "too_expensive")
+      << api.second;
   ExpectServing();
 }
 
