@@ -1,5 +1,6 @@
 #include "config/node_config.h"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -346,6 +347,15 @@ void Fill(const ValueMap& v, const std::string& dir, NodeConfig* c) {
   for (const auto& [key, value] : v) c->origins[key] = value.origin;
 }
 
+// True for "localhost", 127.0.0.0/8 and ::1: addresses no other machine can reach.
+bool IsLoopbackHost(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4;
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
 std::string AbsoluteDir(const std::string& dir) {
   if (!dir.empty() && dir[0] == '/') return dir;
   char cwd[4096];
@@ -374,6 +384,12 @@ Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& dir
   RETURN_IF_ERROR(ApplyDefaultsAndEnv(c.config_path, env, &values));
   for (const auto& k : kKeys) RETURN_IF_ERROR(Validate(k, values.at(Dotted(k))));
   Fill(values, c.dir, &c);
+  // Bearer tokens travel in every API request: off loopback they need TLS.
+  if (!c.api_tls && !IsLoopbackHost(c.api_listen.host)) {
+    return common::InvalidArgument(
+        c.Where("api.listen") + ": [api] listen: " + c.api_listen.host +
+        " is not a loopback address; serving the local API there needs api.tls = true");
+  }
   return c;
 }
 

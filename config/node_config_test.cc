@@ -126,6 +126,27 @@ TEST_F(NodeConfigTest, InvalidValues) {
   EXPECT_FALSE(Load(Replace("[peer]", "peer = 1\n[peer2]")).ok());
 }
 
+TEST_F(NodeConfigTest, ApiOffLoopbackNeedsTls) {
+  for (const char* host : {"127.0.0.1", "127.3.4.5", "localhost", "[::1]"}) {
+    env_["VERBIND_API_LISTEN"] = std::string(host) + ":7080";
+    auto c = Load(base_);
+    EXPECT_TRUE(c.ok()) << host << ": " << c.status().ToString();
+  }
+  for (const char* host : {"0.0.0.0", "10.1.2.3", "[::]", "api.example"}) {
+    env_["VERBIND_API_LISTEN"] = std::string(host) + ":7080";
+    env_.erase("VERBIND_API_TLS");
+    auto c = Load(base_);
+    ASSERT_FALSE(c.ok()) << host;
+    EXPECT_NE(c.status().message().find("environment VERBIND_API_LISTEN: [api] listen: "),
+              std::string::npos)
+        << c.status().message();
+    EXPECT_NE(c.status().message().find("needs api.tls = true"), std::string::npos);
+    env_["VERBIND_API_TLS"] = "true";
+    c = Load(base_);
+    EXPECT_TRUE(c.ok()) << host << ": " << c.status().ToString();
+  }
+}
+
 TEST(ConfigReference, ListsEveryKeyWithItsVariable) {
   std::string md = RenderConfigReference();
   EXPECT_NE(md.find("`VERBIND_PEER_LISTEN`"), std::string::npos);
