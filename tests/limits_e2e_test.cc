@@ -1,6 +1,7 @@
 // Resource limits of both listeners against a real node process: oversized, endless,
 // ambiguous and compressed bodies, oversized and too many headers, slow heads, idle and
-// slow-dribbling connections at ten times the worker pool, and more connections than allowed.
+// slow-dribbling connections at ten times the worker pool, more connections than allowed, a
+// peer over its request rate, and local queries over their scan, group and time bounds.
 // Each case checks the status and code the node answers with, that the answer comes early (the
 // node does not read what it refuses), and that the node keeps serving. Lines starting with
 // "figure:" report measurements for docs/security.md.
@@ -17,8 +18,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/encoding.h"
 #include "common/files.h"
 #include "common/strings.h"
+#include "federation/envelope.h"
 #include "node/connection.h"
 #include "tests/node_harness.h"
 
@@ -457,6 +460,43 @@ TEST_F(Limits, ConnectionsOverTheLimitAreRefusedAtOnce) {
   }
   // Once the held connections are gone the node serves again.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ExpectServing();
+}
+
+TEST_F(Limits, APeerOverItsRateGetsSignedRefusals) {
+  // Five requests a minute, refilled at one per 12 s: a burst of 12 gets at most 6 through.
+  StartNode({"VERBIND_LIMITS_PEER_RATE_PER_MINUTE=5"});
+  constexpr int kSent = 12;
+  int passed = 0, limited = 0;
+  for (int i = 0; i < kSent; ++i) {
+    // A body the rate check comes before: without the limit it would be refused as malformed.
+    auto [status, body] = client_->PostToPeer(*node_, "/v1/peer/query", "{}");
+    json j = json::parse(body, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << status << " " << body;
+    if (status == 400) {
+      EXPECT_EQ(j.value("code", ""), "malformed");
+      EXPECT_EQ(limited, 0) << "a request got through after the first 429";
+      ++passed;
+      continue;
+    }
+    EXPECT_EQ(status, 429) << body;
+    EXPECT_EQ(j.value("code", ""), "rate_limited");
+    // The refusal is signed by the node.
+    auto env = federation::DecodeEnvelope(j["refusal"].dump());
+    ASSERT_TRUE(env.ok()) << body;
+    EXPECT_EQ(env->type, "refusal");
+    EXPECT_EQ(env->signer, "org-node");
+    EXPECT_TRUE(federation::VerifyEnvelopeSignature(
+        *env, std::string(common::AsChars(node_->SigningKey()->public_key()))));
+    ++limited;
+  }
+  EXPECT_GE(passed, 5);
+  EXPECT_LE(passed, 6);
+  EXPECT_EQ(passed + limited, kSent);
+  std::printf("figure: peer_rate_per_minute 5, a burst of %d peer queries -> %d checked, %d "
+              "refused 429 rate_limited (signed)\n",
+              kSent, passed, limited);
+  // The peer's identity endpoint and the local API are not rate limited.
   ExpectServing();
 }
 
