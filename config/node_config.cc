@@ -1,5 +1,6 @@
 #include "config/node_config.h"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -206,8 +207,7 @@ Status ReadTable(const toml::table& root, const std::string& path, ValueMap* val
   return Status::Ok();
 }
 
-Result<ValueMap> ParseFile(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, common::ReadFile(path, 1 << 20));
+Result<ValueMap> ParseText(std::string_view text, const std::string& path) {
   ValueMap values;
   try {
     toml::table root = toml::parse(text, path);
@@ -347,6 +347,15 @@ void Fill(const ValueMap& v, const std::string& dir, NodeConfig* c) {
   for (const auto& [key, value] : v) c->origins[key] = value.origin;
 }
 
+// True for "localhost", 127.0.0.0/8 and ::1: addresses no other machine can reach.
+bool IsLoopbackHost(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4;
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
 std::string AbsoluteDir(const std::string& dir) {
   if (!dir.empty() && dir[0] == '/') return dir;
   char cwd[4096];
@@ -366,18 +375,32 @@ std::string NodeConfig::Where(std::string_view key) const {
   return it == origins.end() ? config_path : it->second;
 }
 
-Result<NodeConfig> LoadNodeConfig(const std::string& dir, const EnvLookup& env) {
+Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& dir,
+                                   const EnvLookup& env) {
   NodeConfig c;
   c.dir = AbsoluteDir(dir);
   c.config_path = common::JoinPath(c.dir, "verbind.toml");
-  if (!common::PathExists(c.config_path)) {
-    return common::NotFound(c.config_path + ": no node here; create one with: verbind init " +
-                            dir + " --org ORG_ID --name NAME");
-  }
-  ASSIGN_OR_RETURN(ValueMap values, ParseFile(c.config_path));
+  ASSIGN_OR_RETURN(ValueMap values, ParseText(text, c.config_path));
   RETURN_IF_ERROR(ApplyDefaultsAndEnv(c.config_path, env, &values));
   for (const auto& k : kKeys) RETURN_IF_ERROR(Validate(k, values.at(Dotted(k))));
   Fill(values, c.dir, &c);
+  // Bearer tokens travel in every API request: off loopback they need TLS.
+  if (!c.api_tls && !IsLoopbackHost(c.api_listen.host)) {
+    return common::InvalidArgument(
+        c.Where("api.listen") + ": [api] listen: " + c.api_listen.host +
+        " is not a loopback address; serving the local API there needs api.tls = true");
+  }
+  return c;
+}
+
+Result<NodeConfig> LoadNodeConfig(const std::string& dir, const EnvLookup& env) {
+  std::string path = common::JoinPath(AbsoluteDir(dir), "verbind.toml");
+  if (!common::PathExists(path)) {
+    return common::NotFound(path + ": no node here; create one with: verbind init " + dir +
+                            " --org ORG_ID --name NAME");
+  }
+  ASSIGN_OR_RETURN(std::string text, common::ReadFile(path, 1 << 20));
+  ASSIGN_OR_RETURN(NodeConfig c, ParseNodeConfig(text, dir, env));
   RETURN_IF_ERROR(CheckReadable(c, "peer.tls_cert", c.tls_cert_path));
   RETURN_IF_ERROR(CheckReadable(c, "peer.tls_key", c.tls_key_path));
   RETURN_IF_ERROR(CheckReadable(c, "keys.signing_key", c.signing_key_path));

@@ -90,6 +90,11 @@ struct NodeConfig {
 // key, and checks that the key and certificate files it names are readable.
 using EnvLookup = std::function<const char*(const char*)>;
 common::Result<NodeConfig> LoadNodeConfig(const std::string& dir, const EnvLookup& env);
+// The same from the text of a verbind.toml, touching no file: errors name `dir`/verbind.toml,
+// relative paths are resolved against `dir`, and the files the keys name are not checked.
+// LoadNodeConfig is this plus reading the file and checking those files. For tools and fuzzing.
+common::Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& dir,
+                                           const EnvLookup& env);
 
 struct InitSettings {
   std::string org_id;

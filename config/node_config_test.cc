@@ -93,6 +93,18 @@ TEST_F(NodeConfigTest, MissingKeyFileIsReported) {
       << "the message starts with the file name: " << c.status().message();
 }
 
+TEST_F(NodeConfigTest, ParsesTextWithoutTouchingFiles) {
+  // No key files exist under this folder: the text alone is parsed and validated.
+  auto c = ParseNodeConfig(base_, "/nonexistent/node", nullptr);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->org_id, "gemeente-a");
+  EXPECT_EQ(c->signing_key_path, "/nonexistent/node/keys/signing.key");
+  auto bad = ParseNodeConfig(Replace("threads = 8", "threads = 0"), "/nonexistent/node", nullptr);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("/nonexistent/node/verbind.toml:"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST_F(NodeConfigTest, EnvironmentOverrides) {
   env_["VERBIND_PEER_LISTEN"] = "127.0.0.1:0";
   env_["VERBIND_LIMITS_THREADS"] = "3";
@@ -112,6 +124,27 @@ TEST_F(NodeConfigTest, InvalidValues) {
   EXPECT_FALSE(Load(Replace("listen = \"0.0.0.0:7443\"", "listen = \"nowhere\"")).ok());
   EXPECT_FALSE(Load(Replace("level = \"info\"", "level = \"loud\"")).ok());
   EXPECT_FALSE(Load(Replace("[peer]", "peer = 1\n[peer2]")).ok());
+}
+
+TEST_F(NodeConfigTest, ApiOffLoopbackNeedsTls) {
+  for (const char* host : {"127.0.0.1", "127.3.4.5", "localhost", "[::1]"}) {
+    env_["VERBIND_API_LISTEN"] = std::string(host) + ":7080";
+    auto c = Load(base_);
+    EXPECT_TRUE(c.ok()) << host << ": " << c.status().ToString();
+  }
+  for (const char* host : {"0.0.0.0", "10.1.2.3", "[::]", "api.example"}) {
+    env_["VERBIND_API_LISTEN"] = std::string(host) + ":7080";
+    env_.erase("VERBIND_API_TLS");
+    auto c = Load(base_);
+    ASSERT_FALSE(c.ok()) << host;
+    EXPECT_NE(c.status().message().find("environment VERBIND_API_LISTEN: [api] listen: "),
+              std::string::npos)
+        << c.status().message();
+    EXPECT_NE(c.status().message().find("needs api.tls = true"), std::string::npos);
+    env_["VERBIND_API_TLS"] = "true";
+    c = Load(base_);
+    EXPECT_TRUE(c.ok()) << host << ": " << c.status().ToString();
+  }
 }
 
 TEST(ConfigReference, ListsEveryKeyWithItsVariable) {

@@ -79,6 +79,12 @@ Result<AggregateState> DecodeMoments(const json& j, const std::string& path) {
       !storage::ParseInt128(j["sum"].get<std::string>(), &s.sum)) {
     return Bad(path + ".sum", "must be an integer in decimal text");
   }
+  // n values of 64 bits sum to at most n * 2^63 in magnitude. A larger sum cannot come from a
+  // scan, and merging such sums from several nodes would overflow 128 bits.
+  const storage::Int128 bound = static_cast<storage::Int128>(s.n) << 63;
+  if (s.sum > bound || s.sum < -bound) {
+    return Bad(path + ".sum", "is larger than " + std::to_string(s.n) + " 64-bit values can sum to");
+  }
   ASSIGN_OR_RETURN(s.mean, Real(j, "mean", path));
   ASSIGN_OR_RETURN(s.m2, Real(j, "m2", path));
   if (s.m2 < 0) return Bad(path + ".m2", "must not be negative");

@@ -66,7 +66,7 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
   std::string key_pem(common::AsChars(s.keys.tls_key_pem.span()));
   ASSIGN_OR_RETURN(auto client_tls, crypto::TlsContext::Client(s.keys.tls_cert_pem, key_pem));
   s.client_tls = std::move(client_tls);
-  s.peer_clients = std::make_unique<PeerClients>(s.client_tls, 64u << 20);
+  s.peer_clients = std::make_unique<PeerClients>(s.client_tls, 64u << 20, s.clock);
   ASSIGN_OR_RETURN(auto peer_tls, PeerServerTls(s, s.keys.tls_cert_pem, key_pem));
   node->peer_tls_ = std::make_shared<TlsContextSlot>(std::move(peer_tls));
   s.peer_tls = node->peer_tls_;
@@ -129,7 +129,7 @@ Status Node::BuildServers() {
   NodeServices& s = *s_;
   HttpServerOptions peer_opts = ServerOptions("peer", s.config.peer_listen);
   peer_opts.tls = peer_tls_;
-  peer_opts.on_tls_refusal = [this](const std::string& remote, const std::string& reason) {
+  peer_opts.on_tls_refusal = [](const std::string& remote, const std::string& reason) {
     common::LogDebug("peer", "TLS handshake from " + remote + " refused: " + reason);
   };
   peer_ = std::make_unique<HttpServer>(peer_opts, &s.metrics);

@@ -8,9 +8,10 @@ namespace {
 constexpr size_t kMaxIdlePerPeer = 16;
 }
 
-std::string PeerClients::PoolKey(const storage::PeerRecord& peer) const {
+std::string PeerClients::PoolKey(const storage::PeerRecord& peer,
+                                 const std::vector<std::string>& pins) {
   std::string key = peer.org_id + "|" + peer.peer_url;
-  for (const auto& c : peer.certificates) key += "|" + c.fingerprint;
+  for (const auto& fp : pins) key += "|" + fp;
   return key;
 }
 
@@ -23,7 +24,12 @@ void PeerClients::SetTls(std::shared_ptr<const crypto::TlsContext> tls) {
 Result<HttpResponse> PeerClients::Call(const storage::PeerRecord& peer, std::string_view method,
                                        std::string_view path, const Headers& headers,
                                        std::string_view body, Deadline deadline) {
-  std::string key = PoolKey(peer);
+  // Certificates whose overlap after a renewal has ended are no longer accepted.
+  std::vector<std::string> pins = peer.CertificatesAt(clock_->NowMillis());
+  if (pins.empty()) {
+    return common::PermissionDenied("no certificate of " + peer.org_id + " is pinned now");
+  }
+  std::string key = PoolKey(peer, pins);
   std::unique_ptr<HttpClient> client;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -36,8 +42,6 @@ Result<HttpResponse> PeerClients::Call(const storage::PeerRecord& peer, std::str
   if (!client) {
     ASSIGN_OR_RETURN(Endpoint ep, ParseEndpoint(peer.peer_url));
     if (!ep.tls) return common::InvalidArgument("peer URL of " + peer.org_id + " is not https");
-    std::vector<std::string> pins;
-    for (const auto& c : peer.certificates) pins.push_back(c.fingerprint);
     std::shared_ptr<const crypto::TlsContext> tls;
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -21,11 +21,30 @@
 
 namespace verbind::storage::testing {
 
+// Removes the folders FreshDir made once every test in the process passed (each test runs in
+// its own process under ctest); after a failure they stay for inspection.
+class RemoveFreshDirsWhenPassed : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (!::testing::UnitTest::GetInstance()->Passed()) return;
+    for (const std::string& dir : Dirs()) {
+      std::system(("rm -rf '" + dir + "'").c_str());
+    }
+  }
+  static std::vector<std::string>& Dirs() {
+    static std::vector<std::string> dirs;
+    return dirs;
+  }
+};
+inline ::testing::Environment* const kRemoveFreshDirs =
+    ::testing::AddGlobalTestEnvironment(new RemoveFreshDirsWhenPassed);
+
 // A fresh folder under the test temporary directory.
 inline std::string FreshDir(const std::string& name) {
   std::string dir = ::testing::TempDir() + "/verbind_ds_" + name + "_" + std::to_string(::getpid());
   std::string cmd = "rm -rf '" + dir + "' && mkdir -p '" + dir + "'";
   EXPECT_EQ(std::system(cmd.c_str()), 0);
+  RemoveFreshDirsWhenPassed::Dirs().push_back(dir);
   return dir;
 }
 

@@ -53,6 +53,14 @@ bool PeerRecord::HasCertificate(std::string_view fingerprint, int64_t now_ms) co
   return false;
 }
 
+std::vector<std::string> PeerRecord::CertificatesAt(int64_t now_ms) const {
+  std::vector<std::string> out;
+  for (const auto& c : certificates) {
+    if (c.valid_until_ms == 0 || now_ms < c.valid_until_ms) out.push_back(c.fingerprint);
+  }
+  return out;
+}
+
 bool PeerRecord::InGroup(std::string_view group) const {
   for (const auto& g : groups) {
     if (g == group) return true;

@@ -55,6 +55,8 @@ struct PeerRecord {
   // The key with `key_id` accepted at `now_ms`, or nullptr.
   const PinnedKey* KeyFor(std::string_view key_id, int64_t now_ms) const;
   bool HasCertificate(std::string_view fingerprint, int64_t now_ms) const;
+  // The fingerprints of the certificates accepted at `now_ms`, in pinning order.
+  std::vector<std::string> CertificatesAt(int64_t now_ms) const;
   bool InGroup(std::string_view group) const;
 };
 

@@ -92,5 +92,16 @@ TEST_F(PeerRegistryTest, KeyOverlapWindow) {
   EXPECT_EQ(p->KeyFor("id-org-b", 2'000'000), nullptr);
 }
 
+TEST_F(PeerRegistryTest, CertificateOverlapWindow) {
+  PeerRecord r = MakePeer("org-b", "old", std::string(32, 'b'));
+  r.certificates[0].valid_until_ms = 2'000'000;
+  r.certificates.push_back({"new", "pem", 0});
+  EXPECT_TRUE(r.HasCertificate("old", 1'999'999));
+  EXPECT_FALSE(r.HasCertificate("old", 2'000'000));
+  EXPECT_EQ(r.CertificatesAt(1'999'999), (std::vector<std::string>{"old", "new"}));
+  // After the overlap only the new certificate is pinned, also for outgoing connections.
+  EXPECT_EQ(r.CertificatesAt(2'000'000), (std::vector<std::string>{"new"}));
+}
+
 }  // namespace
 }  // namespace verbind::storage

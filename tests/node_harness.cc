@@ -1,6 +1,7 @@
 #include "tests/node_harness.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -30,6 +31,22 @@ const bool kIgnoreSigpipe = [] {
   std::signal(SIGPIPE, SIG_IGN);
   return true;
 }();
+
+std::string TestTemp();
+
+// Removes this process's temporary folder (TestTemp) once every test in it passed; after a
+// failure the folder stays for inspection. Each test runs in its own process under ctest, and
+// a node folder can take hundreds of MiB, so without this every run would fill the disk.
+class RemoveTempWhenPassed : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (::testing::UnitTest::GetInstance()->Passed()) {
+      std::system(("rm -rf '" + TestTemp() + "'").c_str());
+    }
+  }
+};
+::testing::Environment* const kRemoveTemp =
+    ::testing::AddGlobalTestEnvironment(new RemoveTempWhenPassed);
 
 std::string TestTemp() {
   const char* t = std::getenv("TEST_TMPDIR");

@@ -1,0 +1,1 @@
+SELECT sum(x), var(x), stddev(x), max(y), count(z) FROM t WHERE a <> 'it''s' AND b >= -12.50 AND c NOT IN (1, 2) AND d IS NOT NULL AND e NOT BETWEEN 1 AND 2

@@ -1,0 +1,147 @@
+// The dataset store the record-ingest fuzz targets feed: a RocksDB database in a fresh folder
+// (under /dev/shm when it is writable, else $TMPDIR), created once per process and removed at
+// exit, holding one dataset with a fixed schema of every field type. Each input is one ingest
+// session; the dataset is dropped and recreated now and then so the database stays small.
+// After every session the target checks that the store agrees with the report: a committed
+// batch adds exactly its new records, a refused one changes nothing, and a count(*) scan sees
+// every live record. Header-only (one per fuzz target process); thread-compatible.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/check.h"
+#include "common/clock.h"
+#include "config/schema.h"
+#include "storage/database.h"
+#include "storage/dataset_store.h"
+
+namespace verbind::fuzz {
+
+inline constexpr const char* kFuzzSchema = R"(
+key = "person_id"
+[[fields]]
+name = "person_id"
+type = "identifier"
+[[fields]]
+name = "birth_year"
+type = "integer"
+min = 1900
+max = 2030
+[[fields]]
+name = "region"
+type = "categorical"
+max_categories = 20
+[[fields]]
+name = "benefit_type"
+type = "categorical"
+categories = ["aow", "ww", "wia"]
+nullable = false
+[[fields]]
+name = "monthly_amount"
+type = "decimal"
+scale = 2
+[[fields]]
+name = "start_date"
+type = "date"
+[[fields]]
+name = "wmo"
+type = "boolean"
+)";
+
+class IngestFixture {
+ public:
+  static IngestFixture& Get() {
+    static IngestFixture fixture;
+    return fixture;
+  }
+
+  // One ingest session over `pieces` (fed in order), checked against the store afterwards.
+  template <typename Pieces>
+  void Ingest(storage::InputFormat format, storage::OnError on_error, Pieces&& feed_pieces) {
+    if (++sessions_ % 2000 == 0) {
+      CHECK(store_->Drop("records").ok());
+      CHECK(store_->Create("records", schema_).ok());
+    }
+    storage::DatasetInfo before = *store_->Describe("records");
+    storage::IngestOptions options;
+    options.on_error = on_error;
+    auto session = store_->BeginIngest("records", format, options);
+    CHECK(session.ok());
+    bool fed = true;
+    feed_pieces([&](std::string_view piece) {
+      if (fed) {
+        fed = (*session)->Feed(piece).ok();
+      }
+    });
+    auto report = (*session)->Finish();
+    session->reset();
+    CheckStore(before, fed && report.ok() ? &*report : nullptr, on_error);
+  }
+
+ private:
+  IngestFixture() {
+    std::string base = ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : TempBase();
+    std::string pattern = base + "/verbind-fuzz-XXXXXX";
+    CHECK(::mkdtemp(pattern.data()) != nullptr);
+    dir_ = pattern;
+    auto db = storage::Database::Open(dir_ + "/db");
+    CHECK(db.ok());
+    db_ = std::move(*db);
+    storage::DatasetStoreOptions options;
+    options.cache_bytes = 16u << 20;
+    auto store = storage::DatasetStore::Open(db_.get(), options, &common::RealClock::Get());
+    CHECK(store.ok());
+    store_ = std::move(*store);
+    auto schema = config::ParseSchemaToml(kFuzzSchema, "fuzz.toml");
+    CHECK(schema.ok());
+    schema_ = *schema;
+    CHECK(store_->Create("records", schema_).ok());
+  }
+
+  ~IngestFixture() {
+    store_.reset();
+    db_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  static std::string TempBase() {
+    const char* t = std::getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+  }
+
+  void CheckStore(const storage::DatasetInfo& before, const storage::IngestReport* report,
+                  storage::OnError on_error) {
+    storage::DatasetInfo after = *store_->Describe("records");
+    if (report == nullptr || !report->committed) {
+      CHECK(after.rows == before.rows);
+      CHECK(after.generation == before.generation);
+    } else {
+      CHECK(report->rows_rejected <= report->rows_read);
+      CHECK(after.rows == before.rows + report->rows_stored);
+      if (on_error == storage::OnError::kRefuseBatch) {
+        CHECK(report->rows_rejected == 0);
+      }
+    }
+    storage::ScanSpec count;
+    count.aggregates.push_back(storage::AggregateSpec{});
+    auto scan = store_->Scan("records", count);
+    CHECK(scan.ok());
+    CHECK(scan->cells.size() == 1);
+    CHECK(scan->cells[0].rows == after.rows);
+  }
+
+  std::string dir_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::DatasetStore> store_;
+  config::Schema schema_;
+  uint64_t sessions_ = 0;
+};
+
+}  // namespace verbind::fuzz
