@@ -4,17 +4,19 @@
 #
 #   deploy/setup.sh            build dependencies
 #   deploy/setup.sh --test     also what the tests and fuzzers need
-#   deploy/setup.sh --bench    also SQLite and PostgreSQL for the side-by-side benchmark
+#   deploy/setup.sh --bench    also the benchmarks (bench/), with SQLite and PostgreSQL for the
+#                              side-by-side comparisons; without it they are not built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config openssl
   libssl-dev libsodium-dev librocksdb-dev libcpp-httplib-dev libtomlplusplus-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev python3)
+bench=OFF
 for arg in "$@"; do
   case "$arg" in
     --test) packages+=(clang libclang-rt-14-dev procps faketime python3-yaml) ;;
-    --bench) packages+=(sqlite3 postgresql) ;;
+    --bench) packages+=(sqlite3 postgresql); bench=ON ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -35,7 +37,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release > build.log 2>&1 || { cat build.log; exit 1; }
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DVERBIND_BENCH=$bench > build.log 2>&1 || { cat build.log; exit 1; }
 cmake --build build -j "$jobs" >> build.log 2>&1 || { tail -50 build.log; exit 1; }
 rm -f build.log
 echo "setup: built build/node/verbind"
