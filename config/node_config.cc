@@ -64,7 +64,8 @@ constexpr KeySpec kKeys[] = {
     {"limits", "threads", Kind::kInt, "8", 1, 1024,
      "Requests executed at once per listener (the worker pool)"},
     {"limits", "max_connections", Kind::kInt, "512", 1, 65536,
-     "Open connections per listener; one more is answered 503 and closed (closed without an answer on a TLS listener)"},
+     "Open connections per listener; one more is answered 503 and closed (closed without an answer "
+     "on a TLS listener)"},
     {"limits", "max_body_bytes", Kind::kInt, "1048576", 1024, int64_t{1} << 30,
      "Largest JSON request body; larger ones get 413"},
     {"limits", "max_ingest_bytes", Kind::kInt, "4294967296", 1024, int64_t{1} << 40,
@@ -80,7 +81,8 @@ constexpr KeySpec kKeys[] = {
      "Keep-alive: an idle connection is closed after this long"},
     {"limits", "max_rows_scanned", Kind::kInt, "50000000", 1, int64_t{1} << 40,
      "Rows one query may scan"},
-    {"limits", "max_groups", Kind::kInt, "10000", 1, 10000000, "Group-by cells one query may build"},
+    {"limits", "max_groups", Kind::kInt, "10000", 1, 10000000,
+     "Group-by cells one query may build"},
     {"limits", "query_timeout_ms", Kind::kInt, "10000", 10, 3600000,
      "Time one query may compute before it is stopped"},
     {"limits", "peer_rate_per_minute", Kind::kInt, "6000", 1, 100000000,
@@ -132,21 +134,31 @@ bool SectionKnown(std::string_view section) {
 
 std::string TypeName(toml::node_type t) {
   switch (t) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    default: return "a date or time";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    default:
+      return "a date or time";
   }
 }
 
 toml::node_type Expected(Kind kind) {
   switch (kind) {
-    case Kind::kInt: return toml::node_type::integer;
-    case Kind::kBool: return toml::node_type::boolean;
-    default: return toml::node_type::string;
+    case Kind::kInt:
+      return toml::node_type::integer;
+    case Kind::kBool:
+      return toml::node_type::boolean;
+    default:
+      return toml::node_type::string;
   }
 }
 
@@ -159,8 +171,8 @@ Status Error(const std::string& origin, const KeySpec* k, const std::string& mes
 Result<Value> FromNode(const toml::node& node, const KeySpec& k, const std::string& origin) {
   Value v{node.type(), "", 0, false, origin};
   if (node.type() != Expected(k.kind)) {
-    return Error(origin, &k, "expected " + TypeName(Expected(k.kind)) + ", found " +
-                                 TypeName(node.type()));
+    return Error(origin, &k,
+                 "expected " + TypeName(Expected(k.kind)) + ", found " + TypeName(node.type()));
   }
   if (auto s = node.value<std::string>()) v.text = *s;
   if (auto i = node.as_integer()) v.integer = i->get();
@@ -197,8 +209,9 @@ Status ReadTable(const toml::table& root, const std::string& path, ValueMap* val
       std::string at = path + ":" + std::to_string(value.source().begin.line);
       const KeySpec* k = FindKey(section.str(), key.str());
       if (!k) {
-        return Error(at, nullptr, "unknown key " + std::string(key.str()) + " in [" +
-                                      std::string(section.str()) + "]");
+        return Error(
+            at, nullptr,
+            "unknown key " + std::string(key.str()) + " in [" + std::string(section.str()) + "]");
       }
       ASSIGN_OR_RETURN(Value v, FromNode(value, *k, at));
       (*values)[Dotted(*k)] = std::move(v);
@@ -243,16 +256,17 @@ Status Validate(const KeySpec& k, const Value& v) {
   switch (k.kind) {
     case Kind::kInt:
       if (v.integer < k.min || v.integer > k.max) {
-        return Error(v.origin, &k, "must be between " + std::to_string(k.min) + " and " +
-                                       std::to_string(k.max) + ", not " +
-                                       std::to_string(v.integer));
+        return Error(v.origin, &k,
+                     "must be between " + std::to_string(k.min) + " and " + std::to_string(k.max) +
+                         ", not " + std::to_string(v.integer));
       }
       break;
     case Kind::kName:
       if (!common::IsValidName(v.text)) {
-        return Error(v.origin, &k, "\"" + v.text +
-                                       "\" is not a valid id (1-64 of a-z 0-9 . _ -, starting "
-                                       "with a letter or digit)");
+        return Error(v.origin, &k,
+                     "\"" + v.text +
+                         "\" is not a valid id (1-64 of a-z 0-9 . _ -, starting "
+                         "with a letter or digit)");
       }
       break;
     case Kind::kAddress: {

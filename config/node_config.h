@@ -25,19 +25,19 @@ struct ListenAddress {
 };
 
 struct Limits {
-  int threads = 8;                        // concurrent request executions per listener
-  int max_connections = 512;              // open connections per listener; more get 503
-  int64_t max_body_bytes = 1 << 20;       // JSON request bodies
+  int threads = 8;                              // concurrent request executions per listener
+  int max_connections = 512;                    // open connections per listener; more get 503
+  int64_t max_body_bytes = 1 << 20;             // JSON request bodies
   int64_t max_ingest_bytes = int64_t{4} << 30;  // streamed record uploads
-  int max_header_bytes = 16 * 1024;       // request line plus all headers
+  int max_header_bytes = 16 * 1024;             // request line plus all headers
   int max_headers = 64;
-  int read_timeout_ms = 5000;             // to receive a request head or body
+  int read_timeout_ms = 5000;  // to receive a request head or body
   int write_timeout_ms = 5000;
   int idle_timeout_ms = 30000;            // keep-alive between requests
   int64_t max_rows_scanned = 50'000'000;  // per query
   int max_groups = 10000;                 // per query
   int query_timeout_ms = 10000;
-  int peer_rate_per_minute = 6000;        // default per-peer request rate on the peer listener
+  int peer_rate_per_minute = 6000;  // default per-peer request rate on the peer listener
 };
 
 struct ProtocolSettings {

@@ -16,8 +16,8 @@ class NodeConfigTest : public ::testing::Test {
            ::testing::UnitTest::GetInstance()->current_test_info()->name();
     ASSERT_TRUE(common::MakeDir(dir_, 0700).ok());
     ASSERT_TRUE(common::MakeDir(dir_ + "/keys", 0700).ok());
-    for (const char* f : {"keys/tls.crt", "keys/tls.key", "keys/signing.key", "keys/x25519.key",
-                          "tokens.toml"}) {
+    for (const char* f :
+         {"keys/tls.crt", "keys/tls.key", "keys/signing.key", "keys/x25519.key", "tokens.toml"}) {
       ASSERT_TRUE(common::WriteFileAtomic(dir_ + "/" + f, "x", 0600).ok());
     }
     InitSettings init;

@@ -35,9 +35,8 @@ std::vector<ParticipantOutcome> RunProgress::Snapshot() const {
 }
 
 Coordinator::Coordinator(const storage::PeerRegistry* peers, const NodeSigner* signer,
-                         PeerTransport* transport, SelfAnswer self,
-                         const common::Clock* clock, common::RandomSource* rng,
-                         int max_concurrency, int query_lifetime_s)
+                         PeerTransport* transport, SelfAnswer self, const common::Clock* clock,
+                         common::RandomSource* rng, int max_concurrency, int query_lifetime_s)
     : peers_(peers),
       signer_(signer),
       transport_(transport),
@@ -70,7 +69,8 @@ ParticipantOutcome ReadRefusal(ParticipantOutcome o, const storage::PeerRecord& 
   o.message = reply.body.substr(0, 300);
   if (!body.ok() || !body->is_object()) return o;
   if ((*body)["code"].is_string()) o.code = (*body)["code"].get<std::string>().substr(0, 64);
-  if ((*body)["message"].is_string()) o.message = (*body)["message"].get<std::string>().substr(0, 1024);
+  if ((*body)["message"].is_string())
+    o.message = (*body)["message"].get<std::string>().substr(0, 1024);
   if (!body->contains("refusal") || !(*body)["refusal"].is_object()) return o;
   std::string wire = (*body)["refusal"].dump();
   auto env = DecodeEnvelope(wire);
@@ -93,8 +93,7 @@ ParticipantOutcome ReadRefusal(ParticipantOutcome o, const storage::PeerRecord& 
 
 ParticipantOutcome Coordinator::VerifyReply(const storage::PeerRecord& peer,
                                             const std::string& query_hash,
-                                            const std::string& query_id,
-                                            const std::string& dataset,
+                                            const std::string& query_id, const std::string& dataset,
                                             const TransportReply& reply, int64_t now_ms) {
   ParticipantOutcome o;
   o.org_id = peer.org_id;
@@ -204,8 +203,9 @@ RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
   auto deadline = start + std::chrono::milliseconds(r.deadline_ms);
   std::string self_org = signer_->org_id();
   std::string traceparent = "00-" + r.trace_id + "-" + NewOperationId() + "-01";
-  auto worker = [plan, this, self_org, deadline, start, traceparent, progress, query_hash = out.query_hash,
-                 envelope = out.query_envelope, query_id = q.query_id, dataset = q.dataset] {
+  auto worker = [plan, this, self_org, deadline, start, traceparent, progress,
+                 query_hash = out.query_hash, envelope = out.query_envelope, query_id = q.query_id,
+                 dataset = q.dataset] {
     for (;;) {
       size_t i;
       {
@@ -231,8 +231,9 @@ RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
         }
       }
       o.org_id = target.org_id;
-      o.latency_ms = std::chrono::duration<double, std::milli>(
-                         std::chrono::steady_clock::now() - start).count();
+      o.latency_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
       std::lock_guard<std::mutex> lock(plan->mu);
       if (plan->outcomes[i].status == kPending) {
         plan->outcomes[i] = std::move(o);
@@ -269,8 +270,9 @@ RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
     out.participants = plan->outcomes;
   }
   out.combined = CombineAnswers(out.participants);
-  int answered = static_cast<int>(std::count_if(out.participants.begin(), out.participants.end(),
-                                                [](const auto& o) { return o.status == kAnswered; }));
+  int answered =
+      static_cast<int>(std::count_if(out.participants.begin(), out.participants.end(),
+                                     [](const auto& o) { return o.status == kAnswered; }));
   out.complete = answered == static_cast<int>(out.participants.size());
   out.enough = answered >= std::max(1, r.min_answers);
   if (!out.enough) {

@@ -41,8 +41,8 @@ class PeerTransport {
 
 // Participant statuses.
 inline constexpr const char* kAnswered = "answered";
-inline constexpr const char* kDenied = "denied";              // a signed refusal
-inline constexpr const char* kRefused = "refused";            // an unsigned HTTP error
+inline constexpr const char* kDenied = "denied";    // a signed refusal
+inline constexpr const char* kRefused = "refused";  // an unsigned HTTP error
 inline constexpr const char* kTimedOut = "timed_out";
 inline constexpr const char* kUnreachable = "unreachable";
 inline constexpr const char* kInvalidAnswer = "invalid_answer";
@@ -51,10 +51,10 @@ inline constexpr const char* kPending = "pending";
 struct ParticipantOutcome {
   std::string org_id;
   std::string status = kPending;
-  std::string code;      // refusal code (denied, refused)
-  std::string message;   // reason, or what was wrong with the answer
+  std::string code;     // refusal code (denied, refused)
+  std::string message;  // reason, or what was wrong with the answer
   double latency_ms = 0;
-  std::string envelope;  // the signed partial or refusal as received (wire form)
+  std::string envelope;               // the signed partial or refusal as received (wire form)
   std::optional<PartialTable> table;  // answered
 };
 
@@ -74,8 +74,8 @@ struct RunResult {
   std::string query_envelope;  // wire form
   std::string query_hash;
   std::vector<ParticipantOutcome> participants;
-  bool complete = false;  // every participant answered
-  bool enough = false;    // at least min_answers answered
+  bool complete = false;                 // every participant answered
+  bool enough = false;                   // at least min_answers answered
   std::optional<PartialTable> combined;  // merged answers (before final disclosure control)
   std::string error;                     // why there is no result
 };
@@ -99,9 +99,8 @@ class Coordinator {
   using SelfAnswer =
       std::function<TransportReply(const std::string& envelope, const std::string& traceparent)>;
   Coordinator(const storage::PeerRegistry* peers, const NodeSigner* signer,
-              PeerTransport* transport, SelfAnswer self,
-              const common::Clock* clock, common::RandomSource* rng, int max_concurrency,
-              int query_lifetime_s);
+              PeerTransport* transport, SelfAnswer self, const common::Clock* clock,
+              common::RandomSource* rng, int max_concurrency, int query_lifetime_s);
 
   // Waits until every worker of earlier runs has returned (their sends end at their run's
   // deadline), so nothing they use is destroyed under them.
@@ -111,9 +110,9 @@ class Coordinator {
 
   // Checks one participant's reply against the query envelope (pure; used by receipts too).
   static ParticipantOutcome VerifyReply(const storage::PeerRecord& peer,
-                                        const std::string& query_hash,
-                                        const std::string& query_id, const std::string& dataset,
-                                        const TransportReply& reply, int64_t now_ms);
+                                        const std::string& query_hash, const std::string& query_id,
+                                        const std::string& dataset, const TransportReply& reply,
+                                        int64_t now_ms);
 
  private:
   struct Plan;

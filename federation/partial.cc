@@ -83,7 +83,8 @@ Result<AggregateState> DecodeMoments(const json& j, const std::string& path) {
   // scan, and merging such sums from several nodes would overflow 128 bits.
   const storage::Int128 bound = static_cast<storage::Int128>(s.n) << 63;
   if (s.sum > bound || s.sum < -bound) {
-    return Bad(path + ".sum", "is larger than " + std::to_string(s.n) + " 64-bit values can sum to");
+    return Bad(path + ".sum",
+               "is larger than " + std::to_string(s.n) + " 64-bit values can sum to");
   }
   ASSIGN_OR_RETURN(s.mean, Real(j, "mean", path));
   ASSIGN_OR_RETURN(s.m2, Real(j, "m2", path));
@@ -128,8 +129,8 @@ Result<AggregateState> DecodeSketch(const json& j, const std::string& path) {
   for (const auto& pair : b) {
     if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_integer() ||
         !pair[1].is_number_integer() || pair[1].get<int64_t>() <= 0 ||
-        pair[1].get<int64_t>() > kMaxCount || !s.buckets.emplace(pair[0].get<int64_t>(),
-                                                                  pair[1].get<int64_t>()).second) {
+        pair[1].get<int64_t>() > kMaxCount ||
+        !s.buckets.emplace(pair[0].get<int64_t>(), pair[1].get<int64_t>()).second) {
       return Bad(path + ".buckets", "must hold distinct [index, positive count] pairs");
     }
     total += pair[1].get<int64_t>();
@@ -171,8 +172,8 @@ Result<ItemField> DecodeField(const json& j, const std::string& path) {
 }
 
 Result<ItemDescriptor> DecodeItem(const json& j, const std::string& path) {
-  RETURN_IF_ERROR(OnlyKeys(j, {"name", "function", "kind", "fields", "q", "lo", "hi", "bins"},
-                           path));
+  RETURN_IF_ERROR(
+      OnlyKeys(j, {"name", "function", "kind", "fields", "q", "lo", "hi", "bins"}, path));
   ItemDescriptor d;
   for (const char* key : {"name", "function", "kind"}) {
     if (!j.contains(key) || !j[key].is_string() || j[key].get<std::string>().size() > 300) {
@@ -186,11 +187,12 @@ Result<ItemDescriptor> DecodeItem(const json& j, const std::string& path) {
     return Bad(path + ".fields", "must be a list of at most 9 fields");
   }
   for (size_t i = 0; i < j["fields"].size(); ++i) {
-    ASSIGN_OR_RETURN(ItemField f, DecodeField(j["fields"][i], path + ".fields[" +
-                                                                  std::to_string(i) + "]"));
+    ASSIGN_OR_RETURN(ItemField f,
+                     DecodeField(j["fields"][i], path + ".fields[" + std::to_string(i) + "]"));
     d.fields.push_back(std::move(f));
   }
-  std::string expected = d.function == "group" ? "group" : KindOfFunction(d.function, d.fields.size());
+  std::string expected =
+      d.function == "group" ? "group" : KindOfFunction(d.function, d.fields.size());
   if (expected.empty() || expected != d.kind) {
     return Bad(path + ".kind", "\"" + d.kind + "\" does not fit function \"" + d.function + "\"");
   }
@@ -211,9 +213,8 @@ Result<ItemDescriptor> DecodeItem(const json& j, const std::string& path) {
 }  // namespace
 
 size_t PartialTable::GroupItemCount() const {
-  return static_cast<size_t>(std::count_if(items.begin(), items.end(), [](const auto& i) {
-    return i.kind == "group";
-  }));
+  return static_cast<size_t>(
+      std::count_if(items.begin(), items.end(), [](const auto& i) { return i.kind == "group"; }));
 }
 
 std::string KindOfFunction(std::string_view f, size_t fields) {
@@ -229,8 +230,8 @@ std::string KindOfFunction(std::string_view f, size_t fields) {
 json EncodeState(const AggregateState& state) {
   if (auto* c = std::get_if<storage::CountState>(&state)) return {{"count", c->rows}};
   if (auto* s = std::get_if<storage::SumState>(&state)) {
-    return {{"n", s->n}, {"sum", storage::Int128ToString(s->sum)}, {"mean", s->mean},
-            {"m2", s->m2}};
+    return {
+        {"n", s->n}, {"sum", storage::Int128ToString(s->sum)}, {"mean", s->mean}, {"m2", s->m2}};
   }
   if (auto* m = std::get_if<storage::MinMaxState>(&state)) {
     return {{"n", m->n}, {"min", m->min}, {"max", m->max}};
@@ -309,8 +310,10 @@ json EncodePartialTable(const PartialTable& t) {
     }
     cells.push_back(std::move(cell));
   }
-  return {{"items", items},           {"cells", cells},
-          {"disclosure", t.disclosure}, {"privacy", t.privacy},
+  return {{"items", items},
+          {"cells", cells},
+          {"disclosure", t.disclosure},
+          {"privacy", t.privacy},
           {"rows_scanned", t.rows_scanned}};
 }
 
@@ -368,7 +371,8 @@ Result<PartialTable> DecodePartialTable(const json& j, size_t max_cells) {
     return Bad("items", "must list 1-40 items");
   }
   for (size_t i = 0; i < j["items"].size(); ++i) {
-    ASSIGN_OR_RETURN(ItemDescriptor d, DecodeItem(j["items"][i], "items[" + std::to_string(i) + "]"));
+    ASSIGN_OR_RETURN(ItemDescriptor d,
+                     DecodeItem(j["items"][i], "items[" + std::to_string(i) + "]"));
     t.items.push_back(std::move(d));
   }
   if (!j.contains("cells") || !j["cells"].is_array() || j["cells"].size() > max_cells) {
@@ -376,7 +380,8 @@ Result<PartialTable> DecodePartialTable(const json& j, size_t max_cells) {
   }
   std::set<json> keys;
   for (size_t i = 0; i < j["cells"].size(); ++i) {
-    ASSIGN_OR_RETURN(PartialCell c, DecodeCell(j["cells"][i], t, "cells[" + std::to_string(i) + "]"));
+    ASSIGN_OR_RETURN(PartialCell c,
+                     DecodeCell(j["cells"][i], t, "cells[" + std::to_string(i) + "]"));
     if (!keys.insert(json(c.key)).second) return Bad("cells", "two cells have the same key");
     t.cells.push_back(std::move(c));
   }
@@ -401,8 +406,9 @@ std::string Withheld(const std::string& who, const std::string& reason) {
 Status MergePartialTables(PartialTable& into, const PartialTable& other,
                           const std::string& other_name) {
   if (into.items != other.items) {
-    return common::InvalidArgument(other_name + " answered with other items (types or scales "
-                                                "differ from the other nodes)");
+    return common::InvalidArgument(other_name +
+                                   " answered with other items (types or scales "
+                                   "differ from the other nodes)");
   }
   std::map<json, size_t> index;
   for (size_t i = 0; i < into.cells.size(); ++i) index[json(into.cells[i].key)] = i;

@@ -12,19 +12,18 @@ namespace {
 using nlohmann::json;
 
 json SumTable(int64_t n, const std::string& sum) {
-  return {{"items", json::array({{{"name", "sum(x)"},
-                                  {"function", "sum"},
-                                  {"kind", "moments"},
-                                  {"fields", json::array({{{"name", "x"},
-                                                           {"type", "integer"},
-                                                           {"scale", 0}}})}}})},
-          {"cells", json::array({{{"key", json::array()},
-                                  {"rows", n},
-                                  {"status", "ok"},
-                                  {"values", json::array({{{"n", n},
-                                                           {"sum", sum},
-                                                           {"mean", 0.0},
-                                                           {"m2", 0.0}}})}}})},
+  return {{"items",
+           json::array(
+               {{{"name", "sum(x)"},
+                 {"function", "sum"},
+                 {"kind", "moments"},
+                 {"fields", json::array({{{"name", "x"}, {"type", "integer"}, {"scale", 0}}})}}})},
+          {"cells",
+           json::array({{{"key", json::array()},
+                         {"rows", n},
+                         {"status", "ok"},
+                         {"values",
+                          json::array({{{"n", n}, {"sum", sum}, {"mean", 0.0}, {"m2", 0.0}}})}}})},
           {"disclosure", nullptr},
           {"privacy", nullptr},
           {"rows_scanned", n}};
@@ -38,8 +37,7 @@ TEST(PartialDecode, SumsBeyondWhatNValuesCanReachAreRefused) {
   ASSERT_FALSE(over.ok());
   EXPECT_NE(over.status().message().find(".sum"), std::string::npos) << over.status().message();
   // The largest 128-bit sum from one value, which would overflow when merged with itself.
-  EXPECT_FALSE(
-      DecodePartialTable(SumTable(1, "170141183460469231731687303715884105727")).ok());
+  EXPECT_FALSE(DecodePartialTable(SumTable(1, "170141183460469231731687303715884105727")).ok());
   EXPECT_FALSE(DecodePartialTable(SumTable(0, "1")).ok());
 }
 

@@ -1,5 +1,5 @@
-// Receipts (docs/federation.md, "Receipts"): everything needed to check a federated result offline. The
-// coordinator signs (as a "receipt" envelope) a body holding the signed query envelope, every
+// Receipts (docs/federation.md, "Receipts"): everything needed to check a federated result offline.
+// The coordinator signs (as a "receipt" envelope) a body holding the signed query envelope, every
 // participant's outcome with its signed partial or refusal, the combined table and the finished
 // result. VerifyReceipt checks every signature against identity documents, every answer's
 // binding to the query, recomputes the combination from the signed partials, and refuses a
@@ -21,7 +21,8 @@ namespace verbind::federation {
 
 // Applies the requester's final disclosure control to a combined table (the same function at
 // run time and when a receipt is verified). `rules` is what the receipt records.
-using FinalDisclosure = std::function<common::Status(PartialTable& table, const nlohmann::json& rules)>;
+using FinalDisclosure =
+    std::function<common::Status(PartialTable& table, const nlohmann::json& rules)>;
 
 // The receipt file text for a finished run. `combined` is the table after final disclosure
 // control, `rules` the rules that control applied, `result` the finished result JSON.
@@ -38,10 +39,9 @@ struct ReceiptCheck {
 // Verifies a receipt file. `identities` maps organisation ids to their identity documents
 // (several per organisation after key rotations). `finish` turns a combined table into the
 // result JSON (as the coordinator did).
-ReceiptCheck VerifyReceipt(std::string_view file,
-                           const std::map<std::string, std::vector<IdentityDocument>>& identities,
-                           const FinalDisclosure& disclosure,
-                           const std::function<common::Result<nlohmann::json>(const PartialTable&)>&
-                               finish);
+ReceiptCheck VerifyReceipt(
+    std::string_view file, const std::map<std::string, std::vector<IdentityDocument>>& identities,
+    const FinalDisclosure& disclosure,
+    const std::function<common::Result<nlohmann::json>(const PartialTable&)>& finish);
 
 }  // namespace verbind::federation

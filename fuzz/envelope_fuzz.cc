@@ -60,8 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CHECK(!e.status().message().empty());
     return 0;
   }
-  bool verified = f::VerifyEnvelopeSignature(*e, VectorKey(0)) ||
-                  f::VerifyEnvelopeSignature(*e, VectorKey(1));
+  bool verified =
+      f::VerifyEnvelopeSignature(*e, VectorKey(0)) || f::VerifyEnvelopeSignature(*e, VectorKey(1));
   std::string hash = f::EnvelopeHash(*e);
   CHECK(hash.size() == 64);
   auto again = f::DecodeEnvelope(f::EncodeEnvelope(*e));

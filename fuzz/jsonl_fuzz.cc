@@ -21,8 +21,8 @@ class CollectRows final : public verbind::storage::JsonRowSink {
     std::string r = std::to_string(row.line) + "|" + row.error + "|" + row.error_member;
     for (const auto& [name, value] : row.members) {
       r += "|" + std::to_string(name.size()) + ":" + name + "=" +
-           std::to_string(static_cast<int>(value.kind)) + ":" +
-           std::to_string(value.text.size()) + ":" + value.text;
+           std::to_string(static_cast<int>(value.kind)) + ":" + std::to_string(value.text.size()) +
+           ":" + value.text;
     }
     rows.push_back(std::move(r));
     return true;

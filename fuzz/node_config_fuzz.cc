@@ -33,9 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CHECK(!plain.status().message().empty());
   }
   std::string first_line(text.substr(0, text.find('\n')));
-  auto from_env = c::ParseNodeConfig(text, "/fuzz/node", [&](const char*) -> const char* {
-    return first_line.c_str();
-  });
+  auto from_env = c::ParseNodeConfig(
+      text, "/fuzz/node", [&](const char*) -> const char* { return first_line.c_str(); });
   if (from_env.ok()) {
     CheckRanges(*from_env);
   }

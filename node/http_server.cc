@@ -8,9 +8,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "common/encoding.h"
 #include "common/log.h"
@@ -67,8 +66,7 @@ class ReplayStream final : public httplib::Stream {
       std::string scratch;
       auto used = chunked_->Feed(std::string_view(ptr, *n), &scratch);
       if (!used.ok()) {
-        ctx_->body_limit_exceeded =
-            used.status().code() == common::StatusCode::kResourceExhausted;
+        ctx_->body_limit_exceeded = used.status().code() == common::StatusCode::kResourceExhausted;
         return -1;
       }
     }
@@ -171,23 +169,24 @@ HttpServer::HttpServer(HttpServerOptions options, Metrics* metrics)
   router_.set_tcp_nodelay(true);
   router_.set_read_timeout(opt_.read_timeout_ms / 1000, (opt_.read_timeout_ms % 1000) * 1000);
   router_.set_write_timeout(opt_.write_timeout_ms / 1000, (opt_.write_timeout_ms % 1000) * 1000);
-  router_.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                   std::exception_ptr ep) {
-    std::string what = "unexpected error";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const nlohmann::json::exception& e) {
-      // A request member of the wrong type (JSON bodies are read with typed accessors).
-      WriteError(res, common::InvalidArgument(std::string("a request member has the wrong "
-                                                          "type or value: ") + e.what()));
-      return;
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    common::LogError("http", "handler threw: " + what);
-    WriteError(res, common::Internal("the request could not be completed"));
-  });
+  router_.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unexpected error";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const nlohmann::json::exception& e) {
+          // A request member of the wrong type (JSON bodies are read with typed accessors).
+          WriteError(res, common::InvalidArgument(std::string("a request member has the wrong "
+                                                              "type or value: ") +
+                                                  e.what()));
+          return;
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        common::LogError("http", "handler threw: " + what);
+        WriteError(res, common::Internal("the request could not be completed"));
+      });
   router_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     // Every error answer is JSON, also those cpp-httplib makes itself.
@@ -314,7 +313,8 @@ void HttpServer::Serve(int fd) {
     } else {
       auto plain = MakePlainConnection(fd);  // owns and closes fd
       metrics_->Inc("verbind_tls_handshake_failures_total", "listener=\"" + opt_.name + "\"");
-      if (opt_.on_tls_refusal) opt_.on_tls_refusal(plain->RemoteAddress(), session.status().message());
+      if (opt_.on_tls_refusal)
+        opt_.on_tls_refusal(plain->RemoteAddress(), session.status().message());
     }
   } else {
     conn = MakePlainConnection(fd);
@@ -403,14 +403,16 @@ bool HttpServer::ServeOne(Connection* conn, BufferedReader* reader, bool first,
   std::string trace_id = NewTraceId();
   if (!raw.ok()) {
     switch (raw.status().code()) {
-      case common::StatusCode::kNotFound: break;  // closed or idle: end quietly
+      case common::StatusCode::kNotFound:
+        break;  // closed or idle: end quietly
       case common::StatusCode::kResourceExhausted:
         SendError(conn, 431, "headers_too_large", raw.status().message(), trace_id);
         break;
       case common::StatusCode::kDeadlineExceeded:
         SendError(conn, 408, "timeout", "the request head did not arrive in time", trace_id);
         break;
-      default: break;
+      default:
+        break;
     }
     return false;
   }
@@ -482,9 +484,9 @@ bool HttpServer::ServeOne(Connection* conn, BufferedReader* reader, bool first,
   g_current = nullptr;
   ok = stream.Flush() && ok;
   permits_.Release();
-  metrics_->Observe("verbind_http_request_seconds", "listener=\"" + opt_.name + "\"",
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                        .count());
+  metrics_->Observe(
+      "verbind_http_request_seconds", "listener=\"" + opt_.name + "\"",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   // A streamed body the handler did not read to the end leaves the connection unusable.
   if (streaming) return false;
   return ok && !closed;

@@ -75,9 +75,9 @@ struct HttpServerOptions {
 struct RequestContext {
   std::string listener;
   std::string remote_address;
-  std::string peer_fingerprint;  // TLS client certificate (peer listener)
-  std::string trace_id;          // 32 hex: from `traceparent` or new
-  std::string parent_id;         // 16 hex: the caller's span id from `traceparent`, if any
+  std::string peer_fingerprint;      // TLS client certificate (peer listener)
+  std::string trace_id;              // 32 hex: from `traceparent` or new
+  std::string parent_id;             // 16 hex: the caller's span id from `traceparent`, if any
   bool body_limit_exceeded = false;  // a streamed body passed max_ingest_bytes
 };
 const RequestContext& CurrentRequest();

@@ -54,12 +54,12 @@ Status PersistNewKeys(const NodeServices& s, const crypto::SigningKey& old_key,
   }
   if (tls) {
     std::string tag = s.keys.tls_fingerprint.substr(0, 16);
-    RETURN_IF_ERROR(common::WriteFileAtomic(dir + "/tls-" + tag + ".crt", s.keys.tls_cert_pem,
-                                            0644));
-    RETURN_IF_ERROR(crypto::WriteSecretFile(dir + "/tls-" + tag + ".key", s.keys.tls_key_pem.span(),
-                                            true));
-    RETURN_IF_ERROR(crypto::WriteSecretFile(s.config.tls_key_path,
-                                            common::AsBytes(tls->key_pem), true));
+    RETURN_IF_ERROR(
+        common::WriteFileAtomic(dir + "/tls-" + tag + ".crt", s.keys.tls_cert_pem, 0644));
+    RETURN_IF_ERROR(
+        crypto::WriteSecretFile(dir + "/tls-" + tag + ".key", s.keys.tls_key_pem.span(), true));
+    RETURN_IF_ERROR(
+        crypto::WriteSecretFile(s.config.tls_key_path, common::AsBytes(tls->key_pem), true));
     RETURN_IF_ERROR(common::WriteFileAtomic(s.config.tls_cert_path, tls->cert_pem, 0644));
   }
   return WriteKeyFile(s.config.signing_key_path, new_key.seed().span(), true);
@@ -73,10 +73,11 @@ std::pair<json, json> Announce(NodeServices& s, const std::string& envelope) {
     if (peer.status != storage::PeerStatus::kActive) continue;
     storage::PeerRecord copy = peer;
     calls.emplace_back(org, std::async(std::launch::async, [&s, copy, &envelope] {
-      return s.peer_clients->Call(copy, "POST", "/v1/peer/announce",
-                                  {{"Content-Type", "application/json"}}, envelope,
-                                  After(s.config.federation.deadline_ms));
-    }));
+                         return s.peer_clients->Call(copy, "POST", "/v1/peer/announce",
+                                                     {{"Content-Type", "application/json"}},
+                                                     envelope,
+                                                     After(s.config.federation.deadline_ms));
+                       }));
   }
   json notified = json::array(), failed = json::array();
   for (auto& [org, f] : calls) {
@@ -84,10 +85,10 @@ std::pair<json, json> Announce(NodeServices& s, const std::string& envelope) {
     if (r.ok() && r->status == 200) {
       notified.push_back(org);
     } else {
-      failed.push_back({{"org_id", org},
-                        {"error", r.ok() ? "HTTP " + std::to_string(r->status) + ": " +
-                                               r->body.substr(0, 300)
-                                         : r.status().message()}});
+      failed.push_back(
+          {{"org_id", org},
+           {"error", r.ok() ? "HTTP " + std::to_string(r->status) + ": " + r->body.substr(0, 300)
+                            : r.status().message()}});
     }
   }
   return {notified, failed};
@@ -117,9 +118,9 @@ Result<json> RotateKeys(NodeServices& s, bool tls, const std::string& actor) {
   a.nonce = federation::NewNonce(*s.rng);
   RETURN_IF_ERROR(RememberOwnKey(s.db.get(), *new_key));
   RETURN_IF_ERROR(PersistNewKeys(s, *old_key, *new_key, cert ? &*cert : nullptr));
-  std::string envelope = federation::EncodeEnvelope(federation::SealEnvelope(
-      federation::kTypeKeyAnnouncement, s.config.org_id, *old_key,
-      federation::EncodeKeyAnnouncement(a)));
+  std::string envelope = federation::EncodeEnvelope(
+      federation::SealEnvelope(federation::kTypeKeyAnnouncement, s.config.org_id, *old_key,
+                               federation::EncodeKeyAnnouncement(a)));
   auto [notified, failed] = Announce(s, envelope);
   // Switch: from now on everything is signed with the new key (and served with the new cert).
   s.retired_keys.push_back(old_key);
@@ -225,10 +226,10 @@ std::optional<Refusal> AcceptKeyAnnouncement(NodeServices& s, std::string_view b
     return Refusal{refusal::kReplayed, "this announcement (nonce) was received before"};
   }
   storage::WriteBatch spent;
-  s.nonces->Record(peer->org_id, a.nonce,
-                   a.issued_at + s.config.protocol.max_query_lifetime_s +
-                       2 * s.config.protocol.clock_skew_s,
-                   &spent);
+  s.nonces->Record(
+      peer->org_id, a.nonce,
+      a.issued_at + s.config.protocol.max_query_lifetime_s + 2 * s.config.protocol.clock_skew_s,
+      &spent);
   Status updated = s.peers->Update(Repinned(s, *peer, a, now_ms));
   storage::AuditEntry e;
   e.time_ms = now_ms;

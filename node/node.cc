@@ -23,13 +23,13 @@ using common::Result;
 using common::Status;
 
 Result<std::shared_ptr<const crypto::TlsContext>> PeerServerTls(NodeServices& s,
-                                                               std::string_view cert_pem,
-                                                               std::string_view key_pem) {
+                                                                std::string_view cert_pem,
+                                                                std::string_view key_pem) {
   storage::PeerRegistry* peers = s.peers.get();
-  ASSIGN_OR_RETURN(auto ctx, crypto::TlsContext::Server(cert_pem, key_pem,
-                                                        [peers](std::string_view fp) {
-                                                          return peers->IsActiveFingerprint(fp);
-                                                        }));
+  ASSIGN_OR_RETURN(auto ctx,
+                   crypto::TlsContext::Server(cert_pem, key_pem, [peers](std::string_view fp) {
+                     return peers->IsActiveFingerprint(fp);
+                   }));
   return std::shared_ptr<const crypto::TlsContext>(std::move(ctx));
 }
 
@@ -52,8 +52,7 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
   RETURN_IF_ERROR(RememberOwnKey(s.db.get(), *s.keys.signing));
   s.signer = std::make_unique<federation::NodeSigner>(config.org_id, s.keys.signing);
   ASSIGN_OR_RETURN(s.audit, storage::AuditLog::Open(s.db.get(), s.keys.signing.get(),
-                                                    config.protocol.audit_checkpoint_every,
-                                                    clock));
+                                                    config.protocol.audit_checkpoint_every, clock));
   s.nonces = std::make_unique<storage::NonceStore>(s.db.get());
   ASSIGN_OR_RETURN(s.policies, storage::PolicyStore::Load(s.db.get(), clock));
   s.history = std::make_unique<storage::AnswerHistory>(s.db.get());
@@ -71,7 +70,8 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
   node->peer_tls_ = std::make_shared<TlsContextSlot>(std::move(peer_tls));
   s.peer_tls = node->peer_tls_;
   if (config.api_tls) {
-    ASSIGN_OR_RETURN(auto api_tls, crypto::TlsContext::Server(s.keys.tls_cert_pem, key_pem, nullptr));
+    ASSIGN_OR_RETURN(auto api_tls,
+                     crypto::TlsContext::Server(s.keys.tls_cert_pem, key_pem, nullptr));
     node->api_tls_ = std::make_shared<TlsContextSlot>(std::move(api_tls));
   }
   std::fill(key_pem.begin(), key_pem.end(), '\0');
@@ -171,10 +171,9 @@ Status Node::Start() {
   started_ = true;
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
   RETURN_IF_ERROR(WriteRunFiles());
-  common::LogInfo("node", s.config.org_id + " serving: peer listener " +
-                              s.config.peer_listen.host + ":" + std::to_string(peer_->port()) +
-                              ", local API " + s.config.api_listen.host + ":" +
-                              std::to_string(api_->port()));
+  common::LogInfo("node", s.config.org_id + " serving: peer listener " + s.config.peer_listen.host +
+                              ":" + std::to_string(peer_->port()) + ", local API " +
+                              s.config.api_listen.host + ":" + std::to_string(api_->port()));
   return Status::Ok();
 }
 
@@ -254,8 +253,7 @@ int ServeMain(const std::string& dir) {
     return 1;
   }
   std::printf("verbind: %s serving; peer listener port %d, local API port %d (Ctrl-C stops)\n",
-              (*node)->services().config.org_id.c_str(), (*node)->peer_port(),
-              (*node)->api_port());
+              (*node)->services().config.org_id.c_str(), (*node)->peer_port(), (*node)->api_port());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);

@@ -184,7 +184,8 @@ void StartQuery(NodeServices& s, const httplib::Request& req, httplib::Response&
       work();
       s.runs.BackgroundFinished();
     }).detach();
-    WriteJson(res, json{{"id", id}, {"state", "running"}, {"poll", "/v1/queries/" + id}}.dump(), 202);
+    WriteJson(res, json{{"id", id}, {"state", "running"}, {"poll", "/v1/queries/" + id}}.dump(),
+              202);
     return;
   }
   work();

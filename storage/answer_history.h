@@ -63,9 +63,8 @@ class AnswerHistory {
                                  int min_cell_size, int64_t now_millis, int64_t* difference,
                                  std::optional<Stamp>* same) const;
   // Plans removing answers beyond the retention, leaving out `replaced` (already removed).
-  common::Status Retain(const std::string& pair, uint64_t now,
-                        const std::optional<Stamp>& replaced, WriteBatch* batch,
-                        uint64_t* sequence) const;
+  common::Status Retain(const std::string& pair, uint64_t now, const std::optional<Stamp>& replaced,
+                        WriteBatch* batch, uint64_t* sequence) const;
   Database* db_;
   AnswerHistoryOptions options_;
 };

@@ -150,16 +150,17 @@ TEST(AnswerHistory, RepeatedAnswersAreKeptOnceAndDoNotFlushTheHistory) {
   ASSERT_TRUE(history.CheckAndRecord("org-a", "d", Records(1, 300), kMin, kNow, "repeated").ok());
   ASSERT_TRUE(history.CheckAndRecord("org-a", "d", Records(1, 100), kMin, kNow + 1, "once").ok());
   for (int i = 1; i <= 10; ++i) {
-    ASSERT_TRUE(history
-                    .CheckAndRecord("org-a", "d", Records(1, 300), kMin, kNow + i * kMinute / 3,
-                                    "repeated")
-                    .ok());
+    ASSERT_TRUE(
+        history
+            .CheckAndRecord("org-a", "d", Records(1, 300), kMin, kNow + i * kMinute / 3, "repeated")
+            .ok());
   }
   EXPECT_EQ(*history.CountAnswers("org-a", "d"), 2);
-  EXPECT_EQ(history.CheckAndRecord("org-a", "d", Records(1, 100, {50}), kMin, kNow + 4 * kMinute,
-                                   "tracker")
-                .code(),
-            common::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      history
+          .CheckAndRecord("org-a", "d", Records(1, 100, {50}), kMin, kNow + 4 * kMinute, "tracker")
+          .code(),
+      common::StatusCode::kFailedPrecondition);
   // The repeated answer moved to its latest time, so two newer distinct answers push out the
   // older single one (1..100) first, not the repeated one.
   ASSERT_TRUE(
@@ -170,10 +171,10 @@ TEST(AnswerHistory, RepeatedAnswersAreKeptOnceAndDoNotFlushTheHistory) {
   EXPECT_FALSE(
       history.CheckAndRecord("org-a", "d", Records(1, 300, {9}), kMin, kNow + 7 * kMinute, "z")
           .ok());
-  EXPECT_TRUE(history
-                  .CheckAndRecord("org-a", "d", Records(1, 100, {50}), kMin, kNow + 8 * kMinute,
-                                  "tracker")
-                  .ok());
+  EXPECT_TRUE(
+      history
+          .CheckAndRecord("org-a", "d", Records(1, 100, {50}), kMin, kNow + 8 * kMinute, "tracker")
+          .ok());
 }
 
 TEST(AnswerHistory, PersistsAndChecksSketchSize) {

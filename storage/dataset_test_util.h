@@ -88,9 +88,9 @@ inline config::Schema BenefitsSchema() {
 using TextRecord = std::vector<std::string>;
 
 inline const std::vector<std::string>& Regions() {
-  static const std::vector<std::string> r = {"utrecht", "amsterdam", "rotterdam", "den-haag",
-                                             "groningen", "zwolle", "breda", "tilburg",
-                                             "arnhem", "leiden", "delft", "maastricht"};
+  static const std::vector<std::string> r = {"utrecht",   "amsterdam", "rotterdam", "den-haag",
+                                             "groningen", "zwolle",    "breda",     "tilburg",
+                                             "arnhem",    "leiden",    "delft",     "maastricht"};
   return r;
 }
 
@@ -109,10 +109,17 @@ inline TextRecord RandomRecord(std::mt19937_64& rng, const std::string& key) {
   static const char* kBools[] = {"true", "false", "1", "0", "yes", "No"};
   r[6] = null() ? "" : kBools[pick(6)];
   switch (pick(10)) {
-    case 0: r[7] = std::to_string(INT64_MAX - static_cast<int64_t>(pick(3))); break;
-    case 1: r[7] = std::to_string(INT64_MIN + static_cast<int64_t>(pick(3))); break;
-    case 2: r[7] = ""; break;
-    default: r[7] = std::to_string(static_cast<int64_t>(pick(2000001)) - 1000000);
+    case 0:
+      r[7] = std::to_string(INT64_MAX - static_cast<int64_t>(pick(3)));
+      break;
+    case 1:
+      r[7] = std::to_string(INT64_MIN + static_cast<int64_t>(pick(3)));
+      break;
+    case 2:
+      r[7] = "";
+      break;
+    default:
+      r[7] = std::to_string(static_cast<int64_t>(pick(2000001)) - 1000000);
   }
   return r;
 }

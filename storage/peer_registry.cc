@@ -12,9 +12,12 @@ using nlohmann::json;
 
 std::string_view PeerStatusName(PeerStatus s) {
   switch (s) {
-    case PeerStatus::kActive: return "active";
-    case PeerStatus::kSuspended: return "suspended";
-    case PeerStatus::kRevoked: return "revoked";
+    case PeerStatus::kActive:
+      return "active";
+    case PeerStatus::kSuspended:
+      return "suspended";
+    case PeerStatus::kRevoked:
+      return "revoked";
   }
   return "unknown";
 }
@@ -119,8 +122,8 @@ Result<PeerRecord> PeerRegistry::Decode(std::string_view bytes) {
     r.added_at_ms = j.at("added_at_ms");
     r.updated_at_ms = j.at("updated_at_ms");
     for (const auto& k : j.at("keys")) {
-      r.keys.push_back({k.at("key_id"), Raw(k.at("public_key")), k.at("valid_from_ms"),
-                        k.at("valid_until_ms")});
+      r.keys.push_back(
+          {k.at("key_id"), Raw(k.at("public_key")), k.at("valid_from_ms"), k.at("valid_until_ms")});
     }
     for (const auto& c : j.at("certificates")) {
       r.certificates.push_back({c.at("fingerprint"), c.at("pem"), c.at("valid_until_ms")});
@@ -131,8 +134,7 @@ Result<PeerRecord> PeerRegistry::Decode(std::string_view bytes) {
   }
 }
 
-Result<std::unique_ptr<PeerRegistry>> PeerRegistry::Load(Database* db,
-                                                         const common::Clock* clock) {
+Result<std::unique_ptr<PeerRegistry>> PeerRegistry::Load(Database* db, const common::Clock* clock) {
   std::unique_ptr<PeerRegistry> reg(new PeerRegistry(db, clock));
   std::map<std::string, PeerRecord, std::less<>> by_org;
   Status decode_error;

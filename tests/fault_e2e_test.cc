@@ -65,7 +65,8 @@ std::string PreloadFor(const std::string& lib) {
 std::map<int64_t, int64_t> RowsPerBatch(TestNode& node) {
   auto [status, text] = node.Call(
       "POST", "/v1/queries",
-      json{{"query", "SELECT batch, count(*) FROM ledgered GROUP BY batch"}, {"local", true}}.dump());
+      json{{"query", "SELECT batch, count(*) FROM ledgered GROUP BY batch"}, {"local", true}}
+          .dump());
   EXPECT_EQ(status, 200) << text;
   std::map<int64_t, int64_t> out;
   json r = json::parse(text, nullptr, false);
@@ -83,8 +84,9 @@ TEST(Faults, KillNineDuringIngestAndQueriesLosesNothingAcknowledged) {
   holder->Pin(*analyst);
   analyst->Pin(*holder);
   ASSERT_TRUE(common::WriteFileAtomic(root + "/ledgered.toml", kLedgerSchema, 0644).ok());
-  ASSERT_EQ(holder->Cli({"dataset", "create", "ledgered", "--schema", root + "/ledgered.toml"})
-                .exit_code, 0);
+  ASSERT_EQ(
+      holder->Cli({"dataset", "create", "ledgered", "--schema", root + "/ledgered.toml"}).exit_code,
+      0);
   std::string policy =
       "id = \"p\"\ndataset = \"ledgered\"\ngrantees = [\"analyst\"]\npurposes = [\"pa-test\"]\n"
       "legal_bases = [\"test\"]\ngroup_by = [\"batch\"]\nmin_cell_size = 1\nmax_cells = 100000\n"
@@ -121,11 +123,15 @@ TEST(Faults, KillNineDuringIngestAndQueriesLosesNothingAcknowledged) {
     });
     std::thread query([&] {
       while (!stop) {
-        auto [status, text] = analyst->Call(
-            "POST", "/v1/queries",
-            json{{"query", "SELECT count(*), sum(value) FROM ledgered"}, {"purpose", "pa-test"},
-                 {"legal_basis", "test"}, {"peers", json::array({"holder"})},
-                 {"include_self", false}, {"deadline_ms", 2000}}.dump());
+        auto [status, text] =
+            analyst->Call("POST", "/v1/queries",
+                          json{{"query", "SELECT count(*), sum(value) FROM ledgered"},
+                               {"purpose", "pa-test"},
+                               {"legal_basis", "test"},
+                               {"peers", json::array({"holder"})},
+                               {"include_self", false},
+                               {"deadline_ms", 2000}}
+                              .dump());
         if (status == 200 && text.find("\"answered\"") != std::string::npos) ++answered_queries;
       }
     });
@@ -166,10 +172,10 @@ TEST(Faults, APeerWithASkewedClockRefusesAndIsReported) {
   ASSERT_EQ(fed.ApplyPolicy("org-b", SupportPolicy({"org-a", "org-b"}, 1)).exit_code, 0);
   // org-b's clock runs ten minutes ahead.
   ASSERT_EQ(fed.node("org-b").Stop(), 0);
-  ASSERT_TRUE(fed.node("org-b")
-                  .Start({"LD_PRELOAD=" + PreloadFor(lib), "FAKETIME=+10m",
-                          "DONT_FAKE_MONOTONIC=1"})
-                  .ok());
+  ASSERT_TRUE(
+      fed.node("org-b")
+          .Start({"LD_PRELOAD=" + PreloadFor(lib), "FAKETIME=+10m", "DONT_FAKE_MONOTONIC=1"})
+          .ok());
   // It listens on a new port now: org-a re-pins it from its new identity document.
   std::string id = root + "/org-b.identity.json";
   ASSERT_TRUE(common::WriteFileAtomic(id, fed.node("org-b").IdentityJson(), 0644).ok());
@@ -201,8 +207,9 @@ TEST(Faults, AFullDiskGivesAClearErrorAndNoCorruption) {
   node->launch_prefix = {"/bin/sh", "-c", "ulimit -f 8192; exec \"$0\" \"$@\""};
   ASSERT_TRUE(node->Start().ok()) << node->Log();
   ASSERT_TRUE(common::WriteFileAtomic(root + "/ledgered.toml", kLedgerSchema, 0644).ok());
-  ASSERT_EQ(node->Cli({"dataset", "create", "ledgered", "--schema", root + "/ledgered.toml"})
-                .exit_code, 0);
+  ASSERT_EQ(
+      node->Cli({"dataset", "create", "ledgered", "--schema", root + "/ledgered.toml"}).exit_code,
+      0);
   std::string small = root + "/small.csv";
   ASSERT_TRUE(common::WriteFileAtomic(small, BatchCsv(1), 0644).ok());
   ASSERT_EQ(node->Cli({"dataset", "ingest", "ledgered", small}).exit_code, 0);

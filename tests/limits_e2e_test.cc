@@ -133,8 +133,8 @@ class Limits : public ::testing::Test {
 
   // GET /v1/peer/identity over mutual TLS on a new connection: the peer listener's status.
   int PeerIdentityStatus() const {
-    node::HttpClient c(node::Endpoint{true, "127.0.0.1", node_->peer_port()},
-                       client_->ClientTls(), {node_->TlsFingerprint()});
+    node::HttpClient c(node::Endpoint{true, "127.0.0.1", node_->peer_port()}, client_->ClientTls(),
+                       {node_->TlsFingerprint()});
     auto r = c.Request("GET", "/v1/peer/identity", {}, "", node::After(20000));
     return r.ok() ? r->status : -1;
   }
@@ -182,8 +182,8 @@ TEST_F(Limits, MalformedFramingGetsItsStatusOnBothListeners) {
        413, "too_large"},
       {"a 20000-byte header line (limit 16384 for the head)",
        "GET /healthz HTTP/1.1\r\nHost: x\r\n" + big_header + "\r\n", 431, "headers_too_large"},
-      {"70 headers (limit 64)", "GET /healthz HTTP/1.1\r\nHost: x\r\n" + many_headers + "\r\n",
-       431, "headers_too_large"},
+      {"70 headers (limit 64)", "GET /healthz HTTP/1.1\r\nHost: x\r\n" + many_headers + "\r\n", 431,
+       "headers_too_large"},
       {"Content-Encoding: gzip",
        "POST /v1/peer/query HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\n"
        "Content-Length: 4\r\n\r\nabcd",
@@ -210,8 +210,7 @@ TEST_F(Limits, MalformedFramingGetsItsStatusOnBothListeners) {
       {"a control character in a header value", "GET /healthz HTTP/1.1\r\nHost: x\x01y\r\n\r\n",
        400, "malformed"},
       {"a body shorter than its Content-Length (then silence)",
-       "POST /v1/peer/query HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", 408,
-       "timeout"},
+       "POST /v1/peer/query HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", 408, "timeout"},
   };
   for (bool peer : {false, true}) {
     for (const Case& c : cases) {
@@ -270,18 +269,20 @@ TEST_F(Limits, EndlessChunkedBodyIsCutOffAndMemoryStaysFlat) {
       // The limit is 1 MiB; the node reads a little past it and drains at most 8 MiB more so the
       // 413 reaches the client, then closes.
       EXPECT_LT(sent, uint64_t{64} << 20) << Name(peer);
-      std::printf("figure: %s listener: endless chunked body -> %d %s after %.1f MiB sent, "
-                  "%.3f s\n",
-                  Name(peer), answer.status, answer.code.c_str(),
-                  static_cast<double>(sent) / (1 << 20), answer.seconds);
+      std::printf(
+          "figure: %s listener: endless chunked body -> %d %s after %.1f MiB sent, "
+          "%.3f s\n",
+          Name(peer), answer.status, answer.code.c_str(), static_cast<double>(sent) / (1 << 20),
+          answer.seconds);
     }
   }
   double after = Metric("verbind_resident_memory_bytes");
   ASSERT_GT(before, 0);
-  std::printf("figure: resident memory at start %.1f MiB, after the first two endless bodies "
-              "%.1f MiB, after %d more (%.0f MiB sent) %.1f MiB\n",
-              start / (1 << 20), before / (1 << 20), 2 * (kRounds - 1),
-              static_cast<double>(total_sent) / (1 << 20), after / (1 << 20));
+  std::printf(
+      "figure: resident memory at start %.1f MiB, after the first two endless bodies "
+      "%.1f MiB, after %d more (%.0f MiB sent) %.1f MiB\n",
+      start / (1 << 20), before / (1 << 20), 2 * (kRounds - 1),
+      static_cast<double>(total_sent) / (1 << 20), after / (1 << 20));
   // Generous (allocator arenas of the connection threads), but below what buffering the
   // bodies the clients sent would take.
   if (!kAddressSanitizer) {
@@ -312,9 +313,10 @@ TEST_F(Limits, SlowHeadsGet408WithinTheReadTimeout) {
     EXPECT_EQ(a.status, 408) << Name(peer) << "\n" << got;
     EXPECT_EQ(a.code, "timeout") << Name(peer);
     EXPECT_LT(a.seconds, 1.0 + 2.0) << Name(peer);
-    std::printf("figure: %s listener: head dribbled one line per 200 ms -> %d %s after %.3f s "
-                "(read timeout 1 s)\n",
-                Name(peer), a.status, a.code.c_str(), a.seconds);
+    std::printf(
+        "figure: %s listener: head dribbled one line per 200 ms -> %d %s after %.3f s "
+        "(read timeout 1 s)\n",
+        Name(peer), a.status, a.code.c_str(), a.seconds);
   }
   ExpectServing();
 }
@@ -387,9 +389,10 @@ TEST_F(Limits, IdleAndSlowConnectionsAtTenTimesThePoolDoNotDelayRealRequests) {
   for (auto& t : attackers) t.join();
   double cut_off = Metric("verbind_http_early_refusals_total{listener=\"api\",code=\"408\"}") +
                    Metric("verbind_http_early_refusals_total{listener=\"peer\",code=\"408\"}");
-  std::printf("figure: during the attack up to %.0f connections were open; %.0f slow heads were "
-              "cut off with 408\n",
-              most_open, cut_off);
+  std::printf(
+      "figure: during the attack up to %.0f connections were open; %.0f slow heads were "
+      "cut off with 408\n",
+      most_open, cut_off);
   EXPECT_GE(most_open, 2.0 * 10 * kThreads);
   EXPECT_GT(cut_off, 0);
   for (auto* v : {&api_ms, &peer_ms}) {
@@ -397,10 +400,11 @@ TEST_F(Limits, IdleAndSlowConnectionsAtTenTimesThePoolDoNotDelayRealRequests) {
     ASSERT_FALSE(v->empty());
     // The bound is the configured read timeout, not a tight figure: the machine is shared.
     EXPECT_LT(v->back(), kReadTimeoutMs) << (v == &api_ms ? "api" : "peer");
-    std::printf("figure: %s listener with %d idle + %d slow connections (pool of %d): %zu "
-                "requests, median %.1f ms, max %.1f ms (read timeout %d ms)\n",
-                v == &api_ms ? "api" : "peer", kEach, kEach, kThreads, v->size(),
-                (*v)[v->size() / 2], v->back(), kReadTimeoutMs);
+    std::printf(
+        "figure: %s listener with %d idle + %d slow connections (pool of %d): %zu "
+        "requests, median %.1f ms, max %.1f ms (read timeout %d ms)\n",
+        v == &api_ms ? "api" : "peer", kEach, kEach, kThreads, v->size(), (*v)[v->size() / 2],
+        v->back(), kReadTimeoutMs);
   }
   ExpectServing();
 }
@@ -452,10 +456,11 @@ TEST_F(Limits, ConnectionsOverTheLimitAreRefusedAtOnce) {
     std::string got = ReadResponse(*conn, 4000);
     double seconds = SecondsSince(start);
     EXPECT_LT(seconds, 1.0) << Name(peer);
-    std::printf("figure: %s listener: %d idle connections with max_connections %d -> %d held, "
-                "%d refused (%s), the last answered in %.3f s\n",
-                Name(peer), kOpened, kMax, held, refused,
-                peer ? "closed before TLS" : "HTTP 503 overloaded", seconds);
+    std::printf(
+        "figure: %s listener: %d idle connections with max_connections %d -> %d held, "
+        "%d refused (%s), the last answered in %.3f s\n",
+        Name(peer), kOpened, kMax, held, refused,
+        peer ? "closed before TLS" : "HTTP 503 overloaded", seconds);
     for (int fd : fds) ::close(fd);
   }
   // Once the held connections are gone the node serves again.
@@ -493,9 +498,10 @@ TEST_F(Limits, APeerOverItsRateGetsSignedRefusals) {
   EXPECT_GE(passed, 5);
   EXPECT_LE(passed, 6);
   EXPECT_EQ(passed + limited, kSent);
-  std::printf("figure: peer_rate_per_minute 5, a burst of %d peer queries -> %d checked, %d "
-              "refused 429 rate_limited (signed)\n",
-              kSent, passed, limited);
+  std::printf(
+      "figure: peer_rate_per_minute 5, a burst of %d peer queries -> %d checked, %d "
+      "refused 429 rate_limited (signed)\n",
+      kSent, passed, limited);
   // The peer's identity endpoint and the local API are not rate limited.
   ExpectServing();
 }
@@ -534,7 +540,8 @@ TEST_F(Limits, ExpensiveLocalQueriesAreBoundedByRowsAndGroups) {
   CreateRecords(*node_, root_, "large", 5000);
   CreateRecords(*node_, root_, "small", 500);
   // Within the limits: answered.
-  CliResult fine = node_->Cli({"query", "--local", "SELECT region, count(*) FROM small GROUP BY region"});
+  CliResult fine =
+      node_->Cli({"query", "--local", "SELECT region, count(*) FROM small GROUP BY region"});
   EXPECT_EQ(fine.exit_code, 0) << fine.err;
   // More rows than max_rows_scanned (1000): refused with the limit named.
   auto start = Clock::now();
@@ -542,9 +549,10 @@ TEST_F(Limits, ExpensiveLocalQueriesAreBoundedByRowsAndGroups) {
   double rows_s = SecondsSince(start);
   EXPECT_EQ(rows.exit_code, 1) << rows.out;
   EXPECT_NE(rows.err.find("limit of 1000 rows"), std::string::npos) << rows.err;
-  std::printf("figure: local query over 5000 rows with max_rows_scanned 1000 -> exit %d in %.3f "
-              "s: %s",
-              rows.exit_code, rows_s, rows.err.c_str());
+  std::printf(
+      "figure: local query over 5000 rows with max_rows_scanned 1000 -> exit %d in %.3f "
+      "s: %s",
+      rows.exit_code, rows_s, rows.err.c_str());
   // More groups than max_groups (10): 97 values of n in 500 rows.
   start = Clock::now();
   CliResult groups = node_->Cli({"query", "--local", "SELECT n, count(*) FROM small GROUP BY n"});
@@ -578,9 +586,10 @@ TEST_F(Limits, ExpensiveLocalQueriesAreStoppedAtTheQueryTimeout) {
   double seconds = SecondsSince(start);
   EXPECT_EQ(slow.exit_code, 1) << slow.out;
   EXPECT_NE(slow.err.find("longer than 10 ms"), std::string::npos) << slow.err;
-  std::printf("figure: local query over 500000 rows with query_timeout_ms 10 -> exit %d in %.3f "
-              "s: %s",
-              slow.exit_code, seconds, slow.err.c_str());
+  std::printf(
+      "figure: local query over 500000 rows with query_timeout_ms 10 -> exit %d in %.3f "
+      "s: %s",
+      slow.exit_code, seconds, slow.err.c_str());
   auto api = node_->Call("POST", "/v1/queries", json({{"query", sql}, {"local", true}}).dump());
   EXPECT_EQ(api.first, 422) << api.second;
   EXPECT_EQ(json::parse(api.second, nullptr, false).value("code", ""), "too_expensive")

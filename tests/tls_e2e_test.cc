@@ -79,12 +79,13 @@ class Tls : public ::testing::Test {
   // `before`, e.g. a renegotiation command) and collects what it printed.
   Probe SClient(const std::string& options, const std::string& before = "") {
     std::string out = root_ + "/s_client.out";
-    std::string request = "GET /v1/peer/identity HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n";
+    std::string request =
+        "GET /v1/peer/identity HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n";
     // With -ign_eof s_client waits for the node to close the connection (Connection: close,
     // or the refusal); s_client commands such as "R" need it off, and a pause to take effect.
-    std::string input = before.empty()
-                            ? "printf '" + request + "'"
-                            : "(printf '" + before + "'; sleep 1; printf '" + request + "'; sleep 1)";
+    std::string input =
+        before.empty() ? "printf '" + request + "'"
+                       : "(printf '" + before + "'; sleep 1; printf '" + request + "'; sleep 1)";
     std::string cmd = input + " | timeout 20 openssl s_client -connect 127.0.0.1:" +
                       std::to_string(node_->peer_port()) + (before.empty() ? " -ign_eof " : " ") +
                       options + " > " + out + " 2>&1";
@@ -126,16 +127,16 @@ TEST_F(Tls, WeakAndNonForwardSecretCipherSuitesAreRefused) {
   // CBC modes, 3DES and RC4 (when this client still offers them), and RSA key exchange
   // without forward secrecy, each the only suite the client offers.
   int probed = 0;
-  for (const char* cipher : {"ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384", "AES128-SHA",
-                             "AES256-GCM-SHA384", "AES128-GCM-SHA256", "DES-CBC3-SHA", "RC4-SHA",
-                             "ECDHE-ECDSA-NULL-SHA"}) {
+  for (const char* cipher :
+       {"ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384", "AES128-SHA", "AES256-GCM-SHA384",
+        "AES128-GCM-SHA256", "DES-CBC3-SHA", "RC4-SHA", "ECDHE-ECDSA-NULL-SHA"}) {
     if (!ClientOffers(cipher)) {
       std::printf("figure: TLS 1.2 %s -> not offered by this openssl build\n", cipher);
       continue;
     }
     ++probed;
-    Probe p = SClient("-tls1_2 -cipher '" + std::string(cipher) + ":@SECLEVEL=0' " +
-                      Cert(*pinned_));
+    Probe p =
+        SClient("-tls1_2 -cipher '" + std::string(cipher) + ":@SECLEVEL=0' " + Cert(*pinned_));
     Expect(std::string("pinned certificate, TLS 1.2 ") + cipher, p, false);
   }
   EXPECT_GE(probed, 4);
@@ -161,9 +162,12 @@ TEST_F(Tls, ClientsWithoutAPinnedActiveCertificateAreRefused) {
     std::string v = version;
     Expect("no client certificate, " + v, SClient(v), false);
     std::string stranger = root_ + "/stranger";
-    std::string gen = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                      "-keyout " + stranger + ".key -out " + stranger + ".crt -subj /CN=stranger "
-                      "-days 1 >/dev/null 2>&1";
+    std::string gen =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+        "-keyout " +
+        stranger + ".key -out " + stranger +
+        ".crt -subj /CN=stranger "
+        "-days 1 >/dev/null 2>&1";
     ASSERT_EQ(std::system(gen.c_str()), 0);
     Expect("unpinned self-signed certificate, " + v,
            SClient(v + " -cert " + stranger + ".crt -key " + stranger + ".key"), false);
@@ -171,8 +175,8 @@ TEST_F(Tls, ClientsWithoutAPinnedActiveCertificateAreRefused) {
            false);
   }
   // The node still serves the pinned, active peer.
-  Expect("pinned certificate after the refusals, TLS 1.3",
-         SClient("-tls1_3 " + Cert(*pinned_)), true);
+  Expect("pinned certificate after the refusals, TLS 1.3", SClient("-tls1_3 " + Cert(*pinned_)),
+         true);
 }
 
 TEST_F(Tls, RenegotiationAndResumptionAreOff) {
