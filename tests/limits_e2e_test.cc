@@ -1,7 +1,7 @@
 // Resource limits of both listeners against a real node process: oversized, endless,
 // ambiguous and compressed bodies, oversized and too many headers, slow heads, idle and
-// slow-dribbling connections at ten times the worker pool, more connections than allowed, a
-// peer over its request rate, and local queries over their scan, group and time bounds.
+// slow-dribbling connections at ten times the worker pool, more connections than allowed, and
+// a peer over its request rate (scan bounds: query_limits_e2e_test.cc).
 // Each case checks the status and code the node answers with, that the answer comes early (the
 // node does not read what it refuses), and that the node keeps serving. Lines starting with
 // "figure:" report measurements for docs/security.md.
@@ -503,97 +503,6 @@ TEST_F(Limits, APeerOverItsRateGetsSignedRefusals) {
       "refused 429 rate_limited (signed)\n",
       kSent, passed, limited);
   // The peer's identity endpoint and the local API are not rate limited.
-  ExpectServing();
-}
-
-constexpr const char* kRecordsSchema = R"(key = "id"
-[[fields]]
-name = "id"
-type = "identifier"
-[[fields]]
-name = "n"
-type = "integer"
-nullable = false
-[[fields]]
-name = "region"
-type = "categorical"
-)";
-
-// Creates dataset `name` with `rows` records: n takes 97 values, region two.
-void CreateRecords(const TestNode& node, const std::string& root, const std::string& name,
-                   int rows) {
-  ASSERT_TRUE(common::WriteFileAtomic(root + "/schema.toml", kRecordsSchema, 0600).ok());
-  std::string csv = "id,n,region\n";
-  for (int i = 0; i < rows; ++i) {
-    csv += "K" + std::to_string(i) + "," + std::to_string(i % 97) + "," +
-           (i % 2 ? "north" : "south") + "\n";
-  }
-  std::string file = root + "/" + name + ".csv";
-  ASSERT_TRUE(common::WriteFileAtomic(file, csv, 0600).ok());
-  ASSERT_EQ(node.Cli({"dataset", "create", name, "--schema", root + "/schema.toml"}).exit_code, 0);
-  CliResult ingest = node.Cli({"dataset", "ingest", name, file});
-  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
-}
-
-TEST_F(Limits, ExpensiveLocalQueriesAreBoundedByRowsAndGroups) {
-  StartNode({"VERBIND_LIMITS_MAX_ROWS_SCANNED=1000", "VERBIND_LIMITS_MAX_GROUPS=10"});
-  CreateRecords(*node_, root_, "large", 5000);
-  CreateRecords(*node_, root_, "small", 500);
-  // Within the limits: answered.
-  CliResult fine =
-      node_->Cli({"query", "--local", "SELECT region, count(*) FROM small GROUP BY region"});
-  EXPECT_EQ(fine.exit_code, 0) << fine.err;
-  // More rows than max_rows_scanned (1000): refused with the limit named.
-  auto start = Clock::now();
-  CliResult rows = node_->Cli({"query", "--local", "SELECT count(*) FROM large"});
-  double rows_s = SecondsSince(start);
-  EXPECT_EQ(rows.exit_code, 1) << rows.out;
-  EXPECT_NE(rows.err.find("limit of 1000 rows"), std::string::npos) << rows.err;
-  std::printf(
-      "figure: local query over 5000 rows with max_rows_scanned 1000 -> exit %d in %.3f "
-      "s: %s",
-      rows.exit_code, rows_s, rows.err.c_str());
-  // More groups than max_groups (10): 97 values of n in 500 rows.
-  start = Clock::now();
-  CliResult groups = node_->Cli({"query", "--local", "SELECT n, count(*) FROM small GROUP BY n"});
-  double groups_s = SecondsSince(start);
-  EXPECT_EQ(groups.exit_code, 1) << groups.out;
-  EXPECT_NE(groups.err.find("group"), std::string::npos) << groups.err;
-  EXPECT_EQ(groups.err.find("rows"), std::string::npos) << groups.err;
-  std::printf("figure: local query with 97 groups and max_groups 10 -> exit %d in %.3f s: %s",
-              groups.exit_code, groups_s, groups.err.c_str());
-  // The same through the API: 422 too_expensive, and the node keeps serving.
-  auto api = node_->Call("POST", "/v1/queries",
-                         json({{"query", "SELECT count(*) FROM large"}, {"local", true}}).dump());
-  EXPECT_EQ(api.first, 422) << api.second;
-  EXPECT_EQ(json::parse(api.second, nullptr, false).value("code", ""), "too_expensive")
-      << api.second;
-  std::printf("figure: POST /v1/queries (local, over max_rows_scanned) -> %d %s\n", api.first,
-              api.second.c_str());
-  ExpectServing();
-}
-
-TEST_F(Limits, ExpensiveLocalQueriesAreStoppedAtTheQueryTimeout) {
-  // 500000 rows (eight column chunks) with a quantile sketch, a histogram and a mean per group:
-  // several times the 10 ms allowed even on a fast machine; the scan stops between chunks.
-  StartNode({"VERBIND_LIMITS_QUERY_TIMEOUT_MS=10"});
-  CreateRecords(*node_, root_, "large", 500000);
-  std::string sql =
-      "SELECT region, count(*), quantile(n, 0.5), avg(n), histogram(n, 0, 100, 50) FROM large "
-      "GROUP BY region";
-  auto start = Clock::now();
-  CliResult slow = node_->Cli({"query", "--local", sql});
-  double seconds = SecondsSince(start);
-  EXPECT_EQ(slow.exit_code, 1) << slow.out;
-  EXPECT_NE(slow.err.find("longer than 10 ms"), std::string::npos) << slow.err;
-  std::printf(
-      "figure: local query over 500000 rows with query_timeout_ms 10 -> exit %d in %.3f "
-      "s: %s",
-      slow.exit_code, seconds, slow.err.c_str());
-  auto api = node_->Call("POST", "/v1/queries", json({{"query", sql}, {"local", true}}).dump());
-  EXPECT_EQ(api.first, 422) << api.second;
-  EXPECT_EQ(json::parse(api.second, nullptr, false).value("code", ""), "too_expensive")
-      << api.second;
   ExpectServing();
 }
 
