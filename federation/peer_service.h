@@ -17,7 +17,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
+#include "config/policy.h"
 #include "federation/envelope.h"
+#include "federation/query.h"
 #include "federation/verifier.h"
 #include "storage/audit_log.h"
 #include "storage/nonce_store.h"
@@ -25,11 +27,13 @@
 
 namespace verbind::federation {
 
-// What a sharing policy allows for one query, handed from Authorizer to Executor.
+// What a sharing policy allows for one query, handed from Authorizer to Executor: the query as
+// parsed and checked (the Executor computes exactly this) and the policy that allowed it.
 struct Grant {
   std::string policy_id;
   int64_t policy_version = 0;
-  nlohmann::json rules;  // the policy's disclosure settings, interpreted by the Executor
+  Query query;
+  std::shared_ptr<const config::Policy> policy;  // its disclosure settings, for the Executor
 };
 
 // Decides whether a verified query is allowed (deny by default).

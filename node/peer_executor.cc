@@ -14,8 +14,10 @@ namespace refusal = federation::refusal;
 
 namespace {
 
+// The payload was parsed strictly (no duplicate keys, bounded nesting), so its query value is
+// read as it is; the checks on the query itself are those of ParseQueryJson.
 std::variant<federation::Query, Refusal> ParseQuery(const federation::VerifiedQuery& q) {
-  auto query = federation::ParseQueryJson(q.payload.query.dump());
+  auto query = federation::QueryFromJsonValue(q.payload.query);
   if (!query.ok()) return Refusal{refusal::kInvalidQuery, query.status().message()};
   if (query->dataset != q.payload.dataset) {
     return Refusal{refusal::kInvalidQuery, "the query names dataset " + query->dataset +
@@ -48,16 +50,15 @@ std::variant<federation::Grant, Refusal> PolicyAuthorizer::Authorize(
   federation::Grant grant;
   grant.policy_id = d.policy->policy.id;
   grant.policy_version = d.policy->version;
-  grant.rules = nlohmann::json::parse(config::PolicyToJson(d.policy->policy));
+  grant.query = std::move(std::get<federation::Query>(query));
+  grant.policy = std::make_shared<const config::Policy>(std::move(d.policy->policy));
   return grant;
 }
 
 std::variant<nlohmann::json, Refusal> DatasetExecutor::Execute(const federation::VerifiedQuery& q,
                                                                const federation::Grant& grant) {
-  auto query = ParseQuery(q);
-  if (auto* r = std::get_if<Refusal>(&query)) return *r;
-  auto policy = config::PolicyFromJson(grant.rules.dump());
-  if (!policy.ok()) return Refusal{refusal::kInternal, policy.status().message()};
+  if (!grant.policy) return Refusal{refusal::kInternal, "the grant names no policy"};
+  const config::Policy* policy = grant.policy.get();
   LocalScanOptions options;
   options.want_record_set = true;
   options.record_set_cells = RecordSetCellsFor(policy->min_cell_size);
@@ -79,7 +80,7 @@ std::variant<nlohmann::json, Refusal> DatasetExecutor::Execute(const federation:
       return ok.ok() ? ok : common::PermissionDenied(ok.message());
     };
   }
-  auto run = RunLocalQuery(*s_, std::get<federation::Query>(query), options);
+  auto run = RunLocalQuery(*s_, grant.query, options);
   if (!run.ok()) {
     switch (run.status().code()) {
       case common::StatusCode::kInvalidArgument:
@@ -98,7 +99,7 @@ std::variant<nlohmann::json, Refusal> DatasetExecutor::Execute(const federation:
                                          std::to_string(policy->max_cells) +
                                          " cells (policy " + policy->id + ")"};
   }
-  return ProtectAnswer(*s_, q, *policy, grant, std::move(run).value());
+  return ProtectAnswer(*s_, q, grant, std::move(run).value());
 }
 
 }  // namespace verbind::node

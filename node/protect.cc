@@ -63,8 +63,8 @@ int RecordSetCellsFor(int min_cell_size) {
 }
 
 std::variant<json, Refusal> ProtectAnswer(NodeServices& s, const federation::VerifiedQuery& q,
-                                          const config::Policy& policy,
                                           const federation::Grant& grant, LocalRun run) {
+  const config::Policy& policy = *grant.policy;
   if (!run.record_set) return Refusal{refusal::kInternal, "the scan kept no record set"};
   std::string fingerprint = crypto::Sha256Hex(federation::QueryToJson(*run.query));
   common::Status fresh = s.history->CheckAndRecord(

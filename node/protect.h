@@ -16,13 +16,12 @@
 
 namespace verbind::node {
 
-// Protects `run` for the requester of `query` under `policy`, records what must be remembered
-// (the record set, the budget spent) and returns the partial result JSON, or a refusal.
-std::variant<nlohmann::json, federation::Refusal> ProtectAnswer(NodeServices& s,
-                                                                 const federation::VerifiedQuery& query,
-                                                                 const config::Policy& policy,
-                                                                 const federation::Grant& grant,
-                                                                 LocalRun run);
+// Protects `run` for the requester of `query` under the grant's policy, records what must be
+// remembered (the record set, the budget spent) and returns the partial result JSON, or a
+// refusal.
+std::variant<nlohmann::json, federation::Refusal> ProtectAnswer(
+    NodeServices& s, const federation::VerifiedQuery& query, const federation::Grant& grant,
+    LocalRun run);
 
 // The record-set sketch size that decodes every difference below `min_cell_size`.
 int RecordSetCellsFor(int min_cell_size);
