@@ -5,6 +5,8 @@
 // cell size (the differencing defence, docs/privacy.md). Values; thread-compatible.
 #pragma once
 
+#include <libdivide.h>
+
 #include <bit>
 #include <cstdint>
 #include <optional>
@@ -48,6 +50,8 @@ class RecordSetSketch {
                                               sizeof(Cell) == 24 &&
                                               std::is_trivially_copyable_v<Cell>;
   void Toggle(uint64_t id, int64_t sign);
+  uint64_t part_;                           // cells per hash function
+  libdivide::divider<uint64_t> part_div_;  // x % part_ without a division instruction
   std::vector<Cell> cells_;
   int64_t count_ = 0;
 };
