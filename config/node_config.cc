@@ -43,6 +43,9 @@ constexpr KeySpec kKeys[] = {
     {"node", "encrypt_at_rest", Kind::kBool, "false", 0, 0,
      "Encrypt record chunks with XChaCha20-Poly1305 under keys.data_key"},
     {"node", "cache_mb", Kind::kInt, "256", 8, 1 << 20, "Memory for decoded column chunks (MiB)"},
+    {"node", "scan_cache_mb", Kind::kInt, "32", 0, 1 << 20,
+     "Memory for the outcomes of recent scans, reused when a query is asked again of unchanged "
+     "data (MiB; 0: off)"},
     {"peer", "listen", Kind::kAddress, "\"0.0.0.0:7443\"", 0, 0,
      "Peer listener (mutual TLS, pinned peers only): HOST:PORT; port 0 picks a free port"},
     {"peer", "url", Kind::kUrl, "", 0, 0, "URL at which peers reach this node (https://...)"},
@@ -327,6 +330,7 @@ void Fill(const ValueMap& v, const std::string& dir, NodeConfig* c) {
   c->data_dir = p("node.data_dir");
   c->encrypt_at_rest = v.at("node.encrypt_at_rest").boolean;
   c->cache_mb = i("node.cache_mb");
+  c->scan_cache_mb = i("node.scan_cache_mb");
   c->peer_listen = ToAddress(s("peer.listen"));
   c->peer_url = s("peer.url");
   c->tls_cert_path = p("peer.tls_cert");

@@ -75,6 +75,7 @@ struct NodeConfig {
 
   bool encrypt_at_rest = false;
   int cache_mb = 256;
+  int scan_cache_mb = 32;
 
   Limits limits;
   ProtocolSettings protocol;

@@ -104,6 +104,7 @@ HttpServerOptions Node::ServerOptions(const std::string& name,
 
 void Node::BuildQueryServices() {
   NodeServices& s = *s_;
+  s.scan_cache = std::make_unique<ScanCache>(static_cast<size_t>(s.config.scan_cache_mb) << 20);
   s.authorizer = std::make_unique<PolicyAuthorizer>(&s);
   s.executor = std::make_unique<DatasetExecutor>(&s);
   s.peer_service->SetAuthorizer(s.authorizer.get());

@@ -1,10 +1,29 @@
 #include "node/query_engine.h"
 
 #include "federation/partial_build.h"
+#include "federation/query_json.h"
 
 namespace verbind::node {
 
 using common::Result;
+
+namespace {
+
+// Everything that shapes a scan's outcome: the data (dataset, its creation and generation),
+// the scan settings and the query in canonical form.
+std::string ScanKey(const storage::DatasetInfo& info, const storage::ScanSpec& spec,
+                    const federation::Query& query) {
+  std::string key = info.name;
+  for (int64_t v : {info.created_at_ms, static_cast<int64_t>(info.generation),
+                    spec.max_rows_scanned, static_cast<int64_t>(spec.max_groups),
+                    static_cast<int64_t>(spec.want_record_set), int64_t{spec.record_set_cells}}) {
+    key += '\n' + std::to_string(v);
+  }
+  for (const auto& a : spec.aggregates) key += ' ' + std::to_string(a.track_top);
+  return key + '\n' + federation::QueryToJson(query);
+}
+
+}  // namespace
 
 Result<LocalRun> RunLocalQuery(NodeServices& s, const federation::Query& query,
                                const LocalScanOptions& options) {
@@ -37,6 +56,15 @@ Result<LocalRun> RunLocalQuery(NodeServices& s, const federation::Query& query,
   }
   if (options.before_scan) RETURN_IF_ERROR(options.before_scan(run.bound));
   run.query = query;
+  std::string key;
+  if (s.scan_cache && s.scan_cache->enabled()) {
+    key = ScanKey(*info, spec, query);
+    if (auto hit = s.scan_cache->Find(key)) {
+      run.table = hit->table;
+      run.record_set = hit->record_set;
+      return run;
+    }
+  }
   ASSIGN_OR_RETURN(storage::ScanResult scan, s.datasets->Scan(dataset, spec));
   run.generation = scan.generation;
   run.record_set = std::move(scan.record_set);
@@ -45,6 +73,10 @@ Result<LocalRun> RunLocalQuery(NodeServices& s, const federation::Query& query,
                                                  [store, dataset](size_t field, int64_t code) {
                                                    return store->CategoryLabel(dataset, field, code);
                                                  }));
+  // Kept only when the scan saw the generation the query was bound to.
+  if (!key.empty() && scan.generation == info->generation) {
+    s.scan_cache->Put(key, std::make_shared<const CachedScan>(CachedScan{run.table, run.record_set}));
+  }
   return run;
 }
 

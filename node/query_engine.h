@@ -9,6 +9,7 @@
 #include "federation/bind.h"
 #include "federation/partial.h"
 #include "federation/query.h"
+#include "node/scan_cache.h"
 #include "node/services.h"
 
 namespace verbind::node {

@@ -18,6 +18,7 @@
 #include "node/node_keys.h"
 #include "node/peer_clients.h"
 #include "node/query_runs.h"
+#include "node/scan_cache.h"
 #include "federation/coordinator.h"
 #include "federation/peer_service.h"
 #include "storage/audit_log.h"
@@ -39,6 +40,7 @@ struct NodeServices {
   mutable std::mutex keys_mu;
   std::unique_ptr<storage::Database> db;
   std::unique_ptr<storage::DatasetStore> datasets;  // after db: destroyed before it
+  std::unique_ptr<ScanCache> scan_cache;
   std::unique_ptr<storage::PeerRegistry> peers;
   std::unique_ptr<TokenStore> tokens;
   Metrics metrics;

@@ -1,0 +1,62 @@
+// ScanCache: the outcome of recent dataset scans (the partial table before any protection and
+// the record-set sketch), so that a query asked again of unchanged data is not scanned again.
+// Peers and dashboards repeat the same aggregate many times a day; the data changes far less
+// often.
+//
+// An entry's key names the dataset by name, creation time and generation (which changes on
+// every ingest and erase), the query in canonical form and every scan setting that shapes the
+// outcome, so an entry is never found for data or settings it was not computed from. What is
+// done with a result afterwards (differencing defence, differential privacy, disclosure
+// control, audit) runs for every query as before. Least recently used entries go first when the
+// entries pass `max_bytes`; 0 turns the cache off. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "federation/partial.h"
+#include "storage/record_set_sketch.h"
+
+namespace verbind::node {
+
+struct CachedScan {
+  federation::PartialTable table;
+  std::optional<storage::RecordSetSketch> record_set;
+};
+
+class ScanCache {
+ public:
+  explicit ScanCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  bool enabled() const { return max_bytes_ > 0; }
+  std::shared_ptr<const CachedScan> Find(const std::string& key);
+  void Put(const std::string& key, std::shared_ptr<const CachedScan> value);
+
+  uint64_t hits() const;
+  uint64_t misses() const;
+  size_t bytes() const;
+
+  // An estimate of the memory an entry holds.
+  static size_t SizeOf(const std::string& key, const CachedScan& value);
+
+ private:
+  struct Entry {
+    std::string key;
+    std::shared_ptr<const CachedScan> value;
+    size_t bytes = 0;
+  };
+  const size_t max_bytes_;
+  mutable std::mutex mu_;
+  std::list<Entry> lru_;  // most recently used first
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  size_t bytes_ = 0;
+  uint64_t hits_ = 0;
+  uint64_t misses_ = 0;
+};
+
+}  // namespace verbind::node
