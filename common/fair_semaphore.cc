@@ -2,6 +2,36 @@
 
 namespace verbind::common {
 
+namespace {
+thread_local FairSemaphore* g_held = nullptr;
+}  // namespace
+
+FairSemaphore::Held::Held(FairSemaphore* s) { g_held = s; }
+FairSemaphore::Held::~Held() { g_held = nullptr; }
+
+FairSemaphore::Lending::Lending() : lent_(g_held) {
+  if (!lent_) return;
+  g_held = nullptr;
+  lent_->Release();
+}
+
+FairSemaphore::Lending::~Lending() {
+  if (!lent_) return;
+  lent_->Acquire();
+  g_held = lent_;
+}
+
+void FairSemaphore::Acquire() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (available_ > 0 && waiters_.empty()) {
+    --available_;
+    return;
+  }
+  Waiter me;
+  waiters_.push_back(&me);
+  me.cv.wait(lock, [&] { return me.granted; });
+}
+
 bool FairSemaphore::TryAcquireFor(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
   if (available_ > 0 && waiters_.empty()) {

@@ -21,10 +21,37 @@ class FairSemaphore {
 
   // Takes a permit, waiting at most `timeout` behind earlier callers; false when none came.
   bool TryAcquireFor(std::chrono::milliseconds timeout);
+  // Takes a permit, waiting behind earlier callers for as long as it takes.
+  void Acquire();
   // Returns a permit: to the longest waiter if there is one.
   void Release();
   // Callers waiting now (for tests and metrics).
   size_t Waiting();
+
+  // Lending a permit while waiting for something other than the CPU (a synced disk write), so
+  // that another request can run meanwhile. The thread that took a permit marks it with a
+  // Held for as long as it holds it; code about to wait opens a Lending, which returns the
+  // permit and takes one again, in turn, when the wait is over. A Lending on a thread without
+  // a Held permit (or inside another Lending) does nothing. Open one only where the thread
+  // holds no lock: taking the permit back could otherwise wait for a holder that waits for
+  // that lock.
+  class Held {
+   public:
+    explicit Held(FairSemaphore* s);
+    ~Held();
+    Held(const Held&) = delete;
+    Held& operator=(const Held&) = delete;
+  };
+  class Lending {
+   public:
+    Lending();
+    ~Lending();
+    Lending(const Lending&) = delete;
+    Lending& operator=(const Lending&) = delete;
+
+   private:
+    FairSemaphore* lent_;
+  };
 
  private:
   struct Waiter {

@@ -64,5 +64,35 @@ TEST(FairSemaphore, TimesOutAndLeavesTheQueue) {
   EXPECT_FALSE(s.TryAcquireFor(milliseconds(0)));
 }
 
+TEST(FairSemaphore, AHeldPermitIsLentWhileWaitingAndTakenBack) {
+  FairSemaphore s(1);
+  ASSERT_TRUE(s.TryAcquireFor(milliseconds(0)));
+  FairSemaphore::Held held(&s);
+  {
+    FairSemaphore::Lending lending;
+    // Another request runs on the lent permit.
+    std::thread other([&] {
+      ASSERT_TRUE(s.TryAcquireFor(milliseconds(10000)));
+      s.Release();
+    });
+    other.join();
+    FairSemaphore::Lending nested;  // nothing more to lend
+  }
+  // Taken back: no permit is left for anyone else.
+  EXPECT_FALSE(s.TryAcquireFor(milliseconds(0)));
+  s.Release();
+  EXPECT_TRUE(s.TryAcquireFor(milliseconds(0)));
+}
+
+TEST(FairSemaphore, LendingWithoutAHeldPermitDoesNothing) {
+  FairSemaphore s(1);
+  ASSERT_TRUE(s.TryAcquireFor(milliseconds(0)));  // taken, but not marked Held
+  {
+    FairSemaphore::Lending lending;
+    EXPECT_FALSE(s.TryAcquireFor(milliseconds(0)));
+  }
+  EXPECT_FALSE(s.TryAcquireFor(milliseconds(0)));
+}
+
 }  // namespace
 }  // namespace verbind::common

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
+#include "common/fair_semaphore.h"
 #include "config/policy.h"
 #include "federation/envelope.h"
 #include "federation/query.h"
@@ -102,6 +103,7 @@ class PeerService {
   PeerReply Handle(const storage::PeerRegistry::Snapshot& snap, std::string_view body,
                    const PeerRequestInfo& info);
   bool RateLimited(const std::string& org);
+  common::Result<uint64_t> Log(const storage::AuditEntry& e, const storage::WriteBatch* extra);
   storage::AuditEntry BaseEntry(const VerifiedQuery* q, const PeerRequestInfo& info) const;
 
   const storage::PeerRegistry* peers_;

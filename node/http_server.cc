@@ -480,7 +480,11 @@ bool HttpServer::ServeOne(Connection* conn, BufferedReader* reader, bool first,
   }
   bool closed = false;
   g_current = ctx;
-  bool ok = router_.Process(stream, stopping_.load(), closed);
+  bool ok;
+  {
+    common::FairSemaphore::Held held(&permits_);
+    ok = router_.Process(stream, stopping_.load(), closed);
+  }
   g_current = nullptr;
   ok = stream.Flush() && ok;
   permits_.Release();
