@@ -96,9 +96,13 @@ Result<AuditEntry> AuditEntryFromJson(std::string_view text) {
   }
 }
 
+// Shared by the appending thread and the writer, so that the writer can wake the appender
+// after letting go of the lock (a thread woken under it would at once block on it again).
 struct AuditLog::Pending {
+  Pending(std::string json, const WriteBatch* extra) : entry_json(std::move(json)), extra(extra) {}
   std::string entry_json;
   const WriteBatch* extra;
+  std::condition_variable done_cv;  // only the appender waits on it
   bool done = false;
   Status status;
   uint64_t seq = 0;
@@ -147,29 +151,32 @@ AuditHead AuditLog::head() const {
 }
 
 Result<uint64_t> AuditLog::Append(const AuditEntry& entry, const WriteBatch* extra) {
-  Pending p{AuditEntryToJson(entry), extra};
+  auto p = std::make_shared<Pending>(AuditEntryToJson(entry), extra);
   std::unique_lock<std::mutex> lock(mu_);
   if (closing_) return common::Unavailable("the audit log is closed");
-  queue_.push_back(&p);
+  queue_.push_back(p);
   work_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return p.done; });
-  if (!p.status.ok()) return p.status;
-  return p.seq;
+  p->done_cv.wait(lock, [&] { return p->done; });
+  if (!p->status.ok()) return p->status;
+  return p->seq;
 }
 
 Result<uint64_t> AuditLog::AppendAll(const std::vector<AuditEntry>& entries) {
   if (entries.empty()) return common::InvalidArgument("no audit entries to append");
-  std::vector<Pending> pending;
+  std::vector<std::shared_ptr<Pending>> pending;
   pending.reserve(entries.size());
-  for (const auto& e : entries) pending.push_back(Pending{AuditEntryToJson(e), nullptr});
+  for (const auto& e : entries) {
+    pending.push_back(std::make_shared<Pending>(AuditEntryToJson(e), nullptr));
+  }
   std::unique_lock<std::mutex> lock(mu_);
   if (closing_) return common::Unavailable("the audit log is closed");
   // Queued together under the lock, they are taken by the writer in one batch.
-  for (Pending& p : pending) queue_.push_back(&p);
+  for (const auto& p : pending) queue_.push_back(p);
   work_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return pending.back().done; });
-  if (!pending.back().status.ok()) return pending.back().status;
-  return pending.back().seq;
+  const Pending& last = *pending.back();
+  pending.back()->done_cv.wait(lock, [&] { return last.done; });
+  if (!last.status.ok()) return last.status;
+  return last.seq;
 }
 
 void AuditLog::AddCheckpoint(WriteBatch* batch, const AuditHead& head) {
@@ -187,11 +194,11 @@ void AuditLog::WriterLoop() {
   for (;;) {
     work_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
     if (queue_.empty() && closing_) return;
-    std::deque<Pending*> batch_items;
+    std::deque<std::shared_ptr<Pending>> batch_items;
     batch_items.swap(queue_);
     AuditHead head = head_;
     WriteBatch batch;
-    for (Pending* p : batch_items) {
+    for (const auto& p : batch_items) {
       ++head.seq;
       std::string hash = ChainHash(head.hash, head.seq, p->entry_json);
       std::string value = head.hash + hash + p->entry_json;
@@ -209,11 +216,14 @@ void AuditLog::WriterLoop() {
       head_ = head;
       if (checkpoint) last_checkpoint_ = head.seq;
     }
-    for (Pending* p : batch_items) {
+    for (const auto& p : batch_items) {
       p->status = s.ok() ? Status::Ok() : s.WithContext("audit log write failed");
       p->done = true;
     }
-    done_cv_.notify_all();
+    lock.unlock();
+    for (const auto& p : batch_items) p->done_cv.notify_one();
+    batch_items.clear();
+    lock.lock();
   }
 }
 

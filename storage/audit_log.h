@@ -116,8 +116,7 @@ class AuditLog {
   const common::Clock* clock_;
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
-  std::condition_variable done_cv_;
-  std::deque<Pending*> queue_;
+  std::deque<std::shared_ptr<Pending>> queue_;
   AuditHead head_;
   uint64_t last_checkpoint_ = 0;
   bool closing_ = false;
