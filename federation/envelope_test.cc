@@ -57,5 +57,24 @@ TEST(Messages, QueryPayloadValidation) {
   EXPECT_FALSE(DecodeQuery("{\"query_id\": 1}").ok());
 }
 
+TEST(Messages, PartialPayloadIsTheCanonicalDumpOfItsFields) {
+  // EncodePartial writes the document itself; it must be byte for byte what dumping the same
+  // object gives, escapes included, or signatures over it would not match other encoders.
+  PartialPayload p;
+  p.query_hash = std::string(64, 'f');
+  p.query_id = "0123456789abcdef0123456789abcdef";
+  p.responder = "org \"b\" \\ \u00e9\n";
+  p.dataset = "benefits";
+  p.computed_at = -5;
+  p.result = nlohmann::json::parse(R"({"cells":[{"key":["a\u0001"],"rows":3}],"z":1.5})");
+  p.audit_seq = 18446744073709551615ull;
+  p.audit_head = "\x7f";
+  nlohmann::json expected = {{"query_hash", p.query_hash}, {"query_id", p.query_id},
+                             {"responder", p.responder},   {"dataset", p.dataset},
+                             {"computed_at", p.computed_at}, {"result", p.result},
+                             {"audit", {{"seq", p.audit_seq}, {"head", p.audit_head}}}};
+  EXPECT_EQ(EncodePartial(p), expected.dump());
+}
+
 }  // namespace
 }  // namespace verbind::federation

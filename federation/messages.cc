@@ -148,11 +148,18 @@ Result<QueryPayload> DecodeQuery(std::string_view bytes) {
 }
 
 std::string EncodePartial(const PartialPayload& p) {
-  json j = {{"query_hash", p.query_hash}, {"query_id", p.query_id},
-            {"responder", p.responder},   {"dataset", p.dataset},
-            {"computed_at", p.computed_at}, {"result", p.result},
-            {"audit", {{"seq", p.audit_seq}, {"head", p.audit_head}}}};
-  return j.dump();
+  // The result is written in place rather than copied into a new document: the same bytes as
+  // dumping one object (whose keys are in sorted order), without a deep copy of the result.
+  auto str = [](const std::string& s) { return json(s).dump(); };
+  std::string out = "{\"audit\":{\"head\":" + str(p.audit_head) +
+                    ",\"seq\":" + std::to_string(p.audit_seq) +
+                    "},\"computed_at\":" + std::to_string(p.computed_at) +
+                    ",\"dataset\":" + str(p.dataset) + ",\"query_hash\":" + str(p.query_hash) +
+                    ",\"query_id\":" + str(p.query_id) + ",\"responder\":" + str(p.responder) +
+                    ",\"result\":";
+  out += p.result.dump();
+  out += '}';
+  return out;
 }
 
 Result<PartialPayload> DecodePartial(std::string_view bytes) {

@@ -242,7 +242,9 @@ json EncodeState(const AggregateState& state) {
   if (auto* q = std::get_if<storage::SketchState>(&state)) {
     json buckets = json::array();
     for (const auto& [i, c] : q->buckets) buckets.push_back({i, c});
-    return {{"n", q->n}, {"shift", q->shift}, {"buckets", buckets}};
+    json out = {{"n", q->n}, {"shift", q->shift}};
+    out["buckets"] = std::move(buckets);
+    return out;
   }
   const auto& c = std::get<storage::CoMomentState>(state);
   return {{"n", c.n}, {"mean", c.mean}, {"c", c.c}};
@@ -278,7 +280,8 @@ json EncodePartialTable(const PartialTable& t) {
     for (const auto& f : i.fields) {
       fields.push_back({{"name", f.name}, {"type", f.type}, {"scale", f.scale}});
     }
-    json item = {{"name", i.name}, {"function", i.function}, {"kind", i.kind}, {"fields", fields}};
+    json item = {{"name", i.name}, {"function", i.function}, {"kind", i.kind}};
+    item["fields"] = std::move(fields);
     if (i.kind == "histogram") {
       item["lo"] = i.lo;
       item["hi"] = i.hi;
@@ -310,11 +313,14 @@ json EncodePartialTable(const PartialTable& t) {
     }
     cells.push_back(std::move(cell));
   }
-  return {{"items", items},
-          {"cells", cells},
-          {"disclosure", t.disclosure},
-          {"privacy", t.privacy},
-          {"rows_scanned", t.rows_scanned}};
+  // Assigned, not listed: a JSON initializer list copies every value it is given.
+  json out = json::object();
+  out["items"] = std::move(items);
+  out["cells"] = std::move(cells);
+  out["disclosure"] = t.disclosure;
+  out["privacy"] = t.privacy;
+  out["rows_scanned"] = t.rows_scanned;
+  return out;
 }
 
 namespace {
