@@ -66,7 +66,7 @@ std::variant<json, Refusal> ProtectAnswer(NodeServices& s, const federation::Ver
                                           const federation::Grant& grant, LocalRun run) {
   const config::Policy& policy = *grant.policy;
   if (!run.record_set) return Refusal{refusal::kInternal, "the scan kept no record set"};
-  std::string fingerprint = crypto::Sha256Hex(federation::QueryToJson(*run.query));
+  std::string fingerprint = crypto::Sha256Hex(run.canonical_query);
   common::Status fresh = s.history->CheckAndRecord(
       q.envelope.signer, q.payload.dataset, *run.record_set,
       std::clamp(policy.min_cell_size, 1, 1000), s.clock->NowMillis(), fingerprint);

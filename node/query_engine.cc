@@ -12,7 +12,7 @@ namespace {
 // Everything that shapes a scan's outcome: the data (dataset, its creation and generation),
 // the scan settings and the query in canonical form.
 std::string ScanKey(const storage::DatasetInfo& info, const storage::ScanSpec& spec,
-                    const federation::Query& query) {
+                    const std::string& canonical_query) {
   std::string key = info.name;
   for (int64_t v : {info.created_at_ms, static_cast<int64_t>(info.generation),
                     spec.max_rows_scanned, static_cast<int64_t>(spec.max_groups),
@@ -20,7 +20,7 @@ std::string ScanKey(const storage::DatasetInfo& info, const storage::ScanSpec& s
     key += '\n' + std::to_string(v);
   }
   for (const auto& a : spec.aggregates) key += ' ' + std::to_string(a.track_top);
-  return key + '\n' + federation::QueryToJson(query);
+  return key + '\n' + canonical_query;
 }
 
 }  // namespace
@@ -56,9 +56,10 @@ Result<LocalRun> RunLocalQuery(NodeServices& s, const federation::Query& query,
   }
   if (options.before_scan) RETURN_IF_ERROR(options.before_scan(run.bound));
   run.query = query;
+  run.canonical_query = federation::QueryToJson(query);
   std::string key;
   if (s.scan_cache && s.scan_cache->enabled()) {
-    key = ScanKey(*info, spec, query);
+    key = ScanKey(*info, spec, run.canonical_query);
     if (auto hit = s.scan_cache->Find(key)) {
       run.table = hit->table;
       run.record_set = hit->record_set;

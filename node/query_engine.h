@@ -25,6 +25,7 @@ struct LocalScanOptions {
 
 struct LocalRun {
   std::optional<federation::Query> query;
+  std::string canonical_query;  // federation::QueryToJson(*query)
   federation::BoundQuery bound;
   config::Schema schema;
   federation::PartialTable table;

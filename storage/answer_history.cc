@@ -77,15 +77,16 @@ int HistorySketchCells(int min_cell_size) {
 
 namespace {
 
-// The earlier answer stored under (time, seq), decoded.
-Result<RecordSetSketch> ReadAnswer(const Database& db, const std::string& pair, uint64_t time,
-                                   uint64_t seq) {
+// The earlier answer stored under (time, seq): its entry, and where the sketch starts in it.
+Result<std::pair<std::string, size_t>> ReadAnswer(const Database& db, const std::string& pair,
+                                                  uint64_t time, uint64_t seq) {
   ASSIGN_OR_RETURN(std::optional<std::string> value,
                    db.Get(Family::kHistory, TimeKey('e', pair, time, seq)));
   if (!value || value->size() < 4 || value->size() < 4 + size_t{ReadU32(*value)}) {
     return common::DataLoss("answer history entry is missing or damaged");
   }
-  return RecordSetSketch::Decode(std::string_view(*value).substr(4 + ReadU32(*value)));
+  size_t at = 4 + ReadU32(*value);
+  return std::make_pair(std::move(*value), at);
 }
 
 }  // namespace
@@ -101,6 +102,7 @@ Status AnswerHistory::FindCloseAnswer(const std::string& pair, const RecordSetSk
   AppendU64(&start, low);
   AppendU64(&end, count + static_cast<uint64_t>(limit) + 1);
   std::vector<std::pair<uint64_t, uint64_t>> near;  // (time, seq)
+  std::string encoded;                               // `records`, encoded when first needed
   RETURN_IF_ERROR(
       db_->ScanRange(Family::kHistory, start, end, [&](std::string_view key, std::string_view) {
         std::string_view rest = key.substr(1 + pair.size() + 8);
@@ -111,11 +113,19 @@ Status AnswerHistory::FindCloseAnswer(const std::string& pair, const RecordSetSk
     if (now_millis - static_cast<int64_t>(time) > options_.max_age_millis) {
       continue;  // expired; removed by the next Retain
     }
-    ASSIGN_OR_RETURN(RecordSetSketch earlier, ReadAnswer(*db_, pair, time, seq));
-    if (earlier.cells() != records.cells()) {
-      continue;  // recorded under another minimum cell size
+    ASSIGN_OR_RETURN(auto entry, ReadAnswer(*db_, pair, time, seq));
+    std::string_view stored = std::string_view(entry.first).substr(entry.second);
+    std::optional<int64_t> d;
+    if (encoded.empty()) encoded = records.Encode();
+    if (stored == encoded) {
+      d = 0;  // the same sketch: a query asked again of the same records
+    } else {
+      ASSIGN_OR_RETURN(RecordSetSketch earlier, RecordSetSketch::Decode(stored));
+      if (earlier.cells() != records.cells()) {
+        continue;  // recorded under another minimum cell size
+      }
+      d = records.SymmetricDifference(earlier, limit);
     }
-    std::optional<int64_t> d = records.SymmetricDifference(earlier, limit);
     if (d && *d == 0 && !*same) {
       *same = Stamp{time, seq, count};
     }
