@@ -51,34 +51,35 @@ Result<Bytes> HexDecode(std::string_view text) {
 }
 
 std::string Base64UrlEncode(std::span<const uint8_t> bytes) {
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
+  // Sized once and written in place: envelopes carry kilobytes of it per message.
+  std::string out((bytes.size() * 4 + 2) / 3, '\0');
+  char* p = out.data();
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     uint32_t v = uint32_t{bytes[i]} << 16 | uint32_t{bytes[i + 1]} << 8 | bytes[i + 2];
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += kB64[(v >> 6) & 63];
-    out += kB64[v & 63];
+    *p++ = kB64[v >> 18];
+    *p++ = kB64[(v >> 12) & 63];
+    *p++ = kB64[(v >> 6) & 63];
+    *p++ = kB64[v & 63];
   }
   size_t rest = bytes.size() - i;
   if (rest == 1) {
     uint32_t v = uint32_t{bytes[i]} << 16;
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
+    *p++ = kB64[v >> 18];
+    *p++ = kB64[(v >> 12) & 63];
   } else if (rest == 2) {
     uint32_t v = uint32_t{bytes[i]} << 16 | uint32_t{bytes[i + 1]} << 8;
-    out += kB64[v >> 18];
-    out += kB64[(v >> 12) & 63];
-    out += kB64[(v >> 6) & 63];
+    *p++ = kB64[v >> 18];
+    *p++ = kB64[(v >> 12) & 63];
+    *p++ = kB64[(v >> 6) & 63];
   }
   return out;
 }
 
 Result<Bytes> Base64UrlDecode(std::string_view text) {
   if (text.size() % 4 == 1) return InvalidArgument("base64url text has an impossible length");
-  Bytes out;
-  out.reserve(text.size() * 3 / 4);
+  Bytes out(text.size() * 3 / 4);
+  uint8_t* p = out.data();
   uint32_t acc = 0;
   int bits = 0;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -91,7 +92,7 @@ Result<Bytes> Base64UrlDecode(std::string_view text) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<uint8_t>(acc >> bits));
+      *p++ = static_cast<uint8_t>(acc >> bits);
       acc &= (1u << bits) - 1;
     }
   }

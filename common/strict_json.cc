@@ -13,9 +13,9 @@ Result<nlohmann::json> ParseStrictJson(std::string_view text, std::string_view w
     if (depth > 64 && problem.empty()) problem = "nested more than 64 levels";
     if (event == E::object_start) keys.emplace_back();
     if (event == E::object_end && !keys.empty()) keys.pop_back();
-    if (event == E::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second &&
-        problem.empty()) {
-      problem = "duplicate key \"" + parsed.get<std::string>().substr(0, 40) + "\"";
+    if (event == E::key && !keys.empty() &&
+        !keys.back().insert(parsed.get_ref<const std::string&>()).second && problem.empty()) {
+      problem = "duplicate key \"" + parsed.get_ref<const std::string&>().substr(0, 40) + "\"";
     }
     return true;
   };

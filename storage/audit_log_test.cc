@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
 #include "crypto/random.h"
@@ -24,6 +25,40 @@ AuditEntry Entry(const std::string& org) {
   e.foreign_org = org;
   e.decision = "answered";
   return e;
+}
+
+TEST(AuditLog, EntryJsonIsTheCanonicalDumpOfItsFields) {
+  AuditEntry e;
+  e.time_ms = -12;
+  e.direction = "inbound";
+  e.operation = "peer.query";
+  e.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  e.operation_id = "00f067aa0ba902b7";
+  e.foreign_org = "gemeente-a";
+  e.processing_activity = "pa\"x\\y";
+  e.legal_basis = "AVG art. 6(1)(e) \u00e9\t";
+  e.reason = std::string("nul \0 and \x01", 12);
+  e.decision = "refused";
+  nlohmann::json expected = {{"time_ms", e.time_ms},
+                             {"direction", e.direction},
+                             {"operation", e.operation},
+                             {"trace_id", e.trace_id},
+                             {"operation_id", e.operation_id},
+                             {"foreign_org", e.foreign_org},
+                             {"foreign_operation_id", e.foreign_operation_id},
+                             {"processing_activity", e.processing_activity},
+                             {"legal_basis", e.legal_basis},
+                             {"dataset", e.dataset},
+                             {"query_id", e.query_id},
+                             {"query_hash", e.query_hash},
+                             {"actor", e.actor},
+                             {"decision", e.decision},
+                             {"reason", e.reason}};
+  EXPECT_EQ(AuditEntryToJson(e), expected.dump());
+  auto back = AuditEntryFromJson(AuditEntryToJson(e));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->reason, e.reason);
+  EXPECT_EQ(back->time_ms, e.time_ms);
 }
 
 TEST(AuditLog, AppendAllWritesConsecutiveEntriesInOrderOnOneChain) {
