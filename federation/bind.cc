@@ -171,7 +171,8 @@ Status BindGroupBy(const Query& q, const config::Schema& schema, BoundQuery& out
 
 Result<BoundQuery> BindQuery(const Query& query, const config::Schema& schema,
                              const CategoryCodeLookup& codes) {
-  RETURN_IF_ERROR(ValidateQuery(query));
+  // Well-formed is what binding needs (callers parse queries with the full check).
+  RETURN_IF_ERROR(ValidateQueryShape(query));
   BoundQuery out;
   out.dataset = query.dataset;
   out.footprint = DescribeQuery(query);

@@ -401,6 +401,18 @@ std::optional<QueryIssue> FindFilterNodeIssue(const Filter& f) {
 }
 
 std::optional<QueryIssue> FindQueryIssue(const Query& q) {
+  if (auto issue = FindQueryShapeIssue(q)) {
+    return issue;
+  }
+  // Both forms must fit the text limit, so that every valid query round-trips through both.
+  if (QueryToJson(q).size() > kMaxQueryTextBytes || QueryToSql(q).size() > kMaxQueryTextBytes) {
+    return Issue("", "the query is too large: its SQL or JSON form exceeds " +
+                         std::to_string(kMaxQueryTextBytes) + " bytes");
+  }
+  return std::nullopt;
+}
+
+std::optional<QueryIssue> FindQueryShapeIssue(const Query& q) {
   if (auto issue = NameIssue("dataset", q.dataset)) {
     return issue;
   }
@@ -416,21 +428,25 @@ std::optional<QueryIssue> FindQueryIssue(const Query& q) {
       return issue;
     }
   }
-  // Both forms must fit the text limit, so that every valid query round-trips through both.
-  if (QueryToJson(q).size() > kMaxQueryTextBytes || QueryToSql(q).size() > kMaxQueryTextBytes) {
-    return Issue("", "the query is too large: its SQL or JSON form exceeds " +
-                         std::to_string(kMaxQueryTextBytes) + " bytes");
-  }
   return std::nullopt;
 }
 
-common::Status ValidateQuery(const Query& query) {
-  auto issue = FindQueryIssue(query);
+namespace {
+
+common::Status StatusOf(const std::optional<QueryIssue>& issue) {
   if (!issue) {
     return common::Status::Ok();
   }
   return common::InvalidArgument(issue->path.empty() ? issue->message
                                                      : issue->path + ": " + issue->message);
+}
+
+}  // namespace
+
+common::Status ValidateQuery(const Query& query) { return StatusOf(FindQueryIssue(query)); }
+
+common::Status ValidateQueryShape(const Query& query) {
+  return StatusOf(FindQueryShapeIssue(query));
 }
 
 std::string SelectFieldPath(const SelectItem& item, size_t i) {

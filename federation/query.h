@@ -156,6 +156,9 @@ struct QueryIssue {
 // that there is at least one aggregate, that plain select fields are grouped, that group-by
 // fields are distinct and that column names are unique. nullopt when valid.
 std::optional<QueryIssue> FindQueryIssue(const Query& query);
+// FindQueryIssue without its last check, that both text forms fit kMaxQueryTextBytes (which
+// renders the query twice): for code that only needs the query to be well-formed.
+std::optional<QueryIssue> FindQueryShapeIssue(const Query& query);
 // The same checks for one select item or one filter node (not its children); paths are
 // relative to the item or node (e.g. "field", "values[2]"; "" for the item itself).
 std::optional<QueryIssue> FindSelectItemIssue(const SelectItem& item);
@@ -163,6 +166,7 @@ std::optional<QueryIssue> FindFilterNodeIssue(const Filter& node);
 std::optional<QueryIssue> FindLiteralIssue(const Literal& literal);
 // FindQueryIssue as a Status: InvalidArgument "path: message".
 common::Status ValidateQuery(const Query& query);
+common::Status ValidateQueryShape(const Query& query);
 
 // The JSON key that holds fields[i] of a select item: "field", "fields[1]" (corr), "y" or
 // "x[0]" (regression).
