@@ -61,10 +61,12 @@ Result<LocalRun> RunLocalQuery(NodeServices& s, const federation::Query& query,
   if (s.scan_cache && s.scan_cache->enabled()) {
     key = ScanKey(*info, spec, run.canonical_query);
     if (auto hit = s.scan_cache->Find(key)) {
+      s.metrics.Inc("verbind_scan_cache_total", "result=\"hit\"");
       run.table = hit->table;
       run.record_set = hit->record_set;
       return run;
     }
+    s.metrics.Inc("verbind_scan_cache_total", "result=\"miss\"");
   }
   ASSIGN_OR_RETURN(storage::ScanResult scan, s.datasets->Scan(dataset, spec));
   run.generation = scan.generation;

@@ -147,6 +147,44 @@ TEST_F(FederatedQueries, AHangingNodeTimesOutWithoutDelayingTheResult) {
   EXPECT_LT(seconds, 1.5 + 1.0);  // the deadline, plus the request's own overhead
 }
 
+// A node reuses the scan behind a repeated query only while its data is unchanged.
+TEST_F(FederatedQueries, ARepeatedQuerySeesNewRecordsAtOnce) {
+  const std::string sql = "SELECT count(*), sum(monthly_amount) FROM support WHERE birth_year < 1990";
+  auto hits = [&] {
+    auto [status, text] = fed_.node("org-b").Call("GET", "/metrics");
+    EXPECT_EQ(status, 200);
+    std::string line = "verbind_scan_cache_total{result=\"hit\"} ";
+    size_t at = text.find(line);
+    return at == std::string::npos ? 0.0 : std::stod(text.substr(at + line.size()));
+  };
+  json first = AskAll(sql);
+  ASSERT_EQ(first["status"], "complete") << first;
+  const double hits_before = hits();
+  json again = AskAll(sql);
+  ASSERT_EQ(again["status"], "complete") << again;
+  EXPECT_EQ(again["result"]["rows"], first["result"]["rows"]);
+  EXPECT_EQ(hits(), hits_before + 1);  // org-b answered from its scan cache
+  // 400 more records on org-b: the same query counts them.
+  std::string csv = fed_.root() + "/more.csv";
+  ASSERT_TRUE(common::WriteFileAtomic(csv, SupportCsv("org-b-more", 400, 77), 0644).ok());
+  CliResult ingest = fed_.node("org-b").Cli({"dataset", "ingest", "support", csv});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  int64_t added = 0;
+  const std::string text = *common::ReadFile(csv);
+  for (const auto& line : common::Split(text, '\n')) {
+    auto fields = common::Split(line, ',');
+    if (fields.size() > 1 && fields[1] != "birth_year" && std::stoi(std::string(fields[1])) < 1990) {
+      ++added;
+    }
+  }
+  ASSERT_GT(added, 0);
+  json after = AskAll(sql);
+  ASSERT_EQ(after["status"], "complete") << after;
+  EXPECT_EQ(after["result"]["rows"][0]["values"][0].get<int64_t>(),
+            first["result"]["rows"][0]["values"][0].get<int64_t>() + added)
+      << after["result"];
+}
+
 TEST_F(FederatedQueries, ADenyingNodeIsReportedWithItsReason) {
   ASSERT_EQ(fed_.node("org-c").Cli({"policy", "remove", "support-stats"}).exit_code, 0);
   json r = AskAll("SELECT scheme, count(*) FROM support GROUP BY scheme");
