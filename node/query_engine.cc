@@ -70,7 +70,9 @@ Result<LocalRun> RunLocalQuery(NodeServices& s, const federation::Query& query,
   }
   ASSIGN_OR_RETURN(storage::ScanResult scan, s.datasets->Scan(dataset, spec));
   run.generation = scan.generation;
-  run.record_set = std::move(scan.record_set);
+  if (scan.record_set) {
+    run.record_set = std::make_shared<const storage::RecordSetSketch>(std::move(*scan.record_set));
+  }
   ASSIGN_OR_RETURN(run.table,
                    federation::BuildPartialTable(run.bound, scan,
                                                  [store, dataset](size_t field, int64_t code) {

@@ -29,7 +29,7 @@ struct LocalRun {
   federation::BoundQuery bound;
   config::Schema schema;
   federation::PartialTable table;
-  std::optional<storage::RecordSetSketch> record_set;
+  std::shared_ptr<const storage::RecordSetSketch> record_set;  // shared with the scan cache
   uint64_t generation = 0;
 };
 

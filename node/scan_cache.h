@@ -26,7 +26,7 @@ namespace verbind::node {
 
 struct CachedScan {
   federation::PartialTable table;
-  std::optional<storage::RecordSetSketch> record_set;
+  std::shared_ptr<const storage::RecordSetSketch> record_set;
 };
 
 class ScanCache {

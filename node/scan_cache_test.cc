@@ -10,7 +10,7 @@ std::shared_ptr<const CachedScan> Scan(int64_t rows, int sketch_cells = 0) {
   s->table.rows_scanned = rows;
   s->table.cells.resize(1);
   s->table.cells[0].rows = rows;
-  if (sketch_cells > 0) s->record_set.emplace(sketch_cells);
+  if (sketch_cells > 0) s->record_set = std::make_shared<storage::RecordSetSketch>(sketch_cells);
   return s;
 }
 

@@ -102,7 +102,6 @@ Status AnswerHistory::FindCloseAnswer(const std::string& pair, const RecordSetSk
   AppendU64(&start, low);
   AppendU64(&end, count + static_cast<uint64_t>(limit) + 1);
   std::vector<std::pair<uint64_t, uint64_t>> near;  // (time, seq)
-  std::string encoded;                               // `records`, encoded when first needed
   RETURN_IF_ERROR(
       db_->ScanRange(Family::kHistory, start, end, [&](std::string_view key, std::string_view) {
         std::string_view rest = key.substr(1 + pair.size() + 8);
@@ -116,8 +115,7 @@ Status AnswerHistory::FindCloseAnswer(const std::string& pair, const RecordSetSk
     ASSIGN_OR_RETURN(auto entry, ReadAnswer(*db_, pair, time, seq));
     std::string_view stored = std::string_view(entry.first).substr(entry.second);
     std::optional<int64_t> d;
-    if (encoded.empty()) encoded = records.Encode();
-    if (stored == encoded) {
+    if (records.EncodesTo(stored)) {
       d = 0;  // the same sketch: a query asked again of the same records
     } else {
       ASSIGN_OR_RETURN(RecordSetSketch earlier, RecordSetSketch::Decode(stored));

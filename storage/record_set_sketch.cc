@@ -108,6 +108,18 @@ std::string RecordSetSketch::Encode() const {
   return out;
 }
 
+bool RecordSetSketch::EncodesTo(std::string_view bytes) const {
+  if (bytes.size() != 16 + cells_.size() * 24 || GetU64(bytes, 0) != cells_.size() ||
+      GetU64(bytes, 8) != static_cast<uint64_t>(count_)) {
+    return false;
+  }
+  if constexpr (kCellsAreStoredForm) {
+    return std::memcmp(bytes.data() + 16, cells_.data(), cells_.size() * sizeof(Cell)) == 0;
+  } else {
+    return bytes == Encode();
+  }
+}
+
 common::Result<RecordSetSketch> RecordSetSketch::Decode(std::string_view in) {
   if (in.size() < 16) return common::DataLoss("record-set sketch too short");
   uint64_t n = GetU64(in, 0);

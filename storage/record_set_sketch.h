@@ -37,6 +37,8 @@ class RecordSetSketch {
   std::optional<int64_t> SymmetricDifference(const RecordSetSketch& other, int64_t limit) const;
 
   std::string Encode() const;
+  // Whether Encode() would give exactly `bytes` (without building it).
+  bool EncodesTo(std::string_view bytes) const;
   static common::Result<RecordSetSketch> Decode(std::string_view bytes);
 
  private:

@@ -68,6 +68,13 @@ TEST(RecordSetSketch, EncodingIsStable) {
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->count(), 1);
   EXPECT_EQ(back->Encode(), bytes);
+  EXPECT_TRUE(a.EncodesTo(bytes));
+  for (size_t i : {size_t{0}, size_t{8}, size_t{16}, bytes.size() - 1}) {
+    std::string changed = bytes;
+    changed[i] ^= 1;
+    EXPECT_FALSE(a.EncodesTo(changed)) << i;
+  }
+  EXPECT_FALSE(a.EncodesTo(bytes.substr(1)));
 }
 
 TEST(RecordSetSketch, CellPlacementIsStable) {
