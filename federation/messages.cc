@@ -123,7 +123,8 @@ Result<QueryPayload> DecodeQuery(std::string_view bytes) {
   ASSIGN_OR_RETURN(q.query_id, r.Hex("query_id", 32));
   ASSIGN_OR_RETURN(q.requester, r.Name("requester"));
   ASSIGN_OR_RETURN(q.dataset, r.Name("dataset"));
-  ASSIGN_OR_RETURN(q.query, r.Object("query"));
+  if (!j["query"].is_object()) return r.Bad("query must be an object");
+  q.query = std::move(j["query"]);  // not read again: moved, not copied
   ASSIGN_OR_RETURN(q.purpose, r.Str("purpose", 128));
   if (!IsValidPurpose(q.purpose)) return r.Bad("purpose must be 1-128 of A-Z a-z 0-9 . _ - : /");
   ASSIGN_OR_RETURN(q.legal_basis, r.Str("legal_basis", 256));

@@ -57,17 +57,21 @@ Metrics::Metrics() = default;
 void Metrics::Inc(std::string_view name, std::string_view labels, double by) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = counters_.find(name);
-  if (it == counters_.end()) it = counters_.emplace(std::string(name), std::map<std::string, double>()).first;
-  it->second[std::string(labels)] += by;
+  if (it == counters_.end()) it = counters_.emplace(std::string(name), ByLabels<double>()).first;
+  auto c = it->second.find(labels);
+  if (c == it->second.end()) c = it->second.emplace(std::string(labels), 0.0).first;
+  c->second += by;
 }
 
 void Metrics::Observe(std::string_view name, std::string_view labels, double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = histograms_.find(name);
   if (it == histograms_.end()) {
-    it = histograms_.emplace(std::string(name), std::map<std::string, Histogram>()).first;
+    it = histograms_.emplace(std::string(name), ByLabels<Histogram>()).first;
   }
-  Histogram& h = it->second[std::string(labels)];
+  auto found = it->second.find(labels);
+  if (found == it->second.end()) found = it->second.emplace(std::string(labels), Histogram()).first;
+  Histogram& h = found->second;
   if (h.buckets.empty()) h.buckets.assign(std::size(kBuckets), 0);
   for (size_t i = 0; i < std::size(kBuckets); ++i) {
     if (seconds <= kBuckets[i]) ++h.buckets[i];

@@ -34,8 +34,10 @@ class Metrics {
     std::function<double()> read;
   };
   mutable std::mutex mu_;
-  std::map<std::string, std::map<std::string, double>, std::less<>> counters_;
-  std::map<std::string, std::map<std::string, Histogram>, std::less<>> histograms_;
+  template <typename V>
+  using ByLabels = std::map<std::string, V, std::less<>>;  // found without a copy of the key
+  std::map<std::string, ByLabels<double>, std::less<>> counters_;
+  std::map<std::string, ByLabels<Histogram>, std::less<>> histograms_;
   std::map<std::string, GaugeFn, std::less<>> gauges_;
 };
 
