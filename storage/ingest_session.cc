@@ -4,6 +4,10 @@
 
 #include "common/strings.h"
 
+// TCMalloc's, when the program links it (the node does): declared weak, so that programs
+// without it link and skip the call.
+extern "C" void MallocExtension_ReleaseFreeMemory(void) __attribute__((weak));
+
 namespace verbind::storage {
 
 using common::Result;
@@ -24,6 +28,7 @@ std::string NormalizeName(std::string_view s) {
 }
 
 void ReleaseFreeMemory() {
+  if (MallocExtension_ReleaseFreeMemory != nullptr) MallocExtension_ReleaseFreeMemory();
 #ifdef __GLIBC__
   malloc_trim(0);
 #endif
