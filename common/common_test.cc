@@ -138,5 +138,23 @@ TEST(StrictJson, RefusesDuplicatesAndDeepNesting) {
   EXPECT_FALSE(ParseStrictJson(std::string(100, '[') + std::string(100, ']'), "x").ok());
   EXPECT_FALSE(ParseStrictJson("{", "x").ok());
 }
+
+TEST(StrictJson, BuildsWhatThePlainParserBuildsAndSaysWhatIsWrong) {
+  const std::string doc =
+      R"({"a":[1,-2,18446744073709551615,1.5e300,true,null,"\u00e9\n",[],{}],)"
+      R"("b":{"c":[[{"d":"x"}]],"e":-0.0},"":1})";
+  auto strict = ParseStrictJson(doc, "doc");
+  ASSERT_TRUE(strict.ok()) << strict.status().ToString();
+  EXPECT_EQ(*strict, nlohmann::json::parse(doc));
+  EXPECT_EQ(ParseStrictJson("  42 ", "x").value(), 42);
+  EXPECT_EQ(ParseStrictJson(R"({"k":1,"k":2})", "body").status().message(),
+            "body: duplicate key \"k\"");
+  EXPECT_EQ(ParseStrictJson("[1] x", "body").status().message(), "body is not valid JSON");
+  EXPECT_EQ(ParseStrictJson("", "body").status().message(), "body is not valid JSON");
+  // 64 levels are allowed, 65 are not.
+  EXPECT_TRUE(ParseStrictJson(std::string(64, '[') + std::string(64, ']'), "x").ok());
+  EXPECT_EQ(ParseStrictJson(std::string(65, '[') + std::string(65, ']'), "body").status().message(),
+            "body: nested more than 64 levels");
+}
 }  // namespace
 }  // namespace verbind::common
