@@ -52,7 +52,7 @@ class RecordSetSketch {
                                               sizeof(Cell) == 24 &&
                                               std::is_trivially_copyable_v<Cell>;
   void Toggle(uint64_t id, int64_t sign);
-  uint64_t part_;                           // cells per hash function
+  uint64_t part_;                          // cells per hash function
   libdivide::divider<uint64_t> part_div_;  // x % part_ without a division instruction
   std::vector<Cell> cells_;
   int64_t count_ = 0;

@@ -85,8 +85,10 @@ TEST(RecordSetSketch, CellPlacementIsStable) {
     small.Add(RecordIdOfKey(std::to_string(id)));
     large.Add(id * 0x9e3779b97f4a7c15ULL);
   }
-  EXPECT_EQ(crypto::Sha256Hex(small.Encode()), "2d593da0360d7acb9fd2646fb2aa6d6d6780daee91d043ea2cac442ab5bfe1f5");
-  EXPECT_EQ(crypto::Sha256Hex(large.Encode()), "094c7c9a8b80267d490aa180f47a60856b8e4f0f1415c053d0645e23f767f942");
+  EXPECT_EQ(crypto::Sha256Hex(small.Encode()),
+            "2d593da0360d7acb9fd2646fb2aa6d6d6780daee91d043ea2cac442ab5bfe1f5");
+  EXPECT_EQ(crypto::Sha256Hex(large.Encode()),
+            "094c7c9a8b80267d490aa180f47a60856b8e4f0f1415c053d0645e23f767f942");
 }
 
 }  // namespace
