@@ -28,7 +28,8 @@ void FairSemaphore::Acquire() {
     return;
   }
   Waiter me;
-  waiters_.push_back(&me);
+  waiters_.insert(std::next(waiters_.begin(), static_cast<std::ptrdiff_t>(returning_)), &me);
+  ++returning_;
   me.cv.wait(lock, [&] { return me.granted; });
 }
 
@@ -53,6 +54,7 @@ void FairSemaphore::Release() {
   }
   Waiter* next = waiters_.front();
   waiters_.pop_front();
+  if (returning_ > 0) --returning_;
   next->granted = true;
   next->cv.notify_one();  // under the lock: `next` lives until its waiter sees `granted`
 }

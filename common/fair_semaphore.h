@@ -21,7 +21,8 @@ class FairSemaphore {
 
   // Takes a permit, waiting at most `timeout` behind earlier callers; false when none came.
   bool TryAcquireFor(std::chrono::milliseconds timeout);
-  // Takes a permit, waiting behind earlier callers for as long as it takes.
+  // Takes a permit, waiting for as long as it takes, ahead of TryAcquireFor's callers (behind
+  // earlier callers of Acquire): for a request taking back a lent permit, which is nearly done.
   void Acquire();
   // Returns a permit: to the longest waiter if there is one.
   void Release();
@@ -60,7 +61,8 @@ class FairSemaphore {
   };
   std::mutex mu_;
   int64_t available_;
-  std::list<Waiter*> waiters_;  // oldest first
+  std::list<Waiter*> waiters_;  // the Acquire callers first, then oldest first
+  size_t returning_ = 0;        // how many waiters at the front called Acquire
 };
 
 }  // namespace verbind::common

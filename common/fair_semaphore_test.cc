@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -82,6 +83,31 @@ TEST(FairSemaphore, AHeldPermitIsLentWhileWaitingAndTakenBack) {
   EXPECT_FALSE(s.TryAcquireFor(milliseconds(0)));
   s.Release();
   EXPECT_TRUE(s.TryAcquireFor(milliseconds(0)));
+}
+
+TEST(FairSemaphore, ATakenBackPermitGoesAheadOfNewRequests) {
+  FairSemaphore s(1);
+  ASSERT_TRUE(s.TryAcquireFor(milliseconds(0)));
+  std::mutex mu;
+  std::vector<std::string> order;
+  std::thread fresh([&] {
+    ASSERT_TRUE(s.TryAcquireFor(milliseconds(10000)));
+    std::lock_guard<std::mutex> lock(mu);
+    order.push_back("new request");
+    s.Release();
+  });
+  WaitForWaiters(s, 1);
+  std::thread returning([&] {
+    s.Acquire();
+    std::lock_guard<std::mutex> lock(mu);
+    order.push_back("taken back");
+    s.Release();
+  });
+  WaitForWaiters(s, 2);
+  s.Release();
+  fresh.join();
+  returning.join();
+  EXPECT_EQ(order, (std::vector<std::string>{"taken back", "new request"}));
 }
 
 TEST(FairSemaphore, LendingWithoutAHeldPermitDoesNothing) {
