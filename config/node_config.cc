@@ -64,7 +64,7 @@ constexpr KeySpec kKeys[] = {
      "API token hashes with their roles (mode 0600)"},
     {"keys", "data_key", Kind::kPath, "\"keys/data.key\"", 0, 0,
      "Data key for encryption at rest (mode 0600); created on first use"},
-    {"limits", "threads", Kind::kInt, "8", 1, 1024,
+    {"limits", "threads", Kind::kInt, "16", 1, 1024,
      "Requests executed at once per listener (the worker pool)"},
     {"limits", "max_connections", Kind::kInt, "512", 1, 65536,
      "Open connections per listener; one more is answered 503 and closed (closed without an answer "

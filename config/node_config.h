@@ -25,7 +25,7 @@ struct ListenAddress {
 };
 
 struct Limits {
-  int threads = 8;                              // concurrent request executions per listener
+  int threads = 16;                             // concurrent request executions per listener
   int max_connections = 512;                    // open connections per listener; more get 503
   int64_t max_body_bytes = 1 << 20;             // JSON request bodies
   int64_t max_ingest_bytes = int64_t{4} << 30;  // streamed record uploads

@@ -60,7 +60,7 @@ TEST_F(NodeConfigTest, RenderedDefaultsLoad) {
 }
 
 TEST_F(NodeConfigTest, UnknownKeyNamesFileAndLine) {
-  auto c = Load(Replace("threads = 8", "threads = 8\nthreds = 4"));
+  auto c = Load(Replace("threads = 16", "threads = 16\nthreds = 4"));
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("verbind.toml:"), std::string::npos);
   EXPECT_NE(c.status().message().find("unknown key threds in [limits]"), std::string::npos)
@@ -68,12 +68,12 @@ TEST_F(NodeConfigTest, UnknownKeyNamesFileAndLine) {
 }
 
 TEST_F(NodeConfigTest, WrongTypeAndRange) {
-  auto c = Load(Replace("threads = 8", "threads = \"eight\""));
+  auto c = Load(Replace("threads = 16", "threads = \"eight\""));
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("[limits] threads: expected an integer, found a string"),
             std::string::npos)
       << c.status().message();
-  c = Load(Replace("threads = 8", "threads = 0"));
+  c = Load(Replace("threads = 16", "threads = 0"));
   EXPECT_NE(c.status().message().find("must be between 1 and 1024"), std::string::npos);
 }
 
@@ -99,7 +99,7 @@ TEST_F(NodeConfigTest, ParsesTextWithoutTouchingFiles) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->org_id, "gemeente-a");
   EXPECT_EQ(c->signing_key_path, "/nonexistent/node/keys/signing.key");
-  auto bad = ParseNodeConfig(Replace("threads = 8", "threads = 0"), "/nonexistent/node", nullptr);
+  auto bad = ParseNodeConfig(Replace("threads = 16", "threads = 0"), "/nonexistent/node", nullptr);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("/nonexistent/node/verbind.toml:"), std::string::npos)
       << bad.status().message();

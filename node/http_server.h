@@ -54,7 +54,7 @@ struct HttpServerOptions {
   std::string name;  // "peer" or "api": metric label and log component
   std::string host;
   int port = 0;
-  int threads = 8;
+  int threads = 16;
   int max_connections = 512;
   size_t max_body_bytes = 1 << 20;
   uint64_t max_ingest_bytes = uint64_t{4} << 30;

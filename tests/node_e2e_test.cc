@@ -167,7 +167,7 @@ TEST(NodeConfig, BadConfigurationStopsTheNodeWithFileAndLine) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("verbind.toml:"), std::string::npos) << r.err;
   std::string wrong_type = good;
-  wrong_type.replace(wrong_type.find("threads = 8"), 11, "threads = \"8\"");
+  wrong_type.replace(wrong_type.find("threads = 16"), 12, "threads = \"16\"");
   r = with(wrong_type);
   EXPECT_NE(r.err.find("[limits] threads: expected an integer"), std::string::npos) << r.err;
   std::string missing_key = good;
