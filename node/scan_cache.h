@@ -11,14 +11,12 @@
 // entries pass `max_bytes`; 0 turns the cache off. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
-#include <unordered_map>
 
+#include "common/lru_cache.h"
 #include "federation/partial.h"
 #include "storage/record_set_sketch.h"
 
@@ -31,32 +29,24 @@ struct CachedScan {
 
 class ScanCache {
  public:
-  explicit ScanCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+  explicit ScanCache(size_t max_bytes) : entries_(max_bytes) {}
 
-  bool enabled() const { return max_bytes_ > 0; }
+  bool enabled() const { return entries_.capacity() > 0; }
   std::shared_ptr<const CachedScan> Find(const std::string& key);
+  // One entry may take at most a quarter of the memory, so one large answer cannot empty it.
   void Put(const std::string& key, std::shared_ptr<const CachedScan> value);
 
-  uint64_t hits() const;
-  uint64_t misses() const;
-  size_t bytes() const;
+  uint64_t hits() const { return hits_.load(); }
+  uint64_t misses() const { return misses_.load(); }
+  size_t bytes() const { return entries_.bytes(); }
 
   // An estimate of the memory an entry holds.
   static size_t SizeOf(const std::string& key, const CachedScan& value);
 
  private:
-  struct Entry {
-    std::string key;
-    std::shared_ptr<const CachedScan> value;
-    size_t bytes = 0;
-  };
-  const size_t max_bytes_;
-  mutable std::mutex mu_;
-  std::list<Entry> lru_;  // most recently used first
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
-  size_t bytes_ = 0;
-  uint64_t hits_ = 0;
-  uint64_t misses_ = 0;
+  common::LruCache<std::string, CachedScan> entries_;
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
 };
 
 }  // namespace verbind::node

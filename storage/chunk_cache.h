@@ -6,10 +6,9 @@
 #pragma once
 
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
+
+#include "common/lru_cache.h"
 
 namespace verbind::storage {
 
@@ -27,39 +26,31 @@ struct ChunkCacheKey {
 
 class ChunkCache {
  public:
-  explicit ChunkCache(size_t capacity_bytes) : capacity_(capacity_bytes) {}
+  explicit ChunkCache(size_t capacity_bytes) : entries_(capacity_bytes) {}
 
   // The entry, or null. `T` must be the type it was put with (the kind says which).
   template <typename T>
   std::shared_ptr<const T> Get(const ChunkCacheKey& key) {
-    return std::static_pointer_cast<const T>(GetErased(key));
+    return std::static_pointer_cast<const T>(entries_.Get(key));
   }
   // Adds or replaces an entry of `bytes`, evicting the least recently used ones. An entry
   // larger than the whole budget is not kept.
-  void Put(const ChunkCacheKey& key, std::shared_ptr<const void> value, size_t bytes);
+  void Put(const ChunkCacheKey& key, std::shared_ptr<const void> value, size_t bytes) {
+    entries_.Put(key, std::move(value), bytes);
+  }
   // Drops every entry of a dataset (after Drop).
-  void EraseDataset(uint32_t dataset);
+  void EraseDataset(uint32_t dataset) {
+    entries_.EraseIf([dataset](const ChunkCacheKey& k) { return k.dataset == dataset; });
+  }
 
-  size_t bytes() const;
-  size_t capacity() const { return capacity_; }
+  size_t bytes() const { return entries_.bytes(); }
+  size_t capacity() const { return entries_.capacity(); }
 
  private:
   struct Hash {
     size_t operator()(const ChunkCacheKey& k) const;
   };
-  struct Entry {
-    ChunkCacheKey key;
-    std::shared_ptr<const void> value;
-    size_t bytes;
-  };
-  std::shared_ptr<const void> GetErased(const ChunkCacheKey& key);
-  void EvictLocked();
-
-  const size_t capacity_;
-  mutable std::mutex mu_;
-  size_t bytes_ = 0;
-  std::list<Entry> lru_;  // front: most recently used
-  std::unordered_map<ChunkCacheKey, std::list<Entry>::iterator, Hash> index_;
+  common::LruCache<ChunkCacheKey, void, Hash> entries_;
 };
 
 }  // namespace verbind::storage
