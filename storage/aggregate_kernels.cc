@@ -120,9 +120,6 @@ Status ValidateAggregate(const AggregateSpec& spec, const config::Schema& schema
     return common::InvalidArgument("a histogram needs lo < hi and 1 to " +
                                    std::to_string(kMaxHistogramBins) + " bins");
   }
-  if (spec.kind == Kind::kSum && (spec.track_top < 0 || spec.track_top > kMaxTrackTop)) {
-    return common::InvalidArgument("track_top must be between 0 and 1000");
-  }
   if (spec.kind == Kind::kCoMoments) {
     if (spec.columns.size() > kMaxCoMomentColumns) {
       return common::InvalidArgument("co-moments take at most 16 columns");

@@ -18,7 +18,6 @@
 namespace verbind::storage {
 
 constexpr int kMaxHistogramBins = 100000;
-constexpr int kMaxTrackTop = 1000;
 constexpr size_t kMaxCoMomentColumns = 16;
 
 class AggregateKernel {

@@ -100,19 +100,17 @@ void CoMomentState::Add(const double* x, size_t k) {
 void MergeSum(SumState& a, const SumState& b) {
   if (b.n == 0) return;
   if (a.n == 0) {
-    std::vector<int64_t> top = a.top;
     a = b;
-    a.top.insert(a.top.end(), top.begin(), top.end());
-  } else {
-    double n = static_cast<double>(a.n + b.n);
-    double delta = b.mean - a.mean;
-    a.mean += delta * static_cast<double>(b.n) / n;
-    a.m2 += b.m2 + delta * delta * static_cast<double>(a.n) * static_cast<double>(b.n) / n;
-    a.n += b.n;
-    a.sum += b.sum;
-    a.top.insert(a.top.end(), b.top.begin(), b.top.end());
+    return;
   }
-  std::sort(a.top.begin(), a.top.end(), std::greater<>());
+  double n = static_cast<double>(a.n + b.n);
+  double delta = b.mean - a.mean;
+  a.mean += delta * static_cast<double>(b.n) / n;
+  a.m2 += b.m2 + delta * delta * static_cast<double>(a.n) * static_cast<double>(b.n) / n;
+  a.n += b.n;
+  a.sum += b.sum;
+  a.sumsq_exact = a.sumsq_exact && b.sumsq_exact &&
+                  !__builtin_add_overflow(a.sumsq, b.sumsq, &a.sumsq);
 }
 
 void MergeCoMoments(CoMomentState& a, const CoMomentState& b) {

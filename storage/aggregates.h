@@ -28,14 +28,16 @@ struct CountState {
 };
 
 // Sum and moments of one field over its non-null values, in storage units. `sum` is exact.
-// `mean` and `m2` (sum of squared deviations from the mean) give the variance.
+// `mean` and `m2` (sum of squared deviations from the mean) give the variance. `sumsq` is the
+// exact sum of squares when `sumsq_exact` (it is not when it would pass 127 bits, which values
+// within +-2^43 over fewer than 2^40 rows never do); differential privacy needs it exact.
 struct SumState {
   int64_t n = 0;
   Int128 sum = 0;
   double mean = 0;
   double m2 = 0;
-  // Largest absolute contributions, descending (local only: for the dominance rule).
-  std::vector<int64_t> top;
+  Int128 sumsq = 0;
+  bool sumsq_exact = true;
 };
 
 struct MinMaxState {

@@ -1,6 +1,5 @@
 #include "storage/chunk_store.h"
 
-#include "storage/record_set_sketch.h"
 
 namespace verbind::storage {
 
@@ -9,7 +8,7 @@ using common::Status;
 
 namespace {
 
-enum CacheKind : uint32_t { kCachedValues = 1, kCachedIdentifiers = 2, kCachedRecordIds = 3 };
+enum CacheKind : uint32_t { kCachedValues = 1, kCachedIdentifiers = 2 };
 
 Status Missing(const DatasetState& s, uint32_t chunk) {
   return common::DataLoss("dataset " + s.name + ": chunk " + std::to_string(chunk) +
@@ -91,19 +90,6 @@ Result<std::shared_ptr<const IdentifierChunk>> ChunkStore::Identifiers(const Dat
   if (newer) return std::shared_ptr<const IdentifierChunk>();
   if (keep) cache_.Put(ck, *decoded, (*decoded)->MemoryBytes());
   return decoded;
-}
-
-Result<std::shared_ptr<const RecordIds>> ChunkStore::RecordIdsOf(const DatasetState& s,
-                                                                 uint32_t chunk) const {
-  uint32_t key_field = static_cast<uint32_t>(*s.schema->key);
-  ChunkCacheKey ck{s.id, kCachedRecordIds, key_field, chunk, s.chunks[chunk].value_generation};
-  if (auto hit = cache_.Get<RecordIds>(ck)) return hit;
-  ASSIGN_OR_RETURN(auto keys, Identifiers(s, key_field, chunk, false));
-  if (!keys) return std::shared_ptr<const RecordIds>();
-  auto ids = std::make_shared<RecordIds>(keys->rows);
-  for (uint32_t i = 0; i < keys->rows; ++i) (*ids)[i] = RecordIdOfKey(keys->Get(i));
-  cache_.Put(ck, ids, ids->size() * sizeof(uint64_t) + sizeof(RecordIds));
-  return std::shared_ptr<const RecordIds>(std::move(ids));
 }
 
 Result<DeletionChunk> ChunkStore::Deletions(const DatasetState& s, uint32_t chunk,

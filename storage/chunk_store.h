@@ -19,8 +19,6 @@
 
 namespace verbind::storage {
 
-using RecordIds = std::vector<uint64_t>;
-
 class ChunkStore {
  public:
   ChunkStore(Database* db, AtRestCipher cipher, size_t cache_bytes);
@@ -33,9 +31,6 @@ class ChunkStore {
                                                                      uint32_t field,
                                                                      uint32_t chunk,
                                                                      bool keep) const;
-  // RecordIdOfKey of every row's key in `chunk` (keyed datasets), cached.
-  common::Result<std::shared_ptr<const RecordIds>> RecordIdsOf(const DatasetState& s,
-                                                               uint32_t chunk) const;
   // The deletion bitmap of `chunk` written by `generation`.
   common::Result<DeletionChunk> Deletions(const DatasetState& s, uint32_t chunk,
                                           uint64_t generation) const;

@@ -35,7 +35,7 @@ enum class Family : int {
   kNonces,     // seen query nonces until they expire
   kAudit,      // the hash-chained audit log
   kLedger,     // privacy budget spent per requester, dataset and period
-  kHistory,    // record-set fingerprints behind earlier answers (differencing defence)
+  kHistory,    // unused (held record-set fingerprints before format 2); kept: the order is on disk
   kCount,
 };
 

@@ -74,13 +74,12 @@ AggregateState Reference(const AggregateSpec& a, const std::vector<const Row*>& 
       return CountState{std::count_if(rows.begin(), rows.end(), [&](auto r) { return col(r).has_value(); })};
     case Kind::kSum: {
       SumState s;
-      std::vector<int64_t> abs;
       for (auto r : rows) {
         if (!col(r)) continue;
         ++s.n;
         s.sum += *col(r);
-        int64_t x = *col(r);
-        abs.push_back(x >= 0 ? x : (x == INT64_MIN ? INT64_MAX : -x));
+        Int128 x = *col(r);
+        s.sumsq_exact = s.sumsq_exact && !__builtin_add_overflow(s.sumsq, x * x, &s.sumsq);
       }
       if (s.n) {
         // Deviations exactly: (n x - sum) / n, so extreme values lose no digits.
@@ -93,9 +92,6 @@ AggregateState Reference(const AggregateSpec& a, const std::vector<const Row*>& 
         s.mean = static_cast<double>(static_cast<long double>(s.sum) / s.n);
         s.m2 = static_cast<double>(m2);
       }
-      std::sort(abs.begin(), abs.end(), std::greater<>());
-      abs.resize(std::min<size_t>(abs.size(), static_cast<size_t>(a.track_top)));
-      s.top = abs;
       return s;
     }
     case Kind::kMinMax: {
@@ -167,7 +163,12 @@ void ExpectSame(const AggregateState& got, const AggregateState& want, const std
     EXPECT_EQ(Int128ToString(g.sum), Int128ToString(s->sum)) << what;
     ExpectNear(g.mean, s->mean, what + " mean");
     EXPECT_LE(std::fabs(g.m2 - s->m2), 1e-7 * std::max(1.0, std::fabs(s->m2))) << what << " m2";
-    EXPECT_EQ(g.top, s->top) << what;
+    // The kernel may give up on exactness earlier than the reference (an intermediate step of
+    // n b^2 + 2 b s + q overflowing), never claim it wrongly.
+    if (g.sumsq_exact) {
+      EXPECT_TRUE(s->sumsq_exact) << what;
+      EXPECT_EQ(Int128ToString(g.sumsq), Int128ToString(s->sumsq)) << what;
+    }
   } else if (auto* m = std::get_if<MinMaxState>(&want)) {
     const auto& g = std::get<MinMaxState>(got);
     EXPECT_EQ(g.n, m->n) << what;
@@ -207,9 +208,9 @@ std::vector<AggregateSpec> AllAggregates() {
   };
   add(Kind::kCount, {});
   add(Kind::kNonNull, {kRegion});
-  add(Kind::kSum, {kAmount})->track_top = 5;
+  add(Kind::kSum, {kAmount});
   add(Kind::kSum, {kYear});
-  add(Kind::kSum, {kExtreme})->track_top = 3;
+  add(Kind::kSum, {kExtreme});
   add(Kind::kSum, {kDate});
   add(Kind::kSum, {kWmo});
   add(Kind::kMinMax, {kExtreme});
@@ -442,25 +443,6 @@ TEST_F(DatasetScanTest, ResultsSurviveReopenAndLimitsStopScans) {
   slow.timeout_ms = 1500;
   EXPECT_EQ((*timed)->Scan("benefits", slow).status().code(),
             common::StatusCode::kDeadlineExceeded);
-}
-
-TEST_F(DatasetScanTest, RecordSetsHoldTheMatchingRecordIds) {
-  Load(20000);
-  ScanSpec spec;
-  spec.filter = Leaf(Op::kLt, kYear, {1950});
-  spec.want_record_set = true;
-  auto got = store_->Scan("benefits", spec);
-  ASSERT_TRUE(got.ok());
-  RecordSetSketch want;
-  for (const auto& [key, r] : truth_) {
-    int64_t year;
-    if (!r[kYear].empty() && common::ParseInt64(r[kYear], &year) && year < 1950) {
-      want.Add(RecordIdOfKey(key));
-    }
-  }
-  ASSERT_TRUE(got->record_set.has_value());
-  EXPECT_EQ(got->record_set->count(), want.count());
-  EXPECT_EQ(got->record_set->SymmetricDifference(want, 10), 0);
 }
 
 TEST_F(DatasetScanTest, EmptyAndOneRowDatasets) {

@@ -29,7 +29,6 @@
 #include "config/schema.h"
 #include "storage/aggregates.h"
 #include "storage/database.h"
-#include "storage/record_set_sketch.h"
 #include "storage/scan.h"
 
 namespace verbind::storage {
@@ -125,7 +124,6 @@ struct ScanResult {
   std::vector<CellResult> cells;  // sorted by key
   int64_t rows_scanned = 0;
   int64_t rows_matched = 0;
-  std::optional<RecordSetSketch> record_set;  // when ScanSpec::want_record_set
   uint64_t generation = 0;
 };
 

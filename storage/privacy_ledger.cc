@@ -1,72 +1,96 @@
 #include "storage/privacy_ledger.h"
 
-#include <array>
-#include <cstdio>
-#include <functional>
-#include <mutex>
+#include <nlohmann/json.hpp>
 
-#include "common/dates.h"
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <set>
 
 namespace verbind::storage {
 
 using common::Result;
 using common::Status;
+using nlohmann::json;
 
 namespace {
 
-constexpr int64_t kMicro = 1000000;
-constexpr int64_t kMaxEpsilonMicro = kMicro * kMicro;
+constexpr int64_t kDayMs = 86'400'000;
+constexpr size_t kMaxQueryText = 2048;
 
-// Keys (every name length-prefixed, so no name can run into the next):
-//   "s" P            -> spent micro-epsilon (8 bytes, big-endian)
-//   "q" P fingerprint -> the micro-epsilon charged for that query (8 bytes)
-// where P = len(requester) requester len(dataset) dataset len(period) period.
-std::string Prefix(char tag, std::string_view requester, std::string_view dataset,
-                   std::string_view period) {
+// Keys (the dataset name length-prefixed, so no name runs into the next part):
+//   "S" D                 -> the dataset's settings (JSON)
+//   "C" D time seq        -> one charge (JSON), time and seq as big-endian u64
+//   "F" D fingerprint     -> a paid fingerprint (the time it was charged, u64)
+std::string Prefix(char tag, std::string_view dataset) {
   std::string key(1, tag);
-  for (std::string_view part : {requester, dataset, period}) {
-    AppendU32(&key, static_cast<uint32_t>(part.size()));
-    key.append(part);
-  }
+  AppendU32(&key, static_cast<uint32_t>(dataset.size()));
+  key.append(dataset);
   return key;
 }
 
-std::mutex& LockFor(const std::string& spent_key) {
-  static std::array<std::mutex, 64> locks;
-  return locks[std::hash<std::string>{}(spent_key) % locks.size()];
+std::string ChargeKey(std::string_view dataset, int64_t time_ms, uint64_t seq) {
+  std::string key = Prefix('C', dataset);
+  AppendU64(&key, static_cast<uint64_t>(time_ms));
+  AppendU64(&key, seq);
+  return key;
 }
 
-Result<int64_t> ReadAmount(const Database& db, const std::string& key) {
-  ASSIGN_OR_RETURN(std::optional<std::string> v, db.Get(Family::kLedger, key));
-  if (!v) {
-    return int64_t{0};
-  }
-  if (v->size() != 8) {
-    return common::DataLoss("privacy ledger entry has a bad size");
-  }
-  return static_cast<int64_t>(ReadU64(*v));
-}
-
-BudgetReport MakeReport(std::string_view period, int64_t spent, int64_t budget) {
-  BudgetReport r;
-  r.period = std::string(period);
-  r.spent_micro = spent;
-  r.budget_micro = budget;
-  r.remaining_micro = spent < budget ? budget - spent : 0;
-  return r;
-}
-
-Status CheckNames(std::string_view requester, std::string_view dataset, std::string_view period) {
-  if (requester.empty() || dataset.empty() || period.empty()) {
-    return common::InvalidArgument("privacy ledger: requester, dataset and period are required");
-  }
-  return Status::Ok();
-}
+Status Bad(const std::string& what) { return common::InvalidArgument("privacy settings: " + what); }
 
 }  // namespace
 
+// One dataset's spending as held in memory: the charges within reach of the window (all of them
+// for a lifetime budget) and the fingerprints already paid for.
+struct PrivacyLedger::Account {
+  struct Spend {
+    int64_t time_ms;
+    std::string requester;
+    int64_t cost_micro;
+  };
+  DatasetPrivacy settings;
+  std::deque<Spend> spends;  // by time
+  std::map<std::string, int64_t, std::less<>> by_requester;
+  int64_t total = 0;
+  std::set<std::string, std::less<>> paid;
+  uint64_t next_seq = 0;
+
+  // Forgets spending that left the rolling window.
+  void Trim(int64_t now_ms) {
+    if (settings.window_days == 0) return;
+    int64_t start = now_ms - int64_t{settings.window_days} * kDayMs;
+    while (!spends.empty() && spends.front().time_ms <= start) {
+      Take(spends.front());
+      spends.pop_front();
+    }
+  }
+  void Add(const Spend& s) {
+    total += s.cost_micro;
+    by_requester[s.requester] += s.cost_micro;
+  }
+  void Take(const Spend& s) {
+    total -= s.cost_micro;
+    auto it = by_requester.find(s.requester);
+    if (it != by_requester.end() && (it->second -= s.cost_micro) <= 0) by_requester.erase(it);
+  }
+  BudgetReport Report(std::string_view requester) const {
+    BudgetReport r;
+    r.budget_micro = settings.budget_micro;
+    r.window_days = settings.window_days;
+    r.spent_micro = total;
+    r.remaining_micro = std::max<int64_t>(0, settings.budget_micro - total);
+    r.share_micro = static_cast<int64_t>(static_cast<__int128>(settings.budget_micro) *
+                                         settings.requester_share_micro / kMicro);
+    auto it = by_requester.find(requester);
+    r.requester_spent_micro = it == by_requester.end() ? 0 : it->second;
+    r.requester_remaining_micro =
+        std::min(r.remaining_micro, std::max<int64_t>(0, r.share_micro - r.requester_spent_micro));
+    return r;
+  }
+};
+
 bool ParseEpsilon(std::string_view text, int64_t* micro) {
-  if (text.empty() || text.size() > 20) {
+  if (text.empty() || text.size() > 20 || text.front() == '.' || text.back() == '.') {
     return false;
   }
   int64_t whole = 0, frac = 0;
@@ -76,9 +100,7 @@ bool ParseEpsilon(std::string_view text, int64_t* micro) {
       decimals = 0;
     } else if (c >= '0' && c <= '9' && decimals < 0) {
       whole = whole * 10 + (c - '0');
-      if (whole > kMicro) {
-        return false;
-      }
+      if (whole > kMaxEpsilonMicro / kMicro) return false;
     } else if (c >= '0' && c <= '9' && decimals < 6) {
       frac = frac * 10 + (c - '0');
       ++decimals;
@@ -86,12 +108,7 @@ bool ParseEpsilon(std::string_view text, int64_t* micro) {
       return false;
     }
   }
-  if (text.front() == '.' || text.back() == '.') {
-    return false;
-  }
-  for (int d = std::max(decimals, 0); d < 6; ++d) {
-    frac *= 10;
-  }
+  for (int d = std::max(decimals, 0); d < 6; ++d) frac *= 10;
   *micro = whole * kMicro + frac;
   return *micro <= kMaxEpsilonMicro;
 }
@@ -105,102 +122,265 @@ std::string FormatEpsilon(int64_t micro) {
     char digits[8];
     std::snprintf(digits, sizeof(digits), "%06llu", static_cast<unsigned long long>(frac));
     std::string f(digits);
-    while (f.back() == '0') {
-      f.pop_back();
-    }
+    while (f.back() == '0') f.pop_back();
     out += "." + f;
   }
   return negative ? "-" + out : out;
 }
 
-Result<BudgetPeriod> ParseBudgetPeriod(std::string_view text) {
-  if (text == "day") {
-    return BudgetPeriod::kDay;
+Status ValidateDatasetPrivacy(const DatasetPrivacy& p) {
+  if (p.budget_micro < 1 || p.budget_micro > kMaxEpsilonMicro) {
+    return Bad("epsilon (the budget) must be 0.000001 to 1000");
   }
-  if (text == "week") {
-    return BudgetPeriod::kWeek;
+  if (p.window_days < 0 || p.window_days > 3650) {
+    return Bad("window must be 1 to 3650 days, or lifetime");
   }
-  if (text == "month") {
-    return BudgetPeriod::kMonth;
+  if (p.requester_share_micro < 1 || p.requester_share_micro > kMicro) {
+    return Bad("requester_share must be more than 0 and at most 1");
   }
-  if (text == "year") {
-    return BudgetPeriod::kYear;
+  if (!p.personal && (p.non_personal_reason.empty() || p.non_personal_reason.size() > 500)) {
+    return Bad("a dataset marked non-personal needs a reason of 1-500 bytes");
   }
-  return common::InvalidArgument("budget period must be day, week, month or year");
+  if (p.updated_by.size() > 200) return Bad("updated_by is too long");
+  return Status::Ok();
 }
 
-std::string PeriodKey(BudgetPeriod period, int64_t unix_millis) {
-  int64_t ms_per_day = 86400000;
-  int64_t days =
-      unix_millis >= 0 ? unix_millis / ms_per_day : -((-unix_millis + ms_per_day - 1) / ms_per_day);
-  common::CivilDate date = common::CivilFromDays(static_cast<int32_t>(days));
-  char buf[16];
-  switch (period) {
-    case BudgetPeriod::kDay:
-      std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", date.year, date.month, date.day);
-      break;
-    case BudgetPeriod::kWeek: {
-      // ISO 8601: the week (Monday to Sunday) belongs to the year of its Thursday.
-      int64_t weekday = ((days + 3) % 7 + 7) % 7;  // 0 = Monday (1970-01-01 was a Thursday)
-      int64_t thursday = days - weekday + 3;
-      int year = common::CivilFromDays(static_cast<int32_t>(thursday)).year;
-      int64_t week = (thursday - common::DaysFromCivil(year, 1, 1)) / 7 + 1;
-      std::snprintf(buf, sizeof(buf), "%04d-W%02d", year, static_cast<int>(week));
-      break;
+std::string DatasetPrivacyToJson(const DatasetPrivacy& p) {
+  json j = {{"personal", p.personal},
+            {"epsilon", FormatEpsilon(p.budget_micro)},
+            {"window_days", p.window_days},
+            {"requester_share", FormatEpsilon(p.requester_share_micro)},
+            {"updated_at_ms", p.updated_at_ms},
+            {"updated_by", p.updated_by}};
+  if (!p.personal) j["non_personal_reason"] = p.non_personal_reason;
+  return j.dump();
+}
+
+Result<DatasetPrivacy> DatasetPrivacyFromJson(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  DatasetPrivacy p;
+  if (!j.is_object() || !j["personal"].is_boolean() || !j["epsilon"].is_string() ||
+      !j["window_days"].is_number_integer() || !j["requester_share"].is_string() ||
+      !ParseEpsilon(j["epsilon"].get<std::string>(), &p.budget_micro) ||
+      !ParseEpsilon(j["requester_share"].get<std::string>(), &p.requester_share_micro)) {
+    return common::DataLoss("stored privacy settings are damaged");
+  }
+  p.personal = j["personal"];
+  p.window_days = j["window_days"];
+  p.non_personal_reason = j.value("non_personal_reason", "");
+  p.updated_at_ms = j.value("updated_at_ms", int64_t{0});
+  p.updated_by = j.value("updated_by", "");
+  Status valid = ValidateDatasetPrivacy(p);
+  if (!valid.ok()) return common::DataLoss("stored " + valid.message());
+  return p;
+}
+
+PrivacyLedger::PrivacyLedger(Database* db, DatasetPrivacy defaults)
+    : db_(db), defaults_(std::move(defaults)) {}
+
+PrivacyLedger::~PrivacyLedger() = default;
+
+Result<PrivacyLedger::Account*> PrivacyLedger::Load(std::string_view dataset) {
+  auto it = accounts_.find(dataset);
+  if (it != accounts_.end()) return it->second.get();
+  auto account = std::make_unique<Account>();
+  account->settings = defaults_;
+  ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                   db_->Get(Family::kLedger, Prefix('S', dataset)));
+  if (stored) {
+    ASSIGN_OR_RETURN(account->settings, DatasetPrivacyFromJson(*stored));
+  }
+  Status bad = Status::Ok();
+  const std::string charges = Prefix('C', dataset);
+  RETURN_IF_ERROR(db_->Scan(Family::kLedger, charges, [&](std::string_view key, std::string_view v) {
+    json j = json::parse(v, nullptr, false);
+    if (key.size() != charges.size() + 16 || !j.is_object() || !j["requester"].is_string() ||
+        !j["cost_micro"].is_number_integer()) {
+      bad = common::DataLoss("a privacy ledger charge of dataset " + std::string(dataset) +
+                             " is damaged");
+      return false;
     }
-    case BudgetPeriod::kMonth:
-      std::snprintf(buf, sizeof(buf), "%04d-%02d", date.year, date.month);
-      break;
-    case BudgetPeriod::kYear:
-      std::snprintf(buf, sizeof(buf), "%04d", date.year);
-      break;
-  }
-  return buf;
+    Account::Spend s{static_cast<int64_t>(ReadU64(key.substr(charges.size()))), j["requester"],
+                     j["cost_micro"]};
+    account->spends.push_back(s);
+    account->Add(s);
+    account->next_seq = std::max(account->next_seq, ReadU64(key.substr(charges.size() + 8)) + 1);
+    return true;
+  }));
+  RETURN_IF_ERROR(bad);
+  const std::string fingerprints = Prefix('F', dataset);
+  RETURN_IF_ERROR(db_->Scan(Family::kLedger, fingerprints, [&](std::string_view key, auto) {
+    account->paid.emplace(key.substr(fingerprints.size()));
+    return true;
+  }));
+  Account* out = account.get();
+  accounts_.emplace(std::string(dataset), std::move(account));
+  return out;
 }
 
-Result<BudgetReport> PrivacyLedger::Charge(std::string_view requester, std::string_view dataset,
-                                           std::string_view period, int64_t cost_micro,
-                                           int64_t budget_micro,
-                                           std::string_view query_fingerprint) {
-  RETURN_IF_ERROR(CheckNames(requester, dataset, period));
-  if (cost_micro <= 0 || cost_micro > kMaxEpsilonMicro || budget_micro < 0 ||
-      budget_micro > kMaxEpsilonMicro || query_fingerprint.empty()) {
-    return common::InvalidArgument("privacy ledger: bad cost, budget or fingerprint");
+Result<DatasetPrivacy> PrivacyLedger::Settings(std::string_view dataset) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(Account * a, Load(dataset));
+  return a->settings;
+}
+
+Status PrivacyLedger::SetSettings(std::string_view dataset, const DatasetPrivacy& settings) {
+  RETURN_IF_ERROR(ValidateDatasetPrivacy(settings));
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(Account * a, Load(dataset));
+  RETURN_IF_ERROR(db_->Put(Family::kLedger, Prefix('S', dataset), DatasetPrivacyToJson(settings)));
+  // A change of window recounts from every charge still in memory; a shorter window forgets
+  // more at the next Trim, a longer one cannot bring back what was trimmed (which only errs
+  // towards the strict side if the node is not restarted: a restart reloads every charge).
+  a->settings = settings;
+  return Status::Ok();
+}
+
+Result<BudgetReservation> PrivacyLedger::Reserve(std::string_view dataset,
+                                                 std::string_view requester,
+                                                 std::string_view fingerprint, int64_t cost_micro,
+                                                 int64_t now_ms, std::string_view query,
+                                                 std::string_view policy) {
+  if (dataset.empty() || requester.empty() || fingerprint.empty() || cost_micro < 1 ||
+      cost_micro > kMaxEpsilonMicro) {
+    return common::InvalidArgument("privacy ledger: bad dataset, requester, fingerprint or cost");
   }
-  const std::string spent_key = Prefix('s', requester, dataset, period);
-  const std::string query_key =
-      Prefix('q', requester, dataset, period) + std::string(query_fingerprint);
-  std::lock_guard<std::mutex> lock(LockFor(spent_key));
-  ASSIGN_OR_RETURN(int64_t spent, ReadAmount(*db_, spent_key));
-  ASSIGN_OR_RETURN(std::optional<std::string> seen, db_->Get(Family::kLedger, query_key));
-  if (seen) {
-    BudgetReport r = MakeReport(period, spent, budget_micro);
-    r.repeat = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(Account * a, Load(dataset));
+  a->Trim(now_ms);
+  BudgetReservation r;
+  r.report_ = a->Report(requester);
+  if (a->paid.count(fingerprint)) {
+    r.report_.repeat = true;
     return r;
   }
-  if (spent + cost_micro > budget_micro) {
-    return common::ResourceExhausted("privacy budget for " + std::string(dataset) + " in period " +
-                                     std::string(period) + " is exhausted: spent " +
-                                     FormatEpsilon(spent) + " of " + FormatEpsilon(budget_micro) +
-                                     ", this query needs epsilon " + FormatEpsilon(cost_micro));
+  if (cost_micro > r.report_.requester_remaining_micro) {
+    bool dataset_short = cost_micro > r.report_.remaining_micro;
+    std::string window = a->settings.window_days == 0
+                             ? "over its lifetime"
+                             : "in the last " + std::to_string(a->settings.window_days) + " days";
+    return common::ResourceExhausted(
+        "the privacy budget of dataset " + std::string(dataset) + " does not cover this answer (" +
+        FormatEpsilon(cost_micro) + "): " +
+        (dataset_short ? "the dataset has " + FormatEpsilon(r.report_.remaining_micro) + " of " +
+                             FormatEpsilon(r.report_.budget_micro) + " left " + window
+                       : "organisation " + std::string(requester) + " has " +
+                             FormatEpsilon(r.report_.requester_remaining_micro) + " of its share " +
+                             FormatEpsilon(r.report_.share_micro) + " left " + window));
   }
-  std::string spent_value, cost_value;
-  AppendU64(&spent_value, static_cast<uint64_t>(spent + cost_micro));
-  AppendU64(&cost_value, static_cast<uint64_t>(cost_micro));
-  WriteBatch batch;
-  batch.Put(Family::kLedger, spent_key, spent_value);
-  batch.Put(Family::kLedger, query_key, cost_value);
-  RETURN_IF_ERROR(db_->Write(batch, /*sync=*/true));
-  BudgetReport r = MakeReport(period, spent + cost_micro, budget_micro);
-  r.charged_micro = cost_micro;
+  Account::Spend spend{now_ms, std::string(requester), cost_micro};
+  a->spends.push_back(spend);
+  a->Add(spend);
+  r.report_ = a->Report(requester);
+  r.report_.charged_micro = cost_micro;
+  json record = {{"requester", requester},
+                 {"cost_micro", cost_micro},
+                 {"fingerprint", fingerprint},
+                 {"query", query.substr(0, kMaxQueryText)},
+                 {"policy", policy}};
+  std::string time;
+  AppendU64(&time, static_cast<uint64_t>(now_ms));
+  r.batch_.Put(Family::kLedger, ChargeKey(dataset, now_ms, a->next_seq++), record.dump());
+  r.batch_.Put(Family::kLedger, Prefix('F', dataset) + std::string(fingerprint), time);
+  r.ledger_ = this;
+  r.dataset_ = std::string(dataset);
+  r.requester_ = std::string(requester);
+  r.fingerprint_ = std::string(fingerprint);
+  r.time_ms_ = now_ms;
+  r.done_ = false;
   return r;
 }
 
-Result<BudgetReport> PrivacyLedger::Report(std::string_view requester, std::string_view dataset,
-                                           std::string_view period, int64_t budget_micro) const {
-  RETURN_IF_ERROR(CheckNames(requester, dataset, period));
-  ASSIGN_OR_RETURN(int64_t spent, ReadAmount(*db_, Prefix('s', requester, dataset, period)));
-  return MakeReport(period, spent, budget_micro);
+void PrivacyLedger::Release(const BudgetReservation& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = accounts_.find(r.dataset_);
+  if (it == accounts_.end()) return;
+  Account& a = *it->second;
+  // The reserved spend is the newest entry with this time, requester and cost; remove one.
+  for (auto s = a.spends.rbegin(); s != a.spends.rend(); ++s) {
+    if (s->time_ms == r.time_ms_ && s->requester == r.requester_ &&
+        s->cost_micro == r.report_.charged_micro) {
+      a.Take(*s);
+      a.spends.erase(std::next(s).base());
+      return;
+    }
+  }
+}
+
+void PrivacyLedger::Commit(const BudgetReservation& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = accounts_.find(r.dataset_);
+  if (it != accounts_.end()) it->second->paid.insert(r.fingerprint_);
+}
+
+Result<BudgetReport> PrivacyLedger::Report(std::string_view dataset, std::string_view requester,
+                                           int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(Account * a, Load(dataset));
+  a->Trim(now_ms);
+  return a->Report(requester);
+}
+
+Result<std::map<std::string, int64_t>> PrivacyLedger::SpentByRequester(std::string_view dataset,
+                                                                       int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(Account * a, Load(dataset));
+  a->Trim(now_ms);
+  return std::map<std::string, int64_t>(a->by_requester.begin(), a->by_requester.end());
+}
+
+Result<std::vector<BudgetCharge>> PrivacyLedger::Charges(std::string_view dataset,
+                                                         size_t limit) const {
+  std::vector<BudgetCharge> all;
+  const std::string prefix = Prefix('C', dataset);
+  RETURN_IF_ERROR(db_->Scan(Family::kLedger, prefix, [&](std::string_view key, std::string_view v) {
+    json j = json::parse(v, nullptr, false);
+    if (!j.is_object() || key.size() != prefix.size() + 16) return true;
+    BudgetCharge c;
+    c.time_ms = static_cast<int64_t>(ReadU64(key.substr(prefix.size())));
+    c.requester = j.value("requester", "");
+    c.cost_micro = j.value("cost_micro", int64_t{0});
+    c.fingerprint = j.value("fingerprint", "");
+    c.query = j.value("query", "");
+    c.policy = j.value("policy", "");
+    all.push_back(std::move(c));
+    return true;
+  }));
+  std::reverse(all.begin(), all.end());
+  if (all.size() > limit) all.resize(limit);
+  return all;
+}
+
+BudgetReservation::BudgetReservation(BudgetReservation&& o) noexcept { *this = std::move(o); }
+
+BudgetReservation& BudgetReservation::operator=(BudgetReservation&& o) noexcept {
+  if (this != &o) {
+    Release();
+    ledger_ = o.ledger_;
+    dataset_ = std::move(o.dataset_);
+    requester_ = std::move(o.requester_);
+    fingerprint_ = std::move(o.fingerprint_);
+    time_ms_ = o.time_ms_;
+    report_ = o.report_;
+    batch_ = std::move(o.batch_);
+    done_ = o.done_;
+    o.done_ = true;
+  }
+  return *this;
+}
+
+BudgetReservation::~BudgetReservation() { Release(); }
+
+void BudgetReservation::Commit() {
+  if (done_) return;
+  done_ = true;
+  ledger_->Commit(*this);
+}
+
+void BudgetReservation::Release() {
+  if (done_) return;
+  done_ = true;
+  ledger_->Release(*this);
 }
 
 }  // namespace verbind::storage

@@ -1,64 +1,155 @@
-// PrivacyLedger: the differential-privacy budget each requester has spent on each dataset per
-// period (a day, ISO week, month or year, in UTC), in RocksDB (Family::kLedger). Amounts are
-// integer micro-epsilon (10^-6), so spending never accumulates rounding error. Charge() checks
-// and adds atomically (a mutex per ledger key plus a synced write), refuses once the budget
-// would be exceeded, and charges an exact repeat of a query (the same fingerprint in the same
-// period) only once: the repeat gets the same noise, so it reveals nothing new. Method and
-// limits: docs/privacy.md. Thread-safe; the locks are process-wide, so any number of ledgers
-// over one Database stay consistent (one process holds a database at a time).
+// PrivacyLedger: each dataset's privacy settings and the differential-privacy budget spent on
+// it, in RocksDB (Family::kLedger). The budget belongs to the dataset and is shared by every
+// requester (peers and this node's own analysts); each requester may spend at most its share,
+// so one cannot exhaust it for the others. Spending counts over a rolling window of days or
+// over the dataset's lifetime; nothing is restored at once by a calendar. Amounts are integer
+// micro-epsilon (10^-6), so no rounding accumulates. Method: docs/privacy.md.
+//
+// A charge is reserved in memory under the dataset's lock (check and add in one step, so
+// concurrent queries never overspend), written by the caller in the same synced batch as the
+// answer's audit entry (so a released answer is always paid for, and a refused write charges
+// nothing), then committed or, when the write failed, released. An exact repeat of a query (the
+// same fingerprint: same query, data version and noise parameters) gets the same noise, reveals
+// nothing new and is not charged again, whoever asks it.
+// Thread-safe; one process holds a database at a time.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "storage/database.h"
 
 namespace verbind::storage {
 
-// Epsilon as decimal text ("0.5", "1", "0.000001") to micro-epsilon and back. Parsing refuses
-// signs, more than six decimals and values above 10^6.
+inline constexpr int64_t kMicro = 1'000'000;
+// The largest budget or cost: epsilon 1000.
+inline constexpr int64_t kMaxEpsilonMicro = 1000 * kMicro;
+
+// Epsilon (or a share) as decimal text ("0.5", "1", "0.000001") to micro units and back.
+// Parsing refuses signs, exponents, more than six decimals and values above 1000.
 bool ParseEpsilon(std::string_view text, int64_t* micro);
 std::string FormatEpsilon(int64_t micro);
 
-// How long one budget lasts (UTC calendar periods).
-enum class BudgetPeriod { kDay, kWeek, kMonth, kYear };
-// "day", "week", "month" or "year"; InvalidArgument otherwise.
-common::Result<BudgetPeriod> ParseBudgetPeriod(std::string_view text);
-// The period holding `unix_millis` (UTC): "2026-11-29", "2026-W48" (ISO 8601 week),
-// "2026-11" or "2026".
-std::string PeriodKey(BudgetPeriod period, int64_t unix_millis);
+// What the administrator decides for one dataset.
+struct DatasetPrivacy {
+  // Data about persons: every answer under differential privacy. false: thresholds only (a
+  // dataset without personal data, marked so explicitly, with a reason).
+  bool personal = true;
+  std::string non_personal_reason;
+  int64_t budget_micro = 4 * kMicro;  // total epsilon per window, all requesters together
+  int window_days = 365;              // rolling window; 0: the dataset's lifetime
+  int64_t requester_share_micro = kMicro / 2;  // share of the budget one requester may spend
+  int64_t updated_at_ms = 0;
+  std::string updated_by;
 
-// The state of one budget after a charge or a read; what the answer's "privacy" object shows.
+  bool operator==(const DatasetPrivacy&) const = default;
+};
+// Checks ranges: budget 0.000001..1000, window 0..3650 days, share 0.000001..1, a reason of
+// 1-500 bytes when not personal. InvalidArgument naming the setting.
+common::Status ValidateDatasetPrivacy(const DatasetPrivacy& p);
+std::string DatasetPrivacyToJson(const DatasetPrivacy& p);
+common::Result<DatasetPrivacy> DatasetPrivacyFromJson(std::string_view json);
+
+// The budget of one dataset as one requester sees it.
 struct BudgetReport {
-  std::string period;
-  int64_t spent_micro = 0;      // after this charge
-  int64_t budget_micro = 0;     // the budget it was checked against
-  int64_t remaining_micro = 0;  // max(0, budget - spent)
-  int64_t charged_micro = 0;    // what this call added (0 for a repeat or a read)
-  bool repeat = false;          // the fingerprint was charged before in this period
+  int64_t budget_micro = 0;
+  int window_days = 0;
+  int64_t spent_micro = 0;      // by everyone, within the window
+  int64_t remaining_micro = 0;  // of the dataset
+  int64_t share_micro = 0;      // what this requester may spend within the window
+  int64_t requester_spent_micro = 0;
+  int64_t requester_remaining_micro = 0;  // min(share left, dataset left)
+  int64_t charged_micro = 0;              // what this answer costs (0 for a repeat)
+  bool repeat = false;
+};
+
+// One recorded charge (the administrator's view).
+struct BudgetCharge {
+  int64_t time_ms = 0;
+  std::string requester;
+  int64_t cost_micro = 0;
+  std::string fingerprint;  // hex
+  std::string query;        // canonical query text (at most 2 KiB)
+  std::string policy;       // "id vN"
+};
+
+class PrivacyLedger;
+
+// A charge reserved in memory and not yet durable. Write batch() with the answer's audit entry,
+// then Commit(); a reservation destroyed without Commit() gives its amount back.
+class BudgetReservation {
+ public:
+  BudgetReservation() = default;
+  BudgetReservation(BudgetReservation&& other) noexcept;
+  BudgetReservation& operator=(BudgetReservation&& other) noexcept;
+  ~BudgetReservation();
+
+  const BudgetReport& report() const { return report_; }
+  // The ledger records to write (empty for a repeat).
+  const WriteBatch& batch() const { return batch_; }
+  // The batch was written: the charge stands and its fingerprint counts as paid.
+  void Commit();
+
+ private:
+  friend class PrivacyLedger;
+  void Release();
+  PrivacyLedger* ledger_ = nullptr;
+  std::string dataset_;
+  std::string requester_;
+  std::string fingerprint_;
+  int64_t time_ms_ = 0;
+  BudgetReport report_;
+  WriteBatch batch_;
+  bool done_ = true;
 };
 
 class PrivacyLedger {
  public:
-  // `db` must outlive the ledger.
-  explicit PrivacyLedger(Database* db) : db_(db) {}
+  // `db` must outlive the ledger. `defaults` apply to datasets whose settings were never
+  // written.
+  PrivacyLedger(Database* db, DatasetPrivacy defaults);
+  ~PrivacyLedger();
 
-  // Charges `cost_micro` (> 0) to (requester, dataset, period) unless `query_fingerprint`
-  // was charged there before. ResourceExhausted (nothing charged) when spent + cost would
-  // exceed `budget_micro` (>= 0); InvalidArgument for a bad amount or empty names; the
-  // database's error when the write fails (nothing charged). The write is synced before OK.
-  common::Result<BudgetReport> Charge(std::string_view requester, std::string_view dataset,
-                                      std::string_view period, int64_t cost_micro,
-                                      int64_t budget_micro, std::string_view query_fingerprint);
+  // The dataset's settings (stored, else the defaults).
+  common::Result<DatasetPrivacy> Settings(std::string_view dataset);
+  // Validates and stores the settings (a synced write); they apply to the next reservation.
+  // InvalidArgument for invalid settings; the database's error when the write fails.
+  common::Status SetSettings(std::string_view dataset, const DatasetPrivacy& settings);
 
-  // The spent amount without charging.
-  common::Result<BudgetReport> Report(std::string_view requester, std::string_view dataset,
-                                      std::string_view period, int64_t budget_micro) const;
+  // Reserves `cost_micro` for `requester` on `dataset` at `now_ms`, unless `fingerprint` was
+  // paid before (a repeat: nothing to charge). ResourceExhausted, with what is left, when the
+  // dataset's budget or the requester's share would be passed; nothing is reserved then.
+  common::Result<BudgetReservation> Reserve(std::string_view dataset, std::string_view requester,
+                                            std::string_view fingerprint, int64_t cost_micro,
+                                            int64_t now_ms, std::string_view query,
+                                            std::string_view policy);
+
+  // The budget as `requester` sees it at `now_ms` (charges nothing).
+  common::Result<BudgetReport> Report(std::string_view dataset, std::string_view requester,
+                                      int64_t now_ms);
+  // Spent within the window, per requester.
+  common::Result<std::map<std::string, int64_t>> SpentByRequester(std::string_view dataset,
+                                                                  int64_t now_ms);
+  // The newest `limit` charges (all time), newest first.
+  common::Result<std::vector<BudgetCharge>> Charges(std::string_view dataset, size_t limit) const;
 
  private:
+  friend class BudgetReservation;
+  struct Account;
+  common::Result<Account*> Load(std::string_view dataset);  // needs mu_
+  void Release(const BudgetReservation& r);
+  void Commit(const BudgetReservation& r);
+
   Database* db_;
+  DatasetPrivacy defaults_;
+  std::mutex mu_;  // guards accounts_ and every Account
+  std::map<std::string, std::unique_ptr<Account>, std::less<>> accounts_;
 };
 
 }  // namespace verbind::storage

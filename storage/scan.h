@@ -58,9 +58,6 @@ struct AggregateSpec {
   int64_t lo = 0;
   int64_t hi = 0;
   int bins = 0;
-  // kSum: keep the `track_top` largest absolute contributions (for the dominance rule at this
-  // node; never sent to other nodes). 0 = none.
-  int track_top = 0;
   // kCoMoments: divisor per column to turn storage units into real units (10^scale for
   // decimals, 1 otherwise).
   std::vector<double> unit_divisors;
@@ -74,9 +71,6 @@ struct ScanSpec {
   int64_t max_rows_scanned = INT64_MAX;
   int max_groups = 10000;
   int timeout_ms = 10000;
-  // Compute a RecordSetSketch of the stable ids of the matching rows (differencing defence).
-  bool want_record_set = false;
-  int record_set_cells = 0;  // 0: RecordSetSketch's default size
 };
 
 constexpr int kMaxGroupBy = 4;

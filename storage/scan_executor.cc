@@ -62,7 +62,6 @@ class Scan {
  private:
   Result<bool> LoadChunk(uint32_t chunk);  // false: rewritten since the snapshot
   Status FoldChunk(uint32_t chunk);
-  Status AddRecordIds(uint32_t chunk);
   void GrowStates();
   ScanResult Assemble();
 
@@ -81,7 +80,6 @@ class Scan {
   std::vector<std::vector<AggregateState>> states_;  // [aggregate][group]
   std::vector<int64_t> rows_;                        // [group]
   std::vector<int64_t> chunk_rows_;                  // [group], this chunk
-  std::optional<RecordSetSketch> record_set_;
   ScanResult result_;
 };
 
@@ -101,10 +99,6 @@ Scan::Scan(const ChunkStore& store, const DatasetState& s, const ScanSpec& spec,
   if (!spec.group_by.empty()) {
     table_ = std::make_unique<GroupTable>(spec.group_by, spec.max_groups);
     groups_.resize(kChunkRows);
-  }
-  if (spec.want_record_set) {
-    record_set_.emplace(spec.record_set_cells > 0 ? spec.record_set_cells
-                                                  : RecordSetSketch::kDefaultCells);
   }
   GrowStates();
 }
@@ -152,23 +146,6 @@ Status Scan::FoldChunk(uint32_t chunk) {
   rows.group_rows = chunk_rows_.data();
   for (size_t g = 1; g < chunk_rows_.size(); ++g) rows_[g] += chunk_rows_[g];
   for (size_t a = 0; a < kernels_.size(); ++a) kernels_[a]->Add(view_, rows, states_[a]);
-  if (record_set_) RETURN_IF_ERROR(AddRecordIds(chunk));
-  return Status::Ok();
-}
-
-Status Scan::AddRecordIds(uint32_t chunk) {
-  if (!s_.schema->key) {
-    uint64_t first = uint64_t{chunk} * kChunkRows;
-    for (uint32_t i = 0; i < view_.rows; ++i) {
-      if (sel_[i]) record_set_->Add(first + i);
-    }
-    return Status::Ok();
-  }
-  ASSIGN_OR_RETURN(auto ids, store_.RecordIdsOf(s_, chunk));
-  if (!ids) return common::Internal("a chunk changed during a scan");
-  for (uint32_t i = 0; i < view_.rows; ++i) {
-    if (sel_[i]) record_set_->Add((*ids)[i]);
-  }
   return Status::Ok();
 }
 
@@ -205,7 +182,6 @@ ScanResult Scan::Assemble() {
   }
   std::sort(result_.cells.begin(), result_.cells.end(),
             [](const CellResult& a, const CellResult& b) { return a.key < b.key; });
-  result_.record_set = std::move(record_set_);
   result_.generation = s_.generation();
   return std::move(result_);
 }

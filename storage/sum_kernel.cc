@@ -1,8 +1,10 @@
-// The sum kernel: count, exact sum, mean and M2 (sum of squared deviations) of a field, per
-// group. Each chunk is summed exactly in integers over its deltas; M2 of a chunk is exact for
-// deltas below 2^32 (n * sum(d^2) - sum(d)^2 in 128 bits) and computed from exact integer
-// deviations otherwise. Chunks merge with Chan et al.'s formula, the difference of means taken
-// from the exact sums, in extended precision.
+// The sum kernel: count, exact sum, exact sum of squares, mean and M2 (sum of squared
+// deviations) of a field, per group. Each chunk is summed exactly in integers over its deltas;
+// M2 of a chunk is exact for deltas below 2^32 (n * sum(d^2) - sum(d)^2 in 128 bits) and
+// computed from exact integer deviations otherwise. Chunks merge with Chan et al.'s formula,
+// the difference of means taken from the exact sums, in extended precision. The sum of squares
+// of values (base + delta) is n b^2 + 2 b sum(d) + sum(d^2), with every step checked for
+// overflow.
 #include <algorithm>
 
 #include "storage/aggregate_kernels.h"
@@ -16,6 +18,8 @@ struct Moments {
   int64_t n = 0;
   Int128 sum = 0;
   long double m2 = 0;
+  Int128 sumsq = 0;
+  bool sumsq_exact = true;
 };
 
 // One group's sums within a chunk, over deltas.
@@ -24,6 +28,8 @@ struct ChunkSums {
   uint64_t s = 0;             // deltas below 2^32: at most 2^48
   unsigned __int128 q = 0;    // deltas below 2^32: the exact sum of squares
   unsigned __int128 wide = 0; // wide chunks: the sum of deltas
+  unsigned __int128 wide_q = 0;  // wide chunks: the sum of squared deltas
+  bool wide_q_exact = true;      // wide chunks: wide_q did not overflow
   long double m2 = 0;         // wide chunks: exact deviations, squared
 };
 
@@ -111,7 +117,10 @@ void SumWide(const T* d, const uint8_t* valid, const uint32_t* groups, uint32_t 
     if (!valid[i]) continue;
     ChunkSums& a = acc[groups ? groups[i] : 1];
     ++a.n;
-    a.wide += static_cast<uint64_t>(d[i]);
+    uint64_t v = static_cast<uint64_t>(d[i]);
+    a.wide += v;
+    unsigned __int128 sq = static_cast<unsigned __int128>(v) * v;
+    if (__builtin_add_overflow(a.wide_q, sq, &a.wide_q)) a.wide_q_exact = false;
   }
   // Deviation of d from the group's mean, exactly: (n d - sum) / n.
   for (uint32_t i = 0; i < n; ++i) {
@@ -123,6 +132,20 @@ void SumWide(const T* d, const uint8_t* valid, const uint32_t* groups, uint32_t 
   }
 }
 
+// n b^2 + 2 b s + q: the sum of squares of n values base + delta, from the sum s and the sum
+// of squares q of the deltas; false when a step overflows 128 bits.
+bool SumOfSquares(int64_t n, int64_t base, unsigned __int128 s, unsigned __int128 q,
+                  Int128* out) {
+  constexpr unsigned __int128 kMax = (static_cast<unsigned __int128>(1) << 127) - 1;
+  Int128 b = base, nb2, bs, two_bs, total;
+  if (q > kMax || s > kMax) return false;
+  return !__builtin_mul_overflow(b * b, static_cast<Int128>(n), &nb2) &&
+         !__builtin_mul_overflow(b, static_cast<Int128>(s), &bs) &&
+         !__builtin_mul_overflow(bs, Int128{2}, &two_bs) &&
+         !__builtin_add_overflow(nb2, two_bs, &total) &&
+         !__builtin_add_overflow(total, static_cast<Int128>(q), out);
+}
+
 // The chunk's moments of one group in values (base + delta).
 Moments ChunkMoments(const ChunkSums& a, int64_t base, bool wide) {
   Moments m;
@@ -130,8 +153,10 @@ Moments ChunkMoments(const ChunkSums& a, int64_t base, bool wide) {
   if (wide) {
     m.sum = static_cast<Int128>(a.n) * base + static_cast<Int128>(a.wide);
     m.m2 = a.m2;
+    m.sumsq_exact = a.wide_q_exact && SumOfSquares(a.n, base, a.wide, a.wide_q, &m.sumsq);
     return m;
   }
+  m.sumsq_exact = SumOfSquares(a.n, base, a.s, a.q, &m.sumsq);
   m.sum = static_cast<Int128>(a.n) * base + static_cast<Int128>(a.s);
   Int128 num = static_cast<Int128>(a.n) * static_cast<Int128>(a.q) -
                static_cast<Int128>(a.s) * static_cast<Int128>(a.s);
@@ -160,11 +185,13 @@ void MergeMoments(Moments& a, const Moments& b) {
   a.m2 += b.m2 + delta * delta * na * nb / (na + nb);
   a.n += b.n;
   a.sum += b.sum;
+  a.sumsq_exact = a.sumsq_exact && b.sumsq_exact &&
+                  !__builtin_add_overflow(a.sumsq, b.sumsq, &a.sumsq);
 }
 
 class SumKernel final : public AggregateKernel {
  public:
-  SumKernel(int column, int track_top) : column_(column), track_top_(track_top) {}
+  explicit SumKernel(int column) : column_(column) {}
 
   void Add(const ChunkView& view, const ChunkSelection& rows,
            std::vector<AggregateState>& states) override {
@@ -187,7 +214,6 @@ class SumKernel final : public AggregateKernel {
     for (size_t g = 1; g < states.size(); ++g) {
       if (acc_[g].n > 0) MergeMoments(moments_[g], ChunkMoments(acc_[g], c.base, wide));
     }
-    if (track_top_ > 0) TrackTop(c, valid, groups, view.rows, states.size());
   }
 
   void Finish(std::vector<AggregateState>& states) override {
@@ -198,46 +224,22 @@ class SumKernel final : public AggregateKernel {
       s.sum = m.sum;
       s.mean = m.n ? static_cast<double>(static_cast<long double>(m.sum) / m.n) : 0;
       s.m2 = static_cast<double>(m.m2);
-      if (g < tops_.size()) {
-        s.top = std::move(tops_[g]);
-        std::sort(s.top.begin(), s.top.end(), std::greater<>());
-      }
+      s.sumsq = m.sumsq;
+      s.sumsq_exact = m.sumsq_exact;
     }
   }
 
  private:
-  // Keeps the track_top largest absolute values per group (a min-heap each).
-  void TrackTop(const ColumnChunk& c, const uint8_t* valid, const uint32_t* groups, uint32_t n,
-                size_t ngroups) {
-    if (tops_.size() < ngroups) tops_.resize(ngroups);
-    for (uint32_t i = 0; i < n; ++i) {
-      if (!valid[i]) continue;
-      int64_t x = c.Value(i);
-      int64_t a = x >= 0 ? x : (x == INT64_MIN ? INT64_MAX : -x);
-      std::vector<int64_t>& heap = tops_[groups ? groups[i] : 1];
-      if (heap.size() < static_cast<size_t>(track_top_)) {
-        heap.push_back(a);
-        std::push_heap(heap.begin(), heap.end(), std::greater<>());
-      } else if (a > heap.front()) {
-        std::pop_heap(heap.begin(), heap.end(), std::greater<>());
-        heap.back() = a;
-        std::push_heap(heap.begin(), heap.end(), std::greater<>());
-      }
-    }
-  }
-
   int column_;
-  int track_top_;
   std::vector<uint8_t> valid_;
   std::vector<ChunkSums> acc_;
   std::vector<Moments> moments_;
-  std::vector<std::vector<int64_t>> tops_;
 };
 
 }  // namespace
 
 std::unique_ptr<AggregateKernel> MakeSumKernel(const AggregateSpec& spec) {
-  return std::make_unique<SumKernel>(spec.columns[0], spec.track_top);
+  return std::make_unique<SumKernel>(spec.columns[0]);
 }
 
 }  // namespace verbind::storage
