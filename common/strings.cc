@@ -90,6 +90,44 @@ bool IsValidName(std::string_view s) {
   return true;
 }
 
+bool ParseMicros(std::string_view s, int64_t max_micro, int64_t* out) {
+  constexpr int64_t kMicro = 1000000;
+  if (s.empty() || s.size() > 24 || s.front() == '.' || s.back() == '.') return false;
+  int64_t whole = 0, frac = 0;
+  int decimals = -1;  // -1: no point seen
+  for (char c : s) {
+    if (c == '.' && decimals < 0) {
+      decimals = 0;
+    } else if (c >= '0' && c <= '9' && decimals < 0) {
+      whole = whole * 10 + (c - '0');
+      if (whole > max_micro / kMicro + 1) return false;
+    } else if (c >= '0' && c <= '9' && decimals < 6) {
+      frac = frac * 10 + (c - '0');
+      ++decimals;
+    } else {
+      return false;
+    }
+  }
+  for (int d = decimals < 0 ? 0 : decimals; d < 6; ++d) frac *= 10;
+  int64_t v = whole * kMicro + frac;
+  if (v > max_micro) return false;
+  *out = v;
+  return true;
+}
+
+std::string FormatMicros(int64_t micro) {
+  bool negative = micro < 0;
+  uint64_t mag = negative ? 0 - static_cast<uint64_t>(micro) : static_cast<uint64_t>(micro);
+  std::string out = std::to_string(mag / 1000000);
+  std::string frac = std::to_string(mag % 1000000);
+  if (frac != "0") {
+    frac.insert(0, 6 - frac.size(), '0');
+    while (frac.back() == '0') frac.pop_back();
+    out += "." + frac;
+  }
+  return negative ? "-" + out : out;
+}
+
 bool ParseInt64(std::string_view s, int64_t* out) {
   if (s.empty()) return false;
   const char* b = s.data();

@@ -19,6 +19,11 @@ bool IsValidUtf8(std::string_view s);
 bool IsValidName(std::string_view s);
 // Parses a whole base-10 int64 (optional sign); false on junk, empty or overflow.
 bool ParseInt64(std::string_view s, int64_t* out);
+// Non-negative decimal text with at most six decimals ("0.5", "4", "0.000001") to millionths,
+// refusing signs, exponents, a leading or trailing point and values above max_micro.
+bool ParseMicros(std::string_view s, int64_t max_micro, int64_t* out);
+// Millionths as the shortest such text ("0.5", "4", "-0.25").
+std::string FormatMicros(int64_t micro);
 // Parses "HOST:PORT" (IPv4, name, or [IPv6]) with a port 0..65535.
 bool ParseHostPort(std::string_view s, std::string* host, int* port);
 // A quoted JSON string for `s` (for building small messages without a JSON library).

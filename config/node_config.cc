@@ -6,6 +6,8 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <sstream>
@@ -21,7 +23,7 @@ using common::Status;
 
 namespace {
 
-enum class Kind { kString, kName, kInt, kBool, kAddress, kPath, kUrl, kLogLevel };
+enum class Kind { kString, kName, kInt, kBool, kAddress, kPath, kUrl, kLogLevel, kMicros };
 
 struct KeySpec {
   std::string_view section;
@@ -102,6 +104,14 @@ constexpr KeySpec kKeys[] = {
      "Default deadline of a federated query run"},
     {"federation", "max_concurrency", Kind::kInt, "32", 1, 1024,
      "Peers queried at once during fan-out"},
+    {"privacy", "epsilon", Kind::kMicros, "4", 1, 1000 * 1000000,
+     "Privacy budget of a dataset about persons unless set for it (verbind dataset privacy): the "
+     "total epsilon that all requesters together may spend per window"},
+    {"privacy", "window_days", Kind::kInt, "365", 0, 3650,
+     "Days over which spending counts against that budget (a rolling window); 0: the dataset's "
+     "lifetime"},
+    {"privacy", "requester_share", Kind::kMicros, "0.5", 1, 1000000,
+     "Share of a dataset's budget that one requesting organisation may spend"},
     {"log", "level", Kind::kLogLevel, "\"info\"", 0, 0, "debug, info, warn or error"},
 };
 
@@ -157,6 +167,7 @@ std::string TypeName(toml::node_type t) {
 toml::node_type Expected(Kind kind) {
   switch (kind) {
     case Kind::kInt:
+    case Kind::kMicros:  // an integer, a floating-point number or a string ("0.5")
       return toml::node_type::integer;
     case Kind::kBool:
       return toml::node_type::boolean;
@@ -171,7 +182,29 @@ Status Error(const std::string& origin, const KeySpec* k, const std::string& mes
   return common::InvalidArgument(where + ": " + message);
 }
 
+// A kMicros value: six decimals at most, as text.
+Result<Value> MicrosFromNode(const toml::node& node, const KeySpec& k, const std::string& origin) {
+  Value v{toml::node_type::integer, "", 0, false, origin};
+  if (auto s = node.value_exact<std::string>()) {
+    v.text = *s;
+  } else if (auto i = node.value_exact<int64_t>()) {
+    v.text = std::to_string(*i);
+  } else if (auto d = node.value_exact<double>()) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6f", *d);
+    v.text = buf;
+    if (std::fabs(std::stod(v.text) - *d) > 1e-12) v.text = "too many decimals";
+  } else {
+    return Error(origin, &k, "expected a number, found " + TypeName(node.type()));
+  }
+  if (!common::ParseMicros(v.text, k.max, &v.integer)) {
+    return Error(origin, &k, "must be a number with at most six decimals, not " + v.text);
+  }
+  return v;
+}
+
 Result<Value> FromNode(const toml::node& node, const KeySpec& k, const std::string& origin) {
+  if (k.kind == Kind::kMicros) return MicrosFromNode(node, k, origin);
   Value v{node.type(), "", 0, false, origin};
   if (node.type() != Expected(k.kind)) {
     return Error(origin, &k,
@@ -187,6 +220,10 @@ Result<Value> FromEnv(const char* text, const KeySpec& k, const std::string& ori
   Value v{Expected(k.kind), text, 0, false, origin};
   if (k.kind == Kind::kInt && !common::ParseInt64(text, &v.integer)) {
     return Error(origin, &k, "expected an integer, found \"" + std::string(text) + "\"");
+  }
+  if (k.kind == Kind::kMicros && !common::ParseMicros(text, k.max, &v.integer)) {
+    return Error(origin, &k, "expected a number with at most six decimals, found \"" +
+                                 std::string(text) + "\"");
   }
   if (k.kind == Kind::kBool) {
     std::string t = common::ToLower(text);
@@ -257,6 +294,13 @@ Status ApplyDefaultsAndEnv(const std::string& path, const EnvLookup& env, ValueM
 
 Status Validate(const KeySpec& k, const Value& v) {
   switch (k.kind) {
+    case Kind::kMicros:
+      if (v.integer < k.min || v.integer > k.max) {
+        return Error(v.origin, &k,
+                     "must be between " + common::FormatMicros(k.min) + " and " +
+                         common::FormatMicros(k.max) + ", not " + common::FormatMicros(v.integer));
+      }
+      break;
     case Kind::kInt:
       if (v.integer < k.min || v.integer > k.max) {
         return Error(v.origin, &k,
@@ -361,6 +405,9 @@ void Fill(const ValueMap& v, const std::string& dir, NodeConfig* c) {
   c->protocol.audit_checkpoint_every = i("protocol.audit_checkpoint_every");
   c->federation.deadline_ms = i("federation.deadline_ms");
   c->federation.max_concurrency = i("federation.max_concurrency");
+  c->privacy.epsilon_micro = i64("privacy.epsilon");
+  c->privacy.window_days = i("privacy.window_days");
+  c->privacy.requester_share_micro = i64("privacy.requester_share");
   c->log_level = s("log.level");
   for (const auto& [key, value] : v) c->origins[key] = value.origin;
 }
@@ -455,11 +502,15 @@ std::string RenderConfigReference() {
   std::ostringstream out;
   out << "| key | type | default | environment | meaning |\n|---|---|---|---|---|\n";
   for (const auto& k : kKeys) {
-    std::string type = k.kind == Kind::kInt    ? "integer"
-                       : k.kind == Kind::kBool ? "boolean"
-                                               : "string";
+    std::string type = k.kind == Kind::kInt      ? "integer"
+                       : k.kind == Kind::kBool   ? "boolean"
+                       : k.kind == Kind::kMicros ? "number"
+                                                 : "string";
     if (k.kind == Kind::kInt) {
       type += " " + std::to_string(k.min) + ".." + std::to_string(k.max);
+    }
+    if (k.kind == Kind::kMicros) {
+      type += " " + common::FormatMicros(k.min) + ".." + common::FormatMicros(k.max);
     }
     out << "| `" << k.section << "." << k.key << "` | " << type << " | "
         << (k.default_value.empty() ? "required" : "`" + std::string(k.default_value) + "`")

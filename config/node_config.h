@@ -52,6 +52,13 @@ struct FederationSettings {
   int max_concurrency = 32;
 };
 
+// Defaults for the privacy settings of datasets about persons (docs/privacy.md).
+struct PrivacyDefaults {
+  int64_t epsilon_micro = 4'000'000;
+  int window_days = 365;
+  int64_t requester_share_micro = 500'000;
+};
+
 struct NodeConfig {
   std::string dir;          // the node folder, absolute
   std::string config_path;  // dir + "/verbind.toml"
@@ -80,6 +87,7 @@ struct NodeConfig {
   Limits limits;
   ProtocolSettings protocol;
   FederationSettings federation;
+  PrivacyDefaults privacy;
   std::string log_level = "info";
 
   // "verbind.toml:7" for a key such as "peer.listen", or "environment VERBIND_PEER_LISTEN".

@@ -1,5 +1,5 @@
-// Sharing policies: who may learn what from which dataset, for which purposes, under which
-// disclosure rules. Parsed from TOML policy files (docs/policies.md) with file:line errors and
+// Sharing policies: who may learn what from which dataset, for which purposes, at which
+// privacy cost per answer. Parsed from TOML policy files (docs/policies.md) with file:line errors and
 // stored as JSON. Deny by default: a query is answered only when a policy allows all of it.
 // Thread-safe (values and pure functions).
 #pragma once
@@ -23,13 +23,8 @@ struct AllowRule {
   std::vector<std::string> fields;
 };
 
-struct DifferentialPrivacy {
-  double epsilon_per_query = 0;  // spent by one answer (split over its statistics)
-  double budget = 0;             // per requester and period
-  std::string period = "month";  // "day", "week", "month" or "year"
-  // The sensitivity of a released sum comes from its field's min and max in the dataset's
-  // schema (which ingest enforces); a summed field without both is refused.
-};
+// The privacy cost of one answer when none is set: epsilon 0.1.
+inline constexpr int64_t kDefaultEpsilonPerQueryMicro = 100'000;
 
 struct Policy {
   std::string id;  // 1-64 of a-z 0-9 . _ -
@@ -43,12 +38,13 @@ struct Policy {
   std::vector<AllowRule> allow;
   std::vector<std::string> group_by;       // fields allowed in GROUP BY
   std::vector<std::string> filter_fields;  // fields allowed in WHERE (besides group_by)
+  // Datasets about persons: what one answer costs of the dataset's privacy budget, in
+  // micro-epsilon, split over the statistics of each cell (docs/privacy.md).
+  int64_t epsilon_per_query_micro = kDefaultEpsilonPerQueryMicro;
+  // Datasets marked non-personal: fewer records than this behind a value withhold it.
   int min_cell_size = 10;
-  int dominance_n = 0;  // 0: no dominance rule
-  int dominance_k = 0;  // percent
-  int max_cells = 1000;
+  int max_cells = 1000;         // most cells (all keys of the group-by fields) in one answer
   int rate_limit_per_hour = 0;  // per requester; 0: no policy limit
-  std::optional<DifferentialPrivacy> dp;
 };
 
 // Parses a policy file. Every key is checked (unknown keys, wrong types, impossible values);

@@ -1,5 +1,6 @@
 #include <toml++/toml.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -14,9 +15,8 @@ using common::Status;
 
 namespace {
 
-const std::set<std::string> kFunctions = {"count", "sum",  "avg",       "var",
-                                          "stddev", "min", "max",       "histogram",
-                                          "quantile", "median", "corr", "regression"};
+const std::set<std::string> kFunctions = {"count",    "sum",    "avg",  "var",       "stddev",
+                                          "histogram", "quantile", "median", "corr", "regression"};
 
 class PolicyReader {
  public:
@@ -80,20 +80,6 @@ class PolicyReader {
     return *v;
   }
 
-  Result<double> Real(const toml::table& t, const char* key, double min, double max) const {
-    const toml::node* n = t.get(key);
-    if (!n) return common::InvalidArgument(path_ + ": missing required key " + key);
-    auto v = n->value<double>();
-    if (!v || !(n->is_floating_point() || n->is_integer())) {
-      return Error(*n, std::string(key) + " must be a number");
-    }
-    if (!(*v >= min && *v <= max)) {
-      return Error(*n, std::string(key) + " must be between " + std::to_string(min) + " and " +
-                           std::to_string(max));
-    }
-    return *v;
-  }
-
   Result<std::optional<int64_t>> Time(const toml::table& t, const char* key) const {
     const toml::node* n = t.get(key);
     if (!n) return std::optional<int64_t>();
@@ -134,9 +120,14 @@ class PolicyReader {
       ASSIGN_OR_RETURN(rule.aggregates, Strings(t, "aggregates", true));
       ASSIGN_OR_RETURN(rule.fields, Strings(t, "fields", false));
       for (const auto& a : rule.aggregates) {
+        if (a == "min" || a == "max") {
+          return Error(t, a + " cannot be allowed: the smallest and largest values are single "
+                              "records' values and are never released (docs/privacy.md); a "
+                              "quantile on the field's grid gives a protected range");
+        }
         if (!kFunctions.count(a)) {
           return Error(t, "unknown aggregate \"" + a + "\" in [[allow]] (known: count, sum, avg, "
-                          "var, stddev, min, max, histogram, quantile, median, corr, regression)");
+                          "var, stddev, histogram, quantile, median, corr, regression)");
         }
       }
       RETURN_IF_ERROR(Names(t, "fields", rule.fields, false));
@@ -145,48 +136,43 @@ class PolicyReader {
     return Status::Ok();
   }
 
-  Status ReadDp(const toml::table& root, Policy* p) const {
-    const toml::node* n = root.get("differential_privacy");
+  // epsilon_per_query: a number with at most six decimals, 0.000001 to 100.
+  Status ReadEpsilon(const toml::table& root, Policy* p) const {
+    const toml::node* n = root.get("epsilon_per_query");
     if (!n) return Status::Ok();
-    const toml::table* t = n->as_table();
-    if (!t) return Error(*n, "differential_privacy must be a table");
-    RETURN_IF_ERROR(CheckKeys(*t, {"epsilon_per_query", "budget", "period"},
-                              " in [differential_privacy]"));
-    DifferentialPrivacy dp;
-    ASSIGN_OR_RETURN(dp.epsilon_per_query, Real(*t, "epsilon_per_query", 0.001, 100));
-    ASSIGN_OR_RETURN(dp.budget, Real(*t, "budget", 0.001, 100000));
-    ASSIGN_OR_RETURN(dp.period, String(*t, "period", false));
-    if (dp.period.empty()) dp.period = "month";
-    if (dp.period != "day" && dp.period != "week" && dp.period != "month" && dp.period != "year") {
-      return Error(*t->get("period"), "period must be day, week, month or year");
+    auto v = n->value<double>();
+    double micro = v ? *v * 1e6 : 0;
+    if (!v || !(n->is_floating_point() || n->is_integer()) || !(micro >= 1 && micro <= 1e8) ||
+        std::fabs(micro - std::round(micro)) > 1e-6 * micro) {
+      return Error(*n, "epsilon_per_query must be a number from 0.000001 to 100 with at most six "
+                       "decimals");
     }
-    if (dp.epsilon_per_query > dp.budget) {
-      return Error(*t, "epsilon_per_query is larger than the budget");
-    }
-    p->dp = std::move(dp);
+    p->epsilon_per_query_micro = std::llround(micro);
     return Status::Ok();
   }
 
-  Status ReadDominance(const toml::table& root, Policy* p) const {
-    const toml::node* n = root.get("dominance");
-    if (!n) return Status::Ok();
-    const toml::table* t = n->as_table();
-    if (!t) return Error(*n, "dominance must be a table with n and k");
-    RETURN_IF_ERROR(CheckKeys(*t, {"n", "k"}, " in [dominance]"));
-    ASSIGN_OR_RETURN(int64_t dn, Int(*t, "n", 0, 1, 10));
-    ASSIGN_OR_RETURN(int64_t dk, Int(*t, "k", 0, 1, 100));
-    if (dn == 0 || dk == 0) return Error(*t, "dominance needs both n and k");
-    p->dominance_n = static_cast<int>(dn);
-    p->dominance_k = static_cast<int>(dk);
+  // Keys of earlier versions, refused with what replaces them.
+  Status RefuseRetired(const toml::table& root) const {
+    if (const toml::node* n = root.get("differential_privacy")) {
+      return Error(*n, "[differential_privacy] is retired: set epsilon_per_query in the policy; "
+                       "the budget belongs to the dataset (verbind dataset privacy NAME "
+                       "--epsilon E --window DAYS), see docs/privacy.md");
+    }
+    if (const toml::node* n = root.get("dominance")) {
+      return Error(*n, "[dominance] is retired: datasets about persons are answered under "
+                       "differential privacy, non-personal ones with min_cell_size only "
+                       "(docs/privacy.md)");
+    }
     return Status::Ok();
   }
 
   Result<Policy> Read(const toml::table& root) const {
+    RETURN_IF_ERROR(RefuseRetired(root));
     RETURN_IF_ERROR(CheckKeys(root,
                               {"id", "description", "dataset", "grantees", "purposes",
                                "legal_bases", "valid_from", "valid_until", "allow", "group_by",
-                               "filter_fields", "min_cell_size", "dominance", "max_cells",
-                               "rate_limit_per_hour", "differential_privacy"},
+                               "filter_fields", "epsilon_per_query", "min_cell_size",
+                               "max_cells", "rate_limit_per_hour"},
                               ""));
     Policy p;
     ASSIGN_OR_RETURN(p.id, String(root, "id", true));
@@ -214,12 +200,11 @@ class PolicyReader {
     RETURN_IF_ERROR(Names(root, "filter_fields", p.filter_fields, false));
     ASSIGN_OR_RETURN(int64_t min_cell, Int(root, "min_cell_size", 10, 1, 100000));
     p.min_cell_size = static_cast<int>(min_cell);
-    RETURN_IF_ERROR(ReadDominance(root, &p));
+    RETURN_IF_ERROR(ReadEpsilon(root, &p));
     ASSIGN_OR_RETURN(int64_t max_cells, Int(root, "max_cells", 1000, 1, 1000000));
     p.max_cells = static_cast<int>(max_cells);
     ASSIGN_OR_RETURN(int64_t rate, Int(root, "rate_limit_per_hour", 0, 0, 100000000));
     p.rate_limit_per_hour = static_cast<int>(rate);
-    RETURN_IF_ERROR(ReadDp(root, &p));
     return p;
   }
 
@@ -256,16 +241,10 @@ std::string PolicyToJson(const Policy& p) {
                       {"allow", allow},
                       {"group_by", p.group_by},
                       {"filter_fields", p.filter_fields},
+                      {"epsilon_per_query_micro", p.epsilon_per_query_micro},
                       {"min_cell_size", p.min_cell_size},
-                      {"dominance", {{"n", p.dominance_n}, {"k", p.dominance_k}}},
                       {"max_cells", p.max_cells},
-                      {"rate_limit_per_hour", p.rate_limit_per_hour},
-                      {"differential_privacy", nullptr}};
-  if (p.dp) {
-    j["differential_privacy"] = {{"epsilon_per_query", p.dp->epsilon_per_query},
-                                 {"budget", p.dp->budget},
-                                 {"period", p.dp->period}};
-  }
+                      {"rate_limit_per_hour", p.rate_limit_per_hour}};
   return j.dump();
 }
 
@@ -289,18 +268,10 @@ Result<Policy> PolicyFromJson(std::string_view text) {
     p.group_by = j.at("group_by").get<std::vector<std::string>>();
     p.filter_fields = j.at("filter_fields").get<std::vector<std::string>>();
     p.min_cell_size = j.at("min_cell_size");
-    p.dominance_n = j.at("dominance").at("n");
-    p.dominance_k = j.at("dominance").at("k");
+    // Policies stored before epsilon_per_query was a policy key cost the default.
+    p.epsilon_per_query_micro = j.value("epsilon_per_query_micro", kDefaultEpsilonPerQueryMicro);
     p.max_cells = j.at("max_cells");
     p.rate_limit_per_hour = j.at("rate_limit_per_hour");
-    if (!j.at("differential_privacy").is_null()) {
-      const auto& d = j["differential_privacy"];
-      DifferentialPrivacy dp;
-      dp.epsilon_per_query = d.at("epsilon_per_query");
-      dp.budget = d.at("budget");
-      dp.period = d.at("period");
-      p.dp = std::move(dp);
-    }
     return p;
   } catch (const nlohmann::json::exception& e) {
     return common::DataLoss(std::string("stored policy is damaged: ") + e.what());

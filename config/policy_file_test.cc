@@ -19,10 +19,7 @@ filter_fields = ["birth_year"]
 min_cell_size = 15
 max_cells = 200
 rate_limit_per_hour = 100
-
-[dominance]
-n = 2
-k = 85
+epsilon_per_query = 0.25
 
 [[allow]]
 aggregates = ["count"]
@@ -30,11 +27,6 @@ aggregates = ["count"]
 [[allow]]
 aggregates = ["sum", "avg"]
 fields = ["monthly_amount"]
-
-[differential_privacy]
-epsilon_per_query = 0.5
-budget = 10
-period = "month"
 )toml";
 
 TEST(PolicyFile, ParsesEveryKeyAndRoundTrips) {
@@ -43,14 +35,11 @@ TEST(PolicyFile, ParsesEveryKeyAndRoundTrips) {
   EXPECT_EQ(p->id, "cbs-benefits");
   EXPECT_EQ(p->grantees[1], "group:statistics");
   EXPECT_EQ(p->min_cell_size, 15);
-  EXPECT_EQ(p->dominance_n, 2);
-  EXPECT_EQ(p->dominance_k, 85);
+  EXPECT_EQ(p->epsilon_per_query_micro, 250000);
   ASSERT_TRUE(p->valid_from_ms && p->valid_until_ms);
   EXPECT_LT(*p->valid_from_ms, *p->valid_until_ms);
   ASSERT_EQ(p->allow.size(), 2u);
   EXPECT_EQ(p->allow[1].fields[0], "monthly_amount");
-  ASSERT_TRUE(p->dp.has_value());
-  EXPECT_EQ(p->dp->period, "month");
   auto back = PolicyFromJson(PolicyToJson(*p));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(PolicyToJson(*back), PolicyToJson(*p));
@@ -75,9 +64,11 @@ TEST(PolicyFile, RefusesBadValues) {
   EXPECT_FALSE(bad("min_cell_size = 15", "min_cell_size = \"15\"").ok());
   EXPECT_FALSE(bad("aggregates = [\"count\"]", "aggregates = [\"mode\"]").ok());
   EXPECT_FALSE(bad("grantees = [\"cbs\", \"group:statistics\"]", "grantees = []").ok());
-  EXPECT_FALSE(bad("k = 85", "k = 185").ok());
-  EXPECT_FALSE(bad("period = \"month\"", "period = \"fortnight\"").ok());
-  EXPECT_FALSE(bad("epsilon_per_query = 0.5", "epsilon_per_query = 50").ok());
+  EXPECT_FALSE(bad("epsilon_per_query = 0.25", "epsilon_per_query = 500").ok());
+  EXPECT_FALSE(bad("epsilon_per_query = 0.25", "epsilon_per_query = 0.0000001").ok());
+  EXPECT_FALSE(bad("epsilon_per_query = 0.25", "epsilon_per_query = \"0.25\"").ok());
+  EXPECT_EQ(bad("epsilon_per_query = 0.25", "epsilon_per_query = 2")->epsilon_per_query_micro,
+            2000000);
   EXPECT_FALSE(bad("valid_until = \"2027-01-01T00:00:00Z\"", "valid_until = 2025-01-01").ok());
   auto no_allow = ParsePolicyToml(
       "id = \"x\"\ndataset = \"d\"\ngrantees = [\"a\"]\npurposes = [\"p\"]\n"
@@ -86,6 +77,23 @@ TEST(PolicyFile, RefusesBadValues) {
   ASSERT_FALSE(no_allow.ok());
   EXPECT_NE(no_allow.status().message().find("[[allow]]"), std::string::npos);
   EXPECT_FALSE(ParsePolicyToml("id = ", "p.toml").ok());
+}
+
+TEST(PolicyFile, RetiredKeysAndMinMaxAreRefusedWithWhatReplacesThem) {
+  auto with = [](const std::string& extra) {
+    return ParsePolicyToml(std::string(kPolicy) + extra, "p.toml");
+  };
+  auto dp = with("\n[differential_privacy]\nepsilon_per_query = 0.5\nbudget = 10\n");
+  ASSERT_FALSE(dp.ok());
+  EXPECT_NE(dp.status().message().find("verbind dataset privacy"), std::string::npos)
+      << dp.status().message();
+  auto dominance = with("\n[dominance]\nn = 2\nk = 85\n");
+  ASSERT_FALSE(dominance.ok());
+  EXPECT_NE(dominance.status().message().find("[dominance] is retired"), std::string::npos);
+  auto max = with("\n[[allow]]\naggregates = [\"max\"]\nfields = [\"monthly_amount\"]\n");
+  ASSERT_FALSE(max.ok());
+  EXPECT_NE(max.status().message().find("never released"), std::string::npos)
+      << max.status().message();
 }
 
 }  // namespace

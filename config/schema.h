@@ -32,8 +32,16 @@ struct Field {
   int max_categories = 1000;            // categorical with an open set: distinct labels allowed
   std::optional<int64_t> min;           // integer/decimal (in units)/date (days): lower bound
   std::optional<int64_t> max;
+  // integer/decimal/date with min and max: the width of the bins of the field's public grid
+  // (storage units; days for dates). Histograms and quantiles use this grid (docs/privacy.md).
+  std::optional<int64_t> grid;
   std::string description;
 };
+
+// The number of bins of a field's grid, ceil((max - min + 1) / grid); 0 without a grid.
+int64_t GridBins(const Field& f);
+// The most bins a grid may have.
+inline constexpr int64_t kMaxGridBins = 1000;
 
 struct Schema {
   std::string description;

@@ -61,10 +61,28 @@ Status ValidateBounds(const Field& f) {
   if (f.min && f.max && *f.min > *f.max) {
     return common::InvalidArgument(FieldWhere(f) + "min is greater than max");
   }
+  if (!f.grid) return Status::Ok();
+  if (!ordered || !f.min || !f.max) {
+    return common::InvalidArgument(FieldWhere(f) + "grid needs an integer, decimal or date field "
+                                                   "with min and max");
+  }
+  if (*f.grid < 1) return common::InvalidArgument(FieldWhere(f) + "grid must be positive");
+  if (GridBins(f) > kMaxGridBins) {
+    return common::InvalidArgument(FieldWhere(f) + "grid makes " + std::to_string(GridBins(f)) +
+                                   " bins between min and max; at most " +
+                                   std::to_string(kMaxGridBins) + " (use a wider grid)");
+  }
   return Status::Ok();
 }
 
 }  // namespace
+
+int64_t GridBins(const Field& f) {
+  if (!f.grid || !f.min || !f.max || *f.grid < 1 || *f.min > *f.max) return 0;
+  unsigned __int128 span = static_cast<unsigned __int128>(static_cast<__int128>(*f.max) - *f.min) + 1;
+  unsigned __int128 bins = (span + static_cast<uint64_t>(*f.grid) - 1) / static_cast<uint64_t>(*f.grid);
+  return bins > INT64_MAX ? INT64_MAX : static_cast<int64_t>(bins);
+}
 
 std::string_view FieldTypeName(FieldType t) { return kTypeNames[static_cast<int>(t)]; }
 

@@ -18,7 +18,7 @@ namespace {
 const std::set<std::string> kTopKeys = {"description", "key", "fields"};
 const std::set<std::string> kFieldKeys = {"name",  "type",       "nullable",       "description",
                                           "scale", "categories", "max_categories", "min",
-                                          "max"};
+                                          "max", "grid"};
 
 json FieldToJson(const Field& f) {
   json j = {{"name", f.name}, {"type", FieldTypeName(f.type)}, {"nullable", f.nullable}};
@@ -37,6 +37,9 @@ json FieldToJson(const Field& f) {
   };
   bound("min", f.min);
   bound("max", f.max);
+  if (f.grid) {
+    j["grid"] = f.type == FieldType::kDecimal ? json(FormatDecimal(*f.grid, f.scale)) : json(*f.grid);
+  }
   if (!f.description.empty()) j["description"] = f.description;
   return j;
 }
@@ -91,6 +94,17 @@ Status FieldOptionsFromJson(const json& j, const std::string& where, Field* f) {
     if (!j.contains(key)) continue;
     ASSIGN_OR_RETURN(int64_t b, BoundFromJson(j[key], *f, where + key + " "));
     (std::string(key) == "min" ? f->min : f->max) = b;
+  }
+  if (j.contains("grid")) {
+    if (f->type == FieldType::kDecimal) {
+      ASSIGN_OR_RETURN(f->grid, BoundFromJson(j["grid"], *f, where + "grid "));
+    } else if (j["grid"].is_number_integer() && !j["grid"].is_number_unsigned()) {
+      f->grid = j["grid"].get<int64_t>();
+    } else if (j["grid"].is_number_unsigned() && j["grid"].get<uint64_t>() <= INT64_MAX) {
+      f->grid = static_cast<int64_t>(j["grid"].get<uint64_t>());
+    } else {
+      return Bad(where, "grid must be an integer");
+    }
   }
   return Status::Ok();
 }

@@ -159,3 +159,45 @@ TEST(Decimal, ParseAndFormat) {
 
 }  // namespace
 }  // namespace verbind::config
+
+namespace verbind::config {
+namespace {
+
+TEST(SchemaFile, GridsAreReadValidatedAndRoundTrip) {
+  std::string text = std::string(kBenefits);
+  text.replace(text.find("description = \"Gross"), 0, "grid = \"250.00\"\n");
+  text.replace(text.find("max = 2030"), 10, "max = 2030\ngrid = 10");
+  auto s = ParseSchemaToml(text, "b.toml");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->fields[1].grid, 10);
+  EXPECT_EQ(GridBins(s->fields[1]), 14);  // 1900..2030 is 131 years: 14 bins of 10
+  EXPECT_EQ(s->fields[4].grid, 25000);    // in cents
+  EXPECT_EQ(GridBins(s->fields[4]), 400);
+  auto json = SchemaFromJson(SchemaToJson(*s));
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_EQ(json->fields[4].grid, 25000);
+  auto toml = ParseSchemaToml(RenderSchemaToml(*s), "again.toml");
+  ASSERT_TRUE(toml.ok()) << toml.status().ToString();
+  EXPECT_EQ(toml->fields[1].grid, 10);
+
+  auto bad = [&](const std::string& from, const std::string& to) {
+    std::string t = text;
+    t.replace(t.find(from), from.size(), to);
+    return ParseSchemaToml(t, "b.toml");
+  };
+  auto fine = bad("grid = 10", "grid = 1");
+  ASSERT_TRUE(fine.ok());
+  auto too_fine = bad("grid = \"250.00\"", "grid = \"0.01\"");
+  ASSERT_FALSE(too_fine.ok());
+  EXPECT_NE(too_fine.status().message().find("at most 1000"), std::string::npos)
+      << too_fine.status().message();
+  EXPECT_FALSE(bad("grid = 10", "grid = 0").ok());
+  EXPECT_FALSE(bad("grid = 10", "grid = \"10\"").ok());
+  auto no_max = bad("min = 1990-01-01", "min = 1990-01-01\ngrid = 30");
+  ASSERT_FALSE(no_max.ok());
+  EXPECT_NE(no_max.status().message().find("grid needs"), std::string::npos)
+      << no_max.status().message();
+}
+
+}  // namespace
+}  // namespace verbind::config

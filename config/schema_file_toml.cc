@@ -19,7 +19,8 @@ namespace {
 const std::set<std::string_view> kTopKeys = {"description", "key", "fields"};
 const std::set<std::string_view> kFieldKeys = {"name",       "type",           "nullable",
                                                "description", "scale",          "categories",
-                                               "max_categories", "min",        "max"};
+                                               "max_categories", "min",        "max",
+                                               "grid"};
 
 struct Ctx {
   const std::string& path;
@@ -72,6 +73,16 @@ Result<int64_t> BoundOf(const Ctx& ctx, const toml::node& n, const Field& f,
   return out;
 }
 
+// A grid width: an integer (days for dates), or decimal text for decimal fields.
+Result<int64_t> GridOf(const Ctx& ctx, const toml::node& n, const Field& f) {
+  if (f.type == FieldType::kDecimal) return BoundOf(ctx, n, f, "grid");
+  if (!n.is_integer()) {
+    return ctx.Error(n, "field " + f.name + ": grid must be an integer" +
+                            (f.type == FieldType::kDate ? " number of days" : ""));
+  }
+  return n.as_integer()->get();
+}
+
 Status ReadCategories(const Ctx& ctx, const toml::node& n, Field* f) {
   const toml::array* arr = n.as_array();
   if (!arr) return ctx.Error(n, "field " + f->name + ": categories must be an array of strings");
@@ -115,6 +126,8 @@ Status ReadFieldOption(const Ctx& ctx, std::string_view key, const toml::node& v
   } else if (key == "min" || key == "max") {
     ASSIGN_OR_RETURN(int64_t b, BoundOf(ctx, v, *f, key));
     (key == "min" ? f->min : f->max) = b;
+  } else if (key == "grid") {
+    ASSIGN_OR_RETURN(f->grid, GridOf(ctx, v, *f));
   }
   return Status::Ok();
 }
@@ -131,7 +144,7 @@ Result<Field> ReadField(const Ctx& ctx, const toml::node& node, bool* nullable_s
   }
   // Scale first: decimal bounds depend on it.
   for (std::string_view key : {"scale", "nullable", "description", "categories",
-                               "max_categories", "min", "max"}) {
+                               "max_categories", "min", "max", "grid"}) {
     if (const toml::node* v = t->get(key)) RETURN_IF_ERROR(ReadFieldOption(ctx, key, *v, &f));
   }
   if (!f.categories.empty() && !t->get("max_categories")) {
@@ -214,6 +227,12 @@ void RenderField(const Field& f, bool is_key, std::ostringstream& out) {
   };
   bound("min", f.min);
   bound("max", f.max);
+  if (f.grid) {
+    out << "grid = "
+        << (f.type == FieldType::kDecimal ? Quote(FormatDecimal(*f.grid, f.scale))
+                                          : std::to_string(*f.grid))
+        << "\n";
+  }
   if (!f.description.empty()) out << "description = " << Quote(f.description) << "\n";
 }
 

@@ -3,9 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <deque>
 #include <set>
+
+#include "common/strings.h"
 
 namespace verbind::storage {
 
@@ -90,43 +91,10 @@ struct PrivacyLedger::Account {
 };
 
 bool ParseEpsilon(std::string_view text, int64_t* micro) {
-  if (text.empty() || text.size() > 20 || text.front() == '.' || text.back() == '.') {
-    return false;
-  }
-  int64_t whole = 0, frac = 0;
-  int decimals = -1;  // -1: no point seen
-  for (char c : text) {
-    if (c == '.' && decimals < 0) {
-      decimals = 0;
-    } else if (c >= '0' && c <= '9' && decimals < 0) {
-      whole = whole * 10 + (c - '0');
-      if (whole > kMaxEpsilonMicro / kMicro) return false;
-    } else if (c >= '0' && c <= '9' && decimals < 6) {
-      frac = frac * 10 + (c - '0');
-      ++decimals;
-    } else {
-      return false;
-    }
-  }
-  for (int d = std::max(decimals, 0); d < 6; ++d) frac *= 10;
-  *micro = whole * kMicro + frac;
-  return *micro <= kMaxEpsilonMicro;
+  return common::ParseMicros(text, kMaxEpsilonMicro, micro);
 }
 
-std::string FormatEpsilon(int64_t micro) {
-  bool negative = micro < 0;
-  uint64_t mag = negative ? 0 - static_cast<uint64_t>(micro) : static_cast<uint64_t>(micro);
-  std::string out = std::to_string(mag / kMicro);
-  uint64_t frac = mag % kMicro;
-  if (frac != 0) {
-    char digits[8];
-    std::snprintf(digits, sizeof(digits), "%06llu", static_cast<unsigned long long>(frac));
-    std::string f(digits);
-    while (f.back() == '0') f.pop_back();
-    out += "." + f;
-  }
-  return negative ? "-" + out : out;
-}
+std::string FormatEpsilon(int64_t micro) { return common::FormatMicros(micro); }
 
 Status ValidateDatasetPrivacy(const DatasetPrivacy& p) {
   if (p.budget_micro < 1 || p.budget_micro > kMaxEpsilonMicro) {

@@ -31,8 +31,8 @@ inline constexpr int64_t kMicro = 1'000'000;
 // The largest budget or cost: epsilon 1000.
 inline constexpr int64_t kMaxEpsilonMicro = 1000 * kMicro;
 
-// Epsilon (or a share) as decimal text ("0.5", "1", "0.000001") to micro units and back.
-// Parsing refuses signs, exponents, more than six decimals and values above 1000.
+// Epsilon as decimal text ("0.5", "1", "0.000001") to micro-epsilon (common::ParseMicros up
+// to kMaxEpsilonMicro) and back.
 bool ParseEpsilon(std::string_view text, int64_t* micro);
 std::string FormatEpsilon(int64_t micro);
 
