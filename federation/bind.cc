@@ -53,7 +53,7 @@ double UnitDivisor(const BoundField& f) {
 
 bool SameSpec(const AggregateSpec& a, const AggregateSpec& b) {
   return a.kind == b.kind && a.columns == b.columns && a.lo == b.lo && a.hi == b.hi &&
-         a.bins == b.bins && a.track_top == b.track_top && a.unit_divisors == b.unit_divisors;
+         a.bins == b.bins && a.unit_divisors == b.unit_divisors;
 }
 
 // The index of `spec` in `specs`, appending it when no equal spec is there yet.

@@ -291,13 +291,16 @@ std::optional<PartialTable> CombineAnswers(std::vector<ParticipantOutcome>& part
     if (!acc) {
       acc = PartialTable();
       acc->items = o.table->items;
+      acc->protection = {{"nodes", json::object()}};
     }
     Status merged = MergePartialTables(*acc, *o.table, o.org_id);
     if (!merged.ok()) {
       o.status = kInvalidAnswer;
       o.message = merged.message();
       o.table.reset();
+      continue;
     }
+    acc->protection["nodes"][o.org_id] = o.table->protection;
   }
   return acc;
 }

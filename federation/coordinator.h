@@ -76,7 +76,7 @@ struct RunResult {
   std::vector<ParticipantOutcome> participants;
   bool complete = false;                 // every participant answered
   bool enough = false;                   // at least min_answers answered
-  std::optional<PartialTable> combined;  // merged answers (before final disclosure control)
+  std::optional<PartialTable> combined;  // the answers added up (CombineAnswers)
   std::string error;                     // why there is no result
 };
 
@@ -131,8 +131,9 @@ class Coordinator {
   int workers_ = 0;
 };
 
-// Merges the answered participants' tables (in participant order) into one table; the error
-// of the first incompatible answer marks that participant invalid instead.
+// Adds up the answered participants' tables (in participant order) into one table whose
+// protection object lists each node's ("nodes": {org: protection}); an incompatible answer
+// marks that participant invalid instead.
 std::optional<PartialTable> CombineAnswers(std::vector<ParticipantOutcome>& participants);
 
 }  // namespace verbind::federation

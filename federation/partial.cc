@@ -10,40 +10,59 @@ namespace verbind::federation {
 using common::Result;
 using common::Status;
 using nlohmann::json;
-using storage::AggregateState;
 
 namespace {
 
 constexpr int64_t kMaxCount = int64_t{1} << 53;
+// Released sums stay within +-2^120, so that thousands of nodes' sums add up in 128 bits.
+constexpr Int128 kMaxSum = Int128{1} << 120;
 
 Status Bad(const std::string& path, const std::string& what) {
   return common::InvalidArgument("result." + path + ": " + what);
 }
 
-Result<int64_t> Count(const json& j, const char* key, const std::string& path) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number_integer() || it->get<int64_t>() < 0 ||
-      it->get<int64_t>() > kMaxCount) {
-    return Bad(path + "." + key, "must be a count (0 .. 2^53)");
-  }
-  return it->get<int64_t>();
-}
-
-Result<int64_t> Int(const json& j, const char* key, const std::string& path) {
+Result<int64_t> Int(const json& j, const char* key, const std::string& path, int64_t lo,
+                    int64_t hi) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number_integer() ||
-      (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX)) {
-    return Bad(path + "." + key, "must be a 64-bit integer");
+      (it->is_number_unsigned() && it->get<uint64_t>() > INT64_MAX) || it->get<int64_t>() < lo ||
+      it->get<int64_t>() > hi) {
+    return Bad(path + "." + key,
+               "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
   }
   return it->get<int64_t>();
 }
 
-Result<double> Real(const json& j, const char* key, const std::string& path) {
+Result<int64_t> Count(const json& j, const char* key, const std::string& path) {
+  return Int(j, key, path, -kMaxCount, kMaxCount);
+}
+
+Result<Int128> Sum(const json& j, const char* key, const std::string& path) {
+  Int128 v = 0;
   auto it = j.find(key);
-  if (it == j.end() || !it->is_number() || !std::isfinite(it->get<double>())) {
-    return Bad(path + "." + key, "must be a finite number");
+  if (it == j.end() || !it->is_string() || !storage::ParseInt128(it->get<std::string>(), &v) ||
+      v > kMaxSum || v < -kMaxSum) {
+    return Bad(path + "." + key, "must be an integer within +-2^120 in decimal text");
   }
-  return it->get<double>();
+  return v;
+}
+
+Result<std::vector<int64_t>> Counts(const json& j, const char* key, size_t n,
+                                    const std::string& path) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_array() || it->size() != n) {
+    return Bad(path + "." + key, "must list " + std::to_string(n) + " counts");
+  }
+  std::vector<int64_t> out;
+  out.reserve(n);
+  for (const auto& c : *it) {
+    if (!c.is_number_integer() || (c.is_number_unsigned() && c.get<uint64_t>() > INT64_MAX) ||
+        std::llabs(c.get<int64_t>()) > kMaxCount) {
+      return Bad(path + "." + key, "must hold counts within +-2^53");
+    }
+    out.push_back(c.get<int64_t>());
+  }
+  return out;
 }
 
 Result<std::vector<double>> Reals(const json& j, const char* key, size_t n,
@@ -71,85 +90,37 @@ Status OnlyKeys(const json& j, std::initializer_list<const char*> keys, const st
   return Status::Ok();
 }
 
-Result<AggregateState> DecodeMoments(const json& j, const std::string& path) {
-  RETURN_IF_ERROR(OnlyKeys(j, {"n", "sum", "mean", "m2"}, path));
-  storage::SumState s;
-  ASSIGN_OR_RETURN(s.n, Count(j, "n", path));
-  if (!j.contains("sum") || !j["sum"].is_string() ||
-      !storage::ParseInt128(j["sum"].get<std::string>(), &s.sum)) {
-    return Bad(path + ".sum", "must be an integer in decimal text");
+Result<ReleasedValue> DecodeHistogram(const json& j, const ItemDescriptor& item,
+                                      const std::string& path) {
+  HistogramValue h;
+  if (item.kind == kKindQuantile) {
+    RETURN_IF_ERROR(OnlyKeys(j, {"bins"}, path));
+    ASSIGN_OR_RETURN(h.bins, Counts(j, "bins", static_cast<size_t>(item.bins), path));
+    return ReleasedValue(h);
   }
-  // n values of 64 bits sum to at most n * 2^63 in magnitude. A larger sum cannot come from a
-  // scan, and merging such sums from several nodes would overflow 128 bits.
-  const storage::Int128 bound = static_cast<storage::Int128>(s.n) << 63;
-  if (s.sum > bound || s.sum < -bound) {
-    return Bad(path + ".sum",
-               "is larger than " + std::to_string(s.n) + " 64-bit values can sum to");
-  }
-  ASSIGN_OR_RETURN(s.mean, Real(j, "mean", path));
-  ASSIGN_OR_RETURN(s.m2, Real(j, "m2", path));
-  if (s.m2 < 0) return Bad(path + ".m2", "must not be negative");
-  return AggregateState(s);
-}
-
-Result<AggregateState> DecodeHistogram(const json& j, const ItemDescriptor& item,
-                                       const std::string& path) {
   RETURN_IF_ERROR(OnlyKeys(j, {"bins", "below", "above", "nulls"}, path));
-  storage::HistogramState h;
-  h.lo = item.lo;
-  h.hi = item.hi;
-  if (!j.contains("bins") || !j["bins"].is_array() ||
-      j["bins"].size() != static_cast<size_t>(item.bins)) {
-    return Bad(path + ".bins", "must list " + std::to_string(item.bins) + " counts");
-  }
-  for (const auto& c : j["bins"]) {
-    if (!c.is_number_integer() || c.get<int64_t>() < 0 || c.get<int64_t>() > kMaxCount) {
-      return Bad(path + ".bins", "must hold counts");
-    }
-    h.bins.push_back(c.get<int64_t>());
-  }
+  ASSIGN_OR_RETURN(h.bins, Counts(j, "bins", static_cast<size_t>(item.bins), path));
   ASSIGN_OR_RETURN(h.below, Count(j, "below", path));
   ASSIGN_OR_RETURN(h.above, Count(j, "above", path));
   ASSIGN_OR_RETURN(h.nulls, Count(j, "nulls", path));
-  return AggregateState(h);
+  return ReleasedValue(h);
 }
 
-Result<AggregateState> DecodeSketch(const json& j, const std::string& path) {
-  RETURN_IF_ERROR(OnlyKeys(j, {"n", "shift", "buckets"}, path));
-  storage::SketchState s;
-  ASSIGN_OR_RETURN(int64_t n, Count(j, "n", path));
-  ASSIGN_OR_RETURN(int64_t shift, Int(j, "shift", path));
-  if (shift < 0 || shift > 63) return Bad(path + ".shift", "must be 0..63");
-  s.shift = static_cast<int>(shift);
-  const json& b = j.contains("buckets") ? j["buckets"] : json();
-  if (!b.is_array() || b.size() > storage::kSketchMaxBuckets) {
-    return Bad(path + ".buckets", "must be a list of at most 4096 [index, count] pairs");
+Result<ReleasedValue> DecodeMoments(const json& j, const ItemDescriptor& item,
+                                    const std::string& path) {
+  if (item.kind == kKindMean) {
+    RETURN_IF_ERROR(OnlyKeys(j, {"n", "sum"}, path));
+    MeanValue m;
+    ASSIGN_OR_RETURN(m.n, Count(j, "n", path));
+    ASSIGN_OR_RETURN(m.sum, Sum(j, "sum", path));
+    return ReleasedValue(m);
   }
-  int64_t total = 0;
-  for (const auto& pair : b) {
-    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_integer() ||
-        !pair[1].is_number_integer() || pair[1].get<int64_t>() <= 0 ||
-        pair[1].get<int64_t>() > kMaxCount ||
-        !s.buckets.emplace(pair[0].get<int64_t>(), pair[1].get<int64_t>()).second) {
-      return Bad(path + ".buckets", "must hold distinct [index, positive count] pairs");
-    }
-    total += pair[1].get<int64_t>();
-    if (total > kMaxCount) return Bad(path + ".buckets", "counts too large");
-  }
-  if (total != n) return Bad(path + ".n", "does not equal the bucket counts");
-  s.n = n;
-  return AggregateState(s);
-}
-
-Result<AggregateState> DecodeCoMoments(const json& j, const ItemDescriptor& item,
-                                       const std::string& path) {
-  RETURN_IF_ERROR(OnlyKeys(j, {"n", "mean", "c"}, path));
-  storage::CoMomentState c;
-  ASSIGN_OR_RETURN(c.n, Count(j, "n", path));
-  size_t k = item.fields.size();
-  ASSIGN_OR_RETURN(c.mean, Reals(j, "mean", k, path));
-  ASSIGN_OR_RETURN(c.c, Reals(j, "c", k * k, path));
-  return AggregateState(c);
+  RETURN_IF_ERROR(OnlyKeys(j, {"n", "sum", "sumsq"}, path));
+  VarianceValue v;
+  ASSIGN_OR_RETURN(v.n, Count(j, "n", path));
+  ASSIGN_OR_RETURN(v.sum, Sum(j, "sum", path));
+  ASSIGN_OR_RETURN(v.sumsq, Sum(j, "sumsq", path));
+  return ReleasedValue(v);
 }
 
 Result<ItemField> DecodeField(const json& j, const std::string& path) {
@@ -165,15 +136,41 @@ Result<ItemField> DecodeField(const json& j, const std::string& path) {
     return Bad(path + ".type", "must be integer, decimal, date, boolean or categorical");
   }
   f.type = j["type"];
-  ASSIGN_OR_RETURN(int64_t scale, Int(j, "scale", path));
-  if (scale < 0 || scale > 9) return Bad(path + ".scale", "must be 0..9");
+  ASSIGN_OR_RETURN(int64_t scale, Int(j, "scale", path, 0, 9));
   f.scale = static_cast<int>(scale);
   return f;
 }
 
+Status DecodeItemOptions(const json& j, ItemDescriptor& d, const std::string& path) {
+  if (d.kind == kKindHistogram || d.kind == kKindQuantile) {
+    ASSIGN_OR_RETURN(d.lo, Int(j, "lo", path, INT64_MIN, INT64_MAX));
+    ASSIGN_OR_RETURN(d.hi, Int(j, "hi", path, INT64_MIN, INT64_MAX));
+    ASSIGN_OR_RETURN(int64_t bins, Int(j, "bins", path, 1, 1000));
+    if (d.lo >= d.hi) return Bad(path, "lo must be below hi");
+    d.bins = static_cast<int>(bins);
+  }
+  if (d.kind == kKindQuantile) {
+    auto q = j.find("q");
+    if (q == j.end() || !q->is_number() || !(q->get<double>() >= 0 && q->get<double>() <= 1)) {
+      return Bad(path + ".q", "must be a number from 0 to 1");
+    }
+    d.q = q->get<double>();
+  }
+  if (j.contains("bounds")) {
+    const json& b = j["bounds"];
+    if ((d.kind != kKindMean && d.kind != kKindVariance) || !b.is_array() || b.size() != 2 ||
+        !b[0].is_number_integer() || !b[1].is_number_integer() || b[0].is_number_unsigned() ||
+        b[1].is_number_unsigned() || b[0].get<int64_t>() > b[1].get<int64_t>()) {
+      return Bad(path + ".bounds", "must be [min, max] of a mean or variance item");
+    }
+    d.bounds = std::make_pair(b[0].get<int64_t>(), b[1].get<int64_t>());
+  }
+  return Status::Ok();
+}
+
 Result<ItemDescriptor> DecodeItem(const json& j, const std::string& path) {
-  RETURN_IF_ERROR(
-      OnlyKeys(j, {"name", "function", "kind", "fields", "q", "lo", "hi", "bins"}, path));
+  RETURN_IF_ERROR(OnlyKeys(
+      j, {"name", "function", "kind", "fields", "q", "lo", "hi", "bins", "bounds"}, path));
   ItemDescriptor d;
   for (const char* key : {"name", "function", "kind"}) {
     if (!j.contains(key) || !j[key].is_string() || j[key].get<std::string>().size() > 300) {
@@ -192,141 +189,16 @@ Result<ItemDescriptor> DecodeItem(const json& j, const std::string& path) {
     d.fields.push_back(std::move(f));
   }
   std::string expected =
-      d.function == "group" ? "group" : KindOfFunction(d.function, d.fields.size());
+      d.function == kKindGroup ? kKindGroup : KindOfFunction(d.function, d.fields.size());
   if (expected.empty() || expected != d.kind) {
     return Bad(path + ".kind", "\"" + d.kind + "\" does not fit function \"" + d.function + "\"");
   }
-  if (d.kind == "histogram") {
-    ASSIGN_OR_RETURN(d.lo, Int(j, "lo", path));
-    ASSIGN_OR_RETURN(d.hi, Int(j, "hi", path));
-    ASSIGN_OR_RETURN(int64_t bins, Int(j, "bins", path));
-    if (bins < 1 || bins > 1000 || d.lo >= d.hi) return Bad(path, "bad histogram bounds or bins");
-    d.bins = static_cast<int>(bins);
-  }
-  if (d.kind == "sketch") {
-    ASSIGN_OR_RETURN(d.q, Real(j, "q", path));
-    if (d.q < 0 || d.q > 1) return Bad(path + ".q", "must be 0..1");
-  }
+  RETURN_IF_ERROR(DecodeItemOptions(j, d, path));
   return d;
 }
 
-}  // namespace
-
-size_t PartialTable::GroupItemCount() const {
-  return static_cast<size_t>(
-      std::count_if(items.begin(), items.end(), [](const auto& i) { return i.kind == "group"; }));
-}
-
-std::string KindOfFunction(std::string_view f, size_t fields) {
-  if (f == "count") return fields == 0 ? "count" : "nonnull";
-  if (f == "sum" || f == "avg" || f == "var" || f == "stddev") return "moments";
-  if (f == "min" || f == "max") return "minmax";
-  if (f == "histogram") return "histogram";
-  if (f == "quantile" || f == "median") return "sketch";
-  if (f == "corr" || f == "regression") return "comoments";
-  return "";
-}
-
-json EncodeState(const AggregateState& state) {
-  if (auto* c = std::get_if<storage::CountState>(&state)) return {{"count", c->rows}};
-  if (auto* s = std::get_if<storage::SumState>(&state)) {
-    return {
-        {"n", s->n}, {"sum", storage::Int128ToString(s->sum)}, {"mean", s->mean}, {"m2", s->m2}};
-  }
-  if (auto* m = std::get_if<storage::MinMaxState>(&state)) {
-    return {{"n", m->n}, {"min", m->min}, {"max", m->max}};
-  }
-  if (auto* h = std::get_if<storage::HistogramState>(&state)) {
-    return {{"bins", h->bins}, {"below", h->below}, {"above", h->above}, {"nulls", h->nulls}};
-  }
-  if (auto* q = std::get_if<storage::SketchState>(&state)) {
-    json buckets = json::array();
-    for (const auto& [i, c] : q->buckets) buckets.push_back({i, c});
-    json out = {{"n", q->n}, {"shift", q->shift}};
-    out["buckets"] = std::move(buckets);
-    return out;
-  }
-  const auto& c = std::get<storage::CoMomentState>(state);
-  return {{"n", c.n}, {"mean", c.mean}, {"c", c.c}};
-}
-
-Result<AggregateState> DecodeState(const json& j, const ItemDescriptor& item) {
-  const std::string path = "value(" + item.name + ")";
-  if (item.kind == "count" || item.kind == "nonnull") {
-    RETURN_IF_ERROR(OnlyKeys(j, {"count"}, path));
-    ASSIGN_OR_RETURN(int64_t n, Count(j, "count", path));
-    return AggregateState(storage::CountState{n});
-  }
-  if (item.kind == "moments") return DecodeMoments(j, path);
-  if (item.kind == "minmax") {
-    RETURN_IF_ERROR(OnlyKeys(j, {"n", "min", "max"}, path));
-    storage::MinMaxState m;
-    ASSIGN_OR_RETURN(m.n, Count(j, "n", path));
-    ASSIGN_OR_RETURN(m.min, Int(j, "min", path));
-    ASSIGN_OR_RETURN(m.max, Int(j, "max", path));
-    if (m.n > 0 && m.min > m.max) return Bad(path, "min is above max");
-    return AggregateState(m);
-  }
-  if (item.kind == "histogram") return DecodeHistogram(j, item, path);
-  if (item.kind == "sketch") return DecodeSketch(j, path);
-  if (item.kind == "comoments") return DecodeCoMoments(j, item, path);
-  return Bad(path, "no state for kind " + item.kind);
-}
-
-json EncodePartialTable(const PartialTable& t) {
-  json items = json::array();
-  for (const auto& i : t.items) {
-    json fields = json::array();
-    for (const auto& f : i.fields) {
-      fields.push_back({{"name", f.name}, {"type", f.type}, {"scale", f.scale}});
-    }
-    json item = {{"name", i.name}, {"function", i.function}, {"kind", i.kind}};
-    item["fields"] = std::move(fields);
-    if (i.kind == "histogram") {
-      item["lo"] = i.lo;
-      item["hi"] = i.hi;
-      item["bins"] = i.bins;
-    }
-    if (i.kind == "sketch") item["q"] = i.q;
-    items.push_back(std::move(item));
-  }
-  json cells = json::array();
-  for (const auto& c : t.cells) {
-    json cell = {{"key", c.key}};
-    if (c.suppressed) {
-      cell["rows"] = nullptr;
-      cell["status"] = "suppressed";
-      cell["reason"] = c.reason;
-      cell["values"] = nullptr;
-    } else {
-      cell["rows"] = c.rows;
-      cell["status"] = "ok";
-      json values = json::array();
-      for (const auto& v : c.values) {
-        if (!v.suppressed.empty()) {
-          values.push_back({{"suppressed", v.suppressed}});
-        } else {
-          values.push_back(v.state ? EncodeState(*v.state) : json());
-        }
-      }
-      cell["values"] = std::move(values);
-    }
-    cells.push_back(std::move(cell));
-  }
-  // Assigned, not listed: a JSON initializer list copies every value it is given.
-  json out = json::object();
-  out["items"] = std::move(items);
-  out["cells"] = std::move(cells);
-  out["disclosure"] = t.disclosure;
-  out["privacy"] = t.privacy;
-  out["rows_scanned"] = t.rows_scanned;
-  return out;
-}
-
-namespace {
-
 Result<PartialCell> DecodeCell(const json& j, const PartialTable& t, const std::string& path) {
-  RETURN_IF_ERROR(OnlyKeys(j, {"key", "rows", "status", "reason", "values"}, path));
+  RETURN_IF_ERROR(OnlyKeys(j, {"key", "values"}, path));
   PartialCell c;
   size_t groups = t.GroupItemCount();
   if (!j.contains("key") || !j["key"].is_array() || j["key"].size() != groups) {
@@ -339,38 +211,198 @@ Result<PartialCell> DecodeCell(const json& j, const PartialTable& t, const std::
     }
     c.key.push_back(k);
   }
-  std::string status = j.value("status", "");
-  if (status == "suppressed") {
-    c.suppressed = true;
-    c.reason = j.value("reason", "");
-    if (!j.contains("rows") || !j["rows"].is_null()) return Bad(path + ".rows", "must be null");
-    return c;
-  }
-  if (status != "ok") return Bad(path + ".status", "must be ok or suppressed");
-  ASSIGN_OR_RETURN(c.rows, Count(j, "rows", path));
   if (!j.contains("values") || !j["values"].is_array() || j["values"].size() != t.items.size()) {
     return Bad(path + ".values", "must list one value per item");
   }
   for (size_t i = 0; i < t.items.size(); ++i) {
     const json& v = j["values"][i];
     PartialValue pv;
-    if (t.items[i].kind == "group") {
+    if (t.items[i].kind == kKindGroup) {
       if (!v.is_null()) return Bad(path + ".values", "group items have null values");
-    } else if (v.is_object() && v.contains("suppressed")) {
-      if (!v["suppressed"].is_string() || v.size() != 1) return Bad(path + ".values", "bad");
-      pv.suppressed = v["suppressed"].get<std::string>().substr(0, 300);
+    } else if (v.is_object() && v.contains("withheld")) {
+      if (v.size() != 1 || v["withheld"] != true) {
+        return Bad(path + ".values", "a withheld value is {\"withheld\": true}");
+      }
+      pv.withheld = true;
     } else {
-      ASSIGN_OR_RETURN(pv.state, DecodeState(v, t.items[i]));
+      ASSIGN_OR_RETURN(pv.value, DecodeValue(v, t.items[i]));
     }
     c.values.push_back(std::move(pv));
   }
   return c;
 }
 
+bool CheckedAdd(Int128& into, Int128 v) { return !__builtin_add_overflow(into, v, &into); }
+bool CheckedAdd(int64_t& into, int64_t v) { return !__builtin_add_overflow(into, v, &into); }
+
+// Adds `other` into `into` (values of the same item).
+bool AddValue(ReleasedValue& into, const ReleasedValue& other) {
+  if (into.index() != other.index()) return false;
+  return std::visit(
+      [&](auto& a) -> bool {
+        using T = std::decay_t<decltype(a)>;
+        const T& b = std::get<T>(other);
+        if constexpr (std::is_same_v<T, CountValue>) {
+          return CheckedAdd(a.count, b.count);
+        } else if constexpr (std::is_same_v<T, SumValue>) {
+          return CheckedAdd(a.sum, b.sum);
+        } else if constexpr (std::is_same_v<T, MeanValue>) {
+          return CheckedAdd(a.n, b.n) && CheckedAdd(a.sum, b.sum);
+        } else if constexpr (std::is_same_v<T, VarianceValue>) {
+          return CheckedAdd(a.n, b.n) && CheckedAdd(a.sum, b.sum) && CheckedAdd(a.sumsq, b.sumsq);
+        } else if constexpr (std::is_same_v<T, HistogramValue>) {
+          if (a.bins.size() != b.bins.size()) return false;
+          bool ok = CheckedAdd(a.below, b.below) && CheckedAdd(a.above, b.above) &&
+                    CheckedAdd(a.nulls, b.nulls);
+          for (size_t i = 0; i < a.bins.size(); ++i) ok = ok && CheckedAdd(a.bins[i], b.bins[i]);
+          return ok;
+        } else if constexpr (std::is_same_v<T, storage::CoMomentState>) {
+          if (b.n > 0 && a.n > 0 && a.mean.size() != b.mean.size()) return false;
+          storage::MergeCoMoments(a, b);
+          return true;
+        } else {
+          if (b.n == 0) return true;
+          if (a.n == 0) {
+            a = b;
+            return true;
+          }
+          a.min = std::min(a.min, b.min);
+          a.max = std::max(a.max, b.max);
+          return CheckedAdd(a.n, b.n);
+        }
+      },
+      into);
+}
+
 }  // namespace
 
+int64_t Center(const ItemDescriptor& item) {
+  if (!item.bounds) return 0;
+  Int128 sum = static_cast<Int128>(item.bounds->first) + item.bounds->second;
+  Int128 half = sum >= 0 ? sum / 2 : -((-sum + 1) / 2);  // floor
+  return static_cast<int64_t>(half);
+}
+
+size_t PartialTable::GroupItemCount() const {
+  return static_cast<size_t>(
+      std::count_if(items.begin(), items.end(), [](const auto& i) { return i.kind == kKindGroup; }));
+}
+
+std::string KindOfFunction(std::string_view f, size_t fields) {
+  if (f == "count") return fields == 0 ? kKindCount : kKindNonNull;
+  if (f == "sum") return kKindSum;
+  if (f == "avg") return kKindMean;
+  if (f == "var" || f == "stddev") return kKindVariance;
+  if (f == "histogram") return kKindHistogram;
+  if (f == "quantile" || f == "median") return kKindQuantile;
+  if (f == "corr" || f == "regression") return kKindCoMoments;
+  if (f == "min" || f == "max") return kKindMinMax;
+  return "";
+}
+
+json EncodeValue(const ReleasedValue& value) {
+  return std::visit(
+      [](const auto& v) -> json {
+        using T = std::decay_t<decltype(v)>;
+        using storage::Int128ToString;
+        if constexpr (std::is_same_v<T, CountValue>) {
+          return {{"count", v.count}};
+        } else if constexpr (std::is_same_v<T, SumValue>) {
+          return {{"sum", Int128ToString(v.sum)}};
+        } else if constexpr (std::is_same_v<T, MeanValue>) {
+          return {{"n", v.n}, {"sum", Int128ToString(v.sum)}};
+        } else if constexpr (std::is_same_v<T, VarianceValue>) {
+          return {{"n", v.n}, {"sum", Int128ToString(v.sum)}, {"sumsq", Int128ToString(v.sumsq)}};
+        } else if constexpr (std::is_same_v<T, HistogramValue>) {
+          return {{"bins", v.bins}, {"below", v.below}, {"above", v.above}, {"nulls", v.nulls}};
+        } else if constexpr (std::is_same_v<T, storage::CoMomentState>) {
+          return {{"n", v.n}, {"mean", v.mean}, {"c", v.c}};
+        } else {
+          return {{"n", v.n}, {"min", v.min}, {"max", v.max}};
+        }
+      },
+      value);
+}
+
+Result<ReleasedValue> DecodeValue(const json& j, const ItemDescriptor& item) {
+  const std::string path = "value(" + item.name + ")";
+  const std::string& kind = item.kind;
+  if (kind == kKindCount || kind == kKindNonNull) {
+    RETURN_IF_ERROR(OnlyKeys(j, {"count"}, path));
+    ASSIGN_OR_RETURN(int64_t n, Count(j, "count", path));
+    return ReleasedValue(CountValue{n});
+  }
+  if (kind == kKindSum) {
+    RETURN_IF_ERROR(OnlyKeys(j, {"sum"}, path));
+    ASSIGN_OR_RETURN(Int128 s, Sum(j, "sum", path));
+    return ReleasedValue(SumValue{s});
+  }
+  if (kind == kKindMean || kind == kKindVariance) return DecodeMoments(j, item, path);
+  if (kind == kKindHistogram || kind == kKindQuantile) return DecodeHistogram(j, item, path);
+  if (kind == kKindCoMoments) {
+    RETURN_IF_ERROR(OnlyKeys(j, {"n", "mean", "c"}, path));
+    storage::CoMomentState c;
+    ASSIGN_OR_RETURN(c.n, Int(j, "n", path, 0, kMaxCount));
+    size_t k = item.fields.size();
+    ASSIGN_OR_RETURN(c.mean, Reals(j, "mean", k, path));
+    ASSIGN_OR_RETURN(c.c, Reals(j, "c", k * k, path));
+    return ReleasedValue(c);
+  }
+  if (kind == kKindMinMax) {
+    RETURN_IF_ERROR(OnlyKeys(j, {"n", "min", "max"}, path));
+    MinMaxValue m;
+    ASSIGN_OR_RETURN(m.n, Int(j, "n", path, 0, kMaxCount));
+    ASSIGN_OR_RETURN(m.min, Int(j, "min", path, INT64_MIN, INT64_MAX));
+    ASSIGN_OR_RETURN(m.max, Int(j, "max", path, INT64_MIN, INT64_MAX));
+    if (m.n > 0 && m.min > m.max) return Bad(path, "min is above max");
+    return ReleasedValue(m);
+  }
+  return Bad(path, "no value for kind " + kind);
+}
+
+json EncodePartialTable(const PartialTable& t) {
+  json items = json::array();
+  for (const auto& i : t.items) {
+    json fields = json::array();
+    for (const auto& f : i.fields) {
+      fields.push_back({{"name", f.name}, {"type", f.type}, {"scale", f.scale}});
+    }
+    json item = {{"name", i.name}, {"function", i.function}, {"kind", i.kind}};
+    item["fields"] = std::move(fields);
+    if (i.kind == kKindHistogram || i.kind == kKindQuantile) {
+      item["lo"] = i.lo;
+      item["hi"] = i.hi;
+      item["bins"] = i.bins;
+    }
+    if (i.kind == kKindQuantile) item["q"] = i.q;
+    if (i.bounds) item["bounds"] = {i.bounds->first, i.bounds->second};
+    items.push_back(std::move(item));
+  }
+  json cells = json::array();
+  for (const auto& c : t.cells) {
+    json values = json::array();
+    for (const auto& v : c.values) {
+      if (v.withheld) {
+        values.push_back({{"withheld", true}});
+      } else {
+        values.push_back(v.value ? EncodeValue(*v.value) : json());
+      }
+    }
+    json cell = json::object();
+    cell["key"] = c.key;
+    cell["values"] = std::move(values);
+    cells.push_back(std::move(cell));
+  }
+  // Assigned, not listed: a JSON initializer list copies every value it is given.
+  json out = json::object();
+  out["items"] = std::move(items);
+  out["cells"] = std::move(cells);
+  out["protection"] = t.protection;
+  return out;
+}
+
 Result<PartialTable> DecodePartialTable(const json& j, size_t max_cells) {
-  RETURN_IF_ERROR(OnlyKeys(j, {"items", "cells", "disclosure", "privacy", "rows_scanned"}, ""));
+  RETURN_IF_ERROR(OnlyKeys(j, {"items", "cells", "protection"}, ""));
   PartialTable t;
   if (!j.contains("items") || !j["items"].is_array() || j["items"].empty() ||
       j["items"].size() > 40) {
@@ -396,24 +428,18 @@ Result<PartialTable> DecodePartialTable(const json& j, size_t max_cells) {
   }
   std::sort(t.cells.begin(), t.cells.end(),
             [](const PartialCell& a, const PartialCell& b) { return a.key < b.key; });
-  ASSIGN_OR_RETURN(t.rows_scanned, Count(j, "rows_scanned", ""));
-  t.disclosure = j.value("disclosure", json());
-  t.privacy = j.value("privacy", json());
+  if (!j.contains("protection") || !j["protection"].is_object()) {
+    return Bad("protection", "must be an object");
+  }
+  t.protection = j["protection"];
   return t;
 }
-
-namespace {
-// "uwv (fewer than 10 records)": who withheld a cell and why.
-std::string Withheld(const std::string& who, const std::string& reason) {
-  return reason.empty() ? who : who + " (" + reason.substr(0, 200) + ")";
-}
-}  // namespace
 
 Status MergePartialTables(PartialTable& into, const PartialTable& other,
                           const std::string& other_name) {
   if (into.items != other.items) {
     return common::InvalidArgument(other_name +
-                                   " answered with other items (types or scales "
+                                   " answered with other items (types, scales, bounds or grids "
                                    "differ from the other nodes)");
   }
   std::map<json, size_t> index;
@@ -421,38 +447,28 @@ Status MergePartialTables(PartialTable& into, const PartialTable& other,
   for (const auto& c : other.cells) {
     auto it = index.find(json(c.key));
     if (it == index.end()) {
-      PartialCell copy = c;
-      if (c.suppressed) {
-        copy.suppressed = false;
-        copy.rows = 0;
-        copy.values.assign(into.items.size(), PartialValue{});
-        copy.withheld_by = {Withheld(other_name, c.reason)};
-      }
       index[json(c.key)] = into.cells.size();
-      into.cells.push_back(std::move(copy));
+      into.cells.push_back(c);
       continue;
     }
     PartialCell& target = into.cells[it->second];
-    if (c.suppressed) {
-      target.withheld_by.push_back(Withheld(other_name, c.reason));
-      continue;
-    }
-    target.rows += c.rows;
     for (size_t i = 0; i < c.values.size(); ++i) {
       const PartialValue& v = c.values[i];
       PartialValue& t = target.values[i];
-      if (!v.suppressed.empty() && t.suppressed.empty()) t.suppressed = v.suppressed;
-      if (!v.state) continue;
-      if (!t.state) {
-        t.state = v.state;
-      } else {
-        RETURN_IF_ERROR(storage::Merge(*t.state, *v.state));
+      if (t.withheld) continue;
+      if (v.withheld) {
+        t.withheld = true;
+        t.value.reset();
+      } else if (v.value && !t.value) {
+        t.value = v.value;
+      } else if (v.value && !AddValue(*t.value, *v.value)) {
+        return common::InvalidArgument(other_name + " sent a value for " + into.items[i].name +
+                                       " that does not add up with the others");
       }
     }
   }
   std::sort(into.cells.begin(), into.cells.end(),
             [](const PartialCell& a, const PartialCell& b) { return a.key < b.key; });
-  into.rows_scanned += other.rows_scanned;
   return Status::Ok();
 }
 

@@ -1,6 +1,7 @@
 #include "federation/peer_service.h"
 
 #include "common/encoding.h"
+#include "common/strings.h"
 #include "crypto/random.h"
 
 namespace verbind::federation {
@@ -29,14 +30,16 @@ std::shared_ptr<const crypto::SigningKey> NodeSigner::key() const {
 
 PeerService::PeerService(const storage::PeerRegistry* peers, storage::NonceStore* nonces,
                          storage::AuditLog* audit, const NodeSigner* signer,
-                         const common::Clock* clock, VerifySettings settings, int rate_per_minute)
+                         const common::Clock* clock, VerifySettings settings, int rate_per_minute,
+                         AnswerService* answers)
     : peers_(peers),
       nonces_(nonces),
       audit_(audit),
       signer_(signer),
       clock_(clock),
       settings_(std::move(settings)),
-      rate_per_minute_(rate_per_minute) {}
+      rate_per_minute_(rate_per_minute),
+      answers_(answers) {}
 
 bool PeerService::RateLimited(const std::string& org) {
   // A token bucket per peer: rate_per_minute tokens per minute, bursts up to a minute's worth.
@@ -151,29 +154,36 @@ PeerReply PeerService::Handle(const storage::PeerRegistry::Snapshot& snap, std::
     const VerifiedQuery& q;
     ~Release() { n->Release(q.envelope.signer, q.payload.nonce); }
   } release{nonces_, q};
-  if (!authorizer_ || !executor_) {
-    return Refuse(refusal::kDenied, "this node shares no data", &q, info, &spent);
-  }
-  auto grant = authorizer_->Authorize(q);
+  if (!answers_) return Refuse(refusal::kDenied, "this node shares no data", &q, info, &spent);
+  auto grant = answers_->Authorize(q);
   if (auto* r = std::get_if<Refusal>(&grant)) return Refuse(r->code, r->message, &q, info, &spent);
-  auto result = executor_->Execute(q, std::get<Grant>(grant));
+  auto result = answers_->Answer(std::get<Grant>(grant), q.envelope.signer);
   if (auto* r = std::get_if<Refusal>(&result)) return Refuse(r->code, r->message, &q, info, &spent);
+  ProtectedAnswer& answer = std::get<ProtectedAnswer>(result);
   AuditEntry e = BaseEntry(&q, info);
   e.decision = "answered";
   e.reason = "policy " + std::get<Grant>(grant).policy_id + " v" +
-             std::to_string(std::get<Grant>(grant).policy_version);
+             std::to_string(std::get<Grant>(grant).policy_version) + "; " +
+             answer.result["protection"].value("method", "") +
+             (answer.reservation.report().charged_micro > 0
+                  ? " epsilon " + common::FormatMicros(answer.reservation.report().charged_micro)
+                  : "");
+  // The nonce and the budget charge commit with the entry: a released answer is always paid
+  // for, and a refused write charges nothing.
+  spent.Append(answer.reservation.batch());
   auto seq = Log(e, &spent);
   if (!seq.ok()) {
     return Refuse(refusal::kUnavailable, "the audit log cannot be written; nothing is answered",
                   &q, info, nullptr);
   }
+  answer.reservation.Commit();
   PartialPayload p;
   p.query_hash = q.query_hash;
   p.query_id = q.payload.query_id;
   p.responder = signer_->org_id();
   p.dataset = q.payload.dataset;
   p.computed_at = clock_->NowSeconds();
-  p.result = std::move(std::get<nlohmann::json>(result));
+  p.result = std::move(answer.result);
   storage::AuditHead head = audit_->head();
   p.audit_seq = head.seq;
   p.audit_head = head.hash;

@@ -1,8 +1,9 @@
 // PeerService: the answering side of the peer protocol. Given the bytes of a POST
 // /v1/peer/query and the TLS identity of the connection, it verifies (federation/verifier.h),
-// checks the nonce, asks the Authorizer (sharing policies) and the Executor (the dataset
-// scan with disclosure control), logs the decision durably in the audit log (fail-closed),
-// and returns a signed partial result or a signed refusal. HTTP stays in node/.
+// checks the nonce, has the AnswerService authorise, compute and protect the answer, logs the
+// decision durably in the audit log together with the spent nonce and the privacy budget
+// charge (fail-closed), and returns a signed partial result or a signed refusal. HTTP stays
+// in node/.
 // Thread-safe.
 #pragma once
 
@@ -19,6 +20,7 @@
 #include "common/clock.h"
 #include "common/fair_semaphore.h"
 #include "config/policy.h"
+#include "federation/answer/answer_service.h"
 #include "federation/envelope.h"
 #include "federation/query.h"
 #include "federation/verifier.h"
@@ -27,31 +29,6 @@
 #include "storage/peer_registry.h"
 
 namespace verbind::federation {
-
-// What a sharing policy allows for one query, handed from Authorizer to Executor: the query as
-// parsed and checked (the Executor computes exactly this) and the policy that allowed it.
-struct Grant {
-  std::string policy_id;
-  int64_t policy_version = 0;
-  Query query;
-  std::shared_ptr<const config::Policy> policy;  // its disclosure settings, for the Executor
-};
-
-// Decides whether a verified query is allowed (deny by default).
-class Authorizer {
- public:
-  virtual ~Authorizer() = default;
-  virtual std::variant<Grant, Refusal> Authorize(const VerifiedQuery& query) = 0;
-};
-
-// Computes the partial result (with disclosure control) for an authorised query: the
-// "result" object of the partial payload (docs/protocol.md).
-class Executor {
- public:
-  virtual ~Executor() = default;
-  virtual std::variant<nlohmann::json, Refusal> Execute(const VerifiedQuery& query,
-                                                        const Grant& grant) = 0;
-};
 
 // Signs with the node's current key (swappable for key rotation).
 class NodeSigner {
@@ -85,11 +62,10 @@ struct PeerReply {
 
 class PeerService {
  public:
+  // `answers` may be null: the node then shares no data and denies every query.
   PeerService(const storage::PeerRegistry* peers, storage::NonceStore* nonces,
               storage::AuditLog* audit, const NodeSigner* signer, const common::Clock* clock,
-              VerifySettings settings, int rate_per_minute);
-  void SetAuthorizer(Authorizer* a) { authorizer_ = a; }
-  void SetExecutor(Executor* e) { executor_ = e; }
+              VerifySettings settings, int rate_per_minute, AnswerService* answers);
 
   PeerReply HandleQuery(std::string_view body, const PeerRequestInfo& info);
   // This node's own part of a federated query it coordinates: verified like a peer's query
@@ -113,8 +89,7 @@ class PeerService {
   const common::Clock* clock_;
   VerifySettings settings_;
   int rate_per_minute_;
-  Authorizer* authorizer_ = nullptr;
-  Executor* executor_ = nullptr;
+  AnswerService* answers_;
   std::mutex rate_mu_;
   std::map<std::string, std::pair<double, int64_t>> buckets_;  // org -> (tokens, last ms)
 };

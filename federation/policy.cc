@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/clock.h"
+#include "common/strings.h"
 
 namespace verbind::federation {
 
@@ -42,8 +43,6 @@ std::string AllowedList(const config::Policy& p) {
   }
   return out;
 }
-
-const std::set<std::string> kDpFunctions = {"count", "sum", "avg", "histogram"};
 
 // Runs the checks in order; returns the verdict.
 PolicyVerdict Check(const storage::StoredPolicy& sp, const PolicyRequest& r) {
@@ -90,18 +89,11 @@ PolicyVerdict Check(const storage::StoredPolicy& sp, const PolicyRequest& r) {
       return fail(7, "does not allow " + Call(a) + " (allows: " + AllowedList(p) + ")");
     }
   }
-  if (p.dp) {
-    for (const auto& a : r.footprint.aggregates) {
-      if (!kDpFunctions.count(a.function)) {
-        return fail(8, "uses differential privacy, which releases only count, sum, avg and "
-                       "histogram, not " + a.function);
-      }
-    }
-  }
   v.allows = true;
-  v.stage = 9;
-  v.detail = "allows it (minimum cell size " + std::to_string(p.min_cell_size) +
-             (p.dp ? ", differential privacy" : "") + ")";
+  v.stage = 8;
+  v.detail = "allows it (epsilon " + common::FormatMicros(p.epsilon_per_query_micro) +
+             " per answer; minimum cell size " + std::to_string(p.min_cell_size) +
+             " for non-personal data)";
   return v;
 }
 
@@ -109,7 +101,9 @@ bool Stricter(const storage::StoredPolicy& a, const storage::StoredPolicy& b) {
   if (a.policy.min_cell_size != b.policy.min_cell_size) {
     return a.policy.min_cell_size > b.policy.min_cell_size;
   }
-  if (a.policy.dp.has_value() != b.policy.dp.has_value()) return a.policy.dp.has_value();
+  if (a.policy.epsilon_per_query_micro != b.policy.epsilon_per_query_micro) {
+    return a.policy.epsilon_per_query_micro < b.policy.epsilon_per_query_micro;
+  }
   return a.policy.id < b.policy.id;
 }
 

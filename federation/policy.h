@@ -47,7 +47,7 @@ struct PolicyDecision {
 };
 
 // Evaluates the request against the policies in force. When several allow it, the strictest
-// applies (largest minimum cell size, then one with differential privacy, then by id).
+// applies (largest minimum cell size, then the smallest epsilon per answer, then by id).
 PolicyDecision EvaluatePolicies(const std::vector<storage::StoredPolicy>& policies,
                                 const PolicyRequest& request);
 

@@ -27,7 +27,7 @@ filter_fields = ["birth_year"]
 [[allow]]
 aggregates = ["count"]
 [[allow]]
-aggregates = ["sum", "avg", "max"]
+aggregates = ["sum", "avg"]
 fields = ["monthly_amount"]
 )";
 
@@ -87,17 +87,14 @@ TEST(Policy, ValidityWindowAndStrictestWins) {
   EXPECT_GE(lines.size(), 4u);
 }
 
-TEST(Policy, DifferentialPrivacyLimitsFunctions) {
-  std::string dp = std::string(kBase) + R"(
-[differential_privacy]
-epsilon_per_query = 0.5
-budget = 5
-)";
-  std::vector<storage::StoredPolicy> ps = {Policy(dp)};
-  EXPECT_TRUE(EvaluatePolicies(ps, Request("SELECT count(*) FROM benefits")).allowed);
-  EXPECT_TRUE(EvaluatePolicies(ps, Request("SELECT sum(monthly_amount) FROM benefits")).allowed);
-  auto d = EvaluatePolicies(ps, Request("SELECT max(monthly_amount) FROM benefits"));
-  EXPECT_FALSE(d.allowed);
+TEST(Policy, TheCheapestOfEqualPoliciesApplies) {
+  std::string cheap = "epsilon_per_query = 0.05\n" + std::string(kBase);
+  cheap.replace(cheap.find("id = \"stats\""), 12, "id = \"cheap\"");
+  std::vector<storage::StoredPolicy> ps = {Policy(kBase), Policy(cheap)};
+  auto d = EvaluatePolicies(ps, Request("SELECT count(*) FROM benefits"));
+  ASSERT_TRUE(d.allowed);
+  EXPECT_EQ(d.policy->policy.id, "cheap");
+  EXPECT_EQ(d.policy->policy.epsilon_per_query_micro, 50000);
 }
 
 TEST(Policy, RateLimit) {

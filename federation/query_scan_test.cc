@@ -1,6 +1,7 @@
-// Queries end to end on one node: SQL parsed, bound with the store's dictionary, scanned by the
-// real DatasetStore, keys decoded to labels and values finished, against answers worked out by
-// hand for a small benefits dataset.
+// Queries end to end on one node, without protection (the owner's raw answers): SQL parsed,
+// planned and bound with the store's dictionary, scanned by the real DatasetStore, keys
+// decoded to labels, released exactly and finished, against answers worked out by hand for a
+// small benefits dataset.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,7 +11,8 @@
 
 #include "common/clock.h"
 #include "config/schema.h"
-#include "federation/bind.h"
+#include "federation/answer/plan.h"
+#include "federation/answer/release.h"
 #include "federation/result.h"
 #include "federation/sql.h"
 #include "storage/database.h"
@@ -34,6 +36,9 @@ scale = 2
 [[fields]]
 name = "birth_year"
 type = "integer"
+min = 1900
+max = 2030
+grid = 1
 [[fields]]
 name = "birth_date"
 type = "date"
@@ -93,26 +98,26 @@ class QueryScanTest : public ::testing::Test {
     auto codes = [&](size_t field, std::string_view label) {
       return store_->CategoryCode("benefits", field, label);
     };
-    auto bound = BindQuery(*query, schema_, codes);
-    if (!bound.ok()) {
-      return bound.status().message();
+    PlanContext context;
+    context.schema = &schema_;
+    context.codes = codes;
+    context.protection = Protection::kRaw;
+    auto plan = PlanAnswer(*query, context);
+    if (!plan.ok()) {
+      return plan.status().message();
     }
-    auto scan = store_->Scan("benefits", bound->scan);
+    auto scan = store_->Scan("benefits", plan->bound.scan);
     if (!scan.ok()) {
       return scan.status().ToString();
     }
     auto labels = [&](size_t field, int64_t code) {
       return store_->CategoryLabel("benefits", field, code);
     };
-    std::vector<DecodedCell> cells;
-    for (const storage::CellResult& cell : scan->cells) {
-      auto key = DecodeGroupKey(cell.key, *bound, labels);
-      if (!key.ok()) {
-        return key.status().ToString();
-      }
-      cells.push_back(DecodedCell{*key, cell.aggregates});
+    auto released = ExactRelease(*plan, *scan, labels);
+    if (!released.ok()) {
+      return released.status().ToString();
     }
-    auto table = FinishCells(*bound, cells);
+    auto table = FinishTable(*released);
     return table.ok() ? RenderCsv(*table) : table.status().ToString();
   }
 

@@ -117,12 +117,12 @@ class Verifier {
 
 }  // namespace
 
-std::string BuildReceipt(const RunResult& run, const PartialTable& combined, const json& rules,
-                         const json& result, const NodeSigner& signer, int64_t now_s) {
+std::string BuildReceipt(const RunResult& run, const PartialTable& combined, const json& result,
+                         const NodeSigner& signer, int64_t now_s) {
   json participants = json::array();
   for (const auto& o : run.participants) participants.push_back(OutcomeJson(o));
   auto query_env = DecodeEnvelope(run.query_envelope);
-  json body = {{"version", 1},
+  json body = {{"version", 2},
                {"coordinator", signer.org_id()},
                {"created_at", now_s},
                {"query_id", run.query_id},
@@ -130,7 +130,6 @@ std::string BuildReceipt(const RunResult& run, const PartialTable& combined, con
                {"query_envelope", json::parse(run.query_envelope)},
                {"query", query_env.ok() ? json::parse(query_env->payload)["query"] : json()},
                {"participants", participants},
-               {"disclosure_rules", rules},
                {"combination", EncodePartialTable(combined)},
                {"result", result}};
   Envelope sealed = signer.Seal(kTypeReceipt, body.dump());
@@ -142,7 +141,6 @@ std::string BuildReceipt(const RunResult& run, const PartialTable& combined, con
 
 ReceiptCheck VerifyReceipt(std::string_view file,
                            const std::map<std::string, std::vector<IdentityDocument>>& identities,
-                           const FinalDisclosure& disclosure,
                            const std::function<Result<json>(const PartialTable&)>& finish) {
   ReceiptCheck out;
   auto fail = [&](const std::string& why) {
@@ -169,8 +167,6 @@ ReceiptCheck VerifyReceipt(std::string_view file,
   if (!checked.ok()) return fail(checked.message());
   std::optional<PartialTable> combined = CombineAnswers(outcomes);
   if (!combined) return fail("no participant answered; there is nothing to recompute");
-  Status disclosed = disclosure(*combined, (*body)["disclosure_rules"]);
-  if (!disclosed.ok()) return fail("final disclosure control: " + disclosed.message());
   if (EncodePartialTable(*combined) != (*body)["combination"]) {
     return fail("the combination does not equal the one recomputed from the signed partials");
   }

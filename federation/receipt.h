@@ -19,16 +19,10 @@
 
 namespace verbind::federation {
 
-// Applies the requester's final disclosure control to a combined table (the same function at
-// run time and when a receipt is verified). `rules` is what the receipt records.
-using FinalDisclosure =
-    std::function<common::Status(PartialTable& table, const nlohmann::json& rules)>;
-
-// The receipt file text for a finished run. `combined` is the table after final disclosure
-// control, `rules` the rules that control applied, `result` the finished result JSON.
+// The receipt file text for a finished run. `combined` is the combination of the signed
+// partials (CombineAnswers), `result` the finished result JSON.
 std::string BuildReceipt(const RunResult& run, const PartialTable& combined,
-                         const nlohmann::json& rules, const nlohmann::json& result,
-                         const NodeSigner& signer, int64_t now_s);
+                         const nlohmann::json& result, const NodeSigner& signer, int64_t now_s);
 
 struct ReceiptCheck {
   bool ok = false;
@@ -41,7 +35,6 @@ struct ReceiptCheck {
 // result JSON (as the coordinator did).
 ReceiptCheck VerifyReceipt(
     std::string_view file, const std::map<std::string, std::vector<IdentityDocument>>& identities,
-    const FinalDisclosure& disclosure,
     const std::function<common::Result<nlohmann::json>(const PartialTable&)>& finish);
 
 }  // namespace verbind::federation

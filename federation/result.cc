@@ -12,6 +12,7 @@ namespace verbind::federation {
 using common::Result;
 using common::Status;
 using config::FieldType;
+using storage::Int128;
 using nlohmann::json;
 
 namespace {
@@ -24,98 +25,141 @@ json Real(std::optional<double> v) {
   return *v;
 }
 
-double Divisor(const BoundField& f) {
-  return f.type == FieldType::kDecimal ? std::pow(10.0, f.scale) : 1.0;
+double Divisor(const ItemField& f) { return f.type == "decimal" ? std::pow(10.0, f.scale) : 1.0; }
+
+BoundField AsBound(const ItemField& f) {
+  BoundField b;
+  b.name = f.name;
+  config::ParseFieldType(f.type, &b.type);
+  b.scale = f.scale;
+  return b;
 }
 
-Status WrongState(const BoundColumn& c, std::string_view expected) {
-  return common::InvalidArgument("column \"" + c.name + "\": expected a " + std::string(expected) +
-                                 " state");
+int64_t Clamped(int64_t count) { return std::max<int64_t>(0, count); }
+
+json FinishSum(const ItemField& f, Int128 sum) {
+  if (f.type == "decimal") return FormatDecimalUnits(sum, f.scale);
+  if (sum >= INT64_MIN && sum <= INT64_MAX) return static_cast<int64_t>(sum);
+  return storage::Int128ToString(sum);
 }
 
-json FinishSum(const BoundColumn& c, const storage::SumState& s) {
-  if (s.n == 0) {
-    return nullptr;
+// The mean in storage units, kept within the item's bounds; nullopt without values.
+std::optional<long double> MeanUnits(const ItemDescriptor& item, int64_t n, Int128 sum) {
+  if (n <= 0) return std::nullopt;
+  long double mean = static_cast<long double>(Center(item)) +
+                     static_cast<long double>(sum) / static_cast<long double>(n);
+  if (item.bounds) {
+    mean = std::clamp<long double>(mean, item.bounds->first, item.bounds->second);
   }
-  const BoundField& f = c.fields[0];
-  switch (c.func) {
-    case AggFunc::kSum:
-      if (f.type == FieldType::kDecimal) {
-        return FormatDecimalUnits(s.sum, f.scale);
-      }
-      if (s.sum >= INT64_MIN && s.sum <= INT64_MAX) {
-        return static_cast<int64_t>(s.sum);
-      }
-      return storage::Int128ToString(s.sum);
-    case AggFunc::kAvg: {
-      std::optional<double> mean = storage::Mean(s);
-      return Real(mean ? std::optional<double>(*mean / Divisor(f)) : std::nullopt);
-    }
-    default: {  // var, stddev
-      std::optional<double> var = storage::SampleVariance(s);
-      if (!var) {
-        return nullptr;
-      }
-      double d = Divisor(f);
-      return Real(c.func == AggFunc::kVar ? *var / (d * d) : std::sqrt(*var) / d);
-    }
-  }
+  return mean;
 }
 
-Result<json> FinishHistogram(const BoundColumn& c, const storage::HistogramState& h) {
-  if (h.bins.empty() || h.bins.size() > static_cast<size_t>(kMaxHistogramBins)) {
-    return common::InvalidArgument("column \"" + c.name + "\": a histogram without valid bins");
+// The sample variance in squared storage units (n - 1), within what values inside the bounds
+// allow; nullopt with fewer than two values.
+std::optional<long double> VarianceUnits(const ItemDescriptor& item, const VarianceValue& v) {
+  if (v.n <= 1) return std::nullopt;
+  long double n = static_cast<long double>(v.n);
+  long double s = static_cast<long double>(v.sum);
+  long double var = (static_cast<long double>(v.sumsq) - s * s / n) / (n - 1);
+  var = std::max<long double>(0, var);
+  if (item.bounds) {
+    long double half = (static_cast<long double>(item.bounds->second) - item.bounds->first) / 2;
+    var = std::min(var, half * half * n / (n - 1));
   }
+  return var;
+}
+
+json FinishHistogram(const ItemDescriptor& item, const HistogramValue& h) {
+  BoundField f = AsBound(item.fields[0]);
   json out = json::object();
-  out["lo"] = TypedValue(c.fields[0], h.lo);
-  out["hi"] = TypedValue(c.fields[0], h.hi);
-  out["bins"] = h.bins;
-  out["below"] = h.below;
-  out["above"] = h.above;
+  out["lo"] = TypedValue(f, item.lo);
+  out["hi"] = TypedValue(f, item.hi);
+  json bins = json::array();
+  for (int64_t b : h.bins) bins.push_back(Clamped(b));
+  out["bins"] = std::move(bins);
+  out["below"] = Clamped(h.below);
+  out["above"] = Clamped(h.above);
   return out;
 }
 
-json FinishQuantile(const BoundColumn& c, const storage::SketchState& s) {
-  std::optional<storage::SketchState::Bracket> b = s.Quantile(c.q);
-  if (!b) {
-    return nullptr;
+// The grid bin holding the value of rank floor(q * (n - 1)) among the (clamped) counts: its
+// range [lo, hi] and midpoint.
+json FinishQuantile(const ItemDescriptor& item, const HistogramValue& h) {
+  int64_t total = 0;
+  for (int64_t b : h.bins) total += Clamped(b);
+  if (total <= 0 || item.bins < 1) return nullptr;
+  auto rank = static_cast<int64_t>(std::floor(item.q * static_cast<double>(total - 1)));
+  size_t k = 0;
+  for (int64_t seen = 0; k < h.bins.size(); ++k) {
+    seen += Clamped(h.bins[k]);
+    if (seen > rank) break;
   }
-  const BoundField& f = c.fields[0];
+  k = std::min(k, h.bins.size() - 1);
+  Int128 width = (static_cast<Int128>(item.hi) - item.lo) / item.bins;
+  auto lo = static_cast<int64_t>(item.lo + width * static_cast<Int128>(k));
+  auto hi = static_cast<int64_t>(item.lo + width * static_cast<Int128>(k + 1) - 1);
+  BoundField f = AsBound(item.fields[0]);
   json out = json::object();
   if (f.type == FieldType::kDate) {
-    storage::Int128 mid = b->lo + (static_cast<storage::Int128>(b->hi) - b->lo) / 2;  // floor
-    out["estimate"] = TypedValue(f, static_cast<int64_t>(mid));
+    out["estimate"] = TypedValue(f, static_cast<int64_t>(lo + (static_cast<Int128>(hi) - lo) / 2));
   } else {
     out["estimate"] =
-        Real((static_cast<double>(b->lo) + static_cast<double>(b->hi)) / 2.0 / Divisor(f));
+        Real((static_cast<double>(lo) + static_cast<double>(hi)) / 2.0 / Divisor(item.fields[0]));
   }
-  out["lo"] = TypedValue(f, b->lo);
-  out["hi"] = TypedValue(f, b->hi);
+  out["lo"] = TypedValue(f, lo);
+  out["hi"] = TypedValue(f, hi);
   return out;
 }
 
-Result<json> FinishCoMoments(const BoundColumn& c, const storage::CoMomentState& s) {
-  size_t k = s.mean.size();
-  if (s.n > 0 && (k != c.fields.size() || s.c.size() != k * k)) {
-    return common::InvalidArgument("column \"" + c.name + "\": co-moments of the wrong dimension");
+Result<json> FinishCoMoments(const ItemDescriptor& item, const storage::CoMomentState& s) {
+  size_t k = item.fields.size();
+  if (s.n > 0 && (s.mean.size() != k || s.c.size() != k * k)) {
+    return common::InvalidArgument(item.name + ": co-moments of the wrong dimension");
   }
-  if (c.func == AggFunc::kCorr) {
-    return Real(storage::Correlation(s, 0, 1));
-  }
+  if (item.function == "corr") return Real(storage::Correlation(s, 0, 1));
   std::optional<storage::Regression> r = storage::LinearRegression(s);
-  if (!r || r->coefficients.size() + 1 != c.fields.size()) {
-    return json(nullptr);
-  }
+  if (!r || r->coefficients.size() + 1 != k) return json(nullptr);
   json out = json::object();
   out["intercept"] = Real(r->intercept);
   json coefficients = json::object();
   for (size_t i = 0; i < r->coefficients.size(); ++i) {
-    coefficients[c.fields[i + 1].name] = Real(r->coefficients[i]);
+    coefficients[item.fields[i + 1].name] = Real(r->coefficients[i]);
   }
   out["coefficients"] = std::move(coefficients);
   out["r_squared"] = Real(r->r_squared);
   out["n"] = r->n;
   return out;
+}
+
+// One finished value.
+Result<json> Finish(const ItemDescriptor& item, const ReleasedValue& value) {
+  if (item.fields.empty() && item.kind != kKindCount) {
+    return common::InvalidArgument(item.name + " has no field");
+  }
+  if (auto* c = std::get_if<CountValue>(&value)) return json(Clamped(c->count));
+  if (auto* s = std::get_if<SumValue>(&value)) return FinishSum(item.fields[0], s->sum);
+  if (auto* m = std::get_if<MeanValue>(&value)) {
+    auto mean = MeanUnits(item, m->n, m->sum);
+    return Real(mean ? std::optional<double>(static_cast<double>(*mean) / Divisor(item.fields[0]))
+                     : std::nullopt);
+  }
+  if (auto* v = std::get_if<VarianceValue>(&value)) {
+    auto var = VarianceUnits(item, *v);
+    if (!var) return json(nullptr);
+    double d = Divisor(item.fields[0]);
+    double x = static_cast<double>(*var);
+    return Real(item.function == "var" ? x / (d * d) : std::sqrt(x) / d);
+  }
+  if (auto* h = std::get_if<HistogramValue>(&value)) {
+    if (h->bins.size() != static_cast<size_t>(item.bins)) {
+      return common::InvalidArgument(item.name + ": a histogram with the wrong number of bins");
+    }
+    return item.kind == kKindQuantile ? FinishQuantile(item, *h) : FinishHistogram(item, *h);
+  }
+  if (auto* c = std::get_if<storage::CoMomentState>(&value)) return FinishCoMoments(item, *c);
+  const auto& m = std::get<MinMaxValue>(value);
+  if (m.n == 0) return json(nullptr);
+  return TypedValue(AsBound(item.fields[0]), item.function == "min" ? m.min : m.max);
 }
 
 bool KeyLess(const ResultRow& a, const ResultRow& b) {
@@ -160,7 +204,7 @@ json TypedValue(const BoundField& field, int64_t units) {
 }
 
 std::string_view ValueStatusName(ValueStatus s) {
-  return s == ValueStatus::kOk ? "ok" : "suppressed";
+  return s == ValueStatus::kOk ? "ok" : "withheld";
 }
 
 Result<std::vector<json>> DecodeGroupKey(const storage::GroupKey& key, const BoundQuery& query,
@@ -187,87 +231,35 @@ Result<std::vector<json>> DecodeGroupKey(const storage::GroupKey& key, const Bou
   return out;
 }
 
-std::vector<ResultColumn> ResultColumns(const BoundQuery& query) {
-  std::vector<ResultColumn> out;
-  for (const BoundField& f : query.group_by) {
-    out.push_back({f.name, ResultColumn::Role::kGroup, ""});
+Result<ResultTable> FinishTable(const PartialTable& t) {
+  ResultTable out;
+  for (const auto& item : t.items) {
+    bool group = item.kind == kKindGroup;
+    out.columns.push_back({item.name, group ? ResultColumn::Role::kGroup
+                                            : ResultColumn::Role::kAggregate,
+                           group ? "" : item.function});
   }
-  for (const BoundColumn& c : query.columns) {
-    out.push_back({c.name, ResultColumn::Role::kAggregate, std::string(AggFuncName(c.func))});
-  }
-  return out;
-}
-
-Result<json> FinishValue(const BoundColumn& c, const storage::AggregateState& state) {
-  bool needs_field = !(c.func == AggFunc::kCount);
-  if (needs_field && c.fields.empty()) {
-    return common::InvalidArgument("column \"" + c.name + "\" has no field");
-  }
-  switch (c.func) {
-    case AggFunc::kCount:
-      if (auto* s = std::get_if<storage::CountState>(&state)) {
-        return json(s->rows);
-      }
-      return WrongState(c, "count");
-    case AggFunc::kSum:
-    case AggFunc::kAvg:
-    case AggFunc::kVar:
-    case AggFunc::kStddev:
-      if (auto* s = std::get_if<storage::SumState>(&state)) {
-        return FinishSum(c, *s);
-      }
-      return WrongState(c, "sum");
-    case AggFunc::kMin:
-    case AggFunc::kMax:
-      if (auto* s = std::get_if<storage::MinMaxState>(&state)) {
-        return s->n == 0 ? json(nullptr)
-                         : TypedValue(c.fields[0], c.func == AggFunc::kMin ? s->min : s->max);
-      }
-      return WrongState(c, "min/max");
-    case AggFunc::kHistogram:
-      if (auto* s = std::get_if<storage::HistogramState>(&state)) {
-        return FinishHistogram(c, *s);
-      }
-      return WrongState(c, "histogram");
-    case AggFunc::kQuantile:
-    case AggFunc::kMedian:
-      if (auto* s = std::get_if<storage::SketchState>(&state)) {
-        return FinishQuantile(c, *s);
-      }
-      return WrongState(c, "quantile sketch");
-    case AggFunc::kCorr:
-    case AggFunc::kRegression:
-      if (auto* s = std::get_if<storage::CoMomentState>(&state)) {
-        return FinishCoMoments(c, *s);
-      }
-      return WrongState(c, "co-moment");
-  }
-  return common::Internal("unknown aggregate function");
-}
-
-Result<ResultTable> FinishCells(const BoundQuery& query, const std::vector<DecodedCell>& cells) {
-  ResultTable table;
-  table.columns = ResultColumns(query);
-  for (const DecodedCell& cell : cells) {
-    if (cell.key.size() != query.group_by.size() ||
-        cell.states.size() != query.scan.aggregates.size()) {
-      return common::InvalidArgument(
-          "a cell does not match the query's group-by fields or "
-          "aggregates");
+  for (const PartialCell& cell : t.cells) {
+    if (cell.values.size() != t.items.size()) {
+      return common::InvalidArgument("a cell does not have one value per item");
     }
     ResultRow row;
     row.key = cell.key;
-    for (const BoundColumn& c : query.columns) {
-      if (c.aggregate >= cell.states.size()) {
-        return common::InvalidArgument("column \"" + c.name + "\" has no state");
+    for (size_t i = 0; i < t.items.size(); ++i) {
+      if (t.items[i].kind == kKindGroup) continue;
+      const PartialValue& pv = cell.values[i];
+      ResultValue v;
+      if (pv.withheld) {
+        v.status = ValueStatus::kWithheld;
+      } else if (pv.value) {
+        ASSIGN_OR_RETURN(v.value, Finish(t.items[i], *pv.value));
       }
-      ASSIGN_OR_RETURN(json value, FinishValue(c, cell.states[c.aggregate]));
-      row.values.push_back(ResultValue{std::move(value), ValueStatus::kOk, ""});
+      row.values.push_back(std::move(v));
     }
-    table.rows.push_back(std::move(row));
+    out.rows.push_back(std::move(row));
   }
-  std::stable_sort(table.rows.begin(), table.rows.end(), KeyLess);
-  return table;
+  std::stable_sort(out.rows.begin(), out.rows.end(), KeyLess);
+  return out;
 }
 
 }  // namespace verbind::federation

@@ -1,8 +1,9 @@
 // Query results as analysts see them: a table whose columns are the group-by fields and then
-// the aggregate select items, with one row per group (cell). Values are finished from merged
-// aggregate states in real units (exact decimal text for decimal sums, dates as text) and
-// every value and every row carries a status that disclosure control sets ("ok" or
-// "suppressed" with a reason). Group keys leave a node as values (labels), never as the node's
+// the aggregate select items, with one row per group (cell). Values are finished from the
+// combined released values (federation/partial.h) in real units (exact decimal text for
+// decimal sums, dates as text); counts made negative by noise are shown as 0, means and
+// variances are kept within the field's bounds. A value withheld under a threshold is null
+// with status "withheld". Group keys leave a node as values (labels), never as the node's
 // dictionary codes. Renderings: JSON, an aligned text table and CSV (RFC 4180); formats in
 // docs/query.md. Pure values and functions; thread-safe.
 #pragma once
@@ -15,6 +16,7 @@
 
 #include "common/status.h"
 #include "federation/bind.h"
+#include "federation/partial.h"
 #include "storage/aggregates.h"
 #include "storage/dataset_store.h"
 
@@ -28,27 +30,23 @@ std::string FormatDecimalUnits(storage::Int128 units, int scale);
 // Categorical fields need a label lookup (DecodeGroupKey) and give null here.
 nlohmann::json TypedValue(const BoundField& field, int64_t units);
 
-// What disclosure control decided about a value or a whole row.
 enum class ValueStatus {
   kOk,
-  kSuppressed,  // withheld by disclosure control; the value is null
+  kWithheld,  // below a threshold (datasets marked non-personal); the value is null
 };
-// "ok" or "suppressed".
+// "ok" or "withheld".
 std::string_view ValueStatusName(ValueStatus s);
 
 // One value of a row.
 struct ResultValue {
-  nlohmann::json value;  // null when undefined (e.g. avg of no values) or suppressed
+  nlohmann::json value;  // null when undefined (e.g. avg of no values) or withheld
   ValueStatus status = ValueStatus::kOk;
-  std::string reason;  // why it is suppressed (e.g. "cell below minimum size 10")
 };
 
 // One group: its key and its aggregate values.
 struct ResultRow {
-  std::vector<nlohmann::json> key;        // one per group-by field: label, integer, boolean or null
-  std::vector<ResultValue> values;        // one per aggregate column
-  ValueStatus status = ValueStatus::kOk;  // the whole cell
-  std::string reason;
+  std::vector<nlohmann::json> key;  // one per group-by field: label, integer, boolean or null
+  std::vector<ResultValue> values;  // one per aggregate column
 };
 
 // A column of the result: a group-by field or an aggregate.
@@ -65,13 +63,6 @@ struct ResultTable {
   std::vector<ResultRow> rows;        // sorted by key
 };
 
-// One computed cell ready to finish: its key as values and its merged states, one per
-// ScanSpec::aggregates of the bound query.
-struct DecodedCell {
-  std::vector<nlohmann::json> key;
-  std::vector<storage::AggregateState> states;
-};
-
 // The label of a categorical code of schema field `field` (DatasetStore::CategoryLabel with
 // the dataset bound).
 using CategoryLabelLookup = std::function<common::Result<std::string>(size_t field, int64_t code)>;
@@ -83,26 +74,19 @@ common::Result<std::vector<nlohmann::json>> DecodeGroupKey(const storage::GroupK
                                                            const BoundQuery& query,
                                                            const CategoryLabelLookup& labels);
 
-// The columns of the query's result table.
-std::vector<ResultColumn> ResultColumns(const BoundQuery& query);
-
-// One finished value from the state `column.aggregate` refers to. InvalidArgument when the
-// state is of the wrong kind or shape (states may come from other nodes).
-common::Result<nlohmann::json> FinishValue(const BoundColumn& column,
-                                           const storage::AggregateState& state);
-
-// The result table: one row per cell, values finished, rows sorted by key, all statuses ok.
-common::Result<ResultTable> FinishCells(const BoundQuery& query,
-                                        const std::vector<DecodedCell>& cells);
+// The finished result of a (combined) table. InvalidArgument when a value does not fit its
+// item (it came from another node).
+common::Result<ResultTable> FinishTable(const PartialTable& table);
 
 // {"columns": [{"name", "role", "function"?}], "rows": [{"key": [...], "values": [...],
-// "status"?, "reason"?, "value_status"?}]}; statuses appear only when something is suppressed.
+// "value_status"?}]}; value_status ([{"status": "ok" | "withheld"}], one per value) appears
+// only in rows where something is withheld.
 nlohmann::json ResultToJson(const ResultTable& table);
 // Columns aligned (numbers to the right), a rule under the header, NULL for null and
-// "(suppressed)" for withheld values; histograms, quantiles and regressions as compact JSON.
+// "(withheld)" for withheld values; histograms, quantiles and regressions as compact JSON.
 std::string RenderTextTable(const ResultTable& table);
 // RFC 4180: a header row, CRLF line ends, fields quoted when they hold a comma, quote, CR or
-// LF. Null is empty; withheld values are "(suppressed)". A group label that a spreadsheet
+// LF. Null is empty; withheld values are "(withheld)". A group label that a spreadsheet
 // would run as a formula (starting with =, +, -, @, tab or CR, and not a plain number) gets a
 // leading single quote.
 std::string RenderCsv(const ResultTable& table);

@@ -24,17 +24,13 @@ std::string CellText(const json& v, std::string_view null_text) {
   return Dump(v);
 }
 
-bool Suppressed(const ResultRow& row, size_t value) {
-  return row.status == ValueStatus::kSuppressed ||
-         row.values[value].status == ValueStatus::kSuppressed;
+bool Withheld(const ResultRow& row, size_t value) {
+  return row.values[value].status == ValueStatus::kWithheld;
 }
 
-bool RowHasSuppression(const ResultRow& row) {
-  if (row.status == ValueStatus::kSuppressed || !row.reason.empty()) {
-    return true;
-  }
+bool RowHasWithheld(const ResultRow& row) {
   return std::any_of(row.values.begin(), row.values.end(),
-                     [](const ResultValue& v) { return v.status == ValueStatus::kSuppressed; });
+                     [](const ResultValue& v) { return v.status == ValueStatus::kWithheld; });
 }
 
 json RowJson(const ResultRow& row) {
@@ -42,22 +38,12 @@ json RowJson(const ResultRow& row) {
   out["key"] = row.key;
   out["values"] = json::array();
   for (const ResultValue& v : row.values) {
-    out["values"].push_back(v.status == ValueStatus::kSuppressed ? json(nullptr) : v.value);
+    out["values"].push_back(v.status == ValueStatus::kWithheld ? json(nullptr) : v.value);
   }
-  if (!RowHasSuppression(row)) {
-    return out;
-  }
-  out["status"] = std::string(ValueStatusName(row.status));
-  if (!row.reason.empty()) {
-    out["reason"] = row.reason;
-  }
+  if (!RowHasWithheld(row)) return out;
   out["value_status"] = json::array();
   for (const ResultValue& v : row.values) {
-    json s = {{"status", std::string(ValueStatusName(v.status))}};
-    if (!v.reason.empty()) {
-      s["reason"] = v.reason;
-    }
-    out["value_status"].push_back(std::move(s));
+    out["value_status"].push_back({{"status", std::string(ValueStatusName(v.status))}});
   }
   return out;
 }
@@ -68,29 +54,11 @@ struct TextGrid {
   std::vector<std::vector<bool>> numeric;
 };
 
-// Why a row is not shown in full: the cell's reason, else the first suppressed value's.
-std::string RowNote(const ResultRow& row) {
-  if (!row.reason.empty()) {
-    return row.reason;
-  }
-  for (const ResultValue& v : row.values) {
-    if (v.status == ValueStatus::kSuppressed && !v.reason.empty()) {
-      return v.reason;
-    }
-  }
-  return "";
-}
-
 TextGrid Grid(const ResultTable& t, std::string_view null_text) {
   TextGrid g;
   std::vector<std::string> header;
   for (const ResultColumn& c : t.columns) {
     header.push_back(c.name);
-  }
-  bool notes = std::any_of(t.rows.begin(), t.rows.end(),
-                           [](const ResultRow& r) { return !RowNote(r).empty(); });
-  if (notes) {
-    header.push_back("note");
   }
   g.numeric.emplace_back(header.size(), false);
   g.cells.push_back(std::move(header));
@@ -102,13 +70,9 @@ TextGrid Grid(const ResultTable& t, std::string_view null_text) {
       numeric.push_back(k.is_number());
     }
     for (size_t i = 0; i < row.values.size(); ++i) {
-      bool hidden = Suppressed(row, i);
-      cells.push_back(hidden ? "(suppressed)" : CellText(row.values[i].value, null_text));
+      bool hidden = Withheld(row, i);
+      cells.push_back(hidden ? "(withheld)" : CellText(row.values[i].value, null_text));
       numeric.push_back(!hidden && row.values[i].value.is_number());
-    }
-    if (notes) {
-      cells.push_back(RowNote(row));
-      numeric.push_back(false);
     }
     g.cells.push_back(std::move(cells));
     g.numeric.push_back(std::move(numeric));

@@ -13,7 +13,6 @@ namespace {
 
 using config::FieldType;
 using nlohmann::json;
-using storage::AggregateState;
 
 config::Field MakeField(std::string name, FieldType type, int scale = 0) {
   config::Field f;
@@ -44,29 +43,41 @@ BoundQuery Bind(std::string_view sql) {
   return *b;
 }
 
-storage::SumState SumOf(const std::vector<int64_t>& xs) {
-  storage::SumState s;
-  for (int64_t x : xs) {
-    ++s.n;
-    s.sum += x;
-    double d = static_cast<double>(x) - s.mean;
-    s.mean += d / static_cast<double>(s.n);
-    s.m2 += d * (static_cast<double>(x) - s.mean);
-  }
-  return s;
+ItemDescriptor Item(std::string function, std::vector<ItemField> fields,
+                    std::string name = "") {
+  ItemDescriptor d;
+  d.function = std::move(function);
+  d.fields = std::move(fields);
+  d.kind = KindOfFunction(d.function, d.fields.size());
+  d.name = name.empty() ? d.function : name;
+  return d;
 }
 
-// The finished value of the column named `name` of `query` from `state`.
-json Finish(const BoundQuery& query, std::string_view name, const AggregateState& state) {
-  for (const BoundColumn& c : query.columns) {
-    if (c.name == name) {
-      auto v = FinishValue(c, state);
-      EXPECT_TRUE(v.ok()) << name << ": " << v.status().ToString();
-      return v.ok() ? *v : json("error");
-    }
+const ItemField kAmount{"monthly_amount", "decimal", 2};
+const ItemField kYear{"birth_year", "integer", 0};
+const ItemField kDate{"birth_date", "date", 0};
+const ItemField kActive{"active", "boolean", 0};
+
+// The finished value of one released value of `item` (a table of one cell without keys).
+json Finish(const ItemDescriptor& item, const ReleasedValue& value) {
+  PartialTable t;
+  t.items = {item};
+  t.cells = {PartialCell{{}, {PartialValue{value, false}}}};
+  auto r = FinishTable(t);
+  EXPECT_TRUE(r.ok()) << item.name << ": " << r.status().ToString();
+  return r.ok() ? r->rows[0].values[0].value : json("error");
+}
+
+// Centred sums of exact values, as a node releases them.
+VarianceValue Moments(const ItemDescriptor& item, const std::vector<int64_t>& xs) {
+  VarianceValue v;
+  for (int64_t x : xs) {
+    Int128 d = Int128{x} - Center(item);
+    ++v.n;
+    v.sum += d;
+    v.sumsq += d * d;
   }
-  ADD_FAILURE() << "no column " << name;
-  return json("missing");
+  return v;
 }
 
 TEST(Result, DecimalTextIsExact) {
@@ -98,95 +109,102 @@ TEST(Result, TypedValues) {
 }
 
 TEST(Result, CountsAndSums) {
-  BoundQuery q = Bind(
-      "SELECT count(*), count(monthly_amount), sum(monthly_amount), sum(birth_year), "
-      "sum(active), avg(active) FROM benefits");
-  EXPECT_EQ(Finish(q, "count(*)", storage::CountState{42}), json(42));
-  EXPECT_EQ(Finish(q, "count(monthly_amount)", storage::CountState{7}), json(7));
-  EXPECT_EQ(Finish(q, "sum(monthly_amount)", SumOf({1250, 2550, -100})), json("37.00"));
-  EXPECT_EQ(Finish(q, "sum(monthly_amount)", SumOf({-5})), json("-0.05"));
-  EXPECT_EQ(Finish(q, "sum(birth_year)", SumOf({1950, 1960})), json(3910));
-  storage::SumState huge = SumOf({INT64_MAX, INT64_MAX, INT64_MAX});
-  EXPECT_EQ(Finish(q, "sum(birth_year)", huge), json("27670116110564327421"));
-  EXPECT_EQ(Finish(q, "sum(active)", SumOf({1, 0, 1, 1})), json(3));
-  EXPECT_EQ(Finish(q, "avg(active)", SumOf({1, 0, 1, 1})), json(0.75));
-  EXPECT_TRUE(Finish(q, "sum(monthly_amount)", storage::SumState{}).is_null());
-  EXPECT_TRUE(Finish(q, "avg(active)", storage::SumState{}).is_null());
+  EXPECT_EQ(Finish(Item("count", {}), CountValue{42}), json(42));
+  EXPECT_EQ(Finish(Item("count", {}), CountValue{-3}), json(0));  // noise below zero
+  EXPECT_EQ(Finish(Item("count", {kAmount}), CountValue{7}), json(7));
+  EXPECT_EQ(Finish(Item("sum", {kAmount}), SumValue{3700}), json("37.00"));
+  EXPECT_EQ(Finish(Item("sum", {kAmount}), SumValue{-5}), json("-0.05"));
+  EXPECT_EQ(Finish(Item("sum", {kYear}), SumValue{3910}), json(3910));
+  Int128 huge = Int128{INT64_MAX} * 3;
+  EXPECT_EQ(Finish(Item("sum", {kYear}), SumValue{huge}), json("27670116110564327421"));
+  EXPECT_EQ(Finish(Item("sum", {kActive}), SumValue{3}), json(3));
 }
 
-TEST(Result, MomentsAreInRealUnits) {
-  BoundQuery q = Bind(
-      "SELECT avg(monthly_amount), var(monthly_amount), stddev(monthly_amount), "
-      "var(birth_year) FROM benefits");
-  storage::SumState s = SumOf({1250, 2550, -100});  // 12.50, 25.50, -1.00
+TEST(Result, MeansAreCentredAndKeptWithinTheBounds) {
+  ItemDescriptor avg = Item("avg", {kAmount});
+  avg.bounds = std::make_pair(int64_t{-1000}, int64_t{3000});  // centre 1000 (10.00)
+  VarianceValue m = Moments(avg, {1250, 2550, -100});             // 12.50, 25.50, -1.00
+  EXPECT_NEAR(Finish(avg, MeanValue{m.n, m.sum}).get<double>(), (12.5 + 25.5 - 1.0) / 3, 1e-12);
+  EXPECT_EQ(Finish(avg, MeanValue{2, 100000}), json(30.0));  // noise beyond the bounds
+  EXPECT_EQ(Finish(avg, MeanValue{2, -100000}), json(-10.0));
+  EXPECT_TRUE(Finish(avg, MeanValue{0, 0}).is_null());
+  EXPECT_TRUE(Finish(avg, MeanValue{-2, 5}).is_null());
+  ItemDescriptor share = Item("avg", {kActive});
+  share.bounds = std::make_pair(int64_t{0}, int64_t{1});  // centre 0
+  EXPECT_EQ(Finish(share, MeanValue{4, 3}), json(0.75));
+  ItemDescriptor unbounded = Item("avg", {kYear});  // threshold answers: centre 0
+  EXPECT_EQ(Finish(unbounded, MeanValue{2, 3910}), json(1955.0));
+}
+
+TEST(Result, VariancesAreInRealUnitsAndNeverNegative) {
+  ItemDescriptor var = Item("var", {kAmount});
+  ItemDescriptor stddev = Item("stddev", {kAmount});
+  var.bounds = stddev.bounds = std::make_pair(int64_t{-1000}, int64_t{3000});
+  VarianceValue v = Moments(var, {1250, 2550, -100});
   double mean = (12.5 + 25.5 - 1.0) / 3;
-  double var = ((12.5 - mean) * (12.5 - mean) + (25.5 - mean) * (25.5 - mean) +
-                (-1.0 - mean) * (-1.0 - mean)) /
-               2;
-  EXPECT_NEAR(Finish(q, "avg(monthly_amount)", s).get<double>(), mean, 1e-12);
-  EXPECT_NEAR(Finish(q, "var(monthly_amount)", s).get<double>(), var, 1e-9);
-  EXPECT_NEAR(Finish(q, "stddev(monthly_amount)", s).get<double>(), std::sqrt(var), 1e-9);
-  EXPECT_TRUE(Finish(q, "var(birth_year)", SumOf({1960})).is_null());  // n - 1 = 0
-  EXPECT_EQ(Finish(q, "var(birth_year)", SumOf({1, 3})), json(2.0));
+  double want = ((12.5 - mean) * (12.5 - mean) + (25.5 - mean) * (25.5 - mean) +
+                 (-1.0 - mean) * (-1.0 - mean)) /
+                2;
+  EXPECT_NEAR(Finish(var, v).get<double>(), want, 1e-9);
+  EXPECT_NEAR(Finish(stddev, v).get<double>(), std::sqrt(want), 1e-9);
+  EXPECT_TRUE(Finish(var, Moments(var, {1960})).is_null());  // n - 1 = 0
+  EXPECT_EQ(Finish(var, VarianceValue{3, 0, -500}), json(0.0));  // noise below zero
+  // At most half the range squared (times n / (n - 1)): 20.00^2 * 2 for two values.
+  EXPECT_EQ(Finish(var, VarianceValue{2, 0, Int128{1} << 60}), json(800.0));
 }
 
 TEST(Result, MinMaxInTheFieldsType) {
-  BoundQuery q = Bind("SELECT min(birth_date), max(monthly_amount), max(birth_year) FROM benefits");
-  storage::MinMaxState dates{2, common::DaysFromCivil(1950, 3, 1),
-                             common::DaysFromCivil(1990, 1, 1)};
-  EXPECT_EQ(Finish(q, "min(birth_date)", dates), json("1950-03-01"));
-  EXPECT_EQ(Finish(q, "max(monthly_amount)", storage::MinMaxState{3, -5, 2550}), json("25.50"));
-  EXPECT_EQ(Finish(q, "max(birth_year)", storage::MinMaxState{1, 1960, 1960}), json(1960));
-  EXPECT_TRUE(Finish(q, "max(birth_year)", storage::MinMaxState{}).is_null());
+  EXPECT_EQ(Finish(Item("min", {kDate}), MinMaxValue{2, common::DaysFromCivil(1950, 3, 1), 0}),
+            json("1950-03-01"));
+  EXPECT_EQ(Finish(Item("max", {kAmount}), MinMaxValue{3, -5, 2550}), json("25.50"));
+  EXPECT_TRUE(Finish(Item("max", {kYear}), MinMaxValue{}).is_null());
 }
 
-TEST(Result, Histogram) {
-  BoundQuery q = Bind("SELECT histogram(monthly_amount, 0, 100, 4) AS h FROM benefits");
-  storage::HistogramState h{0, 10000, {1, 2, 0, 3}, 1, 2, 5};
-  EXPECT_EQ(Finish(q, "h", h),
-            json::parse(R"({"lo":"0.00","hi":"100.00","bins":[1,2,0,3],"below":1,"above":2})"));
-  auto bad = FinishValue(q.columns[0], storage::HistogramState{});
-  EXPECT_FALSE(bad.ok());
+TEST(Result, HistogramsClampNoisyCounts) {
+  ItemDescriptor h = Item("histogram", {kAmount}, "h");
+  h.lo = 0;
+  h.hi = 10000;
+  h.bins = 4;
+  EXPECT_EQ(Finish(h, HistogramValue{{1, -2, 0, 3}, 1, 2, 5}),
+            json::parse(R"({"lo":"0.00","hi":"100.00","bins":[1,0,0,3],"below":1,"above":2})"));
+  PartialTable t;
+  t.items = {h};
+  t.cells = {PartialCell{{}, {PartialValue{HistogramValue{{1, 2}, 0, 0, 0}, false}}}};
+  EXPECT_FALSE(FinishTable(t).ok());  // two bins for four
 }
 
-TEST(Result, QuantileBrackets) {
-  BoundQuery q = Bind(
-      "SELECT median(birth_year), quantile(monthly_amount, 0.9), median(birth_date) "
-      "FROM benefits");
-  storage::SketchState exact;
-  for (int64_t y = 1950; y <= 1960; ++y) {
-    exact.Add(y);
-  }
-  EXPECT_EQ(Finish(q, "median(birth_year)", exact),
-            json::parse(R"({"estimate":1955.0,"lo":1955,"hi":1955})"));
-  storage::SketchState coarse;
-  coarse.shift = 3;
-  coarse.AddBucket(243, 5);  // [1944, 1951]
-  EXPECT_EQ(Finish(q, "median(birth_year)", coarse),
-            json::parse(R"({"estimate":1947.5,"lo":1944,"hi":1951})"));
-  storage::SketchState amounts;
-  amounts.shift = 2;
-  amounts.AddBucket(100, 10);  // [4.00, 4.03]
-  EXPECT_EQ(Finish(q, "quantile(monthly_amount, 0.9)", amounts),
-            json::parse(R"({"estimate":4.015,"lo":"4.00","hi":"4.03"})"));
-  storage::SketchState days;
-  days.shift = 1;
-  days.AddBucket(common::DaysFromCivil(2000, 1, 2) / 2, 3);  // an even day starts a bucket
-  json d = Finish(q, "median(birth_date)", days);
-  EXPECT_EQ(d["lo"], json("2000-01-02"));
-  EXPECT_EQ(d["hi"], json("2000-01-03"));
-  EXPECT_EQ(d["estimate"], json("2000-01-02"));  // the midpoint rounded down
-  storage::SketchState before_1970;
-  before_1970.shift = 1;
-  before_1970.AddBucket(-2, 1);  // days -4 and -3
-  EXPECT_EQ(Finish(q, "median(birth_date)", before_1970)["estimate"], json("1969-12-28"));
-  EXPECT_TRUE(Finish(q, "median(birth_year)", storage::SketchState{}).is_null());
+TEST(Result, QuantilesAreTheGridBinHoldingTheRank) {
+  ItemDescriptor median = Item("median", {kYear});
+  median.q = 0.5;
+  median.lo = 1950;
+  median.hi = 1970;
+  median.bins = 4;  // [1950, 1954], [1955, 1959], ...
+  EXPECT_EQ(Finish(median, HistogramValue{{5, 4, 2, -3}, 0, 0, 0}),
+            json::parse(R"({"estimate":1957.0,"lo":1955,"hi":1959})"));
+  EXPECT_EQ(Finish(median, HistogramValue{{9, -4, 2, 0}, 0, 0, 0}),
+            json::parse(R"({"estimate":1952.0,"lo":1950,"hi":1954})"));
+  EXPECT_TRUE(Finish(median, HistogramValue{{0, -1, 0, 0}, 0, 0, 0}).is_null());
+  ItemDescriptor q90 = Item("quantile", {kAmount});
+  q90.q = 0.9;
+  q90.lo = 0;
+  q90.hi = 1000;
+  q90.bins = 2;
+  EXPECT_EQ(Finish(q90, HistogramValue{{1, 9}, 0, 0, 0}),
+            json::parse(R"({"estimate":7.495,"lo":"5.00","hi":"9.99"})"));
+  ItemDescriptor days = Item("median", {kDate});
+  days.q = 0.5;
+  days.lo = common::DaysFromCivil(2000, 1, 1);
+  days.hi = days.lo + 2;
+  days.bins = 1;
+  json d = Finish(days, HistogramValue{{3}, 0, 0, 0});
+  EXPECT_EQ(d["lo"], json("2000-01-01"));
+  EXPECT_EQ(d["hi"], json("2000-01-02"));
+  EXPECT_EQ(d["estimate"], json("2000-01-01"));  // the midpoint rounded down
 }
 
 TEST(Result, CorrelationAndRegression) {
-  BoundQuery q = Bind(
-      "SELECT corr(birth_year, household_size), regression(monthly_amount, birth_year, "
-      "household_size) AS fit FROM benefits");
+  ItemDescriptor corr = Item("corr", {kYear, {"household_size", "integer", 0}});
+  ItemDescriptor fit = Item("regression", {kAmount, kYear, {"household_size", "integer", 0}});
   storage::CoMomentState line, constant, plane;
   for (double x : {1.0, 2.0, 4.0, 7.0}) {
     double row[2] = {x, 2 * x + 1};
@@ -194,30 +212,24 @@ TEST(Result, CorrelationAndRegression) {
     double flat[2] = {x, 3};
     constant.Add(flat, 2);
   }
-  EXPECT_NEAR(Finish(q, "corr(birth_year, household_size)", line).get<double>(), 1.0, 1e-12);
-  EXPECT_TRUE(Finish(q, "corr(birth_year, household_size)", constant).is_null());
+  EXPECT_NEAR(Finish(corr, line).get<double>(), 1.0, 1e-12);
+  EXPECT_TRUE(Finish(corr, constant).is_null());
   for (double x1 : {1.0, 2.0, 3.0, 5.0}) {
     for (double x2 : {0.0, 1.0, 4.0}) {
       double row[3] = {x1, x2, 1 + 2 * x1 + 3 * x2};  // predictors first, y last
       plane.Add(row, 3);
     }
   }
-  json fit = Finish(q, "fit", plane);
-  EXPECT_NEAR(fit["intercept"].get<double>(), 1.0, 1e-9);
-  EXPECT_NEAR(fit["coefficients"]["birth_year"].get<double>(), 2.0, 1e-9);
-  EXPECT_NEAR(fit["coefficients"]["household_size"].get<double>(), 3.0, 1e-9);
-  EXPECT_NEAR(fit["r_squared"].get<double>(), 1.0, 1e-9);
-  EXPECT_EQ(fit["n"], json(12));
-  EXPECT_TRUE(Finish(q, "fit", storage::CoMomentState{}).is_null());
-  EXPECT_FALSE(FinishValue(q.columns[1], line).ok());  // two dimensions for three fields
-}
-
-TEST(Result, RefusesStatesOfTheWrongKind) {
-  BoundQuery q = Bind("SELECT count(*), avg(birth_year) FROM benefits");
-  auto wrong = FinishValue(q.columns[0], storage::SumState{});
-  ASSERT_FALSE(wrong.ok());
-  EXPECT_EQ(wrong.status().message(), "column \"count(*)\": expected a count state");
-  EXPECT_FALSE(FinishValue(q.columns[1], storage::CountState{}).ok());
+  json f = Finish(fit, plane);
+  EXPECT_NEAR(f["intercept"].get<double>(), 1.0, 1e-9);
+  EXPECT_NEAR(f["coefficients"]["birth_year"].get<double>(), 2.0, 1e-9);
+  EXPECT_NEAR(f["coefficients"]["household_size"].get<double>(), 3.0, 1e-9);
+  EXPECT_NEAR(f["r_squared"].get<double>(), 1.0, 1e-9);
+  EXPECT_EQ(f["n"], json(12));
+  PartialTable t;
+  t.items = {fit};
+  t.cells = {PartialCell{{}, {PartialValue{line, false}}}};
+  EXPECT_FALSE(FinishTable(t).ok());  // two dimensions for three fields
 }
 
 TEST(Result, GroupKeysLeaveAsValues) {
@@ -244,21 +256,26 @@ TEST(Result, GroupKeysLeaveAsValues) {
 }
 
 ResultTable SampleTable() {
-  BoundQuery q = Bind(
-      "SELECT benefit_type, count(*), sum(monthly_amount), avg(monthly_amount) FROM benefits "
-      "GROUP BY benefit_type");
-  std::vector<DecodedCell> cells = {
-      {{json("WW")}, {storage::CountState{3}, SumOf({1000, 2000, 3001})}},
-      {{json(nullptr)}, {storage::CountState{1}, SumOf({500})}},
-      {{json("AOW, \"old\"")}, {storage::CountState{2}, SumOf({1250, 1250})}},
-      {{json("=cmd")}, {storage::CountState{0}, storage::SumState{}}},
+  PartialTable t;
+  ItemDescriptor avg = Item("avg", {kAmount}, "avg(monthly_amount)");
+  avg.bounds = std::make_pair(int64_t{0}, int64_t{10000});  // centre 5000
+  t.items = {Item("group", {{"benefit_type", "categorical", 0}}, "benefit_type"),
+             Item("count", {}, "count(*)"), Item("sum", {kAmount}, "sum(monthly_amount)"), avg};
+  t.items[0].kind = kKindGroup;
+  auto cell = [](json key, int64_t n, Int128 sum, int64_t mean_n, Int128 mean_sum) {
+    return PartialCell{{std::move(key)},
+                       {PartialValue{}, PartialValue{CountValue{n}, false},
+                        PartialValue{SumValue{sum}, false},
+                        PartialValue{MeanValue{mean_n, mean_sum}, false}}};
   };
-  auto table = FinishCells(q, cells);
+  t.cells = {cell("WW", 3, 6001, 3, 6001 - 15000), cell(nullptr, 1, 500, 1, -4500),
+             cell("AOW, \"old\"", 2, 2500, 2, -7500), cell("=cmd", 0, 0, 0, 0)};
+  auto table = FinishTable(t);
   EXPECT_TRUE(table.ok()) << table.status().ToString();
   return *table;
 }
 
-TEST(Result, FinishCellsSortsRowsByKey) {
+TEST(Result, FinishTableSortsRowsByKey) {
   ResultTable t = SampleTable();
   ASSERT_EQ(t.columns.size(), 4u);
   EXPECT_EQ(t.columns[0].name, "benefit_type");
@@ -269,53 +286,46 @@ TEST(Result, FinishCellsSortsRowsByKey) {
   EXPECT_EQ(t.rows[1].key[0], json("=cmd"));
   EXPECT_EQ(t.rows[2].key[0], json("AOW, \"old\""));
   EXPECT_EQ(t.rows[3].values[1].value, json("60.01"));
-  BoundQuery q = Bind("SELECT count(*) FROM benefits");
-  EXPECT_FALSE(FinishCells(q, {DecodedCell{{json("x")}, {storage::CountState{1}}}}).ok());
-  EXPECT_FALSE(FinishCells(q, {DecodedCell{{}, {}}}).ok());
 }
 
 TEST(Result, JsonRendering) {
   ResultTable t = SampleTable();
-  t.rows[1].status = ValueStatus::kSuppressed;
-  t.rows[1].reason = "cell below minimum size 10";
-  t.rows[2].values[1].status = ValueStatus::kSuppressed;
-  t.rows[2].values[1].reason = "dominance";
+  t.rows[2].values[1].status = ValueStatus::kWithheld;
+  t.rows[2].values[1].value = nullptr;
   EXPECT_EQ(ResultToJson(t).dump(),
             R"j({"columns":[{"name":"benefit_type","role":"group"},)j"
             R"j({"function":"count","name":"count(*)","role":"aggregate"},)j"
             R"j({"function":"sum","name":"sum(monthly_amount)","role":"aggregate"},)j"
             R"j({"function":"avg","name":"avg(monthly_amount)","role":"aggregate"}],"rows":[)j"
             R"j({"key":[null],"values":[1,"5.00",5.0]},)j"
-            R"j({"key":["=cmd"],"reason":"cell below minimum size 10","status":"suppressed",)j"
-            R"j("value_status":[{"status":"ok"},{"status":"ok"},{"status":"ok"}],)j"
-            R"j("values":[0,null,null]},)j"
-            R"j({"key":["AOW, \"old\""],"status":"ok","value_status":[{"status":"ok"},)j"
-            R"j({"reason":"dominance","status":"suppressed"},{"status":"ok"}],)j"
+            R"j({"key":["=cmd"],"values":[0,"0.00",null]},)j"
+            R"j({"key":["AOW, \"old\""],"value_status":[{"status":"ok"},)j"
+            R"j({"status":"withheld"},{"status":"ok"}],)j"
             R"j("values":[2,null,12.5]},)j"
             R"j({"key":["WW"],"values":[3,"60.01",20.003333333333334]}]})j");
 }
 
 TEST(Result, TextTable) {
   ResultTable t = SampleTable();
-  t.rows[2].values[1].status = ValueStatus::kSuppressed;
+  t.rows[2].values[1].status = ValueStatus::kWithheld;
   EXPECT_EQ(RenderTextTable(t),
             "benefit_type | count(*) | sum(monthly_amount) | avg(monthly_amount)\n"
             "-------------+----------+---------------------+--------------------\n"
             "NULL         |        1 | 5.00                |                 5.0\n"
-            "=cmd         |        0 | NULL                | NULL\n"
-            "AOW, \"old\"   |        2 | (suppressed)        |                12.5\n"
+            "=cmd         |        0 | 0.00                | NULL\n"
+            "AOW, \"old\"   |        2 | (withheld)          |                12.5\n"
             "WW           |        3 | 60.01               |  20.003333333333334\n"
             "(4 rows)\n");
 }
 
 TEST(Result, CsvFollowsRfc4180) {
   ResultTable t = SampleTable();
-  t.rows[2].values[1].status = ValueStatus::kSuppressed;
+  t.rows[2].values[1].status = ValueStatus::kWithheld;
   EXPECT_EQ(RenderCsv(t),
             "benefit_type,count(*),sum(monthly_amount),avg(monthly_amount)\r\n"
             ",1,5.00,5.0\r\n"
-            "'=cmd,0,,\r\n"
-            "\"AOW, \"\"old\"\"\",2,(suppressed),12.5\r\n"
+            "'=cmd,0,0.00,\r\n"
+            "\"AOW, \"\"old\"\"\",2,(withheld),12.5\r\n"
             "WW,3,60.01,20.003333333333334\r\n");
 }
 

@@ -1,4 +1,4 @@
-#include "federation/dp_sampler.h"
+#include "federation/answer/dp_sampler.h"
 
 #include "common/check.h"
 

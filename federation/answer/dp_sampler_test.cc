@@ -1,4 +1,4 @@
-#include "federation/dp_sampler.h"
+#include "federation/answer/dp_sampler.h"
 
 #include <gtest/gtest.h>
 
@@ -164,7 +164,8 @@ size_t FindWord(const std::string& code, const std::string& word) {
 // The sampler's source holds no floating-point type, function or literal: every step is
 // integer arithmetic.
 TEST(DpSampler, SourceUsesNoFloatingPoint) {
-  for (const char* file : {"/federation/dp_sampler.cc", "/federation/dp_sampler.h"}) {
+  for (const char* file : {"/federation/answer/dp_sampler.cc", "/federation/answer/dp_sampler.h",
+                           "/federation/answer/noise.cc"}) {
     std::string code = CodeOf(file);
     ASSERT_FALSE(code.empty()) << file;
     for (const char* word : {"float", "double", "exp", "expl", "log", "pow", "sqrt", "lgamma"}) {

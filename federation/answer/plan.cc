@@ -1,0 +1,293 @@
+#include "federation/answer/plan.h"
+
+#include <algorithm>
+#include <map>
+
+#include "common/strings.h"
+
+namespace verbind::federation {
+
+using common::Result;
+using common::Status;
+using config::FieldType;
+using nlohmann::json;
+
+namespace {
+
+constexpr char kDocs[] = " (docs/privacy.md)";
+
+Status Refuse(const std::string& why) { return common::PermissionDenied(why + kDocs); }
+
+ItemField FieldOf(const BoundField& f) {
+  return ItemField{f.name, std::string(config::FieldTypeName(f.type)), f.scale};
+}
+
+// The declared [min, max] of a field (booleans: [0, 1]); nullopt without both bounds.
+std::optional<std::pair<int64_t, int64_t>> BoundsOf(const config::Field& f) {
+  if (f.type == FieldType::kBoolean) return std::make_pair(int64_t{0}, int64_t{1});
+  if (!f.min || !f.max) return std::nullopt;
+  return std::make_pair(*f.min, *f.max);
+}
+
+Uint128 Magnitude(int64_t v) {
+  return v < 0 ? Uint128(0) - static_cast<Uint128>(static_cast<__int128>(v))
+               : static_cast<Uint128>(v);
+}
+
+// Largest distance of a bound from the centre: max(max - c, c - min), at least 1.
+Uint128 HalfWidth(const ItemDescriptor& item) {
+  __int128 c = Center(item);
+  __int128 a = static_cast<__int128>(item.bounds->second) - c;
+  __int128 b = c - item.bounds->first;
+  __int128 h = std::max({a, b, __int128{1}});
+  return static_cast<Uint128>(h);
+}
+
+class Planner {
+ public:
+  Planner(const PlanContext& ctx, AnswerPlan& plan) : ctx_(ctx), plan_(plan) {}
+
+  Status Columns() {
+    for (const auto& g : plan_.bound.group_by) {
+      ItemDescriptor d;
+      d.name = g.name;
+      d.function = kKindGroup;
+      d.kind = kKindGroup;
+      d.fields = {FieldOf(g)};
+      plan_.items.push_back(std::move(d));
+      plan_.item_statistics.emplace_back();
+    }
+    for (const auto& c : plan_.bound.columns) RETURN_IF_ERROR(Column(c));
+    return Status::Ok();
+  }
+
+  Status Domains() {
+    if (plan_.protection == Protection::kRaw) return Status::Ok();
+    for (const auto& g : plan_.bound.group_by) {
+      const config::Field& f = ctx_.schema->fields[g.index];
+      ASSIGN_OR_RETURN(KeyDomain d, DomainOf(f));
+      plan_.domains.push_back(std::move(d));
+    }
+    int64_t cells = plan_.KeyCount();
+    int64_t limit = std::min<int64_t>(ctx_.policy ? ctx_.policy->max_cells : ctx_.max_groups,
+                                      ctx_.max_groups);
+    if (cells > limit) {
+      return Refuse("the answer would have " + std::to_string(cells) +
+                    " cells (every combination of the group-by fields' public values), more "
+                    "than the " + std::to_string(limit) + " allowed" +
+                    (ctx_.policy ? " by policy " + ctx_.policy->id : ""));
+    }
+    return Status::Ok();
+  }
+
+  Status Statistics() {
+    if (plan_.protection != Protection::kDifferentialPrivacy) return Status::Ok();
+    plan_.epsilon_micro = ctx_.policy ? ctx_.policy->epsilon_per_query_micro
+                                      : config::kDefaultEpsilonPerQueryMicro;
+    Uint128 shares = plan_.statistics.size();
+    for (auto& s : plan_.statistics) {
+      if (s.sensitivity >= kMaxSamplerOperand / (shares * 1'000'000)) {
+        return Refuse("the bounds of " + s.id + " are too wide for noise under differential "
+                      "privacy; declare narrower min and max");
+      }
+      s.scale = LaplaceScaleFor(s.sensitivity, static_cast<int64_t>(shares), plan_.epsilon_micro);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  bool Dp() const { return plan_.protection == Protection::kDifferentialPrivacy; }
+
+  // The index of the statistic `id`, added on first use.
+  size_t Stat(const std::string& id, Uint128 sensitivity, size_t length = 1) {
+    auto it = index_.find(id);
+    if (it != index_.end()) return it->second;
+    plan_.statistics.push_back(NoisyStatistic{id, sensitivity, {}, length});
+    index_[id] = plan_.statistics.size() - 1;
+    return plan_.statistics.size() - 1;
+  }
+
+  Status Column(const BoundColumn& c) {
+    ItemDescriptor d;
+    d.name = c.name;
+    d.function = std::string(AggFuncName(c.func));
+    for (const auto& f : c.fields) d.fields.push_back(FieldOf(f));
+    d.kind = KindOfFunction(d.function, d.fields.size());
+    std::vector<size_t> stats;
+    const std::string field = c.fields.empty() ? "" : c.fields[0].name;
+    const config::Field* schema_field =
+        c.fields.empty() ? nullptr : &ctx_.schema->fields[c.fields[0].index];
+    if (d.kind == kKindMinMax && plan_.protection != Protection::kRaw) {
+      return Refuse(d.name + ": min and max are single records' values and are never released; "
+                    "quantile(" + field + ", 0.01) or a histogram on the field's grid gives a "
+                    "protected range");
+    }
+    if (d.kind == kKindCoMoments && Dp()) {
+      return Refuse(d.name + ": correlation and regression are not available under differential "
+                    "privacy; they need a dataset marked non-personal by its administrator");
+    }
+    if (d.kind == kKindCount) stats = {Stat("rows", 1)};
+    if (d.kind == kKindNonNull) stats = {Stat("nonnull(" + field + ")", 1)};
+    if (d.kind == kKindSum || d.kind == kKindMean || d.kind == kKindVariance) {
+      RETURN_IF_ERROR(Moments(d, *schema_field, &stats));
+    }
+    if (d.kind == kKindHistogram) RETURN_IF_ERROR(Histogram(c, d, *schema_field, &stats));
+    if (d.kind == kKindQuantile) RETURN_IF_ERROR(Quantile(c, d, *schema_field, &stats));
+    plan_.items.push_back(std::move(d));
+    plan_.item_statistics.push_back(Dp() ? std::move(stats) : std::vector<size_t>{});
+    return Status::Ok();
+  }
+
+  Status Moments(ItemDescriptor& d, const config::Field& f, std::vector<size_t>* stats) {
+    auto bounds = BoundsOf(f);
+    if (Dp() && !bounds) {
+      return Refuse(d.name + ": " + f.name + " needs min and max in the schema: they bound what "
+                    "one record can add, which sets the noise");
+    }
+    if (d.kind == kKindSum) {
+      if (Dp()) {
+        Uint128 m = std::max({Magnitude(bounds->first), Magnitude(bounds->second), Uint128(1)});
+        *stats = {Stat("sum(" + f.name + ")", m)};
+      }
+      return Status::Ok();
+    }
+    d.bounds = bounds;
+    if (!Dp()) return Status::Ok();
+    Uint128 h = HalfWidth(d);
+    *stats = {Stat("nonnull(" + f.name + ")", 1), Stat("csum(" + f.name + ")", h)};
+    if (d.kind == kKindVariance) {
+      if (h >= (Uint128(1) << 36)) {
+        return Refuse(d.name + ": the bounds of " + f.name + " are too wide for a variance "
+                      "under differential privacy; declare narrower min and max");
+      }
+      stats->push_back(Stat("csumsq(" + f.name + ")", h * h));
+    }
+    return Status::Ok();
+  }
+
+  Status NeedGrid(const ItemDescriptor& d, const config::Field& f) const {
+    if (GridBins(f) > 0) return Status::Ok();
+    return Refuse(d.name + ": " + f.name + " has no grid; declare min, max and grid for it in "
+                  "the schema (histograms and quantiles are released on the field's public grid)");
+  }
+
+  Status Histogram(const BoundColumn& c, ItemDescriptor& d, const config::Field& f,
+                   std::vector<size_t>* stats) {
+    const storage::AggregateSpec& spec = plan_.bound.scan.aggregates[c.aggregate];
+    d.lo = spec.lo;
+    d.hi = spec.hi;
+    d.bins = spec.bins;
+    if (plan_.protection != Protection::kRaw) {
+      RETURN_IF_ERROR(NeedGrid(d, f));
+      __int128 span = static_cast<__int128>(spec.hi) - spec.lo;
+      __int128 from_min = static_cast<__int128>(spec.lo) - *f.min;
+      bool aligned = span % spec.bins == 0 && (span / spec.bins) % *f.grid == 0 &&
+                     from_min % *f.grid == 0;
+      if (!aligned) {
+        return Refuse(d.name + ": the bins must lie on the grid of " + f.name + " (edges at " +
+                      std::to_string(*f.min) + " + k * " + std::to_string(*f.grid) +
+                      " in storage units; each bin a whole number of grid steps)");
+      }
+    }
+    if (Dp()) {
+      std::string id = "histogram(" + f.name + "," + std::to_string(d.lo) + "," +
+                       std::to_string(d.hi) + "," + std::to_string(d.bins) + ")";
+      *stats = {Stat(id, 1, static_cast<size_t>(d.bins) + 3)};
+    }
+    return Status::Ok();
+  }
+
+  Status Quantile(const BoundColumn& c, ItemDescriptor& d, const config::Field& f,
+                  std::vector<size_t>* stats) {
+    RETURN_IF_ERROR(NeedGrid(d, f));
+    d.q = c.q;
+    d.lo = *f.min;
+    d.bins = static_cast<int>(GridBins(f));
+    d.hi = static_cast<int64_t>(static_cast<__int128>(*f.min) + __int128{d.bins} * *f.grid);
+    storage::AggregateSpec& spec = plan_.bound.scan.aggregates[c.aggregate];
+    spec.kind = storage::AggregateSpec::Kind::kHistogram;
+    spec.lo = d.lo;
+    spec.hi = d.hi;
+    spec.bins = d.bins;
+    if (Dp()) *stats = {Stat("grid(" + f.name + ")", 1, static_cast<size_t>(d.bins))};
+    return Status::Ok();
+  }
+
+  Result<KeyDomain> DomainOf(const config::Field& f) const {
+    KeyDomain d;
+    if (f.type == FieldType::kCategorical && !f.categories.empty()) {
+      for (const auto& c : f.categories) d.values.emplace_back(c);
+    } else if (f.type == FieldType::kBoolean) {
+      d.values = {false, true};
+    } else if (f.type == FieldType::kInteger && f.min && f.max &&
+               static_cast<__int128>(*f.max) - *f.min < ctx_.max_groups) {
+      for (int64_t v = *f.min; v <= *f.max; ++v) d.values.emplace_back(v);
+    } else {
+      return Refuse("GROUP BY " + f.name + " needs a public set of values: list its categories "
+                    "(categorical) or declare min and max (integer) in the schema; every value "
+                    "is then listed whatever its count");
+    }
+    if (f.nullable) d.values.emplace_back(nullptr);
+    std::sort(d.values.begin(), d.values.end());
+    return d;
+  }
+
+  const PlanContext& ctx_;
+  AnswerPlan& plan_;
+  std::map<std::string, size_t> index_;
+};
+
+}  // namespace
+
+std::string_view ProtectionName(Protection p) {
+  switch (p) {
+    case Protection::kDifferentialPrivacy: return "differential_privacy";
+    case Protection::kThreshold: return "threshold";
+    case Protection::kRaw: return "raw";
+  }
+  return "";
+}
+
+int64_t AnswerPlan::KeyCount() const {
+  int64_t n = 1;
+  for (const auto& d : domains) {
+    n = n > INT64_MAX / std::max<int64_t>(1, static_cast<int64_t>(d.values.size()))
+            ? INT64_MAX
+            : n * static_cast<int64_t>(d.values.size());
+  }
+  return n;
+}
+
+std::string AnswerPlan::NoiseParameters() const {
+  std::string out = "epsilon_micro=" + std::to_string(epsilon_micro);
+  for (const auto& s : statistics) {
+    out += ";" + s.id + ":" + storage::Int128ToString(static_cast<Int128>(s.sensitivity)) + ":" +
+           storage::Int128ToString(static_cast<Int128>(s.scale.t)) + "/" +
+           storage::Int128ToString(static_cast<Int128>(s.scale.s));
+  }
+  for (const auto& item : items) {
+    if (item.bounds) {
+      out += ";bounds(" + item.name + ")=" + std::to_string(item.bounds->first) + "," +
+             std::to_string(item.bounds->second);
+    }
+  }
+  return out;
+}
+
+Result<AnswerPlan> PlanAnswer(const Query& query, const PlanContext& ctx) {
+  if (!ctx.schema) return common::Internal("planning needs the schema");
+  if (ctx.protection != Protection::kRaw && !ctx.policy) {
+    return common::Internal("a protected answer needs its policy");
+  }
+  AnswerPlan plan;
+  plan.protection = ctx.protection;
+  ASSIGN_OR_RETURN(plan.bound, BindQuery(query, *ctx.schema, ctx.codes));
+  if (ctx.protection == Protection::kThreshold) plan.min_cell_size = ctx.policy->min_cell_size;
+  Planner planner(ctx, plan);
+  RETURN_IF_ERROR(planner.Columns());
+  RETURN_IF_ERROR(planner.Domains());
+  RETURN_IF_ERROR(planner.Statistics());
+  return plan;
+}
+
+}  // namespace verbind::federation
