@@ -36,8 +36,8 @@ common::Result<std::vector<TokenEntry>> ParseTokensFile(const std::string& path)
         e.sha256 = t["sha256"].value_or(std::string());
         e.created = t["created"].value_or(std::string());
         if (e.name.empty()) return Bad(where, "token without a name");
-        if (e.role != "admin" && e.role != "analyst") {
-          return Bad(where, "token " + e.name + ": role must be admin or analyst");
+        if (e.role != "admin" && e.role != "analyst" && e.role != "owner") {
+          return Bad(where, "token " + e.name + ": role must be owner, admin or analyst");
         }
         if (e.sha256.size() != 64) return Bad(where, "token " + e.name + ": sha256 must be 64 hex");
         for (const auto& [k, v] : t) {
@@ -60,7 +60,7 @@ common::Result<std::vector<TokenEntry>> ParseTokensFile(const std::string& path)
 std::string RenderTokensFile(const std::vector<TokenEntry>& tokens) {
   std::ostringstream out;
   out << "# API tokens of this node, as SHA-256 hashes of the token text; the tokens themselves\n"
-      << "# were shown once when created. Roles: admin (everything), analyst (queries).\n";
+      << "# were shown once when created. Roles: owner (everything, raw answers too),\n# admin (everything but raw answers), analyst (queries).\n";
   for (const auto& t : tokens) {
     out << "\n[[token]]\nname = " << common::JsonQuote(t.name)
         << "\nrole = " << common::JsonQuote(t.role) << "\nsha256 = " << common::JsonQuote(t.sha256)

@@ -122,6 +122,7 @@ ParticipantOutcome Coordinator::VerifyReply(const storage::PeerRecord& peer,
 Result<std::vector<storage::PeerRecord>> Coordinator::Participants(const RunRequest& r) const {
   auto snap = peers_->snapshot();
   std::vector<storage::PeerRecord> out;
+  if (r.only_self) return out;
   if (r.peers.empty()) {
     for (const auto& [org, p] : snap->by_org) {
       if (p.status == storage::PeerStatus::kActive) out.push_back(p);
@@ -165,7 +166,7 @@ RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
   }
   auto plan = std::make_shared<Plan>();
   plan->targets = std::move(*targets);
-  if (r.include_self) {
+  if (r.include_self || r.only_self) {
     storage::PeerRecord self;
     self.org_id = signer_->org_id();
     auto key = signer_->key();

@@ -62,8 +62,9 @@ struct RunRequest {
   Query query;
   std::string purpose;
   std::string legal_basis;
-  std::vector<std::string> peers;  // empty: every active peer
+  std::vector<std::string> peers;  // empty: every active peer (unless only_self)
   bool include_self = true;
+  bool only_self = false;  // this node's own data only (local queries, protected as a peer's)
   int min_answers = 0;  // organisations that must answer, or the run fails
   int deadline_ms = 5000;
   std::string trace_id;

@@ -158,9 +158,11 @@ Status DecodeItemOptions(const json& j, ItemDescriptor& d, const std::string& pa
   }
   if (j.contains("bounds")) {
     const json& b = j["bounds"];
+    auto int64 = [](const json& v) {
+      return v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX);
+    };
     if ((d.kind != kKindMean && d.kind != kKindVariance) || !b.is_array() || b.size() != 2 ||
-        !b[0].is_number_integer() || !b[1].is_number_integer() || b[0].is_number_unsigned() ||
-        b[1].is_number_unsigned() || b[0].get<int64_t>() > b[1].get<int64_t>()) {
+        !int64(b[0]) || !int64(b[1]) || b[0].get<int64_t>() > b[1].get<int64_t>()) {
       return Bad(path + ".bounds", "must be [min, max] of a mean or variance item");
     }
     d.bounds = std::make_pair(b[0].get<int64_t>(), b[1].get<int64_t>());
@@ -381,11 +383,16 @@ json EncodePartialTable(const PartialTable& t) {
   json cells = json::array();
   for (const auto& c : t.cells) {
     json values = json::array();
-    for (const auto& v : c.values) {
+    for (size_t i = 0; i < c.values.size(); ++i) {
+      const PartialValue& v = c.values[i];
       if (v.withheld) {
         values.push_back({{"withheld", true}});
+      } else if (!v.value) {
+        values.push_back(json());
+      } else if (i < t.items.size() && t.items[i].kind == kKindQuantile) {
+        values.push_back({{"bins", std::get<HistogramValue>(*v.value).bins}});  // bins only
       } else {
-        values.push_back(v.value ? EncodeValue(*v.value) : json());
+        values.push_back(EncodeValue(*v.value));
       }
     }
     json cell = json::object();

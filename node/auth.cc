@@ -10,7 +10,21 @@ namespace verbind::node {
 using common::Result;
 using common::Status;
 
-std::string_view RoleName(Role r) { return r == Role::kAdmin ? "admin" : "analyst"; }
+std::string_view RoleName(Role r) {
+  return r == Role::kAdmin ? "admin" : r == Role::kOwner ? "owner" : "analyst";
+}
+
+std::optional<Role> RoleFromName(std::string_view name) {
+  for (Role r : {Role::kAdmin, Role::kAnalyst, Role::kOwner}) {
+    if (RoleName(r) == name) return r;
+  }
+  return std::nullopt;
+}
+
+bool RoleAllows(Role have, Role need) {
+  auto rank = [](Role r) { return r == Role::kAnalyst ? 0 : r == Role::kAdmin ? 1 : 2; };
+  return rank(have) >= rank(need);
+}
 
 std::string NewToken(common::RandomSource& rng) {
   uint8_t b[32];
@@ -24,7 +38,7 @@ Result<std::unique_ptr<TokenStore>> TokenStore::Load(const std::string& path) {
   ASSIGN_OR_RETURN(auto entries, config::ParseTokensFile(path));
   std::unique_ptr<TokenStore> store(new TokenStore(path));
   for (auto& e : entries) {
-    store->by_hash_[e.sha256] = {e.name, e.role == "admin" ? Role::kAdmin : Role::kAnalyst};
+    store->by_hash_[e.sha256] = {e.name, RoleFromName(e.role).value_or(Role::kAnalyst)};
   }
   store->entries_ = std::move(entries);
   return store;

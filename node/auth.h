@@ -15,8 +15,14 @@
 
 namespace verbind::node {
 
-enum class Role { kAdmin, kAnalyst };
+// analyst: queries; admin: everything but raw answers; owner: everything, including the
+// audited raw (unprotected) answers over this node's own data.
+enum class Role { kAdmin, kAnalyst, kOwner };
 std::string_view RoleName(Role r);
+// "admin", "analyst" or "owner"; nullopt otherwise.
+std::optional<Role> RoleFromName(std::string_view name);
+// Whether a principal with role `have` may do what needs `need`.
+bool RoleAllows(Role have, Role need);
 
 struct Principal {
   std::string name;

@@ -41,11 +41,13 @@ void AddInit(CLI::App& app, std::function<int()>* action) {
           "  signing key id:        %s\n"
           "  TLS fingerprint:       %s\n\n"
           "API tokens (shown once; only their hashes are stored in tokens.toml):\n"
+          "  owner:   %s\n"
           "  admin:   %s\n"
           "  analyst: %s\n\n"
           "Next: verbind serve %s   and share: verbind identity %s > %s.identity.json\n",
           settings->org_id.c_str(), dir->c_str(), r->signing_key_id.c_str(),
-          r->tls_fingerprint.c_str(), r->admin_token.c_str(), r->analyst_token.c_str(),
+          r->tls_fingerprint.c_str(), r->owner_token.c_str(), r->admin_token.c_str(),
+          r->analyst_token.c_str(),
           dir->c_str(), dir->c_str(), settings->org_id.c_str());
       return 0;
     };

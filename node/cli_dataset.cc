@@ -324,6 +324,7 @@ void AddDatasetCommands(CLI::App& app, GlobalsPtr g, CliAction* action) {
   AddListDescribeDrop(*dataset, g, action);
   AddIngest(*dataset, g, action);
   AddErase(*dataset, g, action);
+  AddPrivacyCommand(*dataset, g, action);
 }
 
 }  // namespace verbind::node

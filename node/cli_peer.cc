@@ -206,7 +206,7 @@ void AddTokenCommands(CLI::App& app, GlobalsPtr g, CliAction* action) {
   auto role = std::make_shared<std::string>("analyst");
   auto* create = token->add_subcommand("create", "Create a token (printed once)");
   create->add_option("NAME", *name, "Token name")->required();
-  create->add_option("--role", *role, "admin or analyst")->capture_default_str();
+  create->add_option("--role", *role, "owner (raw answers too), admin or analyst")->capture_default_str();
   create->callback([=] {
     *action = [=] {
       return WithApi(*g, [&](ApiCaller& api) -> Status {

@@ -7,11 +7,9 @@
 
 #include "common/files.h"
 #include "common/strings.h"
-#include "federation/partial_build.h"
 #include "federation/receipt.h"
 #include "federation/result.h"
 #include "node/cli_commands.h"
-#include "node/protect.h"
 
 namespace verbind::node {
 
@@ -30,6 +28,7 @@ struct QueryArgs {
   int min_answers = 0;
   int deadline_ms = 0;
   bool local = false;
+  bool raw = false;
   bool no_self = false;
   bool async = false;
 };
@@ -46,15 +45,11 @@ federation::ResultTable TableOf(const json& result) {
   for (const auto& r : result["rows"]) {
     federation::ResultRow row;
     row.key = r["key"].get<std::vector<json>>();
-    bool row_suppressed = r.value("status", "ok") == "suppressed";
-    if (row_suppressed) row.status = federation::ValueStatus::kSuppressed;
-    row.reason = r.value("reason", "");
     for (size_t i = 0; i < r["values"].size(); ++i) {
       federation::ResultValue v;
       v.value = r["values"][i];
-      if (r.contains("value_status") && r["value_status"][i].value("status", "ok") == "suppressed") {
-        v.status = federation::ValueStatus::kSuppressed;
-        v.reason = r["value_status"][i].value("reason", "");
+      if (r.contains("value_status") && r["value_status"][i].value("status", "ok") == "withheld") {
+        v.status = federation::ValueStatus::kWithheld;
       }
       row.values.push_back(v);
     }
@@ -105,6 +100,7 @@ json Body(const QueryArgs& a) {
     q = a.query;
   }
   json body = {{"query", q}, {"local", a.local}, {"receipt", !a.receipt.empty()},
+               {"raw", a.raw},
                {"include_self", !a.no_self}, {"min_answers", a.min_answers}, {"async", a.async}};
   if (!a.purpose.empty()) body["purpose"] = a.purpose;
   if (!a.legal_basis.empty()) body["legal_basis"] = a.legal_basis;
@@ -180,13 +176,22 @@ void AddQueryCommands(CLI::App& app, GlobalsPtr g, CliAction* action) {
   q->add_option("--receipt", a->receipt, "Write a verifiable receipt to FILE");
   q->add_option("--min-answers", a->min_answers, "Fail unless this many organisations answer");
   q->add_option("--deadline-ms", a->deadline_ms, "Deadline of the run (default from the config)");
-  q->add_flag("--local", a->local, "Only this node's own data (no peers, no purpose needed)");
+  q->add_flag("--local", a->local,
+              "Only this node's own data, protected as a peer's answer would be (its own "
+              "sharing policies must grant this organisation)");
+  q->add_flag("--raw", a->raw,
+              "With --local and an owner token: exact values without protection (audited)");
   q->add_flag("--no-self", a->no_self, "Do not include this node's own data");
   q->add_flag("--async", a->async, "Submit and poll, showing the nodes' progress");
   q->callback([=] {
     *action = [=] {
-      if (!a->local && (a->purpose.empty() || a->legal_basis.empty())) {
-        std::fprintf(stderr, "verbind: a federated query needs --purpose and --legal-basis\n");
+      if (a->raw && !a->local) {
+        std::fprintf(stderr, "verbind: --raw answers from this node's own data only: add --local\n");
+        return 2;
+      }
+      if (!a->raw && (a->purpose.empty() || a->legal_basis.empty())) {
+        std::fprintf(stderr, "verbind: a query needs --purpose and --legal-basis (the processing "
+                             "it serves is checked against the sharing policies)\n");
         return 2;
       }
       return WithApi(*g, [&](ApiCaller& api) { return RunQuery(api, *a); });
@@ -207,9 +212,8 @@ void AddQueryCommands(CLI::App& app, GlobalsPtr g, CliAction* action) {
       auto identities = LoadIdentities(*ids);
       if (!identities.ok()) return Report(identities.status());
       auto check = federation::VerifyReceipt(
-          *text, *identities, ApplyFinalDisclosure,
-          [](const federation::PartialTable& t) -> common::Result<json> {
-            ASSIGN_OR_RETURN(federation::ResultTable r, federation::FinishPartialTable(t));
+          *text, *identities, [](const federation::PartialTable& t) -> common::Result<json> {
+            ASSIGN_OR_RETURN(federation::ResultTable r, federation::FinishTable(t));
             return federation::ResultToJson(r);
           });
       for (const auto& line : check.lines) std::printf("  %s\n", line.c_str());

@@ -107,9 +107,11 @@ Result<InitResult> InitNode(const std::string& dir, config::InitSettings setting
   out.dir = dir;
   RETURN_IF_ERROR(WriteKeys(dir, settings, rng, &out));
   std::string created = common::FormatRfc3339(now_ms);
+  out.owner_token = NewToken(rng);
   out.admin_token = NewToken(rng);
   out.analyst_token = NewToken(rng);
   std::vector<config::TokenEntry> tokens = {
+      {"owner", "owner", TokenHash(out.owner_token), created},
       {"admin", "admin", TokenHash(out.admin_token), created},
       {"analyst", "analyst", TokenHash(out.analyst_token), created}};
   RETURN_IF_ERROR(common::WriteFileAtomic(dir + "/tokens.toml", config::RenderTokensFile(tokens),

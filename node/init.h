@@ -12,6 +12,7 @@ namespace verbind::node {
 
 struct InitResult {
   std::string dir;
+  std::string owner_token;    // shown once: raw answers and owner tokens
   std::string admin_token;    // shown once
   std::string analyst_token;  // shown once
   std::string tls_fingerprint;

@@ -13,7 +13,6 @@
 #include "crypto/random.h"
 #include "federation/identity.h"
 #include "node/http_status.h"
-#include "node/peer_executor.h"
 #include "node/peer_transport.h"
 #include "node/routes.h"
 
@@ -31,6 +30,38 @@ Result<std::shared_ptr<const crypto::TlsContext>> PeerServerTls(NodeServices& s,
                      return peers->IsActiveFingerprint(fp);
                    }));
   return std::shared_ptr<const crypto::TlsContext>(std::move(ctx));
+}
+
+// The node's secret key for reproducible differential-privacy noise: 32 random bytes, created
+// once and kept in the database (whoever holds it can reproduce and subtract the noise).
+Result<crypto::SecretBytes> NoiseSecret(storage::Database& db, common::RandomSource& rng) {
+  ASSIGN_OR_RETURN(auto stored, db.Get(storage::Family::kMeta, "dp/noise-secret"));
+  if (stored && stored->size() == 32) return crypto::SecretBytes(common::AsBytes(*stored));
+  crypto::SecretBytes fresh(32);
+  rng.Fill(fresh.mutable_span());
+  RETURN_IF_ERROR(db.Put(storage::Family::kMeta, "dp/noise-secret", common::AsChars(fresh.span())));
+  return fresh;
+}
+
+// The privacy ledger, the scan cache and the answering pipeline they serve.
+Status OpenAnswerService(NodeServices& s, const config::NodeConfig& config) {
+  storage::DatasetPrivacy defaults;
+  defaults.budget_micro = config.privacy.epsilon_micro;
+  defaults.window_days = config.privacy.window_days;
+  defaults.requester_share_micro = config.privacy.requester_share_micro;
+  s.ledger = std::make_unique<storage::PrivacyLedger>(s.db.get(), defaults);
+  s.scan_cache =
+      std::make_unique<federation::ScanCache>(static_cast<size_t>(config.scan_cache_mb) << 20);
+  federation::AnswerDependencies deps;
+  deps.datasets = s.datasets.get();
+  deps.policies = s.policies.get();
+  deps.ledger = s.ledger.get();
+  deps.scan_cache = s.scan_cache.get();
+  deps.clock = s.clock;
+  ASSIGN_OR_RETURN(deps.noise_secret, NoiseSecret(*s.db, *s.rng));
+  deps.limits = config.limits;
+  s.answers = std::make_unique<federation::AnswerService>(std::move(deps));
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common::Clock* clock,
@@ -55,13 +86,12 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
                                                     config.protocol.audit_checkpoint_every, clock));
   s.nonces = std::make_unique<storage::NonceStore>(s.db.get());
   ASSIGN_OR_RETURN(s.policies, storage::PolicyStore::Load(s.db.get(), clock));
-  s.history = std::make_unique<storage::AnswerHistory>(s.db.get());
-  s.ledger = std::make_unique<storage::PrivacyLedger>(s.db.get());
+  RETURN_IF_ERROR(OpenAnswerService(s, config));
   federation::VerifySettings verify{config.org_id, config.protocol.clock_skew_s,
                                     config.protocol.max_query_lifetime_s};
   s.peer_service = std::make_unique<federation::PeerService>(
       s.peers.get(), s.nonces.get(), s.audit.get(), s.signer.get(), clock, verify,
-      config.limits.peer_rate_per_minute);
+      config.limits.peer_rate_per_minute, s.answers.get());
   std::string key_pem(common::AsChars(s.keys.tls_key_pem.span()));
   ASSIGN_OR_RETURN(auto client_tls, crypto::TlsContext::Client(s.keys.tls_cert_pem, key_pem));
   s.client_tls = std::move(client_tls);
@@ -104,11 +134,6 @@ HttpServerOptions Node::ServerOptions(const std::string& name,
 
 void Node::BuildQueryServices() {
   NodeServices& s = *s_;
-  s.scan_cache = std::make_unique<ScanCache>(static_cast<size_t>(s.config.scan_cache_mb) << 20);
-  s.authorizer = std::make_unique<PolicyAuthorizer>(&s);
-  s.executor = std::make_unique<DatasetExecutor>(&s);
-  s.peer_service->SetAuthorizer(s.authorizer.get());
-  s.peer_service->SetExecutor(s.executor.get());
   s.transport = std::make_unique<PeerClientTransport>(s.peer_clients.get());
   auto self = [&s](const std::string& envelope, const std::string& traceparent) {
     federation::PeerRequestInfo info;
@@ -144,6 +169,7 @@ Status Node::BuildServers() {
   RegisterPolicyRoutes(s, api_->routes());
   RegisterQueryRoutes(s, api_->routes());
   RegisterDatasetRoutes(s, api_->routes());
+  RegisterPrivacyRoutes(s, api_->routes());
   RegisterPeerProtocolRoutes(s, peer_->routes());
   s.metrics.Gauge("verbind_resident_memory_bytes", "Resident set size of the node process",
                   [] { return ResidentBytes(); });
@@ -152,6 +178,10 @@ Status Node::BuildServers() {
   s.metrics.Gauge("verbind_open_connections", "Open connections on both listeners", [this] {
     return static_cast<double>(peer_->active_connections() + api_->active_connections());
   });
+  s.metrics.Gauge("verbind_scan_cache_hits", "Answers whose scan came from the scan cache",
+                  [&s] { return static_cast<double>(s.scan_cache->hits()); });
+  s.metrics.Gauge("verbind_scan_cache_misses", "Answers that scanned the dataset (cache on)",
+                  [&s] { return static_cast<double>(s.scan_cache->misses()); });
   return Status::Ok();
 }
 

@@ -1,13 +1,11 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "federation/partial_build.h"
 #include "federation/query_json.h"
 #include "federation/receipt.h"
+#include "federation/result.h"
 #include "federation/sql.h"
 #include "node/http_server.h"
-#include "node/protect.h"
-#include "node/query_engine.h"
 #include "node/route_util.h"
 #include "node/routes.h"
 
@@ -36,7 +34,7 @@ json CoverageJson(const std::vector<federation::ParticipantOutcome>& outcomes) {
 }
 
 Result<json> FinishJson(const federation::PartialTable& table) {
-  ASSIGN_OR_RETURN(federation::ResultTable finished, federation::FinishPartialTable(table));
+  ASSIGN_OR_RETURN(federation::ResultTable finished, federation::FinishTable(table));
   return federation::ResultToJson(finished);
 }
 
@@ -65,7 +63,7 @@ void AuditRun(NodeServices& s, const federation::RunRequest& r, const federation
   if (!entries.empty()) s.audit->AppendAll(entries).status().IgnoreError();
 }
 
-// The response of a finished run: final disclosure control, result, coverage, receipt.
+// The response of a finished run: result, how each node protected it, coverage, receipt.
 json RunResponse(NodeServices& s, const federation::RunRequest& r, const federation::RunResult& run,
                  bool want_receipt, const std::string& actor) {
   AuditRun(s, r, run, actor);
@@ -75,15 +73,9 @@ json RunResponse(NodeServices& s, const federation::RunRequest& r, const federat
   s.metrics.Inc("verbind_federated_queries_total",
                 "status=\"" + out["status"].get<std::string>() + "\"");
   if (!run.error.empty()) out["error"] = run.error;
+  if (r.only_self) out["local"] = true;
   if (!run.combined) return out;
-  federation::PartialTable combined = *run.combined;
-  json rules = FinalDisclosureRules(run.participants);
-  common::Status disclosed = ApplyFinalDisclosure(combined, rules);
-  if (!disclosed.ok()) {
-    out["status"] = "failed";
-    out["error"] = disclosed.message();
-    return out;
-  }
+  const federation::PartialTable& combined = *run.combined;
   auto result = FinishJson(combined);
   if (!result.ok()) {
     out["status"] = "failed";
@@ -91,10 +83,10 @@ json RunResponse(NodeServices& s, const federation::RunRequest& r, const federat
     return out;
   }
   out["result"] = *result;
-  out["disclosure"] = combined.disclosure;
+  out["protection"] = combined.protection;
   if (want_receipt) {
     out["receipt"] =
-        federation::BuildReceipt(run, combined, rules, *result, *s.signer, s.clock->NowSeconds());
+        federation::BuildReceipt(run, combined, *result, *s.signer, s.clock->NowSeconds());
   }
   return out;
 }
@@ -122,6 +114,7 @@ Result<federation::RunRequest> RunRequestOf(NodeServices& s, const json& body) {
     return common::InvalidArgument("peers must be \"all\" or a list of organisation ids");
   }
   r.include_self = body.value("include_self", true);
+  r.only_self = body.value("local", false);
   r.min_answers = body.value("min_answers", 0);
   r.deadline_ms = body.value("deadline_ms", s.config.federation.deadline_ms);
   if (r.deadline_ms < 10 || r.deadline_ms > 600000) {
@@ -131,28 +124,43 @@ Result<federation::RunRequest> RunRequestOf(NodeServices& s, const json& body) {
   return r;
 }
 
-void LocalQuery(NodeServices& s, const json& body, const Principal& who, httplib::Response& res) {
-  auto query = QueryOf(body.value("query", json()));
-  if (!Check(res, query.status())) return;
-  auto run = RunLocalQuery(s, *query, LocalScanOptions{});
-  if (run.status().code() == common::StatusCode::kResourceExhausted ||
-      run.status().code() == common::StatusCode::kDeadlineExceeded) {
-    WriteError(res, 422, "too_expensive", run.status().message());
+// The owner's raw answer over this node's own data: exact, unprotected, never sent to anyone,
+// and audited (refused when the audit log cannot be written).
+void RawQuery(NodeServices& s, const json& body, const Principal& who, httplib::Response& res) {
+  if (!RoleAllows(who.role, Role::kOwner)) {
+    WriteError(res, common::PermissionDenied(
+                        "raw answers need an owner token; " + who.name + " is an " +
+                        std::string(RoleName(who.role)) + " (local queries without raw are "
+                        "protected like a peer's answer)"));
     return;
   }
-  if (!Check(res, run.status())) return;
-  if (who.role != Role::kAdmin && !Check(res, ApplyLocalDisclosure(run->table))) return;
-  auto result = FinishJson(run->table);
+  if (!body.value("local", false)) {
+    WriteError(res, common::InvalidArgument("raw answers are for this node's own data: set "
+                                            "\"local\": true"));
+    return;
+  }
+  auto query = QueryOf(body.value("query", json()));
+  if (!Check(res, query.status())) return;
+  auto table = s.answers->AnswerRaw(*query);
+  if (table.status().code() == common::StatusCode::kResourceExhausted ||
+      table.status().code() == common::StatusCode::kDeadlineExceeded) {
+    WriteError(res, 422, "too_expensive", table.status().message());
+    return;
+  }
+  if (!Check(res, table.status())) return;
+  auto result = FinishJson(*table);
   if (!Check(res, result.status())) return;
-  s.AuditLocal(who.name, "local.query", "answered", federation::QueryToJson(*query).substr(0, 300),
-               "", query->dataset)
-      .IgnoreError();
+  if (!Check(res, s.AuditLocal(who.name, "local.query.raw", "answered",
+                               federation::QueryToJson(*query).substr(0, 2000), "",
+                               query->dataset))) {
+    return;
+  }
   WriteJson(res, json{{"state", "done"},
                       {"status", "complete"},
                       {"local", true},
+                      {"raw", true},
                       {"result", *result},
-                      {"disclosure", run->table.disclosure},
-                      {"rows_scanned", run->table.rows_scanned}}
+                      {"protection", table->protection}}
                      .dump());
 }
 
@@ -161,8 +169,8 @@ void StartQuery(NodeServices& s, const httplib::Request& req, httplib::Response&
   if (!who) return;
   auto body = JsonBody(req, res);
   if (!body) return;
-  if (body->value("local", false)) {
-    LocalQuery(s, *body, *who, res);
+  if (body->value("raw", false)) {
+    RawQuery(s, *body, *who, res);
     return;
   }
   auto request = RunRequestOf(s, *body);
@@ -202,7 +210,7 @@ void PollQuery(NodeServices& s, const httplib::Request& req, httplib::Response& 
   auto who = Authorize(s, req, res, Role::kAnalyst);
   if (!who) return;
   auto state = s.runs.Find(req.matches[1]);
-  if (!state || (who->role != Role::kAdmin && state->requested_by != who->name)) {
+  if (!state || (!RoleAllows(who->role, Role::kAdmin) && state->requested_by != who->name)) {
     WriteError(res, common::NotFound("no query run " + req.matches[1].str()));
     return;
   }

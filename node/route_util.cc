@@ -16,9 +16,10 @@ std::optional<Principal> Authorize(const NodeServices& s, const httplib::Request
     WriteError(res, common::Unauthenticated("the bearer token is not valid"));
     return std::nullopt;
   }
-  if (role == Role::kAdmin && principal->role != Role::kAdmin) {
-    WriteError(res, common::PermissionDenied("this needs an admin token; " + principal->name +
-                                             " is an analyst"));
+  if (!RoleAllows(principal->role, role)) {
+    WriteError(res, common::PermissionDenied("this needs an " + std::string(RoleName(role)) +
+                                             " token; " + principal->name + " is an " +
+                                             std::string(RoleName(principal->role))));
     return std::nullopt;
   }
   return principal;

@@ -14,8 +14,8 @@
 
 namespace verbind::node {
 
-// The caller's principal when it holds a token with `role` (admin passes any check); otherwise
-// writes 401 or 403 to `res` and returns nullopt.
+// The caller's principal when it holds a token whose role allows `role` (RoleAllows: owner >
+// admin > analyst); otherwise writes 401 or 403 to `res` and returns nullopt.
 std::optional<Principal> Authorize(const NodeServices& s, const httplib::Request& req,
                                    httplib::Response& res, Role role);
 // The request body as a JSON object; otherwise writes 415 or 400 and returns nullopt.

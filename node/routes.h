@@ -24,6 +24,8 @@ void RegisterQueryRoutes(NodeServices& s, httplib::Server& api);
 void RegisterPeerProtocolRoutes(NodeServices& s, httplib::Server& peer);
 // /v1/datasets: datasets, streamed record uploads, erase (docs/datasets.md).
 void RegisterDatasetRoutes(NodeServices& s, httplib::Server& api);
+// /v1/datasets/NAME/privacy: privacy settings and the budget spent (docs/privacy.md).
+void RegisterPrivacyRoutes(NodeServices& s, httplib::Server& api);
 // True for a request whose body the API streams to its handler (record uploads).
 bool IsRecordUpload(const HttpHead& head);
 // Opens s.datasets on s.db, with the data key (created on first use) when `config` encrypts

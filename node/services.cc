@@ -20,16 +20,6 @@ Status RememberOwnKey(storage::Database* db, const crypto::SigningKey& key) {
   return db->Put(storage::Family::kMeta, OwnKeyKey(id), pk);
 }
 
-Result<crypto::SecretBytes> NodeServices::NoiseSecret() {
-  std::lock_guard<std::mutex> lock(noise_mu);
-  ASSIGN_OR_RETURN(auto stored, db->Get(storage::Family::kMeta, "dp/noise-secret"));
-  if (stored && stored->size() == 32) return crypto::SecretBytes(common::AsBytes(*stored));
-  crypto::SecretBytes fresh(32);
-  rng->Fill(fresh.mutable_span());
-  RETURN_IF_ERROR(db->Put(storage::Family::kMeta, "dp/noise-secret", common::AsChars(fresh.span())));
-  return fresh;
-}
-
 std::optional<std::string> NodeServices::OwnPublicKey(std::string_view key_id) const {
   auto v = db->Get(storage::Family::kMeta, OwnKeyKey(key_id));
   if (!v.ok() || !v->has_value()) return std::nullopt;

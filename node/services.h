@@ -18,14 +18,13 @@
 #include "node/node_keys.h"
 #include "node/peer_clients.h"
 #include "node/query_runs.h"
-#include "node/scan_cache.h"
+#include "federation/answer/answer_service.h"
 #include "federation/coordinator.h"
 #include "federation/peer_service.h"
 #include "storage/audit_log.h"
 #include "storage/database.h"
 #include "storage/dataset_store.h"
 #include "storage/nonce_store.h"
-#include "storage/answer_history.h"
 #include "storage/policy_store.h"
 #include "storage/privacy_ledger.h"
 #include "storage/peer_registry.h"
@@ -40,7 +39,7 @@ struct NodeServices {
   mutable std::mutex keys_mu;
   std::unique_ptr<storage::Database> db;
   std::unique_ptr<storage::DatasetStore> datasets;  // after db: destroyed before it
-  std::unique_ptr<ScanCache> scan_cache;
+  std::unique_ptr<federation::ScanCache> scan_cache;
   std::unique_ptr<storage::PeerRegistry> peers;
   std::unique_ptr<TokenStore> tokens;
   Metrics metrics;
@@ -54,18 +53,11 @@ struct NodeServices {
   std::unique_ptr<storage::NonceStore> nonces;
   std::unique_ptr<federation::PeerService> peer_service;
   std::unique_ptr<storage::PolicyStore> policies;
-  std::unique_ptr<storage::AnswerHistory> history;
   std::unique_ptr<storage::PrivacyLedger> ledger;
-  std::unique_ptr<federation::Authorizer> authorizer;
-  std::unique_ptr<federation::Executor> executor;
+  std::unique_ptr<federation::AnswerService> answers;
   std::unique_ptr<federation::PeerTransport> transport;
   std::unique_ptr<federation::Coordinator> coordinator;
   QueryRuns runs;
-
-  // The node's secret key for deterministic differential-privacy noise (32 random bytes,
-  // created on first use, kept in the database).
-  common::Result<crypto::SecretBytes> NoiseSecret();
-  std::mutex noise_mu;
 
   // This node's public signing key with `key_id` (current or earlier), for audit checkpoints.
   std::optional<std::string> OwnPublicKey(std::string_view key_id) const;

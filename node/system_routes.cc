@@ -54,11 +54,15 @@ void RegisterSystemRoutes(NodeServices& s, httplib::Server& api) {
     if (!body) return;
     std::string name = body->value("name", "");
     std::string role = body->value("role", "");
-    if (role != "admin" && role != "analyst") {
-      WriteError(res, common::InvalidArgument("role must be admin or analyst"));
+    if (!RoleFromName(role)) {
+      WriteError(res, common::InvalidArgument("role must be owner, admin or analyst"));
       return;
     }
-    auto token = s.tokens->Create(name, role == "admin" ? Role::kAdmin : Role::kAnalyst, *s.rng,
+    if (!RoleAllows(who->role, *RoleFromName(role))) {
+      WriteError(res, common::PermissionDenied("only an owner token can create an owner token"));
+      return;
+    }
+    auto token = s.tokens->Create(name, *RoleFromName(role), *s.rng,
                                   common::FormatRfc3339(s.clock->NowMillis()));
     if (!Check(res, token.status())) return;
     if (!Check(res, s.AuditLocal(who->name, "token.create", "applied", name + " (" + role + ")"))) {

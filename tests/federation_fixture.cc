@@ -23,6 +23,7 @@ type = "integer"
 nullable = false
 min = 1915
 max = 2010
+grid = 5
 [[fields]]
 name = "region"
 type = "categorical"
@@ -40,6 +41,7 @@ scale = 2
 nullable = true
 min = "0"
 max = "5000"
+grid = "250"
 [[fields]]
 name = "start_date"
 type = "date"
@@ -50,6 +52,7 @@ type = "integer"
 nullable = true
 min = 1
 max = 12
+grid = 1
 )";
 
 std::string SupportCsv(const std::string& prefix, int rows, uint64_t seed) {
@@ -87,8 +90,8 @@ std::string SupportPolicy(const std::vector<std::string>& grantees, int min_cell
          "\"]\ngroup_by = [\"region\", \"scheme\", \"household_size\"]\n"
          "filter_fields = [\"birth_year\", \"start_date\", \"monthly_amount\"]\n"
          "min_cell_size = " + std::to_string(min_cell) +
-         "\n[[allow]]\naggregates = [\"count\", \"sum\", \"avg\", \"var\", \"stddev\", \"min\", "
-         "\"max\", \"histogram\", \"quantile\", \"median\", \"corr\", \"regression\"]\n"
+         "\n[[allow]]\naggregates = [\"count\", \"sum\", \"avg\", \"var\", \"stddev\", "
+         "\"histogram\", \"quantile\", \"median\", \"corr\", \"regression\"]\n"
          "fields = [\"monthly_amount\", \"birth_year\", \"household_size\", \"start_date\", "
          "\"region\", \"scheme\"]\n";
 }
@@ -118,6 +121,12 @@ void Federation::Start(const std::string& root, const std::vector<std::string>& 
     ASSERT_EQ(create.exit_code, 0) << create.err;
     CliResult ingest = node(orgs[i]).Cli({"dataset", "ingest", "support", csv});
     ASSERT_EQ(ingest.exit_code, 0) << ingest.err << ingest.out;
+  }
+}
+
+void Federation::MarkNonPersonal() {
+  for (auto& [org, n] : nodes_) {
+    if (n->Cli({"dataset", "describe", "support"}).exit_code == 0) n->MarkNonPersonal("support");
   }
 }
 

@@ -19,8 +19,9 @@ extern const char kSupportSchema[];
 // "Zeeland" are rare (about 1 in 500) so that some cells are small.
 std::string SupportCsv(const std::string& id_prefix, int rows, uint64_t seed);
 
-// A sharing policy for `grantees` over the support dataset with `min_cell` and every aggregate
-// allowed on every field (plus `extra` TOML lines at the top).
+// A sharing policy for `grantees` over the support dataset with `min_cell` (for non-personal
+// data) and every releasable aggregate allowed on every field (plus `extra` TOML lines at the
+// top).
 std::string SupportPolicy(const std::vector<std::string>& grantees, int min_cell,
                           const std::string& extra = "");
 
@@ -31,6 +32,9 @@ class Federation {
   void Start(const std::string& root, const std::vector<std::string>& orgs,
              const std::vector<int>& rows, const std::vector<std::string>& env = {});
   TestNode& node(const std::string& org) { return *nodes_.at(org); }
+  // Marks the support dataset of every node that has one as holding no personal data
+  // (thresholds only, so that answers are exact above the policy's minimum).
+  void MarkNonPersonal();
   // Applies the policy text on a node (returns the CLI result).
   CliResult ApplyPolicy(const std::string& org, const std::string& toml);
   // POST /v1/queries on `org` with this body; returns the parsed response (status in

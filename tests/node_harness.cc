@@ -124,6 +124,7 @@ std::unique_ptr<TestNode> TestNode::Create(const std::string& root, const std::s
   if (r.exit_code != 0) return nullptr;
   for (auto line : common::Split(r.out, '\n')) {
     line = common::Trim(line);
+    if (common::StartsWith(line, "owner:")) node->owner_token = common::Trim(line.substr(6));
     if (common::StartsWith(line, "admin:")) node->admin_token = common::Trim(line.substr(6));
     if (common::StartsWith(line, "analyst:")) node->analyst_token = common::Trim(line.substr(8));
   }
@@ -189,6 +190,28 @@ std::pair<int, std::string> TestNode::Call(const std::string& method, const std:
   auto r = api.Request(method, path, Auth(), body, node::After(30000));
   if (!r.ok()) return {-1, r.status().ToString()};
   return {r->status, r->body};
+}
+
+std::pair<int, std::string> TestNode::CallAs(const std::string& token, const std::string& method,
+                                             const std::string& path,
+                                             const std::string& body) const {
+  node::HttpClient api = Api();
+  node::Headers headers = {{"Authorization", "Bearer " + token},
+                           {"Content-Type", "application/json"}};
+  auto r = api.Request(method, path, headers, body, node::After(30000));
+  if (!r.ok()) return {-1, r.status().ToString()};
+  return {r->status, r->body};
+}
+
+std::pair<int, std::string> TestNode::RawQuery(const std::string& sql) const {
+  return CallAs(owner_token, "POST", "/v1/queries",
+                json{{"query", sql}, {"local", true}, {"raw", true}}.dump());
+}
+
+void TestNode::MarkNonPersonal(const std::string& dataset) const {
+  CliResult r = Cli({"dataset", "privacy", dataset, "--non-personal", "--reason",
+                     "generated test records", "--accept-higher-loss"});
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
 }
 
 std::string TestNode::IdentityJson() const {

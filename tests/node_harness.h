@@ -50,6 +50,14 @@ class TestNode {
   // A JSON call on the local API with the CLI token; returns status and body.
   std::pair<int, std::string> Call(const std::string& method, const std::string& path,
                                    const std::string& body = "") const;
+  // The same with another bearer token.
+  std::pair<int, std::string> CallAs(const std::string& token, const std::string& method,
+                                     const std::string& path, const std::string& body = "") const;
+  // The owner's raw (unprotected, audited) answer to `sql` over this node's own data: POST
+  // /v1/queries with the owner token.
+  std::pair<int, std::string> RawQuery(const std::string& sql) const;
+  // Marks `dataset` as holding no personal data (thresholds only), with a test reason.
+  void MarkNonPersonal(const std::string& dataset) const;
   std::string IdentityJson() const;
   // Pins `other` in this node (peer add).
   void Pin(const TestNode& other, const std::vector<std::string>& groups = {}) const;
@@ -72,6 +80,7 @@ class TestNode {
   std::string Log() const;
   std::string admin_token;
   std::string analyst_token;
+  std::string owner_token;
 
  private:
   std::string dir_;

@@ -62,7 +62,16 @@ class Planner {
   }
 
   Status Domains() {
-    if (plan_.protection == Protection::kRaw) return Status::Ok();
+    if (plan_.protection == Protection::kRaw) {
+      for (const auto& g : plan_.bound.group_by) {
+        auto d = DomainOf(ctx_.schema->fields[g.index]);
+        if (d.ok()) plan_.domains.push_back(std::move(d).value());
+      }
+      plan_.public_keys = plan_.domains.size() == plan_.bound.group_by.size() &&
+                          plan_.KeyCount() <= ctx_.max_groups;
+      if (!plan_.public_keys) plan_.domains.clear();
+      return Status::Ok();
+    }
     for (const auto& g : plan_.bound.group_by) {
       const config::Field& f = ctx_.schema->fields[g.index];
       ASSIGN_OR_RETURN(KeyDomain d, DomainOf(f));

@@ -49,9 +49,11 @@ struct AnswerPlan {
   Protection protection = Protection::kDifferentialPrivacy;
   BoundQuery bound;                   // the scan to run (quantiles as grid histograms)
   std::vector<ItemDescriptor> items;  // group items, then one per aggregate column
-  // Protected answers: the factors of the public key set (one per group-by field); every
-  // combination is a cell. Raw answers list only the keys present.
+  // The factors of the public key set (one per group-by field); every combination is a cell.
+  // Protected answers always have one; raw answers when every group-by field declares its
+  // values (public_keys), else they list the keys present.
   std::vector<KeyDomain> domains;
+  bool public_keys = true;
   int64_t epsilon_micro = 0;              // differential privacy: what the answer costs
   std::vector<NoisyStatistic> statistics;  // differential privacy: per cell, in this order
   // For each item, the statistics its value is made of (indices into `statistics`): count:

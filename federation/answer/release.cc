@@ -176,7 +176,7 @@ Result<PartialTable> ExactRelease(const AnswerPlan& plan, const storage::ScanRes
   PartialTable t;
   t.items = plan.items;
   std::map<std::vector<json>, size_t> index;
-  if (plan.protection != Protection::kRaw) {
+  if (plan.public_keys) {
     for (auto& key : AllKeys(plan)) {
       index.emplace(key, t.cells.size());
       t.cells.push_back(EmptyCell(plan, std::move(key)));
@@ -189,7 +189,7 @@ Result<PartialTable> ExactRelease(const AnswerPlan& plan, const storage::ScanRes
     if (it == index.end()) {
       // Outside the public key set (it cannot be, as ingest holds values to the schema): such
       // records are not part of the answer.
-      if (plan.protection != Protection::kRaw) continue;
+      if (plan.public_keys) continue;
       it = index.emplace(key, t.cells.size()).first;
       t.cells.push_back(EmptyCell(plan, key));
     }

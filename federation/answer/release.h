@@ -17,8 +17,8 @@
 
 namespace verbind::federation {
 
-// The plan's items with exact values: for a protected plan one cell per key of the public key
-// set, in key order; for a raw plan one cell per key present. Under a threshold, values based
+// The plan's items with exact values: one cell per key of the public key set, in key order
+// (raw plans over fields without declared values: one cell per key present). Under a threshold, values based
 // on 1 to min_cell_size - 1 records are withheld (counts judged by their count, sums, means
 // and variances by their number of values, histograms and quantile grids by every bin,
 // co-moments by their rows). `labels` turns categorical codes into labels.
