@@ -104,9 +104,11 @@ constexpr KeySpec kKeys[] = {
      "Default deadline of a federated query run"},
     {"federation", "max_concurrency", Kind::kInt, "32", 1, 1024,
      "Peers queried at once during fan-out"},
-    {"privacy", "epsilon", Kind::kMicros, "4", 1, 1000 * 1000000,
+    {"privacy", "epsilon", Kind::kMicros, "2", 1, 1000 * 1000000,
      "Privacy budget of a dataset about persons unless set for it (verbind dataset privacy): the "
-     "total epsilon that all requesters together may spend per window"},
+     "total epsilon (adding or removing one person) that all requesters together may spend per "
+     "window; 2 bounds any hypothesis about one person, values included, to e^4 (about 55) times "
+     "its prior odds"},
     {"privacy", "window_days", Kind::kInt, "365", 0, 3650,
      "Days over which spending counts against that budget (a rolling window); 0: the dataset's "
      "lifetime"},

@@ -54,7 +54,7 @@ struct FederationSettings {
 
 // Defaults for the privacy settings of datasets about persons (docs/privacy.md).
 struct PrivacyDefaults {
-  int64_t epsilon_micro = 4'000'000;
+  int64_t epsilon_micro = 2'000'000;
   int window_days = 365;
   int64_t requester_share_micro = 500'000;
 };

@@ -57,13 +57,13 @@ TEST_F(NodeConfigTest, RenderedDefaultsLoad) {
   EXPECT_EQ(c->protocol.clock_skew_s, 60);
   EXPECT_EQ(c->data_dir, dir_ + "/data");
   EXPECT_NE(c->Where("peer.listen").find("verbind.toml:"), std::string::npos);
-  EXPECT_EQ(c->privacy.epsilon_micro, 4000000);
+  EXPECT_EQ(c->privacy.epsilon_micro, 2000000);
   EXPECT_EQ(c->privacy.window_days, 365);
   EXPECT_EQ(c->privacy.requester_share_micro, 500000);
 }
 
 TEST_F(NodeConfigTest, PrivacyDefaultsTakeNumbersWithSixDecimalsAtMost) {
-  auto c = Load(Replace("epsilon = 4", "epsilon = 2.5"));
+  auto c = Load(Replace("epsilon = 2", "epsilon = 2.5"));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->privacy.epsilon_micro, 2500000);
   EXPECT_EQ(Load(Replace("requester_share = 0.5", "requester_share = \"0.25\""))
@@ -71,7 +71,7 @@ TEST_F(NodeConfigTest, PrivacyDefaultsTakeNumbersWithSixDecimalsAtMost) {
             250000);
   for (const char* bad : {"epsilon = 0", "epsilon = -1", "epsilon = 0.0000001", "epsilon = 1001",
                           "epsilon = true"}) {
-    auto r = Load(Replace("epsilon = 4", bad));
+    auto r = Load(Replace("epsilon = 2", bad));
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.status().message().find("[privacy] epsilon"), std::string::npos)
         << r.status().message();

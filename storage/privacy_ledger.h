@@ -42,7 +42,7 @@ struct DatasetPrivacy {
   // dataset without personal data, marked so explicitly, with a reason).
   bool personal = true;
   std::string non_personal_reason;
-  int64_t budget_micro = 4 * kMicro;  // total epsilon per window, all requesters together
+  int64_t budget_micro = 2 * kMicro;  // total epsilon per window, all requesters together
   int window_days = 365;              // rolling window; 0: the dataset's lifetime
   int64_t requester_share_micro = kMicro / 2;  // share of the budget one requester may spend
   int64_t updated_at_ms = 0;
