@@ -3,8 +3,10 @@
 # loopback - a municipality, a benefits agency and a statistics office - each with its own
 # generated registrations, ingested through the real path. They exchange identities, apply
 # sharing policies, and the statistics office asks three federated queries: one answered by
-# all, one with a suppressed cell, one that a peer denies. A receipt is written and verified
-# offline. The nodes are stopped at the end, or left running with --keep.
+# all, one over every province (small ones included, protected by differential privacy), one
+# that a peer denies. A receipt is written and verified offline, and each node shows what the
+# queries cost of its privacy budget. The nodes are stopped at the end, or left running with
+# --keep.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keep=0
@@ -73,7 +75,7 @@ run "$V" --node "$work/cbs" query \
   "SELECT scheme, count(*), avg(monthly_amount) FROM support WHERE birth_year < 1960 GROUP BY scheme" \
   --purpose "$purpose" --legal-basis "$basis" --receipt "$work/receipt.json"
 
-say "Query 2: WIA benefits per province - Zeeland is too small and is suppressed, with a complement"
+say "Query 2: WIA benefits per province - every province is listed, however few records it has; the noise protects the small ones"
 run "$V" --node "$work/cbs" query \
   "SELECT region, count(*), avg(monthly_amount) FROM support WHERE scheme = 'WIA' GROUP BY region" \
   --purpose "$purpose" --legal-basis "$basis"
@@ -85,6 +87,9 @@ run "$V" --node "$work/cbs" query \
 run "$V" --node "$work/gemeente-utrecht" policy explain \
   "SELECT scheme, count(*), sum(monthly_amount) FROM support GROUP BY scheme" \
   --peer cbs --purpose pa-fraude-analyse
+
+say "Each answer cost epsilon 0.1 of each dataset's privacy budget; the municipality sees who spent what"
+run "$V" --node "$work/gemeente-utrecht" dataset privacy support
 
 say "The receipt of query 1 is verified offline against the three identity documents"
 mkdir -p "$work/identities"

@@ -161,9 +161,10 @@ Status DecodeItemOptions(const json& j, ItemDescriptor& d, const std::string& pa
     auto int64 = [](const json& v) {
       return v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX);
     };
-    if ((d.kind != kKindMean && d.kind != kKindVariance) || !b.is_array() || b.size() != 2 ||
+    if ((d.kind != kKindSum && d.kind != kKindMean && d.kind != kKindVariance) ||
+        !b.is_array() || b.size() != 2 ||
         !int64(b[0]) || !int64(b[1]) || b[0].get<int64_t>() > b[1].get<int64_t>()) {
-      return Bad(path + ".bounds", "must be [min, max] of a mean or variance item");
+      return Bad(path + ".bounds", "must be [min, max] of a sum, mean or variance item");
     }
     d.bounds = std::make_pair(b[0].get<int64_t>(), b[1].get<int64_t>());
   }

@@ -53,8 +53,9 @@ struct ItemDescriptor {
   int64_t lo = 0;
   int64_t hi = 0;
   int bins = 0;
-  // mean and variance: the field's declared [min, max]; sums are centred on
-  // Center(bounds) and finished values are clamped to the bounds. Absent: centre 0.
+  // sum, mean and variance: the field's declared [min, max] when it has them. Mean and
+  // variance sums are centred on Center(bounds) (absent: centre 0); finished values are kept
+  // within what values inside the bounds allow (a sum of values >= 0 is never negative).
   std::optional<std::pair<int64_t, int64_t>> bounds;
   bool operator==(const ItemDescriptor&) const = default;
 };

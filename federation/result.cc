@@ -37,7 +37,11 @@ BoundField AsBound(const ItemField& f) {
 
 int64_t Clamped(int64_t count) { return std::max<int64_t>(0, count); }
 
-json FinishSum(const ItemField& f, Int128 sum) {
+// A sum, kept on the side of zero its field's bounds allow.
+json FinishSum(const ItemDescriptor& item, Int128 sum) {
+  if (item.bounds && item.bounds->first >= 0) sum = std::max<Int128>(sum, 0);
+  if (item.bounds && item.bounds->second <= 0) sum = std::min<Int128>(sum, 0);
+  const ItemField& f = item.fields[0];
   if (f.type == "decimal") return FormatDecimalUnits(sum, f.scale);
   if (sum >= INT64_MIN && sum <= INT64_MAX) return static_cast<int64_t>(sum);
   return storage::Int128ToString(sum);
@@ -137,7 +141,7 @@ Result<json> Finish(const ItemDescriptor& item, const ReleasedValue& value) {
     return common::InvalidArgument(item.name + " has no field");
   }
   if (auto* c = std::get_if<CountValue>(&value)) return json(Clamped(c->count));
-  if (auto* s = std::get_if<SumValue>(&value)) return FinishSum(item.fields[0], s->sum);
+  if (auto* s = std::get_if<SumValue>(&value)) return FinishSum(item, s->sum);
   if (auto* m = std::get_if<MeanValue>(&value)) {
     auto mean = MeanUnits(item, m->n, m->sum);
     return Real(mean ? std::optional<double>(static_cast<double>(*mean) / Divisor(item.fields[0]))

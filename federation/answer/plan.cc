@@ -153,6 +153,7 @@ class Planner {
       return Refuse(d.name + ": " + f.name + " needs min and max in the schema: they bound what "
                     "one record can add, which sets the noise");
     }
+    d.bounds = bounds;
     if (d.kind == kKindSum) {
       if (Dp()) {
         Uint128 m = std::max({Magnitude(bounds->first), Magnitude(bounds->second), Uint128(1)});
@@ -160,7 +161,6 @@ class Planner {
       }
       return Status::Ok();
     }
-    d.bounds = bounds;
     if (!Dp()) return Status::Ok();
     Uint128 h = HalfWidth(d);
     *stats = {Stat("nonnull(" + f.name + ")", 1), Stat("csum(" + f.name + ")", h)};
