@@ -393,7 +393,14 @@ void PrintMarkdown(const Table& t) {
   std::printf("%s\n\n", t.title.c_str());
   auto line = [](const std::vector<std::string>& cells) {
     std::string s = "|";
-    for (const auto& c : cells) s += " " + c + " |";
+    for (const auto& c : cells) {
+      s += ' ';
+      for (char ch : c) {
+        if (ch == '|') s += '\\';  // a bar inside a cell
+        s += ch;
+      }
+      s += " |";
+    }
     std::printf("%s\n", s.c_str());
   };
   line(t.header);
@@ -452,8 +459,8 @@ std::vector<std::string> SettingColumns(const Point& p) {
 Table CountAndSumTable(const std::vector<Point>& points, int k) {
   Table t{"count(*) and sum(monthly_amount) asked together (epsilon split over 2 statistics), " +
               std::to_string(k) + " queries a point",
-          {"epsilon/query", "queries/budget", "cell", "count MAE", "expected", "MAE/cell",
-           "sum rel. error", "expected"},
+          {"epsilon/query", "queries/budget", "cell", "count MAE", "E|Z|", "MAE/cell",
+           "sum rel. error", "E|Z|/sum"},
           {}};
   for (const Point& p : points) {
     std::vector<std::string> row = SettingColumns(p);
