@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/bench_table.h"
 #include "common/clock.h"
 #include "config/policy.h"
 #include "config/schema.h"
@@ -382,73 +383,8 @@ Status CheckExactValues(Node& node, const std::vector<Municipality>& municipalit
 
 // ---- Output ----
 
-// A table rendered as aligned text or as Markdown.
-struct Table {
-  std::string title;
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-};
-
-void PrintMarkdown(const Table& t) {
-  std::printf("%s\n\n", t.title.c_str());
-  auto line = [](const std::vector<std::string>& cells) {
-    std::string s = "|";
-    for (const auto& c : cells) {
-      s += ' ';
-      for (char ch : c) {
-        if (ch == '|') s += '\\';  // a bar inside a cell
-        s += ch;
-      }
-      s += " |";
-    }
-    std::printf("%s\n", s.c_str());
-  };
-  line(t.header);
-  line(std::vector<std::string>(t.header.size(), "---:"));
-  for (const auto& r : t.rows) line(r);
-  std::printf("\n");
-}
-
-void PrintText(const Table& t) {
-  std::vector<size_t> width(t.header.size(), 0);
-  for (size_t c = 0; c < t.header.size(); ++c) {
-    width[c] = t.header[c].size();
-    for (const auto& r : t.rows) width[c] = std::max(width[c], r[c].size());
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string s;
-    for (size_t c = 0; c < cells.size(); ++c) {
-      s += std::string(width[c] - cells[c].size() + (c ? 2 : 0), ' ') + cells[c];
-    }
-    std::printf("%s\n", s.c_str());
-  };
-  std::printf("%s\n", t.title.c_str());
-  line(t.header);
-  for (const auto& r : t.rows) line(r);
-  std::printf("\n");
-}
-
-std::string Format(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
-
-// A fraction as a percentage with about three significant digits.
-std::string Percent(double fraction) {
-  double p = fraction * 100;
-  return Format(p >= 100 ? "%.0f%%" : p >= 10 ? "%.1f%%" : "%.2f%%", p);
-}
-
-// "1,000" for 1000.
-std::string Thousands(int64_t v) {
-  std::string s = std::to_string(v);
-  for (int at = static_cast<int>(s.size()) - 3; at > 0; at -= 3) s.insert(at, ",");
-  return s;
-}
-
-// The first two columns: epsilon per query (the default marked) and how many such queries
-// the default dataset budget allows in its window.
+// The first three columns: epsilon per query (the default marked), how many such queries the
+// default dataset budget allows in its window, and the cell's size.
 std::vector<std::string> SettingColumns(const Point& p) {
   std::string epsilon = storage::FormatEpsilon(p.epsilon_micro);
   if (p.epsilon_micro == config::kDefaultEpsilonPerQueryMicro) epsilon += " (default)";
@@ -456,6 +392,7 @@ std::vector<std::string> SettingColumns(const Point& p) {
           Thousands(p.recipients)};
 }
 
+// Errors of count(*) and sum(monthly_amount) beside E|Z|.
 Table CountAndSumTable(const std::vector<Point>& points, int k) {
   Table t{"count(*) and sum(monthly_amount) asked together (epsilon split over 2 statistics), " +
               std::to_string(k) + " queries a point",
@@ -475,6 +412,7 @@ Table CountAndSumTable(const std::vector<Point>& points, int k) {
   return t;
 }
 
+// Errors of avg(monthly_amount) in euro beside the first-order E|Z| / n.
 Table AverageTable(const std::vector<Point>& points, int k) {
   Table t{"avg(monthly_amount) (a noisy count of values and centred sum: 2 statistics), " +
               std::to_string(k) + " queries a point; euro",
