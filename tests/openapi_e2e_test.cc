@@ -154,6 +154,8 @@ const std::vector<std::pair<std::string, std::string>> kKnownApiRoutes = {
     {"DELETE", "/v1/datasets/probe"},
     {"POST", "/v1/datasets/probe/records"},
     {"POST", "/v1/datasets/probe/erase"},
+    {"GET", "/v1/datasets/probe/privacy"},
+    {"PUT", "/v1/datasets/probe/privacy"},
 };
 const std::vector<std::pair<std::string, std::string>> kKnownPeerRoutes = {
     {"GET", "/v1/peer/identity"},
@@ -433,6 +435,21 @@ TEST_F(OpenApi, AnswersMatchTheDocument) {
   Api("GET", "/v1/datasets", "", "", analyst);
   EXPECT_EQ(Api("GET", "/v1/datasets/benefits", "", "", analyst).status, 200);
   EXPECT_EQ(Api("GET", "/v1/datasets/nope", "", "").status, 404);
+  // Privacy settings and the budget.
+  EXPECT_EQ(Api("GET", "/v1/datasets/benefits/privacy", "", "").status, 200);
+  EXPECT_EQ(Api("GET", "/v1/datasets/benefits/privacy", "", "", analyst).status, 403);
+  EXPECT_EQ(Api("GET", "/v1/datasets/nope/privacy", "", "").status, 404);
+  EXPECT_EQ(Api("PUT", "/v1/datasets/benefits/privacy", R"({"epsilon":"10"})").status, 409);
+  EXPECT_EQ(Api("PUT", "/v1/datasets/benefits/privacy", R"({"epsilon":"0"})").status, 400);
+  EXPECT_EQ(Api("PUT", "/v1/datasets/benefits/privacy", R"({"colour":"red"})").status, 400);
+  EXPECT_EQ(
+      Api("PUT", "/v1/datasets/benefits/privacy", R"({"epsilon":"2","requester_share":"1"})")
+          .status,
+      409);  // a larger share protects less
+  EXPECT_EQ(Api("PUT", "/v1/datasets/benefits/privacy",
+                R"({"requester_share":"1","accept_higher_loss":true})")
+                .status,
+            200);
   EXPECT_EQ(Api("POST", "/v1/datasets/benefits/erase", R"({"keys":["P100005","P999999"]})").status,
             200);
   EXPECT_EQ(Api("POST", "/v1/datasets/benefits/erase", R"({"keys":[1]})").status, 400);
@@ -515,9 +532,18 @@ TEST_F(OpenApi, AnswersMatchTheDocument) {
   }
   EXPECT_EQ(Api("GET", "/v1/queries/0123456789abcdef0123456789abcdef", "", "").status, 404);
   json local = {{"local", true},
-                {"query", "SELECT benefit_type, count(*) FROM benefits GROUP BY benefit_type"}};
-  EXPECT_EQ(Api("POST", "/v1/queries", local.dump()).status, 200);  // admin: no disclosure control
+                {"query", "SELECT benefit_type, count(*) FROM benefits GROUP BY benefit_type"},
+                {"purpose", "pa-armoedemonitor"},
+                {"legal_basis", "AVG art. 6(1)(e)"}};
   EXPECT_EQ(Api("POST", "/v1/queries", local.dump(), "application/json", analyst).status, 200);
+  json raw = {{"local", true},
+              {"raw", true},
+              {"query", "SELECT benefit_type, count(*), max(monthly_amount) FROM benefits "
+                        "GROUP BY benefit_type"}};
+  EXPECT_EQ(Api("POST", "/v1/queries", raw.dump()).status, 403);  // admin: not an owner
+  EXPECT_EQ(Api("POST", "/v1/queries", raw.dump(), "application/json", a_->owner_token).status,
+            200);
+  EXPECT_EQ(Api("POST", "/v1/tokens", R"({"name":"owner2","role":"owner"})").status, 403);
   EXPECT_EQ(Api("POST", "/v1/queries",
                 R"({"query":"SELECT count(*) FORM benefits","purpose":"p","legal_basis":"x"})")
                 .status,
