@@ -22,6 +22,9 @@ type = "identifier"
 name = "birth_year"
 type = "integer"
 nullable = false
+min = 1925
+max = 2005
+grid = 5
 [[fields]]
 name = "region"
 type = "categorical"
@@ -33,6 +36,9 @@ categories = ["aow", "ww", "wia", "bijstand", "wajong", "zw"]
 name = "monthly_amount"
 type = "decimal"
 scale = 2
+min = "0"
+max = "5000"
+grid = "100"
 [[fields]]
 name = "start_date"
 type = "date"

@@ -25,8 +25,8 @@ const PartialTable& ReferenceTable() {
     json j = json::parse(R"json({"items":[
         {"name":"region","function":"group","kind":"group","fields":[]},
         {"name":"count(*)","function":"count","kind":"count","fields":[]}],
-      "cells":[{"key":["north"],"rows":12,"status":"ok","values":[null,{"count":12}]}],
-      "disclosure":null,"privacy":null,"rows_scanned":40})json");
+      "cells":[{"key":["north"],"values":[null,{"count":12}]}],
+      "protection":{"method":"differential_privacy"}})json");
     auto t = verbind::federation::DecodePartialTable(j);
     CHECK(t.ok());
     return *t;
@@ -55,8 +55,8 @@ void CheckMerges(const PartialTable& table) {
   acc.items = table.items;
   CHECK(f::MergePartialTables(acc, table, "node-a").ok());
   CHECK(acc.cells.size() == table.cells.size());
-  // The same answer from a second node: states merge cell by cell (or are refused as
-  // inconsistent, never crash).
+  // The same answer from a second node: values add cell by cell (or are refused when a sum
+  // would overflow, never crash).
   if (f::MergePartialTables(acc, table, "node-b").ok()) {
     CHECK(acc.cells.size() == table.cells.size());
   }
