@@ -59,64 +59,80 @@ ParticipantOutcome Invalid(ParticipantOutcome o, std::string why) {
   return o;
 }
 
-// A refusal (HTTP error): signed when it carries a valid refusal envelope bound to the query.
-ParticipantOutcome ReadRefusal(ParticipantOutcome o, const storage::PeerRecord& peer,
-                               const std::string& query_hash, const TransportReply& reply,
-                               int64_t now_ms) {
-  auto body = common::ParseStrictJson(reply.body, "refusal body");
+}  // namespace
+
+ParticipantOutcome Coordinator::VerifyRefusal(const storage::PeerRecord& peer,
+                                              const QueryBinding& b, std::string_view envelope,
+                                              int64_t now_ms) {
+  ParticipantOutcome o;
+  o.org_id = peer.org_id;
   o.status = kRefused;
-  o.code = "http_" + std::to_string(reply.http_status);
-  o.message = reply.body.substr(0, 300);
-  if (!body.ok() || !body->is_object()) return o;
-  if ((*body)["code"].is_string()) o.code = (*body)["code"].get<std::string>().substr(0, 64);
-  if ((*body)["message"].is_string())
-    o.message = (*body)["message"].get<std::string>().substr(0, 1024);
-  if (!body->contains("refusal") || !(*body)["refusal"].is_object()) return o;
-  std::string wire = (*body)["refusal"].dump();
-  auto env = DecodeEnvelope(wire);
-  if (!env.ok() || env->type != kTypeRefusal) return o;
+  auto env = DecodeEnvelope(envelope);
+  if (!env.ok() || env->type != kTypeRefusal) return Invalid(o, "not a refusal envelope");
   auto verified = VerifyFrom(*env, peer, now_ms);
-  if (std::holds_alternative<Refusal>(verified)) return o;
+  if (auto* r = std::get_if<Refusal>(&verified)) return Invalid(o, r->code + ": " + r->message);
   auto refusal = DecodeRefusal(env->payload);
-  if (!refusal.ok() || refusal->responder != peer.org_id ||
-      (!refusal->query_hash.empty() && refusal->query_hash != query_hash)) {
-    return o;
-  }
-  o.status = kDenied;
+  if (!refusal.ok()) return Invalid(o, refusal.status().message());
+  if (refusal->responder != peer.org_id) return Invalid(o, "the refusal names another responder");
   o.code = refusal->code;
   o.message = refusal->message;
-  o.envelope = wire;
+  if (refusal->query_hash.empty()) {
+    o.message = "the peer could not read the query: " + refusal->message;
+    return o;  // refused, never a denial of this query
+  }
+  if (refusal->query_hash != b.query_hash ||
+      (!refusal->query_id.empty() && refusal->query_id != b.query_id)) {
+    return Invalid(o, "the refusal is bound to another query (" + refusal->query_hash + ")");
+  }
+  o.status = kDenied;
+  o.envelope = std::string(envelope);
   return o;
 }
 
-}  // namespace
-
-ParticipantOutcome Coordinator::VerifyReply(const storage::PeerRecord& peer,
-                                            const std::string& query_hash,
-                                            const std::string& query_id, const std::string& dataset,
-                                            const TransportReply& reply, int64_t now_ms) {
+ParticipantOutcome Coordinator::VerifyPartial(const storage::PeerRecord& peer,
+                                              const QueryBinding& b, std::string_view envelope,
+                                              int64_t now_ms) {
   ParticipantOutcome o;
   o.org_id = peer.org_id;
-  if (reply.http_status != 200) return ReadRefusal(o, peer, query_hash, reply, now_ms);
-  auto env = DecodeEnvelope(reply.body);
+  auto env = DecodeEnvelope(envelope);
   if (!env.ok()) return Invalid(o, env.status().message());
   if (env->type != kTypePartial) return Invalid(o, "expected a partial envelope");
   auto verified = VerifyFrom(*env, peer, now_ms);
   if (auto* r = std::get_if<Refusal>(&verified)) return Invalid(o, r->code + ": " + r->message);
   auto partial = DecodePartial(env->payload);
   if (!partial.ok()) return Invalid(o, partial.status().message());
-  if (partial->query_hash != query_hash || partial->query_id != query_id) {
+  if (partial->query_hash != b.query_hash || partial->query_id != b.query_id) {
     return Invalid(o, "the answer is bound to another query (" + partial->query_hash + ")");
   }
-  if (partial->responder != peer.org_id || partial->dataset != dataset) {
+  if (partial->responder != peer.org_id || partial->dataset != b.dataset) {
     return Invalid(o, "the answer names another responder or dataset");
   }
   auto table = DecodePartialTable(partial->result);
   if (!table.ok()) return Invalid(o, table.status().message());
   o.status = kAnswered;
   o.table = std::move(table).value();
-  o.envelope = reply.body;
+  o.envelope = std::string(envelope);
   return o;
+}
+
+ParticipantOutcome Coordinator::VerifyReply(const storage::PeerRecord& peer,
+                                            const QueryBinding& b, const TransportReply& reply,
+                                            int64_t now_ms) {
+  if (reply.http_status == 200) return VerifyPartial(peer, b, reply.body, now_ms);
+  ParticipantOutcome o;
+  o.org_id = peer.org_id;
+  o.status = kRefused;
+  o.code = "http_" + std::to_string(reply.http_status);
+  o.message = reply.body.substr(0, 300);
+  auto body = common::ParseStrictJson(reply.body, "refusal body");
+  if (!body.ok() || !body->is_object()) return o;
+  if ((*body)["code"].is_string()) o.code = (*body)["code"].get<std::string>().substr(0, 64);
+  if ((*body)["message"].is_string()) {
+    o.message = (*body)["message"].get<std::string>().substr(0, 1024);
+  }
+  if (!body->contains("refusal") || !(*body)["refusal"].is_object()) return o;
+  ParticipantOutcome signed_refusal = VerifyRefusal(peer, b, (*body)["refusal"].dump(), now_ms);
+  return signed_refusal.status == kInvalidAnswer ? o : signed_refusal;
 }
 
 Result<std::vector<storage::PeerRecord>> Coordinator::Participants(const RunRequest& r) const {
@@ -205,8 +221,8 @@ RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
   std::string self_org = signer_->org_id();
   std::string traceparent = "00-" + r.trace_id + "-" + NewOperationId() + "-01";
   auto worker = [plan, this, self_org, deadline, start, traceparent, progress,
-                 query_hash = out.query_hash, envelope = out.query_envelope, query_id = q.query_id,
-                 dataset = q.dataset] {
+                 binding = QueryBinding{out.query_hash, q.query_id, q.dataset},
+                 envelope = out.query_envelope] {
     for (;;) {
       size_t i;
       {
@@ -217,12 +233,13 @@ RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
       const storage::PeerRecord& target = plan->targets[i];
       ParticipantOutcome o;
       if (target.org_id == self_org) {
-        TransportReply reply = self_(envelope, traceparent);
-        o = VerifyReply(target, query_hash, query_id, dataset, reply, clock_->NowMillis());
+        PeerReply reply = self_(envelope, traceparent);
+        o = reply.ok ? VerifyPartial(target, binding, reply.envelope, clock_->NowMillis())
+                     : VerifyRefusal(target, binding, reply.envelope, clock_->NowMillis());
       } else {
         auto reply = transport_->Send(target, envelope, traceparent, deadline);
         if (reply.ok()) {
-          o = VerifyReply(target, query_hash, query_id, dataset, *reply, clock_->NowMillis());
+          o = VerifyReply(target, binding, *reply, clock_->NowMillis());
         } else {
           o.org_id = target.org_id;
           bool timeout = reply.status().code() == common::StatusCode::kDeadlineExceeded ||

@@ -93,12 +93,19 @@ class RunProgress {
   std::vector<ParticipantOutcome> outcomes_;
 };
 
+// What an answer must be bound to: the query envelope's hash, its query id and dataset.
+struct QueryBinding {
+  std::string query_hash;
+  std::string query_id;
+  std::string dataset;
+};
+
 class Coordinator {
  public:
-  // `self` answers this node's own part (PeerService::HandleOwnQuery), given the envelope and
-  // the run's traceparent. All pointers must outlive the coordinator.
+  // `self` answers this node's own part in process (PeerService::HandleOwnQuery), given the
+  // envelope and the run's traceparent. All pointers must outlive the coordinator.
   using SelfAnswer =
-      std::function<TransportReply(const std::string& envelope, const std::string& traceparent)>;
+      std::function<PeerReply(const std::string& envelope, const std::string& traceparent)>;
   Coordinator(const storage::PeerRegistry* peers, const NodeSigner* signer,
               PeerTransport* transport, SelfAnswer self, const common::Clock* clock,
               common::RandomSource* rng, int max_concurrency, int query_lifetime_s);
@@ -109,11 +116,20 @@ class Coordinator {
 
   RunResult Run(const RunRequest& request, RunProgress* progress = nullptr);
 
-  // Checks one participant's reply against the query envelope (pure; used by receipts too).
-  static ParticipantOutcome VerifyReply(const storage::PeerRecord& peer,
-                                        const std::string& query_hash, const std::string& query_id,
-                                        const std::string& dataset, const TransportReply& reply,
-                                        int64_t now_ms);
+  // Checks one participant's HTTP reply against the query (pure): a 200 body must be a valid
+  // partial (VerifyPartial); an error body with a `refusal` envelope is checked by
+  // VerifyRefusal; anything else is `refused` with the body's code.
+  static ParticipantOutcome VerifyReply(const storage::PeerRecord& peer, const QueryBinding& b,
+                                        const TransportReply& reply, int64_t now_ms);
+  // A partial envelope signed by `peer`, bound to the query, with a valid result: `answered`;
+  // otherwise `invalid_answer` saying why. Used by receipts too.
+  static ParticipantOutcome VerifyPartial(const storage::PeerRecord& peer, const QueryBinding& b,
+                                          std::string_view envelope, int64_t now_ms);
+  // A refusal envelope signed by `peer` and bound to this query's hash (and id, when it names
+  // one): `denied` with its code and message. One that names no query (the peer could not read
+  // the envelope) or another is only `refused`: never a denial of this query.
+  static ParticipantOutcome VerifyRefusal(const storage::PeerRecord& peer, const QueryBinding& b,
+                                          std::string_view envelope, int64_t now_ms);
 
  private:
   struct Plan;

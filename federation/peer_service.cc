@@ -28,9 +28,10 @@ std::shared_ptr<const crypto::SigningKey> NodeSigner::key() const {
   return key_;
 }
 
-PeerService::PeerService(const storage::PeerRegistry* peers, storage::NonceStore* nonces,
+PeerService::PeerService(storage::PeerRegistry* peers, storage::NonceStore* nonces,
                          storage::AuditLog* audit, const NodeSigner* signer,
-                         const common::Clock* clock, VerifySettings settings, int rate_per_minute,
+                         const common::Clock* clock, VerifySettings settings,
+                         AnnouncementSettings announcements, int rate_per_minute,
                          AnswerService* answers)
     : peers_(peers),
       nonces_(nonces),
@@ -38,6 +39,7 @@ PeerService::PeerService(const storage::PeerRegistry* peers, storage::NonceStore
       signer_(signer),
       clock_(clock),
       settings_(std::move(settings)),
+      announcements_(announcements),
       rate_per_minute_(rate_per_minute),
       answers_(answers) {}
 
@@ -55,11 +57,12 @@ bool PeerService::RateLimited(const std::string& org) {
   return false;
 }
 
-AuditEntry PeerService::BaseEntry(const VerifiedQuery* q, const PeerRequestInfo& info) const {
+AuditEntry PeerService::BaseEntry(std::string_view operation, const VerifiedQuery* q,
+                                  const PeerRequestInfo& info) const {
   AuditEntry e;
   e.time_ms = clock_->NowMillis();
   e.direction = "inbound";
-  e.operation = "peer.query";
+  e.operation = std::string(operation);
   e.trace_id = info.trace_id;
   e.operation_id = NewOperationId();
   e.foreign_operation_id = info.foreign_operation_id;
@@ -84,40 +87,48 @@ common::Result<uint64_t> PeerService::Log(const AuditEntry& e, const storage::Wr
   return audit_->Append(e, extra);
 }
 
-PeerReply PeerService::Refuse(const std::string& code, const std::string& message,
-                              const VerifiedQuery* q, const PeerRequestInfo& info,
-                              const storage::WriteBatch* extra) {
-  AuditEntry e = BaseEntry(q, info);
-  e.decision = "refused";
-  e.reason = code + ": " + message;
-  PeerReply reply;
-  reply.code = code;
-  reply.message = message;
-  if (!Log(e, extra).ok()) {
-    reply.code = refusal::kUnavailable;
-    reply.message = "the audit log cannot be written; nothing is answered";
+PeerReply PeerService::Refuse(Refusal r, const VerifiedQuery* q, const PeerRequestInfo& info,
+                              const storage::WriteBatch* extra, std::string_view operation) {
+  if (q) {
+    r.query_hash = q->query_hash;
+    r.query_id = q->payload.query_id;
   }
-  RefusalPayload r;
-  r.query_hash = q ? q->query_hash : "";
-  r.query_id = q ? q->payload.query_id : "";
-  r.responder = signer_->org_id();
-  r.code = reply.code;
-  r.message = reply.message;
-  r.trace_id = info.trace_id;
-  r.refused_at = clock_->NowSeconds();
-  reply.envelope = EncodeEnvelope(signer_->Seal(kTypeRefusal, EncodeRefusal(r)));
+  AuditEntry e = BaseEntry(operation, q, info);
+  e.decision = "refused";
+  e.reason = r.code + ": " + r.message;
+  if (!q) e.query_hash = r.query_hash;
+  if (!Log(e, extra).ok()) {
+    r.code = refusal::kUnavailable;
+    r.message = "the audit log cannot be written; nothing is answered";
+  }
+  return Sign(std::move(r), info);
+}
+
+PeerReply PeerService::Sign(Refusal r, const PeerRequestInfo& info) const {
+  RefusalPayload p;
+  p.query_hash = r.query_hash;
+  p.query_id = r.query_id;
+  p.responder = signer_->org_id();
+  p.code = r.code;
+  p.message = r.message.substr(0, 1024);
+  p.trace_id = info.trace_id;
+  p.refused_at = clock_->NowSeconds();
+  PeerReply reply;
+  reply.envelope = EncodeEnvelope(signer_->Seal(kTypeRefusal, EncodeRefusal(p)));
+  reply.refusal = std::move(r);
   return reply;
 }
 
 PeerReply PeerService::HandleQuery(std::string_view body, const PeerRequestInfo& info) {
   if (!info.json_content_type) {
-    return Refuse(refusal::kUnsupportedMediaType, "send Content-Type: application/json", nullptr,
-                  info, nullptr);
+    return Refuse({refusal::kUnsupportedMediaType, "send Content-Type: application/json"},
+                  nullptr, info, nullptr);
   }
   auto snap = peers_->snapshot();
   const storage::PeerRecord* tls_peer = snap->ByFingerprint(info.tls_fingerprint);
   if (tls_peer && RateLimited(tls_peer->org_id)) {
-    return Refuse(refusal::kRateLimited, "too many requests; slow down", nullptr, info, nullptr);
+    return Refuse({refusal::kRateLimited, "too many requests; slow down"}, nullptr, info,
+                  nullptr);
   }
   return Handle(*snap, body, info);
 }
@@ -140,10 +151,11 @@ PeerReply PeerService::HandleOwnQuery(std::string_view body, const PeerRequestIn
 PeerReply PeerService::Handle(const storage::PeerRegistry::Snapshot& snap, std::string_view body,
                               const PeerRequestInfo& info) {
   auto verified = VerifyQuery(body, snap, info.tls_fingerprint, clock_->NowMillis(), settings_);
-  if (auto* r = std::get_if<Refusal>(&verified)) return Refuse(r->code, r->message, nullptr, info, nullptr);
+  if (auto* r = std::get_if<Refusal>(&verified)) return Refuse(*r, nullptr, info, nullptr);
   const VerifiedQuery& q = std::get<VerifiedQuery>(verified);
   if (!nonces_->Reserve(q.envelope.signer, q.payload.nonce).ok()) {
-    return Refuse(refusal::kReplayed, "this query (nonce) was received before", &q, info, nullptr);
+    return Refuse({refusal::kReplayed, "this query (nonce) was received before"}, &q, info,
+                  nullptr);
   }
   // From here on the nonce is spent, whatever the decision.
   storage::WriteBatch spent;
@@ -154,13 +166,13 @@ PeerReply PeerService::Handle(const storage::PeerRegistry::Snapshot& snap, std::
     const VerifiedQuery& q;
     ~Release() { n->Release(q.envelope.signer, q.payload.nonce); }
   } release{nonces_, q};
-  if (!answers_) return Refuse(refusal::kDenied, "this node shares no data", &q, info, &spent);
+  if (!answers_) return Refuse({refusal::kDenied, "this node shares no data"}, &q, info, &spent);
   auto grant = answers_->Authorize(q);
-  if (auto* r = std::get_if<Refusal>(&grant)) return Refuse(r->code, r->message, &q, info, &spent);
+  if (auto* r = std::get_if<Refusal>(&grant)) return Refuse(*r, &q, info, &spent);
   auto result = answers_->Answer(std::get<Grant>(grant), q.envelope.signer);
-  if (auto* r = std::get_if<Refusal>(&result)) return Refuse(r->code, r->message, &q, info, &spent);
+  if (auto* r = std::get_if<Refusal>(&result)) return Refuse(*r, &q, info, &spent);
   ProtectedAnswer& answer = std::get<ProtectedAnswer>(result);
-  AuditEntry e = BaseEntry(&q, info);
+  AuditEntry e = BaseEntry("peer.query", &q, info);
   e.decision = "answered";
   e.reason = "policy " + std::get<Grant>(grant).policy_id + " v" +
              std::to_string(std::get<Grant>(grant).policy_version) + "; " +
@@ -173,7 +185,7 @@ PeerReply PeerService::Handle(const storage::PeerRegistry::Snapshot& snap, std::
   spent.Append(answer.reservation.batch());
   auto seq = Log(e, &spent);
   if (!seq.ok()) {
-    return Refuse(refusal::kUnavailable, "the audit log cannot be written; nothing is answered",
+    return Refuse({refusal::kUnavailable, "the audit log cannot be written; nothing is answered"},
                   &q, info, nullptr);
   }
   answer.reservation.Commit();
@@ -191,6 +203,51 @@ PeerReply PeerService::Handle(const storage::PeerRegistry::Snapshot& snap, std::
   reply.ok = true;
   reply.envelope = EncodeEnvelope(signer_->Seal(kTypePartial, EncodePartial(p)));
   return reply;
+}
+
+PeerReply PeerService::HandleAnnouncement(std::string_view body, const PeerRequestInfo& info) {
+  constexpr std::string_view kOperation = "peer.key-announcement";
+  if (!info.json_content_type) {
+    return Refuse({refusal::kUnsupportedMediaType, "send Content-Type: application/json"},
+                  nullptr, info, nullptr, kOperation);
+  }
+  auto snap = peers_->snapshot();
+  const storage::PeerRecord* peer = snap->ByFingerprint(info.tls_fingerprint);
+  int64_t now_ms = clock_->NowMillis();
+  if (!peer || peer->status != storage::PeerStatus::kActive) {
+    return Refuse({refusal::kUnknownSigner, "the TLS client is not an active peer"}, nullptr, info,
+                  nullptr, kOperation);
+  }
+  auto checked = CheckAnnouncement(body, *peer, now_ms, announcements_);
+  if (auto* r = std::get_if<Refusal>(&checked)) {
+    return Refuse(*r, nullptr, info, nullptr, kOperation);
+  }
+  const auto& a = std::get<KeyAnnouncement>(checked);
+  if (!nonces_->Reserve(peer->org_id, a.nonce).ok()) {
+    return Refuse({refusal::kReplayed, "this announcement (nonce) was received before"}, nullptr,
+                  info, nullptr, kOperation);
+  }
+  storage::WriteBatch spent;
+  nonces_->Record(peer->org_id, a.nonce,
+                  a.issued_at + announcements_.max_lifetime_s + 2 * announcements_.clock_skew_s,
+                  &spent);
+  common::Status updated = peers_->Update(Repinned(*peer, a, now_ms, announcements_));
+  AuditEntry e = BaseEntry(kOperation, nullptr, info);
+  e.decision = updated.ok() ? "applied" : "refused";
+  e.reason = "new key " + a.new_key_id +
+             (a.tls_certificate.empty() ? "" : ", new TLS certificate " + a.tls_fingerprint) +
+             (updated.ok() ? "" : ": " + updated.message());
+  auto logged = Log(e, &spent);
+  nonces_->Release(peer->org_id, a.nonce);
+  if (updated.ok() && logged.ok()) {
+    PeerReply accepted;
+    accepted.ok = true;
+    return accepted;
+  }
+  // The decision is already in the log (or the log cannot be written): no second entry.
+  return Sign(updated.ok() ? Refusal{refusal::kUnavailable, "the audit log cannot be written"}
+                           : Refusal{refusal::kInternal, updated.message()},
+              info);
 }
 
 }  // namespace verbind::federation

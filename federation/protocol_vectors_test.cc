@@ -10,6 +10,7 @@
 #include "common/encoding.h"
 #include "common/files.h"
 #include "federation/envelope.h"
+#include "federation/partial.h"
 #include "federation/messages.h"
 
 namespace verbind::federation {
@@ -28,6 +29,7 @@ std::string Hex(std::string_view s) { return common::HexEncode(common::AsBytes(s
 json Vector(const std::string& name, const crypto::SigningKey& key, const Envelope& e) {
   std::string msg = SigningMessage(e.type, e.signer, e.key_id, e.payload);
   return {{"name", name},
+          {"signer_org_id", e.signer},
           {"signer_seed_hex", common::HexEncode(key.seed().span())},
           {"signer_public_key_hex", common::HexEncode(key.public_key())},
           {"key_id", e.key_id},
@@ -61,7 +63,18 @@ json ComputeVectors() {
   p.responder = "uwv-b";
   p.dataset = "benefits";
   p.computed_at = 1796000001;
-  p.result = json::parse(R"({"cells":[]})");
+  // A valid result for the query: the public key set of benefit_type (aow, ww), noisy counts
+  // (a count may be negative), and how they were protected.
+  p.result = json::parse(
+      R"j({"cells":[{"key":["aow"],"values":[null,{"count":1234}]},)j"
+      R"j({"key":["ww"],"values":[null,{"count":-2}]}],)j"
+      R"j("items":[{"fields":[{"name":"benefit_type","scale":0,"type":"categorical"}],)j"
+      R"j("function":"group","kind":"group","name":"benefit_type"},)j"
+      R"j({"fields":[],"function":"count","kind":"count","name":"count(*)"}],)j"
+      R"j("protection":{"epsilon":"0.1","mechanism":"discrete_laplace","method":)j"
+      R"j("differential_privacy","neighbours":"add_or_remove_one_record","policy":"cbs-benefits",)j"
+      R"j("policy_version":3,"statistics":[{"scale":10.0,"scale_exact":"10/1",)j"
+      R"j("sensitivity":"1","statistic":"rows"}]}})j");
   p.audit_seq = 42;
   p.audit_head = std::string(64, 'a');
   Envelope partial = SealEnvelope(kTypePartial, "uwv-b", b, EncodePartial(p));
@@ -69,7 +82,7 @@ json ComputeVectors() {
                    "no sharing policy grants gemeente-a count on benefits",
                    "4bf92f3577b34da6a3ce929d0e0e4736", 1796000001};
   Envelope refusal = SealEnvelope(kTypeRefusal, "uwv-b", b, EncodeRefusal(r));
-  return {{"description", "Verbind protocol v1 test vectors (docs/protocol.md)"},
+  return {{"description", "Verbind protocol v2 test vectors (docs/protocol.md)"},
           {"vectors", json::array({Vector("query", a, query), Vector("partial", b, partial),
                                    Vector("refusal", b, refusal)})}};
 }
@@ -86,6 +99,18 @@ TEST(ProtocolVectors, MatchTheCommittedFile) {
   EXPECT_EQ(json::parse(*text), computed);
 }
 
+TEST(ProtocolVectors, ThePartialVectorHoldsAValidAnswer) {
+  json doc = json::parse(*common::ReadFile(kPath));
+  for (const auto& v : doc["vectors"]) {
+    if (v["name"] != "partial") continue;
+    auto partial = DecodePartial(v["payload_utf8"].get<std::string>());
+    ASSERT_TRUE(partial.ok()) << partial.status().ToString();
+    auto table = DecodePartialTable(partial->result);
+    EXPECT_TRUE(table.ok()) << table.status().ToString();
+    EXPECT_EQ(v["signer_org_id"], partial->responder);
+  }
+}
+
 TEST(ProtocolVectors, VerifyIndependentlyFromTheFile) {
   // What an independent implementation does with the file: rebuild the signing message from
   // the fields, check the signature with the public key, and recompute the hash.
@@ -99,6 +124,7 @@ TEST(ProtocolVectors, VerifyIndependentlyFromTheFile) {
               v["signing_message_hex"]);
     EXPECT_EQ(EnvelopeHash(*env), v["envelope_hash"]);
     EXPECT_EQ(env->key_id, crypto::KeyIdOf(common::AsBytes(pk)));
+    EXPECT_EQ(env->signer, v["signer_org_id"]) << v["name"];
     Envelope flipped = *env;
     flipped.payload[3] ^= 1;
     EXPECT_FALSE(VerifyEnvelopeSignature(flipped, pk));
@@ -111,6 +137,10 @@ TEST(ProtocolVectors, TheDocumentationShowsTheSameVectors) {
   json file = json::parse(*common::ReadFile(kPath));
   for (const auto& v : file["vectors"]) {
     EXPECT_NE(doc->find(v["signature_hex"].get<std::string>()), std::string::npos) << v["name"];
+    EXPECT_NE(doc->find(v["payload_utf8"].get<std::string>()), std::string::npos) << v["name"];
+    EXPECT_NE(doc->find("signer org id: `" + v["signer_org_id"].get<std::string>() + "`"),
+              std::string::npos)
+        << v["name"];
     EXPECT_NE(doc->find(v["envelope_hash"].get<std::string>()), std::string::npos) << v["name"];
   }
 }

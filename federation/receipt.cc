@@ -90,18 +90,18 @@ class Verifier {
       return o;
     }
     if (!p["envelope"].is_object()) return common::InvalidArgument(org + ": envelope missing");
-    ASSIGN_OR_RETURN(Envelope e, DecodeEnvelope(p["envelope"].dump()));
+    std::string envelope = p["envelope"].dump();
+    ASSIGN_OR_RETURN(Envelope e, DecodeEnvelope(envelope));
     RETURN_IF_ERROR(CheckSigned(e, org, ids_).WithContext(org));
-    TransportReply reply{status == kAnswered ? 200 : 403,
-                         status == kAnswered ? p["envelope"].dump()
-                                             : json{{"refusal", p["envelope"]}}.dump()};
     storage::PeerRecord any;
     for (auto& r : RecordsOf(ids_, org)) {
       for (auto& k : r.keys) any.keys.push_back(k);
     }
     any.org_id = org;
-    ParticipantOutcome checked = Coordinator::VerifyReply(any, hash, q.query_id, q.dataset, reply,
-                                                          /*now_ms=*/1);
+    QueryBinding binding{hash, q.query_id, q.dataset};
+    ParticipantOutcome checked =
+        status == kAnswered ? Coordinator::VerifyPartial(any, binding, envelope, /*now_ms=*/1)
+                            : Coordinator::VerifyRefusal(any, binding, envelope, /*now_ms=*/1);
     if (checked.status != status) {
       return common::InvalidArgument(org + ": the signed answer is " + checked.status + " (" +
                                      checked.message + "), the receipt says " + status);

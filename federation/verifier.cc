@@ -57,32 +57,42 @@ std::variant<VerifiedQuery, Refusal> VerifyQuery(std::string_view body,
                                                  const VerifySettings& settings) {
   auto envelope = DecodeEnvelope(body);
   if (!envelope.ok()) return Refuse(refusal::kMalformed, envelope.status().message());
+  const std::string hash = EnvelopeHash(*envelope);
+  auto bound = [&hash](Refusal r, const std::string& query_id = "") {
+    r.query_hash = hash;
+    r.query_id = query_id;
+    return r;
+  };
   if (envelope->type != kTypeQuery) {
-    return Refuse(refusal::kMalformed, "expected a \"query\" envelope, got \"" +
-                                           envelope->type + "\"");
+    return bound(Refuse(refusal::kMalformed, "expected a \"query\" envelope, got \"" +
+                                                 envelope->type + "\""));
   }
   auto signer = CheckSigner(*envelope, peers, now_ms);
-  if (auto* r = std::get_if<Refusal>(&signer)) return *r;
+  if (auto* r = std::get_if<Refusal>(&signer)) return bound(*r);
   const storage::PeerRecord* peer = std::get<const storage::PeerRecord*>(signer);
   if (!peer->HasCertificate(tls_fingerprint, now_ms)) {
     const storage::PeerRecord* tls_peer = peers.ByFingerprint(tls_fingerprint);
-    return Refuse(refusal::kIdentityMismatch,
-                  "the query is signed by " + envelope->signer + " but sent over the TLS "
-                  "connection of " + (tls_peer ? tls_peer->org_id : std::string("another client")));
+    return bound(Refuse(refusal::kIdentityMismatch,
+                        "the query is signed by " + envelope->signer + " but sent over the TLS "
+                        "connection of " +
+                            (tls_peer ? tls_peer->org_id : std::string("another client"))));
   }
   auto payload = DecodeQuery(envelope->payload);
-  if (!payload.ok()) return Refuse(refusal::kMalformed, payload.status().message());
+  if (!payload.ok()) return bound(Refuse(refusal::kMalformed, payload.status().message()));
+  const std::string& id = payload->query_id;
   if (payload->requester != envelope->signer) {
-    return Refuse(refusal::kIdentityMismatch, "requester " + payload->requester +
-                                                  " is not the signer " + envelope->signer);
+    return bound(Refuse(refusal::kIdentityMismatch, "requester " + payload->requester +
+                                                        " is not the signer " + envelope->signer),
+                 id);
   }
   const auto& parts = payload->participants;
   if (std::find(parts.begin(), parts.end(), settings.self_org) == parts.end()) {
-    return Refuse(refusal::kNotAddressed, settings.self_org + " is not among the participants");
+    return bound(
+        Refuse(refusal::kNotAddressed, settings.self_org + " is not among the participants"), id);
   }
-  if (auto r = CheckTime(*payload, now_ms, settings)) return *r;
+  if (auto r = CheckTime(*payload, now_ms, settings)) return bound(*r, id);
   VerifiedQuery out;
-  out.query_hash = EnvelopeHash(*envelope);
+  out.query_hash = hash;
   out.envelope = std::move(envelope).value();
   out.payload = std::move(payload).value();
   out.peer = *peer;

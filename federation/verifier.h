@@ -43,9 +43,14 @@ inline constexpr const char* kUnavailable = "unavailable";
 inline constexpr const char* kInternal = "internal";
 }  // namespace refusal
 
+// A refusal as a value: what the node answers instead of a partial result. Bound to the query
+// it refuses whenever the envelope could be read (docs/protocol.md, section 4.3); signed once,
+// by PeerService, and rendered as HTTP only in node/.
 struct Refusal {
   std::string code;
   std::string message;
+  std::string query_hash;  // the refused envelope's hash, once the envelope was well-formed
+  std::string query_id;    // its query id, once the payload was well-formed
 };
 
 struct VerifySettings {
@@ -61,7 +66,8 @@ struct VerifiedQuery {
   storage::PeerRecord peer;
 };
 
-// Checks a query envelope received from the TLS client with `tls_fingerprint`.
+// Checks a query envelope received from the TLS client with `tls_fingerprint`. A refusal after
+// the envelope was decoded carries its hash, and after the payload was decoded its query id.
 std::variant<VerifiedQuery, Refusal> VerifyQuery(std::string_view body,
                                                  const storage::PeerRegistry::Snapshot& peers,
                                                  std::string_view tls_fingerprint, int64_t now_ms,

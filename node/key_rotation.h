@@ -18,10 +18,4 @@ namespace verbind::node {
 // Returns {new_key_id, overlap_until, notified: [...], failed: [{org_id, error}]}.
 common::Result<nlohmann::json> RotateKeys(NodeServices& s, bool tls, const std::string& actor);
 
-// Handles a peer's key announcement received on the peer listener (checked like a query:
-// known active signer, a current key, a valid signature, the TLS client is the signer, fresh,
-// nonce unused). Returns the refusal when it is not accepted.
-std::optional<federation::Refusal> AcceptKeyAnnouncement(NodeServices& s, std::string_view body,
-                                                         const std::string& tls_fingerprint);
-
 }  // namespace verbind::node

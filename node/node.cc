@@ -89,8 +89,11 @@ Result<std::unique_ptr<Node>> Node::Open(config::NodeConfig config, const common
   RETURN_IF_ERROR(OpenAnswerService(s, config));
   federation::VerifySettings verify{config.org_id, config.protocol.clock_skew_s,
                                     config.protocol.max_query_lifetime_s};
+  federation::AnnouncementSettings announcements{config.protocol.clock_skew_s,
+                                                 config.protocol.max_query_lifetime_s,
+                                                 config.protocol.key_overlap_s};
   s.peer_service = std::make_unique<federation::PeerService>(
-      s.peers.get(), s.nonces.get(), s.audit.get(), s.signer.get(), clock, verify,
+      s.peers.get(), s.nonces.get(), s.audit.get(), s.signer.get(), clock, verify, announcements,
       config.limits.peer_rate_per_minute, s.answers.get());
   std::string key_pem(common::AsChars(s.keys.tls_key_pem.span()));
   ASSIGN_OR_RETURN(auto client_tls, crypto::TlsContext::Client(s.keys.tls_cert_pem, key_pem));
@@ -139,12 +142,7 @@ void Node::BuildQueryServices() {
     federation::PeerRequestInfo info;
     info.trace_id = TraceIdFromTraceparent(traceparent);
     if (!info.trace_id.empty()) info.foreign_operation_id = traceparent.substr(36, 16);
-    federation::PeerReply reply = s.peer_service->HandleOwnQuery(envelope, info);
-    if (reply.ok) return federation::TransportReply{200, reply.envelope};
-    nlohmann::json body = {{"code", reply.code},
-                           {"message", reply.message},
-                           {"refusal", nlohmann::json::parse(reply.envelope, nullptr, false)}};
-    return federation::TransportReply{HttpStatusForRefusal(reply.code), body.dump()};
+    return s.peer_service->HandleOwnQuery(envelope, info);
   };
   s.coordinator = std::make_unique<federation::Coordinator>(
       s.peers.get(), s.signer.get(), s.transport.get(), self, s.clock, s.rng,

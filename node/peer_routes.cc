@@ -1,3 +1,4 @@
+#include "common/strings.h"
 #include "node/http_server.h"
 #include "node/key_rotation.h"
 #include "node/route_util.h"
@@ -15,64 +16,52 @@ bool ActivePeer(NodeServices& s, httplib::Response& res) {
   }
   return true;
 }
-}  // namespace
 
-// An error answer with the signed refusal envelope (docs/protocol.md, section 6).
-void WriteSignedRefusal(NodeServices& s, httplib::Response& res, const federation::Refusal& r) {
-  federation::RefusalPayload p;
-  p.responder = s.config.org_id;
-  p.code = r.code;
-  p.message = r.message.substr(0, 1024);
-  p.trace_id = CurrentRequest().trace_id;
-  p.refused_at = s.clock->NowSeconds();
-  std::string envelope = federation::EncodeEnvelope(
-      s.signer->Seal(federation::kTypeRefusal, federation::EncodeRefusal(p)));
-  nlohmann::json body = {{"code", r.code},
-                         {"message", p.message},
-                         {"trace_id", p.trace_id},
-                         {"refusal", nlohmann::json::parse(envelope)}};
-  WriteJson(res, body.dump(), HttpStatusForRefusal(r.code));
+
+// Whether a Content-Type header names exactly the JSON media type: "application/json",
+// in any case, with optional parameters ("; charset=utf-8"); not "application/jsonp".
+bool IsJsonMediaType(std::string_view header) {
+  std::string_view type = common::Trim(header.substr(0, header.find(';')));
+  return common::ToLower(type) == "application/json";
 }
 
-void HandlePeerQuery(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
+// The HTTP form of a peer reply (docs/protocol.md, section 6): 200 with the signed envelope,
+// or the refusal's status with its code, message, trace id and signed refusal envelope.
+void WritePeerReply(httplib::Response& res, const federation::PeerReply& reply,
+                    const std::string& ok_body) {
+  if (reply.ok) {
+    WriteJson(res, ok_body);
+    return;
+  }
+  nlohmann::json body = {{"code", reply.refusal.code},
+                         {"message", reply.refusal.message.substr(0, 1024)},
+                         {"trace_id", CurrentRequest().trace_id},
+                         {"refusal", nlohmann::json::parse(reply.envelope, nullptr, false)}};
+  WriteJson(res, body.dump(), HttpStatusForRefusal(reply.refusal.code));
+}
+
+federation::PeerRequestInfo RequestInfo(const httplib::Request& req) {
   const RequestContext& ctx = CurrentRequest();
   federation::PeerRequestInfo info;
   info.tls_fingerprint = ctx.peer_fingerprint;
   info.trace_id = ctx.trace_id;
   info.foreign_operation_id = ctx.parent_id;
-  std::string type = req.get_header_value("Content-Type");
-  info.json_content_type = type.rfind("application/json", 0) == 0;
-  federation::PeerReply reply = s.peer_service->HandleQuery(req.body, info);
-  s.metrics.Inc("verbind_peer_queries_total",
-                "decision=\"" + std::string(reply.ok ? "answered" : reply.code) + "\"");
-  if (reply.ok) {
-    WriteJson(res, reply.envelope);
-    return;
-  }
-  nlohmann::json body = {{"code", reply.code},
-                         {"message", reply.message},
-                         {"trace_id", ctx.trace_id},
-                         {"refusal", nlohmann::json::parse(reply.envelope, nullptr, false)}};
-  WriteJson(res, body.dump(), HttpStatusForRefusal(reply.code));
+  info.json_content_type = IsJsonMediaType(req.get_header_value("Content-Type"));
+  return info;
 }
+
+}  // namespace
 
 void RegisterPeerProtocolRoutes(NodeServices& s, httplib::Server& peer) {
   peer.Post("/v1/peer/announce", [&s](const httplib::Request& req, httplib::Response& res) {
-    std::optional<federation::Refusal> refused;
-    if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
-      refused = federation::Refusal{federation::refusal::kUnsupportedMediaType,
-                                    "send Content-Type: application/json"};
-    } else {
-      refused = AcceptKeyAnnouncement(s, req.body, CurrentRequest().peer_fingerprint);
-    }
-    if (refused) {
-      WriteSignedRefusal(s, res, *refused);
-      return;
-    }
-    WriteJson(res, R"({"accepted":true})");
+    federation::PeerReply reply = s.peer_service->HandleAnnouncement(req.body, RequestInfo(req));
+    WritePeerReply(res, reply, R"({"accepted":true})");
   });
   peer.Post("/v1/peer/query", [&s](const httplib::Request& req, httplib::Response& res) {
-    HandlePeerQuery(s, req, res);
+    federation::PeerReply reply = s.peer_service->HandleQuery(req.body, RequestInfo(req));
+    s.metrics.Inc("verbind_peer_queries_total",
+                  "decision=\"" + std::string(reply.ok ? "answered" : reply.refusal.code) + "\"");
+    WritePeerReply(res, reply, reply.envelope);
   });
   peer.Get("/v1/peer/identity", [&s](const httplib::Request&, httplib::Response& res) {
     if (!ActivePeer(s, res)) return;

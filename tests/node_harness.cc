@@ -245,10 +245,13 @@ std::shared_ptr<const crypto::SigningKey> TestNode::SigningKey() const {
 
 std::pair<int, std::string> TestNode::PostToPeer(const TestNode& target, const std::string& path,
                                                  const std::string& body,
-                                                 const std::string& content_type) const {
+                                                 const std::string& content_type,
+                                                 const node::Headers& extra) const {
   node::HttpClient c(node::Endpoint{true, "127.0.0.1", target.peer_port()}, ClientTls(),
                      {target.TlsFingerprint()});
-  auto r = c.Request("POST", path, {{"Content-Type", content_type}}, body, node::After(20000));
+  node::Headers headers = {{"Content-Type", content_type}};
+  headers.insert(headers.end(), extra.begin(), extra.end());
+  auto r = c.Request("POST", path, headers, body, node::After(20000));
   if (!r.ok()) return {-1, r.status().ToString()};
   return {r->status, r->body};
 }

@@ -69,8 +69,8 @@ class TestNode {
   // POSTs `body` to `target`'s peer listener over mutual TLS with this node's certificate.
   std::pair<int, std::string> PostToPeer(const TestNode& target, const std::string& path,
                                          const std::string& body,
-                                         const std::string& content_type = "application/json")
-      const;
+                                         const std::string& content_type = "application/json",
+                                         const node::Headers& extra = {}) const;
 
   const std::string& dir() const { return dir_; }
   const std::string& org() const { return org_; }

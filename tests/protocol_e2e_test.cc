@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/encoding.h"
 #include "crypto/random.h"
+#include "crypto/signing.h"
 #include "federation/envelope.h"
 #include "federation/messages.h"
 #include "storage/audit_log.h"
@@ -299,6 +300,111 @@ TEST_F(Protocol, AuditDeletionInsertionAndReorderingAreFound) {
                        **db.Get(storage::Family::kAudit, key(2))).ok());
   });
   EXPECT_NE(err.find("entry 3 does not follow entry 2"), std::string::npos) << err;
+}
+
+// The signed refusal inside an error body, decoded.
+federation::RefusalPayload RefusalOf(const std::pair<int, std::string>& reply) {
+  json body = json::parse(reply.second, nullptr, false);
+  EXPECT_TRUE(body.is_object() && body["refusal"].is_object()) << reply.second;
+  if (!body.is_object() || !body["refusal"].is_object()) return {};
+  auto env = federation::DecodeEnvelope(body["refusal"].dump());
+  EXPECT_TRUE(env.ok());
+  if (!env.ok()) return {};
+  auto r = federation::DecodeRefusal(env->payload);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : federation::RefusalPayload{};
+}
+
+std::string HashOf(const std::string& envelope) {
+  auto env = federation::DecodeEnvelope(envelope);
+  EXPECT_TRUE(env.ok());
+  return env.ok() ? federation::EnvelopeHash(*env) : "";
+}
+
+TEST_F(Protocol, RefusalsAreBoundToTheQueryOnceItsEnvelopeCouldBeRead) {
+  // Not an envelope at all: nothing to bind to.
+  auto junk = RefusalOf(a_->PostToPeer(*b_, "/v1/peer/query", "{\"v\":1}"));
+  EXPECT_EQ(junk.code, "malformed");
+  EXPECT_EQ(junk.query_hash, "");
+  // A readable envelope with a broken signature (step 7): bound to its hash.
+  std::string good = Seal(*a_, MakeQuery(*a_, *b_));
+  json forged = json::parse(good);
+  std::string sig = forged["signature"];
+  sig[5] = sig[5] == 'A' ? 'B' : 'A';
+  forged["signature"] = sig;
+  auto bad_signature = RefusalOf(a_->PostToPeer(*b_, "/v1/peer/query", forged.dump()));
+  EXPECT_EQ(bad_signature.code, "bad_signature");
+  EXPECT_EQ(bad_signature.query_hash, HashOf(forged.dump()));
+  EXPECT_EQ(bad_signature.query_id, "");
+  // A verified payload not addressed to b (step 9): bound to its hash and its query id.
+  federation::QueryPayload elsewhere = MakeQuery(*a_, *b_);
+  elsewhere.participants = {a_->org(), c_->org()};
+  std::string envelope = Seal(*a_, elsewhere);
+  auto not_addressed = RefusalOf(a_->PostToPeer(*b_, "/v1/peer/query", envelope));
+  EXPECT_EQ(not_addressed.code, "not_addressed");
+  EXPECT_EQ(not_addressed.query_hash, HashOf(envelope));
+  EXPECT_EQ(not_addressed.query_id, elsewhere.query_id);
+  // An expired one (step 10) likewise.
+  federation::QueryPayload old = MakeQuery(*a_, *b_);
+  old.issued_at -= 3600;
+  old.expires_at -= 3600;
+  std::string expired_envelope = Seal(*a_, old);
+  auto expired = RefusalOf(a_->PostToPeer(*b_, "/v1/peer/query", expired_envelope));
+  EXPECT_EQ(expired.code, "expired");
+  EXPECT_EQ(expired.query_hash, HashOf(expired_envelope));
+  EXPECT_EQ(expired.query_id, old.query_id);
+}
+
+TEST_F(Protocol, OnlyTheJsonMediaTypeIsAccepted) {
+  std::string body = Seal(*a_, MakeQuery(*a_, *b_));
+  for (const char* type : {"application/jsonp", "application/json-seq", "text/json"}) {
+    EXPECT_EQ(a_->PostToPeer(*b_, "/v1/peer/query", body, type).first, 415) << type;
+    EXPECT_EQ(a_->PostToPeer(*b_, "/v1/peer/announce", "{}", type).first, 415) << type;
+  }
+  // Parameters and case are allowed (RFC 9110): the query is then judged on its merits.
+  EXPECT_EQ(CodeOf(a_->PostToPeer(*b_, "/v1/peer/query", Seal(*a_, MakeQuery(*a_, *b_)),
+                                  "Application/JSON; charset=utf-8")),
+            "denied");
+}
+
+TEST_F(Protocol, KeyAnnouncementsAreAuditedWithTheirTraceWhetherRefusedOrAccepted) {
+  const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  auto traceparent = [&](const char* span) {
+    return node::Headers{{"traceparent", "00-" + trace + "-" + span + "-01"}};
+  };
+  // Refused: not an envelope.
+  auto refused = a_->PostToPeer(*b_, "/v1/peer/announce", "{}", "application/json",
+                                traceparent("00f067aa0ba902b7"));
+  EXPECT_EQ(CodeOf(refused), "malformed") << refused.second;
+  // Accepted: a new key announced with the current one.
+  auto old_key = a_->SigningKey();
+  crypto::SigningKey fresh = crypto::SigningKey::Generate(crypto::SystemRandom::Get());
+  federation::KeyAnnouncement k;
+  k.org_id = a_->org();
+  k.new_key_id = crypto::KeyIdOf(fresh.public_key());
+  k.new_public_key = std::string(common::AsChars(fresh.public_key()));
+  k.issued_at = common::RealClock::Get().NowSeconds();
+  k.overlap_until = k.issued_at + 60;
+  k.nonce = federation::NewNonce(crypto::SystemRandom::Get());
+  std::string announcement = federation::EncodeEnvelope(federation::SealEnvelope(
+      federation::kTypeKeyAnnouncement, a_->org(), *old_key, federation::EncodeKeyAnnouncement(k)));
+  auto accepted = a_->PostToPeer(*b_, "/v1/peer/announce", announcement, "application/json",
+                                 traceparent("00f067aa0ba902b8"));
+  EXPECT_EQ(accepted.first, 200) << accepted.second;
+  auto list = b_->Call("GET", "/v1/audit?limit=10000");
+  ASSERT_EQ(list.first, 200);
+  std::map<std::string, json> by_decision;
+  json entries = json::parse(list.second)["entries"];
+  for (const auto& e : entries) {
+    if (e["operation"] == "peer.key-announcement") by_decision[e["decision"].get<std::string>()] = e;
+  }
+  ASSERT_TRUE(by_decision.count("refused")) << list.second;
+  ASSERT_TRUE(by_decision.count("applied")) << list.second;
+  EXPECT_EQ(by_decision["refused"]["trace_id"], trace);
+  EXPECT_EQ(by_decision["refused"]["foreign_operation_id"], "00f067aa0ba902b7");
+  EXPECT_EQ(by_decision["refused"]["foreign_org"], a_->org());
+  EXPECT_EQ(by_decision["applied"]["trace_id"], trace);
+  EXPECT_EQ(by_decision["applied"]["foreign_operation_id"], "00f067aa0ba902b8");
 }
 
 }  // namespace
