@@ -36,9 +36,14 @@ class StrictBuilder {
     member_ = &it->second;
     return true;
   }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." without the tag.
+    std::string what = e.what();
+    size_t bracket = what.find("] ");
+    syntax_ = bracket == std::string::npos ? what : what.substr(bracket + 2);
     return false;
   }
+  const std::string& syntax() const { return syntax_; }
 
   const std::string& problem() const { return problem_; }
 
@@ -82,6 +87,7 @@ class StrictBuilder {
   std::vector<json*> open_;
   json* member_ = nullptr;
   std::string problem_;
+  std::string syntax_;
 };
 
 }  // namespace
@@ -93,7 +99,8 @@ Result<nlohmann::json> ParseStrictJson(std::string_view text, std::string_view w
   if (!builder.problem().empty()) {
     return InvalidArgument(std::string(what) + ": " + builder.problem());
   }
-  return InvalidArgument(std::string(what) + " is not valid JSON");
+  return InvalidArgument(std::string(what) + " is not valid JSON" +
+                         (builder.syntax().empty() ? "" : ": " + builder.syntax()));
 }
 
 }  // namespace verbind::common

@@ -11,7 +11,9 @@
 
 namespace verbind::common {
 
-// The parsed value, or InvalidArgument naming `what` and the problem.
+// The parsed value, or InvalidArgument naming `what` and the problem: "<what> is not valid JSON:
+// parse error at line 1, column 2: ...", "<what>: duplicate key \"k\"", "<what>: nested more
+// than 64 levels".
 Result<nlohmann::json> ParseStrictJson(std::string_view text, std::string_view what);
 
 }  // namespace verbind::common

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config openssl
   libssl-dev libsodium-dev librocksdb-dev libcpp-httplib-dev libtomlplusplus-dev
-  nlohmann-json3-dev libcli11-dev libdivide-dev libgoogle-perftools-dev libgtest-dev libgmock-dev libbenchmark-dev python3)
+  nlohmann-json3-dev libcli11-dev libgoogle-perftools-dev libgtest-dev libgmock-dev libbenchmark-dev python3)
 bench=OFF
 for arg in "$@"; do
   case "$arg" in

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/strict_json.h"
 #include "common/strings.h"
 
 namespace verbind::federation {
@@ -436,40 +437,6 @@ ordered_json FilterJson(const Filter& f) {
   return j;
 }
 
-// Parses `text` with nlohmann, refusing duplicate keys.
-Result<json> ParseStrict(std::string_view text) {
-  std::vector<std::set<std::string>> keys;
-  std::string duplicate;
-  auto callback = [&](int, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) {
-      keys.emplace_back();
-    } else if (event == json::parse_event_t::object_end && !keys.empty()) {
-      keys.pop_back();
-    } else if (event == json::parse_event_t::key && !keys.empty() && duplicate.empty() &&
-               !keys.back().insert(parsed.get<std::string>()).second) {
-      duplicate = parsed.get<std::string>();
-    }
-    return true;
-  };
-  json j = json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    try {
-      json again = json::parse(text.begin(), text.end());
-      (void)again;
-    } catch (const json::exception& e) {
-      std::string what = e.what();
-      size_t bracket = what.find("] ");
-      return Fail(
-          "", "invalid JSON: " + (bracket == std::string::npos ? what : what.substr(bracket + 2)));
-    }
-    return Fail("", "invalid JSON");
-  }
-  if (!duplicate.empty()) {
-    return Fail("", "duplicate key " + common::JsonQuote(duplicate.substr(0, 80)));
-  }
-  return j;
-}
-
 }  // namespace
 
 Result<Query> ParseQueryJson(std::string_view text) {
@@ -480,7 +447,7 @@ Result<Query> ParseQueryJson(std::string_view text) {
     return Fail("", "the query nests objects and arrays too deeply");
   }
   try {
-    ASSIGN_OR_RETURN(json j, ParseStrict(text));
+    ASSIGN_OR_RETURN(json j, common::ParseStrictJson(text, "the query"));
     return QueryAt(j);
   } catch (const json::exception& e) {
     return Fail("", std::string("invalid query JSON: ") + e.what());

@@ -150,10 +150,11 @@ std::string Repeat(std::string_view s, int n, std::string_view sep = ",") {
 
 TEST(QueryJson, RefusesMalformedQueriesWithAPath) {
   const std::vector<ErrorCase> cases = {
-      {"{", "invalid JSON: parse error at line 1, column 2"},
+      {"{", "the query is not valid JSON: parse error at line 1, column 2"},
       {"[]", "a query is a JSON object"},
       {R"({"dataset":"d","select":[{"agg":"count"}],"colour":1})", "colour: unknown key"},
-      {R"({"dataset":"d","dataset":"e","select":[{"agg":"count"}]})", "duplicate key \"dataset\""},
+      {R"({"dataset":"d","dataset":"e","select":[{"agg":"count"}]})",
+       "the query: duplicate key \"dataset\""},
       {R"({"select":[{"agg":"count"}]})", "dataset: missing"},
       {R"({"dataset":5,"select":[{"agg":"count"}]})", "dataset: expected a name (a string)"},
       {R"({"dataset":"Ben efits","select":[{"agg":"count"}]})", "dataset: invalid name"},
@@ -234,7 +235,7 @@ TEST(QueryJson, RefusesMalformedQueriesWithAPath) {
        "where.value: a string contains a control character"},
       {WithWhere(R"({"op":"=","field":"f","value":18446744073709551615})"),
        "where.value: integer out of range"},
-      {WithWhere(R"({"op":"=","field":"f","value":"\xff"})"), "invalid JSON"},
+      {WithWhere(R"({"op":"=","field":"f","value":"\xff"})"), "the query is not valid JSON"},
       {WithWhere(Repeat(R"({"op":"not","arg":)", 16, "") + R"({"op":"is_null","field":"f"})" +
                  std::string(16, '}')),
        "where.arg.arg.arg.arg.arg.arg.arg.arg.arg.arg.arg.arg.arg.arg.arg.arg: the filter is "

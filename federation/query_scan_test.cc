@@ -12,7 +12,7 @@
 #include "common/clock.h"
 #include "config/schema.h"
 #include "federation/answer/plan.h"
-#include "federation/answer/release.h"
+#include "federation/answer/internal/release.h"
 #include "federation/result.h"
 #include "federation/sql.h"
 #include "storage/database.h"

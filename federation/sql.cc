@@ -4,7 +4,7 @@
 #include <charconv>
 #include <utility>
 
-#include "federation/sql_parser.h"
+#include "federation/internal/sql_parser.h"
 
 namespace verbind::federation {
 

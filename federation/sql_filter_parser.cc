@@ -2,7 +2,7 @@
 #include <utility>
 
 #include "common/dates.h"
-#include "federation/sql_parser.h"
+#include "federation/internal/sql_parser.h"
 
 namespace verbind::federation::sql_internal {
 

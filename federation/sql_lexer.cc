@@ -1,4 +1,4 @@
-#include "federation/sql_lexer.h"
+#include "federation/internal/sql_lexer.h"
 
 #include <algorithm>
 #include <cstdio>

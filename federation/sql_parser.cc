@@ -1,4 +1,4 @@
-#include "federation/sql_parser.h"
+#include "federation/internal/sql_parser.h"
 
 #include <charconv>
 #include <utility>

@@ -154,7 +154,8 @@ common::Result<std::map<std::string, std::vector<federation::IdentityDocument>>>
     ASSIGN_OR_RETURN(std::string text, common::ReadFile(f, 1 << 20));
     auto doc = federation::ParseIdentityDocument(text);
     if (!doc.ok()) return doc.status().WithContext(f);
-    out[doc->org_id].push_back(std::move(doc).value());
+    std::string org = doc->org_id;
+    out[org].push_back(std::move(doc).value());
   }
   return out;
 }

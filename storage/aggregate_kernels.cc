@@ -1,5 +1,5 @@
 // Counting and min/max kernels, the factory and validation.
-#include "storage/aggregate_kernels.h"
+#include "storage/internal/aggregate_kernels.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "storage/at_rest.h"
+#include "storage/internal/at_rest.h"
 
 #include "common/encoding.h"
 #include "crypto/aead.h"

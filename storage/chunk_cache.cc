@@ -1,4 +1,4 @@
-#include "storage/chunk_cache.h"
+#include "storage/internal/chunk_cache.h"
 
 namespace verbind::storage {
 

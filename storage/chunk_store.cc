@@ -1,4 +1,4 @@
-#include "storage/chunk_store.h"
+#include "storage/internal/chunk_store.h"
 
 
 namespace verbind::storage {

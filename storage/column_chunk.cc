@@ -1,4 +1,4 @@
-#include "storage/column_chunk.h"
+#include "storage/internal/column_chunk.h"
 
 #include <bit>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "storage/dataset_state.h"
+#include "storage/internal/dataset_state.h"
 
 #include <nlohmann/json.hpp>
 

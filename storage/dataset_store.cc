@@ -9,10 +9,10 @@
 #include <shared_mutex>
 
 #include "common/strings.h"
-#include "storage/chunk_store.h"
-#include "storage/dataset_writer.h"
-#include "storage/ingest_session.h"
-#include "storage/scan_executor.h"
+#include "storage/internal/chunk_store.h"
+#include "storage/internal/dataset_writer.h"
+#include "storage/internal/ingest_session.h"
+#include "storage/internal/scan_executor.h"
 
 namespace verbind::storage {
 

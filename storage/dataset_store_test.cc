@@ -6,7 +6,7 @@
 #include <atomic>
 #include <thread>
 
-#include "storage/dataset_state.h"
+#include "storage/internal/dataset_state.h"
 #include "storage/dataset_test_util.h"
 
 namespace verbind::storage {

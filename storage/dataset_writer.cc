@@ -1,4 +1,4 @@
-#include "storage/dataset_writer.h"
+#include "storage/internal/dataset_writer.h"
 
 #include <algorithm>
 #include <bit>

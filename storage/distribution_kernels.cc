@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "storage/aggregate_kernels.h"
+#include "storage/internal/aggregate_kernels.h"
 
 namespace verbind::storage {
 

@@ -1,4 +1,4 @@
-#include "storage/group_table.h"
+#include "storage/internal/group_table.h"
 
 #include <cstring>
 

@@ -1,4 +1,4 @@
-#include "storage/ingest_batch.h"
+#include "storage/internal/ingest_batch.h"
 
 #include <algorithm>
 

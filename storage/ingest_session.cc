@@ -1,4 +1,4 @@
-#include "storage/ingest_session.h"
+#include "storage/internal/ingest_session.h"
 
 #include <malloc.h>
 

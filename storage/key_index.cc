@@ -1,4 +1,4 @@
-#include "storage/key_index.h"
+#include "storage/internal/key_index.h"
 
 #include <cstring>
 

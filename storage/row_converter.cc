@@ -1,8 +1,8 @@
-#include "storage/row_converter.h"
+#include "storage/internal/row_converter.h"
 
 #include "common/dates.h"
 #include "common/strings.h"
-#include "storage/key_index.h"
+#include "storage/internal/key_index.h"
 
 namespace verbind::storage {
 

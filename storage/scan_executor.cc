@@ -1,11 +1,11 @@
-#include "storage/scan_executor.h"
+#include "storage/internal/scan_executor.h"
 
 #include <algorithm>
 #include <set>
 
-#include "storage/aggregate_kernels.h"
-#include "storage/group_table.h"
-#include "storage/scan_kernels.h"
+#include "storage/internal/aggregate_kernels.h"
+#include "storage/internal/group_table.h"
+#include "storage/internal/scan_kernels.h"
 
 namespace verbind::storage {
 

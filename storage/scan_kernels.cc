@@ -1,4 +1,4 @@
-#include "storage/scan_kernels.h"
+#include "storage/internal/scan_kernels.h"
 
 #include <algorithm>
 #include <bit>

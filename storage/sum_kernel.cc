@@ -7,7 +7,7 @@
 // overflow.
 #include <algorithm>
 
-#include "storage/aggregate_kernels.h"
+#include "storage/internal/aggregate_kernels.h"
 
 namespace verbind::storage {
 

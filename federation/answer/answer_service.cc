@@ -1,8 +1,8 @@
 #include "federation/answer/answer_service.h"
 
 #include "common/strings.h"
-#include "federation/answer/noise.h"
-#include "federation/answer/release.h"
+#include "federation/answer/internal/noise.h"
+#include "federation/answer/internal/release.h"
 #include "federation/query_json.h"
 
 namespace verbind::federation {

@@ -1,4 +1,4 @@
-#include "federation/answer/noise.h"
+#include "federation/answer/internal/noise.h"
 
 #include "crypto/deterministic_random.h"
 #include "crypto/hash.h"

@@ -1,8 +1,8 @@
-#include "federation/answer/release.h"
+#include "federation/answer/internal/release.h"
 
 #include <map>
 
-#include "federation/answer/noise.h"
+#include "federation/answer/internal/noise.h"
 
 namespace verbind::federation {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "config/schema.h"
-#include "storage/dataset_state.h"
+#include "storage/internal/dataset_state.h"
 
 namespace verbind::storage {
 

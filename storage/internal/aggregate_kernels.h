@@ -13,7 +13,7 @@
 #include "config/schema.h"
 #include "storage/aggregates.h"
 #include "storage/scan.h"
-#include "storage/scan_kernels.h"
+#include "storage/internal/scan_kernels.h"
 
 namespace verbind::storage {
 

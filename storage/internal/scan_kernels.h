@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "storage/column_chunk.h"
+#include "storage/internal/column_chunk.h"
 #include "storage/dataset_store.h"
 #include "storage/scan.h"
 

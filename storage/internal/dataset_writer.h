@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "common/status.h"
-#include "storage/chunk_store.h"
-#include "storage/dataset_state.h"
-#include "storage/ingest_batch.h"
-#include "storage/key_index.h"
+#include "storage/internal/chunk_store.h"
+#include "storage/internal/dataset_state.h"
+#include "storage/internal/ingest_batch.h"
+#include "storage/internal/key_index.h"
 
 namespace verbind::storage {
 

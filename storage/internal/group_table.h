@@ -12,7 +12,7 @@
 
 #include "common/status.h"
 #include "storage/dataset_store.h"
-#include "storage/scan_kernels.h"
+#include "storage/internal/scan_kernels.h"
 
 namespace verbind::storage {
 

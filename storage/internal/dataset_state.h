@@ -13,7 +13,7 @@
 
 #include "common/status.h"
 #include "config/schema.h"
-#include "storage/column_chunk.h"
+#include "storage/internal/column_chunk.h"
 #include "storage/dataset_store.h"
 
 namespace verbind::storage {

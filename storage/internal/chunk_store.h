@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "common/status.h"
-#include "storage/at_rest.h"
-#include "storage/chunk_cache.h"
-#include "storage/column_chunk.h"
+#include "storage/internal/at_rest.h"
+#include "storage/internal/chunk_cache.h"
+#include "storage/internal/column_chunk.h"
 #include "storage/database.h"
-#include "storage/dataset_state.h"
+#include "storage/internal/dataset_state.h"
 
 namespace verbind::storage {
 

@@ -14,7 +14,7 @@
 #include "common/strings.h"
 #include "federation/query.h"
 #include "federation/sql.h"
-#include "federation/sql_lexer.h"
+#include "federation/internal/sql_lexer.h"
 
 namespace verbind::federation::sql_internal {
 

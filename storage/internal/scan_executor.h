@@ -12,8 +12,8 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "storage/chunk_store.h"
-#include "storage/dataset_state.h"
+#include "storage/internal/chunk_store.h"
+#include "storage/internal/dataset_state.h"
 #include "storage/scan.h"
 
 namespace verbind::storage {

@@ -15,11 +15,11 @@
 #include <vector>
 
 #include "common/status.h"
-#include "storage/chunk_store.h"
-#include "storage/column_chunk.h"
-#include "storage/dataset_state.h"
-#include "storage/key_index.h"
-#include "storage/row_converter.h"
+#include "storage/internal/chunk_store.h"
+#include "storage/internal/column_chunk.h"
+#include "storage/internal/dataset_state.h"
+#include "storage/internal/key_index.h"
+#include "storage/internal/row_converter.h"
 
 namespace verbind::storage {
 

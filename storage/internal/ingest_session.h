@@ -12,13 +12,13 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "storage/chunk_store.h"
+#include "storage/internal/chunk_store.h"
 #include "storage/csv_reader.h"
 #include "storage/dataset_store.h"
-#include "storage/dataset_writer.h"
-#include "storage/ingest_batch.h"
+#include "storage/internal/dataset_writer.h"
+#include "storage/internal/ingest_batch.h"
 #include "storage/jsonl_reader.h"
-#include "storage/row_converter.h"
+#include "storage/internal/row_converter.h"
 
 namespace verbind::storage {
 
