@@ -468,5 +468,36 @@ TEST_F(PrivacyOracle, KnownLeakLocalAnalystsReadTheExactNumberOfRecords) {
   EXPECT_EQ(noisy.Charged(), "0.1");
 }
 
+// KNOWN LEAK (this test fails until it is fixed). An erasure that finds no record leaves the
+// dataset's version (generation) as it was; one that removes a record moves it on. The noise
+// and the repeat check follow the version. So an analyst who asked a query before an erasure
+// request for a person's record key was carried out, and asks it again after, reads from the
+// answer whether the person was in the dataset: where they were not, the answer is the same
+// release again (identical values, "repeat": true, charged 0); where they were, it is a new
+// release (new values, "repeat": false, charged 0.1). A person asking every body that might
+// hold their data to erase it is an ordinary event, so this tells at which bodies they were
+// registered.
+TEST_F(PrivacyOracle, KnownLeakAnErasureTellsWhetherThePersonWasThere) {
+  Plant("support", std::nullopt, Target());
+  const std::string q = "SELECT count(*) FROM support WHERE birth_year >= 1915";
+  auto [before_out, before_in] = AskBoth(q);
+  for (const auto& twin : kTwins) {
+    auto [status, body] = net_.node(twin).Call("POST", "/v1/datasets/support/erase",
+                                               json{{"keys", {Target().id}}}.dump());
+    ASSERT_EQ(status, 200) << body;
+  }
+  auto [after_out, after_in] = AskBoth(q);
+  ASSERT_TRUE(after_out.answered() && after_in.answered());
+  // Both twins now hold the same records; what the analyst sees must not tell them apart.
+  EXPECT_EQ(after_out.Repeat(), after_in.Repeat())
+      << "twin-out (the target never there): repeat " << after_out.Repeat() << ", charged "
+      << after_out.Charged() << "; twin-in (the target erased): repeat " << after_in.Repeat()
+      << ", charged " << after_in.Charged();
+  bool same_out = after_out.result()["cells"] == before_out.result()["cells"];
+  bool same_in = after_in.result()["cells"] == before_in.result()["cells"];
+  EXPECT_EQ(same_out, same_in) << "the answer after the erasure is the earlier one on one twin "
+                                  "only";
+}
+
 }  // namespace
 }  // namespace verbind::testing
