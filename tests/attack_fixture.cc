@@ -146,9 +146,7 @@ std::string Answer::Charged() const {
   return answered() ? protection()["budget"].value("charged", "") : "";
 }
 
-bool Answer::Repeat() const {
-  return answered() && protection()["budget"].value("repeat", false);
-}
+bool Answer::Repeat() const { return answered() && protection()["budget"].value("repeat", false); }
 
 namespace {
 
@@ -298,15 +296,14 @@ json AttackNet::CreateDataset(const std::string& holder, const std::string& name
   return Ingest(holder, name, csv);
 }
 
-json AttackNet::Ingest(const std::string& holder, const std::string& name,
-                       const std::string& csv) {
+json AttackNet::Ingest(const std::string& holder, const std::string& name, const std::string& csv) {
   node::HttpClient api = node(holder).Api();
   node::Headers headers = node(holder).Auth();
   for (auto& [k, v] : headers) {
     if (k == "Content-Type") v = "text/csv";
   }
-  auto r = api.Request("POST", "/v1/datasets/" + name + "/records", headers, csv,
-                       node::After(60000));
+  auto r =
+      api.Request("POST", "/v1/datasets/" + name + "/records", headers, csv, node::After(60000));
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   if (!r.ok()) return json();
   EXPECT_EQ(r->status, 200) << r->body;
@@ -331,8 +328,8 @@ json AttackNet::Privacy(const std::string& holder, const std::string& dataset) {
   return json::parse(text, nullptr, false);
 }
 
-Answer AttackNet::Ask(const std::string& analyst, const std::string& holder,
-                      const std::string& sql, const std::string& purpose) {
+Answer AttackNet::Ask(const std::string& analyst, const std::string& holder, const std::string& sql,
+                      const std::string& purpose) {
   json body = {{"query", sql},
                {"purpose", purpose},
                {"legal_basis", kLegalBasis},
@@ -373,7 +370,8 @@ std::string AttackPolicy(const std::string& id, const std::string& dataset,
          "\npurposes = " + list(purposes) + "\nlegal_bases = [\"" + kLegalBasis +
          "\"]\ngroup_by = [\"region\", \"scheme\", \"household_size\"]\n"
          "filter_fields = [\"birth_year\", \"region\", \"scheme\", \"monthly_amount\", "
-         "\"start_date\", \"household_size\"]\nepsilon_per_query = " + epsilon +
+         "\"start_date\", \"household_size\"]\nepsilon_per_query = " +
+         epsilon +
          "\n[[allow]]\naggregates = [\"count\", \"sum\", \"avg\", \"var\", \"stddev\", "
          "\"histogram\", \"quantile\", \"median\"]\nfields = [\"monthly_amount\", \"birth_year\", "
          "\"household_size\", \"start_date\", \"region\", \"scheme\"]\n";

@@ -88,11 +88,13 @@ struct Answer {
   const nlohmann::json& result() const { return partial["result"]; }
   const nlohmann::json& protection() const { return partial["result"]["protection"]; }
   // The released (noisy, unclamped) value of item `item` in the cell with key `key`.
-  const nlohmann::json& Value(size_t item, const nlohmann::json& key = nlohmann::json::array()) const;
+  const nlohmann::json& Value(size_t item,
+                              const nlohmann::json& key = nlohmann::json::array()) const;
   // The released number of a count, or of a sum in storage units.
   long double Number(size_t item, const nlohmann::json& key = nlohmann::json::array()) const;
   // The released bins of a histogram.
-  std::vector<long double> Bins(size_t item, const nlohmann::json& key = nlohmann::json::array()) const;
+  std::vector<long double> Bins(size_t item,
+                                const nlohmann::json& key = nlohmann::json::array()) const;
   // The Laplace scale of the noisy statistic `id` ("rows", "sum(monthly_amount)", ...).
   long double Scale(const std::string& id) const;
   // What the answer cost ("0.1"), and whether it was a free repeat.
@@ -105,8 +107,8 @@ struct Answer {
 nlohmann::json Shape(const nlohmann::json& result);
 // Everything the requester is told about one holder's answer except its noisy numbers and
 // what names the holder, the query run or the time (org ids, query ids and hashes, latency,
-// the audit head's hash): HTTP status, coverage, codes and messages, the finished result's columns and
-// keys, the holder's protection report (method, statistics, budget), and the shape of its
+// the audit head's hash): HTTP status, coverage, codes and messages, the finished result's columns
+// and keys, the holder's protection report (method, statistics, budget), and the shape of its
 // signed partial. Two holders whose data differ only by one person must give equal
 // Observables for every query.
 nlohmann::json Observable(const Answer& a, const std::string& holder);
@@ -128,8 +130,7 @@ class AttackNet {
   // report.
   nlohmann::json CreateDataset(const std::string& holder, const std::string& name,
                                const std::string& csv);
-  nlohmann::json Ingest(const std::string& holder, const std::string& name,
-                        const std::string& csv);
+  nlohmann::json Ingest(const std::string& holder, const std::string& name, const std::string& csv);
   // POST /v1/policies with the TOML text.
   void ApplyPolicy(const std::string& holder, const std::string& toml);
   // PUT /v1/datasets/NAME/privacy; returns status and body.

@@ -56,11 +56,11 @@ enum class Reads { kCount, kSum, kHistogram };
 // target out and {Y} the target's birth year.
 struct Probe {
   std::string sql;
-  int round = 0;            // the probes of a round together make one estimate
-  int coef = 0;             // this answer's weight in that estimate
-  size_t item = 0;          // the value read: item index in the partial
+  int round = 0;             // the probes of a round together make one estimate
+  int coef = 0;              // this answer's weight in that estimate
+  size_t item = 0;           // the value read: item index in the partial
   json key = json::array();  // and cell
-  bool target_in = false;   // whether the target's record, when there, is part of that value
+  bool target_in = false;    // whether the target's record, when there, is part of that value
 };
 
 struct Strategy {
@@ -108,8 +108,9 @@ Strategy GeneralTrackers(const std::string& agg, Reads reads, const std::string&
   for (std::string r : {"Drenthe", "Groningen", "Zuid-Holland"}) {
     s.probes.push_back({"SELECT " + agg + " FROM {D} WHERE region = 'Utrecht'", round, +1, 0,
                         json::array(), true});
-    s.probes.push_back({"SELECT " + agg + " FROM {D} WHERE (region = 'Utrecht' AND NOT ({T})) OR "
-                        "region = '" + r + "'", round, -1, 0, json::array(), false});
+    std::string padded = "(region = 'Utrecht' AND NOT ({T})) OR region = '" + r + "'";
+    s.probes.push_back(
+        {"SELECT " + agg + " FROM {D} WHERE " + padded, round, -1, 0, json::array(), false});
     s.probes.push_back({"SELECT " + agg + " FROM {D} WHERE region = '" + r + "'", round, +1, 0,
                         json::array(), false});
     ++round;
@@ -123,12 +124,13 @@ Strategy CellDifferences(const std::string& agg, Reads reads, const std::string&
   Strategy s{"differences inside one cell", "0.1", reads, statistic, {}};
   for (int k = 0; k < 4; ++k) {
     std::string y = std::to_string(1915 + k);
-    s.probes.push_back({"SELECT region, " + agg + " FROM {D} WHERE birth_year >= " + y +
-                        " GROUP BY region", k, +1, 1, json::array({"Utrecht"}), true});
-    s.probes.push_back({"SELECT region, " + agg + " FROM {D} WHERE (region <> 'Utrecht' AND "
-                        "birth_year >= 1970) OR (region = 'Utrecht' AND birth_year >= " + y +
-                        " AND NOT ({T})) GROUP BY region", k, -1, 1, json::array({"Utrecht"}),
-                        false});
+    s.probes.push_back(
+        {"SELECT region, " + agg + " FROM {D} WHERE birth_year >= " + y + " GROUP BY region", k, +1,
+         1, json::array({"Utrecht"}), true});
+    std::string utrecht = "region = 'Utrecht' AND birth_year >= " + y + " AND NOT ({T})";
+    std::string other = "(region <> 'Utrecht' AND birth_year >= 1970) OR (" + utrecht + ")";
+    s.probes.push_back({"SELECT region, " + agg + " FROM {D} WHERE " + other + " GROUP BY region",
+                        k, -1, 1, json::array({"Utrecht"}), false});
   }
   return s;
 }
@@ -137,7 +139,10 @@ std::vector<Strategy> MembershipStrategies() {
   std::vector<Strategy> out;
   // All of B on one direct question: the optimal test of one discrete Laplace answer, which
   // is right with probability p_B exactly. The second question is more than the budget pays.
-  out.push_back({"one answer of epsilon B", "0.5", Reads::kCount, "rows",
+  out.push_back({"one answer of epsilon B",
+                 "0.5",
+                 Reads::kCount,
+                 "rows",
                  {{"SELECT count(*) FROM {D} WHERE {T}", 0, +1, 0, json::array(), true},
                   {"SELECT count(*) FROM {D} WHERE {T} AND birth_year >= 1915", 1, +1, 0,
                    json::array(), true}}});
@@ -146,33 +151,35 @@ std::vector<Strategy> MembershipStrategies() {
   // Padded with NULL-valued rows: count(monthly_amount) of "everyone with an amount" and of
   // "everyone with an amount but the target, plus everyone without one": the record sets
   // differ by the target and every NULL row, the counts of values by the target only.
-  Strategy nulls{"trackers padded with NULL-valued rows", "0.1", Reads::kCount,
-                 "nonnull(monthly_amount)", {}};
+  Strategy nulls{
+      "trackers padded with NULL-valued rows", "0.1", Reads::kCount, "nonnull(monthly_amount)", {}};
   for (int k = 0; k < 4; ++k) {
     std::string f = "birth_year <= " + std::to_string(2010 - k) + " AND monthly_amount IS NOT NULL";
-    nulls.probes.push_back({"SELECT count(monthly_amount) FROM {D} WHERE " + f, k, +1, 0,
-                            json::array(), true});
+    nulls.probes.push_back(
+        {"SELECT count(monthly_amount) FROM {D} WHERE " + f, k, +1, 0, json::array(), true});
     nulls.probes.push_back({"SELECT count(monthly_amount) FROM {D} WHERE (" + f +
-                            " AND NOT ({T})) OR monthly_amount IS NULL", k, -1, 0, json::array(),
-                            false});
+                                " AND NOT ({T})) OR monthly_amount IS NULL",
+                            k, -1, 0, json::array(), false});
   }
   out.push_back(nulls);
   out.push_back(CellDifferences("count(*)", Reads::kCount, "rows"));
   // Complementary sets (the whole table minus everyone but the target) and slices (the whole
   // table minus the slices born before, after, and in the target's year without the target).
-  out.push_back({"complementary sets and slices", "0.1", Reads::kCount, "rows",
-                 {{"SELECT count(*) FROM {D}", 0, +1, 0, json::array(), true},
-                  {"SELECT count(*) FROM {D} WHERE NOT ({T})", 0, -1, 0, json::array(), false},
-                  {"SELECT count(*) FROM {D}", 1, +1, 0, json::array(), true},
-                  {"SELECT count(*) FROM {D} WHERE birth_year < {Y}", 1, -1, 0, json::array(),
-                   false},
-                  {"SELECT count(*) FROM {D} WHERE birth_year > {Y}", 1, -1, 0, json::array(),
-                   false},
-                  {"SELECT count(*) FROM {D} WHERE birth_year = {Y} AND NOT ({T})", 1, -1, 0,
-                   json::array(), false},
-                  {"SELECT count(*) FROM {D}", 2, +1, 0, json::array(), true},
-                  {"SELECT count(*) FROM {D} WHERE birth_year >= 1915 AND NOT ({T})", 2, -1, 0,
-                   json::array(), false}}});
+  out.push_back(
+      {"complementary sets and slices",
+       "0.1",
+       Reads::kCount,
+       "rows",
+       {{"SELECT count(*) FROM {D}", 0, +1, 0, json::array(), true},
+        {"SELECT count(*) FROM {D} WHERE NOT ({T})", 0, -1, 0, json::array(), false},
+        {"SELECT count(*) FROM {D}", 1, +1, 0, json::array(), true},
+        {"SELECT count(*) FROM {D} WHERE birth_year < {Y}", 1, -1, 0, json::array(), false},
+        {"SELECT count(*) FROM {D} WHERE birth_year > {Y}", 1, -1, 0, json::array(), false},
+        {"SELECT count(*) FROM {D} WHERE birth_year = {Y} AND NOT ({T})", 1, -1, 0, json::array(),
+         false},
+        {"SELECT count(*) FROM {D}", 2, +1, 0, json::array(), true},
+        {"SELECT count(*) FROM {D} WHERE birth_year >= 1915 AND NOT ({T})", 2, -1, 0, json::array(),
+         false}}});
   return out;
 }
 
@@ -181,15 +188,20 @@ std::vector<Strategy> AmountStrategies() {
   const std::string hist = kHistogram;
   // All of B on the target's histogram on the public grid: its largest bin locates the amount
   // to 250.00; this comes close to the bound.
-  out.push_back({"histogram of the target at epsilon B", "0.5", Reads::kHistogram,
+  out.push_back({"histogram of the target at epsilon B",
+                 "0.5",
+                 Reads::kHistogram,
                  kHistogramStatistic,
                  {{"SELECT " + hist + " FROM {D} WHERE {T}", 0, +1, 0, json::array(), true},
                   {"SELECT " + hist + " FROM {D} WHERE {T} AND birth_year >= 1915", 1, +1, 0,
                    json::array(), true}}});
-  out.push_back({"sum of the target at epsilon B", "0.5", Reads::kSum, "sum(monthly_amount)",
+  out.push_back({"sum of the target at epsilon B",
+                 "0.5",
+                 Reads::kSum,
+                 "sum(monthly_amount)",
                  {{"SELECT sum(monthly_amount) FROM {D} WHERE {T}", 0, +1, 0, json::array(), true},
-                  {"SELECT sum(monthly_amount) FROM {D} WHERE {T} AND birth_year >= 1915", 1, +1,
-                   0, json::array(), true}}});
+                  {"SELECT sum(monthly_amount) FROM {D} WHERE {T} AND birth_year >= 1915", 1, +1, 0,
+                   json::array(), true}}});
   out.push_back(TrackerPairs("sum(monthly_amount)", Reads::kSum, "sum(monthly_amount)"));
   out.push_back(GeneralTrackers("sum(monthly_amount)", Reads::kSum, "sum(monthly_amount)"));
   out.push_back(CellDifferences("sum(monthly_amount)", Reads::kSum, "sum(monthly_amount)"));
@@ -200,7 +212,7 @@ std::vector<Strategy> AmountStrategies() {
 
 // What the attacker got from one strategy on one dataset.
 struct Outcome {
-  std::vector<Observation> seen;                  // for the worst-case attacker
+  std::vector<Observation> seen;                   // for the worst-case attacker
   std::map<int, std::vector<long double>> rounds;  // designed estimates, per round
   std::map<int, int> probes, answered;             // per round
   int charged = 0;
@@ -260,9 +272,9 @@ class PrivacyInference : public ::testing::Test {
         continue;
       }
       ++o.answered[p.round];
-      std::vector<long double> values =
-          s.reads == Reads::kHistogram ? a.Bins(p.item, p.key)
-                                       : std::vector<long double>{a.Number(p.item, p.key)};
+      std::vector<long double> values = s.reads == Reads::kHistogram
+                                            ? a.Bins(p.item, p.key)
+                                            : std::vector<long double>{a.Number(p.item, p.key)};
       auto& round = o.rounds[p.round];
       round.resize(values.size(), 0);
       for (size_t j = 0; j < values.size(); ++j) round[j] += p.coef * values[j];
@@ -331,8 +343,8 @@ struct Tally {
 
 void Report(const std::string& what, const std::map<std::string, Tally>& by, const Tally& all,
             double bound) {
-  std::cout << what << ": designed " << all.designed << "/" << all.n << ", worst case "
-            << all.worst << "/" << all.n << ", bound " << bound << "\n";
+  std::cout << what << ": designed " << all.designed << "/" << all.n << ", worst case " << all.worst
+            << "/" << all.n << ", bound " << bound << "\n";
   for (const auto& [name, t] : by) {
     std::cout << "  " << name << ": designed " << t.designed << "/" << t.n << ", worst case "
               << t.worst << "/" << t.n << "\n";
@@ -349,7 +361,8 @@ TEST_F(PrivacyInference, MembershipOfOnePersonPerDatasetStaysWithinTheBoundOfIts
     const Strategy& s = strategies[static_cast<size_t>(i) % strategies.size()];
     std::string d = "m_" + std::to_string(i);
     std::string csv = background_;
-    if (coins[static_cast<size_t>(i)]) csv += PeopleCsv({candidates[static_cast<size_t>(i)]}, false);
+    if (coins[static_cast<size_t>(i)])
+      csv += PeopleCsv({candidates[static_cast<size_t>(i)]}, false);
     net_.CreateDataset("holder", d, csv);
     net_.ApplyPolicy("holder", AttackPolicy(d, d, {"analyst"}, s.epsilon));
     Outcome o = Run(s, d, candidates[static_cast<size_t>(i)]);
@@ -427,8 +440,9 @@ TEST_F(PrivacyInference, OneBudgetSpreadOverManyTargetsLeavesTheAttackerNearChan
   int right = 0, answered = 0;
   std::set<std::string> refusals;
   for (int i = 0; i < kCandidates; ++i) {
-    Answer a = net_.Ask("analyst", "holder",
-                        "SELECT count(*) FROM shared WHERE " + Singles(candidates[static_cast<size_t>(i)]));
+    Answer a = net_.Ask(
+        "analyst", "holder",
+        "SELECT count(*) FROM shared WHERE " + Singles(candidates[static_cast<size_t>(i)]));
     bool guess = false;  // refused: nothing learnt, guess "not in"
     if (a.answered()) {
       ++answered;

@@ -84,24 +84,31 @@ class PrivacyOracle : public ::testing::Test {
   AttackNet net_;
 };
 
-// The refusal oracle: "count(*) WHERE F" and then "count(*) WHERE F AND NOT (T AND
-// cond)" for conditions true and false for the target. In the previous version the second
-// query was refused exactly when cond was true for the target (the sets differed by one
-// record), so the refusal answered cond. Now a refusal is a function of the query, the policy,
-// the schema and the budget only: the first five distinct queries are answered (B / epsilon),
-// every later one is refused as budget_exhausted with one and the same text, on both twins,
-// whatever cond says about the target.
+// The refusal oracle: "count(*) WHERE F" and then "count(*) WHERE F AND NOT (T AND cond)" for
+// conditions true and false for the target. In the previous version the second query was refused
+// exactly when cond was true for the target (the sets differed by one record), so the refusal
+// answered cond. Now a refusal is a function of the query, the policy, the schema and the budget
+// only: the first five distinct queries are answered (B / epsilon), every later one is refused as
+// budget_exhausted with one and the same text, on both twins, whatever cond says about the target.
 TEST_F(PrivacyOracle, RefusalsNeverDependOnTheTargetBeforeOrAfterTheBudgetIsSpent) {
   Plant("support", std::nullopt, Target());
   const std::string f = "SELECT count(*) FROM support WHERE birth_year >= 1915";
   // true / false for the target, alternating, so that answered and refused probes both include
   // conditions of either truth.
-  const std::vector<std::string> conds = {
-      "monthly_amount > 1500",  "monthly_amount > 2000",  "household_size = 1",
-      "household_size = 2",     "region = 'Utrecht'",     "region = 'Zeeland'",
-      "scheme = 'AOW'",         "scheme = 'WW'",          "monthly_amount IS NOT NULL",
-      "monthly_amount IS NULL", "birth_year = 1925",      "birth_year = 1926",
-      "household_size IS NOT NULL", "household_size IS NULL"};
+  const std::vector<std::string> conds = {"monthly_amount > 1500",
+                                          "monthly_amount > 2000",
+                                          "household_size = 1",
+                                          "household_size = 2",
+                                          "region = 'Utrecht'",
+                                          "region = 'Zeeland'",
+                                          "scheme = 'AOW'",
+                                          "scheme = 'WW'",
+                                          "monthly_amount IS NOT NULL",
+                                          "monthly_amount IS NULL",
+                                          "birth_year = 1925",
+                                          "birth_year = 1926",
+                                          "household_size IS NOT NULL",
+                                          "household_size IS NULL"};
   std::vector<std::string> statuses;
   std::set<std::string> refusals;
   auto probe = [&](const std::string& sql) {
@@ -129,25 +136,25 @@ TEST_F(PrivacyOracle, RefusalsNeverDependOnTheTargetBeforeOrAfterTheBudgetIsSpen
   // Refusals made before any data is read (max is never released) do not depend on cond.
   std::set<std::string> denials;
   for (const auto& cond : conds) {
-    auto [out, in] = AskBoth("SELECT max(monthly_amount) FROM support WHERE birth_year >= 1915 "
-                             "AND NOT (" + SinglesTarget() + " AND " + cond + ")");
+    std::string probe_max = "SELECT max(monthly_amount) FROM support WHERE birth_year >= 1915";
+    auto [out, in] = AskBoth(probe_max + " AND NOT (" + SinglesTarget() + " AND " + cond + ")");
     denials.insert(in.code + ": " + in.message);
     EXPECT_EQ(in.code, "denied");
   }
   EXPECT_EQ(denials.size(), 1u);
 }
 
-// Nothing exact in the signed partials: read every holder's signed partial from the
-// receipt (the envelope's base64url payload) for every kind of statistic and check that it
-// holds the released statistics and nothing else: no rows_scanned, no m2, min or max, no cell
-// status or reason; every declared key of every group-by field listed (the empty Zeeland and
-// household sizes with no one too); and coverage never says "withheld by".
+// Nothing exact in the signed partials: read every holder's signed partial from the receipt (the
+// envelope's base64url payload) for every kind of statistic and check that it holds the released
+// statistics and nothing else: no rows_scanned, no m2, min or max, no cell status or reason; every
+// declared key of every group-by field listed (the empty Zeeland and household sizes with no one
+// too); and coverage never says "withheld by".
 TEST_F(PrivacyOracle, SignedPartialsCarryOnlyNoisyStatisticsAndEveryDeclaredKey) {
   Plant("support", std::nullopt, Target());
   for (const auto& twin : kTwins) {
     // Room for every query below (the budget is not what this test is about).
-    auto [status, body] = net_.SetPrivacy(twin, "support",
-                                          {{"epsilon", "5"}, {"accept_higher_loss", true}});
+    auto [status, body] =
+        net_.SetPrivacy(twin, "support", {{"epsilon", "5"}, {"accept_higher_loss", true}});
     ASSERT_EQ(status, 200) << body;
   }
   struct Case {
@@ -159,22 +166,26 @@ TEST_F(PrivacyOracle, SignedPartialsCarryOnlyNoisyStatisticsAndEveryDeclaredKey)
       {"SELECT count(*) FROM support WHERE " + t, 1},
       {"SELECT count(monthly_amount), sum(monthly_amount) FROM support WHERE birth_year < 1930", 1},
       {"SELECT avg(monthly_amount), var(monthly_amount), stddev(monthly_amount) FROM support "
-       "WHERE birth_year < 1930", 1},
+       "WHERE birth_year < 1930",
+       1},
       {"SELECT histogram(monthly_amount, 0, 5000, 20), median(monthly_amount), "
-       "quantile(household_size, 0.9) FROM support WHERE birth_year < 1930", 1},
+       "quantile(household_size, 0.9) FROM support WHERE birth_year < 1930",
+       1},
       {"SELECT region, count(*) FROM support WHERE birth_year < 1930 GROUP BY region", 5},
       {"SELECT household_size, count(*), avg(monthly_amount) FROM support WHERE birth_year < "
-       "1930 GROUP BY household_size", 13},  // 1..12 and NULL
+       "1930 GROUP BY household_size",
+       13},  // 1..12 and NULL
       {"SELECT region, scheme, sum(monthly_amount) FROM support WHERE " + t +
-       " GROUP BY region, scheme", 20},
+           " GROUP BY region, scheme",
+       20},
   };
-  const std::set<std::string> value_keys = {"key", "values", "count", "sum", "n", "sumsq",
-                                            "bins", "below", "above", "nulls"};
+  const std::set<std::string> value_keys = {"key",   "values", "count", "sum",   "n",
+                                            "sumsq", "bins",   "below", "above", "nulls"};
   const std::set<std::string> protection_keys = {
-      "method", "mechanism", "neighbours", "epsilon", "statistics", "budget", "policy",
-      "policy_version", "statistic", "sensitivity", "scale", "scale_exact", "window_days",
-      "spent", "remaining", "requester_share", "requester_spent", "requester_remaining",
-      "charged", "repeat"};
+      "method",          "mechanism",       "neighbours",          "epsilon",   "statistics",
+      "budget",          "policy",          "policy_version",      "statistic", "sensitivity",
+      "scale",           "scale_exact",     "window_days",         "spent",     "remaining",
+      "requester_share", "requester_spent", "requester_remaining", "charged",   "repeat"};
   for (const auto& c : cases) {
     auto [out, in] = AskBoth(c.sql);
     for (const Answer* a : {&out, &in}) {
@@ -233,9 +244,9 @@ TEST_F(PrivacyOracle, SignedPartialsCarryOnlyNoisyStatisticsAndEveryDeclaredKey)
   EXPECT_EQ(reg.response.dump().find("withheld by"), std::string::npos) << reg.response;
 }
 
-// Histograms: over the declared grid, every bin is listed with a noisy count
-// whether it holds no one (twin-out) or the target alone (twin-in); no refusal, no withheld
-// flag, no shorter list. The owner's raw answers confirm that the bin really holds 0 and 1.
+// Histograms: over the declared grid, every bin is listed with a noisy count whether it holds no
+// one (twin-out) or the target alone (twin-in); no refusal, no withheld flag, no shorter list. The
+// owner's raw answers confirm that the bin really holds 0 and 1.
 TEST_F(PrivacyOracle, HistogramsListEveryBinWhetherItHoldsNoOneOrOnePerson) {
   Plant("support", std::nullopt, Target());
   const std::string only = " FROM support WHERE birth_year < 1930";  // the target or no one
@@ -249,7 +260,8 @@ TEST_F(PrivacyOracle, HistogramsListEveryBinWhetherItHoldsNoOneOrOnePerson) {
       {"SELECT histogram(monthly_amount, 1500, 1750, 1)" + only, 1},
       {"SELECT median(monthly_amount)" + only, 21},  // the grid: 0 to 5000 inclusive
       {"SELECT household_size, histogram(birth_year, 1915, 2010, 19)" + only +
-       " GROUP BY household_size", 19}};
+           " GROUP BY household_size",
+       19}};
   for (const auto& [sql, bins] : cases) {
     auto [out, in] = AskBoth(sql);
     for (const Answer* a : {&out, &in}) {
@@ -264,10 +276,10 @@ TEST_F(PrivacyOracle, HistogramsListEveryBinWhetherItHoldsNoOneOrOnePerson) {
   }
 }
 
-// Missing values: the target has no amount (twin-out) or 1523.45 (twin-in). The
-// previous version withheld values whose count of missing entries was small (a rule that
-// answered "is the amount missing?"); now no rule looks at it: count(f), the nulls of a
-// histogram and averages are noisy counts and sums like any other, on both twins alike.
+// Missing values: the target has no amount (twin-out) or 1523.45 (twin-in). The previous version
+// withheld values whose count of missing entries was small (a rule that answered "is the amount
+// missing?"); now no rule looks at it: count(f), the nulls of a histogram and averages are noisy
+// counts and sums like any other, on both twins alike.
 TEST_F(PrivacyOracle, AMissingValueIsAnsweredLikeAnyOtherValueByNoisyCountsOnly) {
   Person without = Target();
   without.amount_cents.reset();
@@ -300,9 +312,9 @@ TEST_F(PrivacyOracle, AMissingValueIsAnsweredLikeAnyOtherValueByNoisyCountsOnly)
   EXPECT_LT(exact, compared) << "count(f) is released exactly";
 }
 
-// min() and max() are a single record's value: refused for everyone (peers and this
-// node's own analysts) before any data is read, with a text that names the rule and no value;
-// such refusals cost nothing. Only the owner's audited raw answer gives them.
+// min() and max() are a single record's value: refused for everyone (peers and this node's own
+// analysts) before any data is read, with a text that names the rule and no value; such refusals
+// cost nothing. Only the owner's audited raw answer gives them.
 TEST_F(PrivacyOracle, MinAndMaxAreRefusedForEveryoneWithTheSameText) {
   Plant("support", std::nullopt, Target());
   const std::string t = SinglesTarget();
@@ -336,9 +348,9 @@ TEST_F(PrivacyOracle, MinAndMaxAreRefusedForEveryoneWithTheSameText) {
   EXPECT_NE(text.find("raw answers need an owner token"), std::string::npos) << text;
 }
 
-// min and max cannot even be allowed: a policy file that lists them is
-// refused with the reason, as is one with a misspelt key, and the version in force stays;
-// "policy explain" says why a max query is denied.
+// min and max cannot even be allowed: a policy file that lists them is refused with the reason, as
+// is one with a misspelt key, and the version in force stays; "policy explain" says why a max query
+// is denied.
 TEST_F(PrivacyOracle, APolicyCannotAllowMinOrMaxAndAFaultyFileChangesNothing) {
   Plant("support", std::nullopt, Target());
   TestNode& holder = net_.node("twin-in");
@@ -362,20 +374,19 @@ TEST_F(PrivacyOracle, APolicyCannotAllowMinOrMaxAndAFaultyFileChangesNothing) {
   CliResult show = holder.Cli({"policy", "show", "support-stats"});
   EXPECT_NE(show.out.find("# version 1"), std::string::npos) << show.out;
   EXPECT_EQ(show.out.find("# version 2"), std::string::npos) << show.out;
-  CliResult explain = holder.Cli({"policy", "explain",
-                                  "SELECT max(monthly_amount) FROM support WHERE " +
-                                      SinglesTarget(), "--peer", "analyst"});
+  CliResult explain = holder.Cli(
+      {"policy", "explain", "SELECT max(monthly_amount) FROM support WHERE " + SinglesTarget(),
+       "--peer", "analyst"});
   EXPECT_NE(explain.out.find("DENIED"), std::string::npos) << explain.out;
-  explain = holder.Cli({"policy", "explain", "SELECT count(*) FROM support", "--peer",
-                        "analyst"});
+  explain = holder.Cli({"policy", "explain", "SELECT count(*) FROM support", "--peer", "analyst"});
   EXPECT_NE(explain.out.find("ALLOWED"), std::string::npos) << explain.out;
   EXPECT_TRUE(net_.Ask("analyst", "twin-in", "SELECT count(*) FROM support").answered());
 }
 
-// A local query with an analyst token ("verbind query --local") runs the node's
-// own part through the same pipeline as a peer's: noisy, charged to the same dataset budget
-// (as the node's own organisation), its answer shaped the same with or without the target;
-// raw answers need an owner token.
+// A local query with an analyst token ("verbind query --local") runs the node's own part through
+// the same pipeline as a peer's: noisy, charged to the same dataset budget (as the node's own
+// organisation), its answer shaped the same with or without the target; raw answers need an owner
+// token.
 TEST_F(PrivacyOracle, LocalAnalystQueriesAreProtectedLikeAPeersAnswer) {
   Plant("support", std::nullopt, Target());
   const std::vector<std::string> queries = {
@@ -402,8 +413,8 @@ TEST_F(PrivacyOracle, LocalAnalystQueriesAreProtectedLikeAPeersAnswer) {
   // The same budget serves peers: two answers are left for the analyst node, then none for
   // anyone.
   for (int i = 0; i < 2; ++i) {
-    auto [out, in] = AskBoth("SELECT count(*) FROM support WHERE birth_year < " +
-                             std::to_string(1960 + i));
+    auto [out, in] =
+        AskBoth("SELECT count(*) FROM support WHERE birth_year < " + std::to_string(1960 + i));
     EXPECT_TRUE(in.answered()) << in.response;
   }
   auto [out, in] = AskBoth("SELECT count(*) FROM support WHERE birth_year < 1970");
@@ -433,9 +444,9 @@ class PrivacyOracleRowLimit : public PrivacyOracle {
 TEST_F(PrivacyOracleRowLimit, KnownLeakTheRowLimitRefusesByTheExactNumberOfRecords) {
   Plant("support", std::nullopt, Target());  // 300 records on twin-out, 301 on twin-in
   auto [out, in] = AskBoth("SELECT count(*) FROM support WHERE birth_year >= 1915");
-  EXPECT_EQ(out.status, in.status) << "twin-out: " << out.status << " " << out.code
-                                   << "; twin-in: " << in.status << " " << in.code << " "
-                                   << in.message;
+  EXPECT_EQ(out.status, in.status)
+      << "twin-out: " << out.status << " " << out.code << "; twin-in: " << in.status << " "
+      << in.code << " " << in.message;
   // The refusal is free: asked again under other formulations, nothing is charged.
   for (int k = 0; k < 3; ++k) {
     net_.Ask("analyst", "twin-in",
@@ -463,8 +474,8 @@ TEST_F(PrivacyOracle, KnownLeakLocalAnalystsReadTheExactNumberOfRecords) {
       << "an analyst token reads the exact record count";
   EXPECT_EQ(listed["twin-out"]["rows"], listed["twin-in"]["rows"]);
   // A peer's answer to the same question is noisy and charged; this one is neither.
-  Answer noisy = net_.AskLocal("twin-in", net_.node("twin-in").analyst_token,
-                               "SELECT count(*) FROM support");
+  Answer noisy =
+      net_.AskLocal("twin-in", net_.node("twin-in").analyst_token, "SELECT count(*) FROM support");
   EXPECT_EQ(noisy.Charged(), "0.1");
 }
 
