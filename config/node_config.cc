@@ -85,7 +85,8 @@ constexpr KeySpec kKeys[] = {
     {"limits", "idle_timeout_ms", Kind::kInt, "30000", 100, 3600000,
      "Keep-alive: an idle connection is closed after this long"},
     {"limits", "max_rows_scanned", Kind::kInt, "50000000", 1, int64_t{1} << 40,
-     "Rows one query may scan"},
+     "Rows an owner's raw answer may scan (protected answers are bounded by time only: a row "
+     "limit would refuse by the exact number of records)"},
     {"limits", "max_groups", Kind::kInt, "10000", 1, 10000000,
      "Group-by cells one query may build"},
     {"limits", "query_timeout_ms", Kind::kInt, "10000", 10, 3600000,

@@ -102,7 +102,7 @@ void Create(NodeServices& s, const httplib::Request& req, httplib::Response& res
   s.AuditLocal(who->name, "dataset.create", "applied", config::SchemaToJson(*schema), "", name)
       .IgnoreError();
   auto info = s.datasets->Describe(name);
-  if (Check(res, info.status())) WriteJson(res, DatasetToJson(*info).dump(), 201);
+  if (Check(res, info.status())) WriteJson(res, DatasetToJson(*info, true).dump(), 201);
 }
 
 // Feeds the streamed body to the session. False when the upload did not arrive whole.
@@ -208,23 +208,26 @@ void Drop(NodeServices& s, const httplib::Request& req, httplib::Response& res) 
 
 }  // namespace
 
-json DatasetToJson(const storage::DatasetInfo& info) {
+json DatasetToJson(const storage::DatasetInfo& info, bool counts) {
   json schema = json::parse(config::SchemaToJson(info.schema));
   json fields = schema["fields"];
   for (size_t i = 0; i < fields.size(); ++i) {
     fields[i]["key"] = info.schema.key && *info.schema.key == i;
   }
-  return {{"name", info.name},
-          {"description", info.schema.description},
-          {"key", schema["key"]},
-          {"rows", info.rows},
-          {"erased", info.erased},
-          {"bytes_on_disk", info.bytes_on_disk},
-          {"generation", info.generation},
-          {"created_at", Time(info.created_at_ms)},
-          {"updated_at", Time(info.updated_at_ms)},
-          {"fields", fields},
-          {"schema", schema}};
+  json out = {{"name", info.name},
+              {"description", info.schema.description},
+              {"key", schema["key"]},
+              {"generation", info.generation},
+              {"created_at", Time(info.created_at_ms)},
+              {"updated_at", Time(info.updated_at_ms)},
+              {"fields", fields},
+              {"schema", schema}};
+  if (counts) {
+    out["rows"] = info.rows;
+    out["erased"] = info.erased;
+    out["bytes_on_disk"] = info.bytes_on_disk;
+  }
+  return out;
 }
 
 common::Status OpenDatasetStore(NodeServices& s, const config::NodeConfig& config) {
@@ -259,19 +262,26 @@ bool IsRecordUpload(const HttpHead& head) {
 }
 
 void RegisterDatasetRoutes(NodeServices& s, httplib::Server& api) {
+  // Analysts see schemas, not how many records a dataset holds: an exact count is the answer to
+  // `count(*)` without protection (docs/privacy.md).
   api.Get("/v1/datasets", [&s](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAnalyst)) return;
+    auto who = Authorize(s, req, res, Role::kAnalyst);
+    if (!who) return;
+    bool counts = RoleAllows(who->role, Role::kAdmin);
     json out = json::array();
-    for (const auto& info : s.datasets->List()) out.push_back(DatasetToJson(info));
+    for (const auto& info : s.datasets->List()) out.push_back(DatasetToJson(info, counts));
     WriteJson(res, json{{"datasets", out}}.dump());
   });
   api.Post("/v1/datasets",
            [&s](const httplib::Request& req, httplib::Response& res) { Create(s, req, res); });
   api.Get(R"(/v1/datasets/([a-z0-9._-]+))", [&s](const httplib::Request& req,
                                                    httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAnalyst)) return;
+    auto who = Authorize(s, req, res, Role::kAnalyst);
+    if (!who) return;
     auto info = s.datasets->Describe(req.matches[1].str());
-    if (Check(res, info.status())) WriteJson(res, DatasetToJson(*info).dump());
+    if (Check(res, info.status())) {
+      WriteJson(res, DatasetToJson(*info, RoleAllows(who->role, Role::kAdmin)).dump());
+    }
   });
   api.Delete(R"(/v1/datasets/([a-z0-9._-]+))",
              [&s](const httplib::Request& req, httplib::Response& res) { Drop(s, req, res); });

@@ -31,8 +31,8 @@ bool IsRecordUpload(const HttpHead& head);
 // Opens s.datasets on s.db, with the data key (created on first use) when `config` encrypts
 // at rest.
 common::Status OpenDatasetStore(NodeServices& s, const config::NodeConfig& config);
-// The describe JSON of a dataset.
-nlohmann::json DatasetToJson(const storage::DatasetInfo& info);
+// The describe JSON of a dataset; `counts` adds the numbers of records and bytes (admins only).
+nlohmann::json DatasetToJson(const storage::DatasetInfo& info, bool counts);
 
 // JSON of a registry record for the admin API.
 nlohmann::json PeerToJson(const storage::PeerRecord& r);

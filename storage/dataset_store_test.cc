@@ -189,6 +189,26 @@ TEST_F(DatasetStoreTest, ScansSeeWholeBatchesWhileIngestsRun) {
   EXPECT_EQ(Count("benefits"), static_cast<int64_t>(6 * kBatch));
 }
 
+TEST_F(DatasetStoreTest, AnErasureIsANewVersionWhetherOrNotItFoundTheKey) {
+  ASSERT_TRUE(store_->Create("benefits", testing::BenefitsSchema()).ok());
+  Load("benefits", 100);
+  auto before = store_->Describe("benefits");
+  auto none = store_->Erase("benefits", {"nobody-has-this-key"});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->erased, 0);
+  auto after_none = store_->Describe("benefits");
+  EXPECT_NE(after_none->generation, before->generation);
+  EXPECT_EQ(none->generation, after_none->generation);
+  EXPECT_EQ(after_none->rows, 100);
+  auto one = store_->Erase("benefits", {"K1"});
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->erased, 1);
+  EXPECT_NE(store_->Describe("benefits")->generation, after_none->generation);
+  Reopen();
+  EXPECT_EQ(store_->Describe("benefits")->generation, one->generation);
+  EXPECT_EQ(Count("benefits"), 99);
+}
+
 TEST_F(DatasetStoreTest, AFailedWriteChangesNothing) {
   ASSERT_TRUE(store_->Create("benefits", testing::BenefitsSchema()).ok());
   Load("benefits", 100);

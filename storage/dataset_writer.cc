@@ -172,15 +172,18 @@ Result<EraseReport> EraseKeys(const ChunkStore& store, DatasetEntry& entry,
   report.requested = static_cast<int64_t>(keys.size());
   std::vector<std::pair<uint64_t, uint32_t>> found;
   RETURN_IF_ERROR(FindRows(store, *s, *entry.index, keys, &found, &report));
-  report.generation = s->generation();
-  if (found.empty()) return report;
+  // A new version of the dataset whether or not a key was found: what depends on the version
+  // (the noise of answers, whether a query is a free repeat) must not tell whether a person
+  // whose erasure was requested was there.
   auto ns = std::make_shared<DatasetState>(*s);
   ns->counter += 1;
   ns->updated_at_ms = now_ms;
   std::vector<uint32_t> rows;
   for (const auto& [h, row] : found) rows.push_back(row);
   WriteBatch wb;
-  RETURN_IF_ERROR(ApplyDeletions(store, rows, ns->generation(), ns.get(), &wb));
+  if (!rows.empty()) {
+    RETURN_IF_ERROR(ApplyDeletions(store, rows, ns->generation(), ns.get(), &wb));
+  }
   ns->live = CountLive(*ns);
   wb.Put(Family::kDatasets, MetaKey(ns->name), EncodeMeta(*ns));
   RETURN_IF_ERROR(store.db()->Write(std::move(wb), /*sync=*/true));

@@ -130,7 +130,11 @@ Result<AnswerPlan> AnswerService::Plan(const Query& query, const storage::Datase
   context.max_groups = deps_.limits.max_groups;
   ASSIGN_OR_RETURN(AnswerPlan plan, PlanAnswer(query, context));
   storage::ScanSpec& spec = plan.bound.scan;
-  spec.max_rows_scanned = deps_.limits.max_rows_scanned;
+  // A protected answer is never refused by the number of records (that number would be an
+  // oracle for whether one person is there); only the owner's raw answers are bounded by rows.
+  // Every answer is bounded by time.
+  spec.max_rows_scanned = protection == Protection::kRaw ? deps_.limits.max_rows_scanned
+                                                         : INT64_MAX;
   // A protected answer has at most KeyCount() cells (the plan checked it against the limits),
   // and the scan can find no more keys than that, so it cannot stop for its group limit.
   spec.max_groups = protection == Protection::kRaw

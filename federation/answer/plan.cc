@@ -276,7 +276,10 @@ std::string AnswerPlan::NoiseParameters() const {
   }
   for (const auto& item : items) {
     if (item.bounds) {
-      out += ";bounds(" + item.name + ")=" + std::to_string(item.bounds->first) + "," +
+      // By field, not by column name: an alias must not change the noise.
+      std::string fields;
+      for (const auto& f : item.fields) fields += (fields.empty() ? "" : ",") + f.name;
+      out += ";bounds(" + fields + ")=" + std::to_string(item.bounds->first) + "," +
              std::to_string(item.bounds->second);
     }
   }
