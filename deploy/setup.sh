@@ -15,7 +15,7 @@ packages=(build-essential cmake ninja-build pkg-config openssl
 bench=OFF
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(clang libclang-rt-14-dev procps faketime python3-yaml) ;;
+    --test) packages+=(clang clang-tidy libclang-rt-14-dev procps faketime python3-yaml) ;;
     --bench) packages+=(sqlite3 postgresql); bench=ON ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac

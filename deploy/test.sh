@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up (Debian packages, Release build) and runs every test: the unit and end-to-end tests in
-# the Release build, then the same tests in a clang build with AddressSanitizer and
+# the Release build, clang-tidy with the checks in .clang-tidy over every source, then the same tests in a clang build with AddressSanitizer and
 # UndefinedBehaviorSanitizer, whose fuzz targets then run for a short fixed budget each.
 # Exits non-zero on the first failure.
 #
@@ -21,6 +21,13 @@ echo "== Release: unit and end-to-end tests"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
 
 [ "$quick" = 1 ] && exit 0
+
+# The Release build's compile commands are gcc's; clang-tidy is told to ignore the gcc-only
+# warning options. Any finding fails the run (WarningsAsErrors in .clang-tidy).
+echo "== clang-tidy: every source file"
+run-clang-tidy -p build -quiet -j "$jobs" -extra-arg=-Wno-unknown-warning-option \
+  "$PWD/(common|config|crypto|storage|federation|node|tests|bench|fuzz)/" > build/clang-tidy.log 2>&1 ||
+  { grep -E "error:|warning:" build/clang-tidy.log | sort -u | head -50; exit 1; }
 
 # One sanitizer build serves both the tests and the fuzz targets (VERBIND_FUZZ adds libFuzzer's
 # coverage instrumentation to every target; it changes nothing else in the tests).
