@@ -1,4 +1,4 @@
-#include "federation/query_fuzz_entry.h"
+#include "fuzz/query_checks.h"
 
 #include <string_view>
 
@@ -6,7 +6,14 @@
 #include "federation/query_json.h"
 #include "federation/sql.h"
 
-namespace verbind::federation {
+namespace verbind::fuzz {
+
+using federation::ParseQueryJson;
+using federation::ParseSql;
+using federation::Query;
+using federation::QueryToJson;
+using federation::QueryToSql;
+using federation::SqlError;
 
 namespace {
 
@@ -48,4 +55,4 @@ int FuzzParseQueryJson(const uint8_t* data, size_t size) {
   return 0;
 }
 
-}  // namespace verbind::federation
+}  // namespace verbind::fuzz

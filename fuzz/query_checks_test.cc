@@ -1,6 +1,6 @@
 // Round-trip properties of the query forms on random valid queries, and a short in-process
 // mutation run of the fuzz entry points (their CHECKs abort this test if an invariant breaks).
-#include "federation/query_fuzz_entry.h"
+#include "fuzz/query_checks.h"
 
 #include <gtest/gtest.h>
 
@@ -216,14 +216,14 @@ TEST(QueryFuzzEntry, SurvivesMutatedInputs) {
     for (int m = 0; m < 40; ++m) {
       std::string bad_sql = Mutate(sql, rng);
       std::string bad_json = Mutate(json, rng);
-      FuzzParseSql(reinterpret_cast<const uint8_t*>(bad_sql.data()), bad_sql.size());
-      FuzzParseQueryJson(reinterpret_cast<const uint8_t*>(bad_json.data()), bad_json.size());
+      fuzz::FuzzParseSql(reinterpret_cast<const uint8_t*>(bad_sql.data()), bad_sql.size());
+      fuzz::FuzzParseQueryJson(reinterpret_cast<const uint8_t*>(bad_json.data()), bad_json.size());
       parsed += ParseSql(bad_sql).ok() ? 1 : 0;
     }
   }
   EXPECT_GT(parsed, 100);  // the invariants were exercised on accepted inputs too
-  EXPECT_EQ(FuzzParseSql(nullptr, 0), 0);
-  EXPECT_EQ(FuzzParseQueryJson(nullptr, 0), 0);
+  EXPECT_EQ(fuzz::FuzzParseSql(nullptr, 0), 0);
+  EXPECT_EQ(fuzz::FuzzParseQueryJson(nullptr, 0), 0);
 }
 
 }  // namespace
