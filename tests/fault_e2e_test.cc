@@ -166,35 +166,44 @@ TEST(Faults, APeerWithASkewedClockRefusesAndIsReported) {
   std::string root = FreshDir("skewed_clock");
   Federation fed;
   fed.Start(root, {"org-a", "org-b"}, {500, 500});
-  ASSERT_EQ(fed.ApplyPolicy("org-a", SupportPolicy({"org-a", "org-b"}, 1)).exit_code, 0);
-  ASSERT_EQ(fed.ApplyPolicy("org-b", SupportPolicy({"org-a", "org-b"}, 1)).exit_code, 0);
-  // org-b's clock runs ten minutes ahead.
-  ASSERT_EQ(fed.node("org-b").Stop(), 0);
-  ASSERT_TRUE(
-      fed.node("org-b")
-          .Start({"LD_PRELOAD=" + PreloadFor(lib), "FAKETIME=+10m", "DONT_FAKE_MONOTONIC=1"})
-          .ok());
+  CliResult applied = fed.ApplyPolicy("org-a", SupportPolicy({"org-a", "org-b"}, 1));
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  applied = fed.ApplyPolicy("org-b", SupportPolicy({"org-a", "org-b"}, 1));
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  // org-b's clock runs ten minutes ahead (wall clock only: the monotonic clock that times the
+  // node's deadlines is left alone).
+  TestNode& b = fed.node("org-b");
+  ASSERT_EQ(b.Stop(), 0) << b.Log();
+  common::Status started = b.Start({"LD_PRELOAD=" + PreloadFor(lib), "FAKETIME=+10m",
+                                    "FAKETIME_DONT_FAKE_MONOTONIC=1"});
+  ASSERT_TRUE(started.ok()) << started.ToString();
   // It listens on a new port now: org-a re-pins it from its new identity document.
   std::string id = root + "/org-b.identity.json";
-  ASSERT_TRUE(common::WriteFileAtomic(id, fed.node("org-b").IdentityJson(), 0644).ok());
-  ASSERT_EQ(fed.node("org-a").Cli({"peer", "update", "org-b", id}).exit_code, 0);
+  ASSERT_TRUE(common::WriteFileAtomic(id, b.IdentityJson(), 0644).ok());
+  CliResult pinned = fed.node("org-a").Cli({"peer", "update", "org-b", id});
+  ASSERT_EQ(pinned.exit_code, 0) << pinned.err;
   json r = fed.Ask("org-a", "SELECT count(*) FROM support", {{"peers", json::array({"org-b"})}});
   bool seen = false;
   for (const auto& c : r["coverage"]) {
     if (c["org_id"] != "org-b") continue;
     seen = true;
-    EXPECT_EQ(c["status"], "denied") << r << fed.node("org-b").Log();
+    EXPECT_EQ(c["status"], "denied") << r << b.Log();
     EXPECT_EQ(c["code"], "expired") << r;
   }
-  EXPECT_TRUE(seen) << r;
-  EXPECT_EQ(r["status"], "partial");
+  EXPECT_TRUE(seen) << r << b.Log();
+  EXPECT_EQ(r["status"], "partial") << r;
   // And what org-b asks from the future is refused by org-a.
   json back = fed.Ask("org-b", "SELECT count(*) FROM support", {{"peers", json::array({"org-a"})}});
+  seen = false;
   for (const auto& c : back["coverage"]) {
-    if (c["org_id"] == "org-a") {
-      EXPECT_EQ(c["code"], "not_yet_valid") << back;
-    }
+    if (c["org_id"] != "org-a") continue;
+    seen = true;
+    EXPECT_EQ(c["code"], "not_yet_valid") << back << fed.node("org-a").Log();
   }
+  EXPECT_TRUE(seen) << back;
+  // Stopped in order, so that libfaketime removes the shared memory it made for the process
+  // (killed, it leaves it in /dev/shm, where a later process with the same id finds it).
+  EXPECT_EQ(b.Stop(), 0) << b.Log();
 }
 
 TEST(Faults, AFullDiskGivesAClearErrorAndNoCorruption) {

@@ -412,55 +412,62 @@ TEST_F(Limits, IdleAndSlowConnectionsAtTenTimesThePoolDoNotDelayRealRequests) {
 TEST_F(Limits, ConnectionsOverTheLimitAreRefusedAtOnce) {
   constexpr int kMax = 8;
   constexpr int kOpened = kMax + 4;
+  // A long read timeout: a connection that is answered or closed within half of it was refused
+  // on arrival, not dropped for idling. No bound on time is asserted beyond that.
+  constexpr int kReadTimeoutMs = 30000;
   StartNode({"VERBIND_LIMITS_MAX_CONNECTIONS=" + std::to_string(kMax),
-             "VERBIND_LIMITS_READ_TIMEOUT_MS=5000"});
+             "VERBIND_LIMITS_READ_TIMEOUT_MS=" + std::to_string(kReadTimeoutMs)});
   for (bool peer : {false, true}) {
     int port = peer ? node_->peer_port() : node_->api_port();
     // Idle connections, one after the other. The node counts connections when it accepts them,
-    // so a connection of an earlier request still closing can take a slot too: at most kMax
-    // stay open, at least kOpened - kMax are refused, the last one certainly.
+    // so a connection of an earlier request still closing can take a slot for a moment, and
+    // which of the new connections are refused is not fixed: at most kMax stay open and at
+    // least kOpened - kMax are refused.
     std::vector<int> fds;
-    std::vector<Clock::time_point> opened;
+    auto start = Clock::now();
     for (int i = 0; i < kOpened; ++i) {
       auto fd = node::ConnectTcp("127.0.0.1", port, node::After(2000));
-      ASSERT_TRUE(fd.ok());
+      ASSERT_TRUE(fd.ok()) << fd.status().ToString();
       fds.push_back(*fd);
-      opened.push_back(Clock::now());
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-    int held = 0, refused = 0;
-    std::string last;
-    for (int fd : fds) {
+    // A connection is refused once the node has written to it or closed it.
+    auto readable = [](int fd) {
       char b;
       ssize_t n = ::recv(fd, &b, 1, MSG_DONTWAIT | MSG_PEEK);
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        ++held;
-        continue;
-      }
-      ++refused;
-      auto conn = node::MakePlainConnection(::dup(fd));
-      last = ReadResponse(*conn, 2000);
-      if (!peer) {
-        Answer a = Parse(last, 0);
-        EXPECT_EQ(a.status, 503) << last;
-        EXPECT_EQ(a.code, "overloaded");
-      } else {
-        EXPECT_EQ(last, "") << "no HTTP before TLS";
+      return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+    };
+    std::vector<bool> refused_fd(fds.size(), false);
+    int refused = 0;
+    while (refused < kOpened - kMax && SecondsSince(start) * 1000 < kReadTimeoutMs / 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      refused = 0;
+      for (size_t i = 0; i < fds.size(); ++i) {
+        refused_fd[i] = readable(fds[i]);
+        refused += refused_fd[i] ? 1 : 0;
       }
     }
-    EXPECT_LE(held, kMax) << Name(peer);
-    EXPECT_GE(refused, kOpened - kMax) << Name(peer);
-    // The last connection, after kMax are held: refused without waiting for anything.
-    auto conn = node::MakePlainConnection(::dup(fds.back()));
-    auto start = Clock::now();
-    std::string got = ReadResponse(*conn, 4000);
     double seconds = SecondsSince(start);
-    EXPECT_LT(seconds, 1.0) << Name(peer);
+    int held = kOpened - refused;
+    EXPECT_GE(refused, kOpened - kMax) << Name(peer) << ": refused connections were not answered "
+                                       << "before half the read timeout";
+    EXPECT_LE(held, kMax) << Name(peer);
+    for (size_t i = 0; i < fds.size(); ++i) {
+      if (!refused_fd[i]) continue;
+      auto conn = node::MakePlainConnection(::dup(fds[i]));
+      std::string got = ReadResponse(*conn, 2000);
+      if (!peer) {
+        Answer a = Parse(got, 0);
+        EXPECT_EQ(a.status, 503) << got;
+        EXPECT_EQ(a.code, "overloaded") << got;
+      } else {
+        EXPECT_EQ(got, "") << "no HTTP before TLS";
+      }
+    }
     std::printf(
         "figure: %s listener: %d idle connections with max_connections %d -> %d held, "
-        "%d refused (%s), the last answered in %.3f s\n",
+        "%d refused (%s) within %.3f s (read timeout %d ms)\n",
         Name(peer), kOpened, kMax, held, refused,
-        peer ? "closed before TLS" : "HTTP 503 overloaded", seconds);
+        peer ? "closed before TLS" : "HTTP 503 overloaded", seconds, kReadTimeoutMs);
     for (int fd : fds) ::close(fd);
   }
   // Once the held connections are gone the node serves again.

@@ -353,7 +353,7 @@ TEST_F(PrivacyBudget, ALifetimeBudgetSurvivesRestartsAndTimeAWindowOnlyItsDays) 
   }
   // Both nodes restart 40 days later; they listen on new ports and re-pin each other.
   std::vector<std::string> later = {"LD_PRELOAD=" + PreloadFor(lib), "FAKETIME=+40d",
-                                    "DONT_FAKE_MONOTONIC=1"};
+                                    "FAKETIME_DONT_FAKE_MONOTONIC=1"};
   std::vector<std::string> holder_env = later;
   for (const char* e : {"VERBIND_PRIVACY_EPSILON=0.5", "VERBIND_PRIVACY_WINDOW_DAYS=0",
                         "VERBIND_PRIVACY_REQUESTER_SHARE=1"}) {
@@ -381,6 +381,9 @@ TEST_F(PrivacyBudget, ALifetimeBudgetSurvivesRestartsAndTimeAWindowOnlyItsDays) 
   Answer windowed =
       net_.Ask("analyst-a", "holder", "SELECT count(*) FROM windowed WHERE " + Padding(60));
   EXPECT_TRUE(windowed.answered()) << windowed.response;
+  // Stopped in order, so that libfaketime removes the shared memory it made for each process.
+  EXPECT_EQ(holder.Stop(), 0) << holder.Log();
+  EXPECT_EQ(analyst.Stop(), 0) << analyst.Log();
 }
 
 // Requesters asking at once, from four threads on two analyst nodes, never get more than the
