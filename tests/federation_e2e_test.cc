@@ -130,7 +130,8 @@ TEST_F(FederatedQueries, ANodeDownGivesAPartialResultWithinTheDeadline) {
   EXPECT_EQ(StatusOf(r, "org-c"), "unreachable") << r["coverage"];
   EXPECT_EQ(StatusOf(r, "org-b"), "answered");
   EXPECT_EQ(r["result"]["rows"][0]["values"][0], 5000);
-  EXPECT_LT(seconds, 3.5);
+  // The deadline plus slack for a loaded machine.
+  EXPECT_LT(seconds, 3.0 + 1.5);
   json strict = AskAll("SELECT count(*) FROM support", {{"min_answers", 3}});
   EXPECT_EQ(strict["status"], "failed");
   EXPECT_NE(strict["error"].get<std::string>().find("3 required"), std::string::npos) << strict;
@@ -145,7 +146,9 @@ TEST_F(FederatedQueries, AHangingNodeTimesOutWithoutDelayingTheResult) {
   EXPECT_EQ(StatusOf(r, "org-b"), "timed_out") << r["coverage"];
   EXPECT_EQ(r["status"], "partial");
   EXPECT_EQ(r["result"]["rows"][0]["values"][0], 5500);
-  EXPECT_LT(seconds, 1.5 + 1.0);  // the deadline, plus the request's own overhead
+  // The deadline plus slack for a loaded machine, below the default deadline of 5 s that a
+  // coordinator ignoring the request's deadline would wait for.
+  EXPECT_LT(seconds, 1.5 + 3.0);
 }
 
 // A node reuses the scan behind a repeated query only while its data is unchanged.
