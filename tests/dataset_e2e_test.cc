@@ -14,8 +14,8 @@
 #include "common/clock.h"
 #include "common/files.h"
 #include "common/strings.h"
-#include "storage/database.h"
 #include "storage/dataset_store.h"
+#include "testing/dataset_fixture.h"
 #include "tests/node_harness.h"
 
 namespace verbind::testing {
@@ -234,12 +234,9 @@ struct Present {
 
 Present Inspect(const std::string& db_dir) {
   Present p;
-  auto db = storage::Database::Open(db_dir);
-  EXPECT_TRUE(db.ok()) << db.status().ToString();
-  if (!db.ok()) return p;
-  auto store = storage::DatasetStore::Open(db->get(), {}, &common::RealClock::Get());
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
-  if (!store.ok() || !(*store)->Describe("crash").ok()) return p;
+  auto opened = OpenStore(db_dir, {}, &common::RealClock::Get());
+  EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+  if (!opened.ok() || !opened->store->Describe("crash").ok()) return p;
   storage::ScanSpec spec;
   spec.group_by = {1};  // batch
   spec.max_groups = 1000000;
@@ -248,7 +245,7 @@ Present Inspect(const std::string& db_dir) {
   size.columns = {2};
   value.columns = {3};
   spec.aggregates = {size, value};
-  auto r = (*store)->Scan("crash", spec);
+  auto r = opened->store->Scan("crash", spec);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   if (!r.ok()) return p;
   for (const auto& cell : r->cells) {
