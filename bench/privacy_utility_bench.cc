@@ -27,11 +27,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "bench/bench_flags.h"
 #include "bench/bench_table.h"
 #include "common/clock.h"
 #include "config/policy.h"
@@ -555,6 +557,8 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory)
       ->capture_default_str();
   app.add_flag("--markdown", flags.markdown, "Print Markdown tables");
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> done = verbind::bench::ParseCommandLine(app, argc, argv)) {
+    return *done;
+  }
   return verbind::bench::Main(flags);
 }
