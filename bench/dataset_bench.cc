@@ -24,9 +24,8 @@
 #include "bench/bench_flags.h"
 #include "bench/bench_records.h"
 #include "common/clock.h"
-#include "config/schema.h"
-#include "storage/database.h"
 #include "storage/dataset_store.h"
+#include "testing/dataset_fixture.h"
 
 namespace verbind::bench {
 namespace {
@@ -213,19 +212,17 @@ int main(int argc, char** argv) {
   }
   std::string csv = f.dir + "/benefits.csv";
   if (!bench::WriteCsv(f, csv)) bench::Die(common::Internal("cannot write " + csv));
-  auto db = storage::Database::Open(f.dir + "/db");
-  if (!db.ok()) bench::Die(db.status());
   storage::DatasetStoreOptions options;
   options.cache_bytes = f.cache_mb << 20;
-  auto store = storage::DatasetStore::Open(db->get(), options, &common::RealClock::Get());
-  if (!store.ok()) bench::Die(store.status());
-  auto schema = config::ParseSchemaToml(bench::kSchemaToml, "bench schema");
+  auto opened = testing::OpenStore(f.dir + "/db", options, &common::RealClock::Get());
+  if (!opened.ok()) bench::Die(opened.status());
+  storage::DatasetStore* store = opened->store.get();
+  auto schema = testing::CreateDataset(*store, "benefits", bench::kSchemaToml);
   if (!schema.ok()) bench::Die(schema.status());
-  if (auto s = (*store)->Create("benefits", *schema); !s.ok()) bench::Die(s);
 
   auto start = std::chrono::steady_clock::now();
   double cpu_start = bench::ThreadCpuSeconds();
-  bench::IngestFile(**store, csv, f.batch_rows);
+  bench::IngestFile(*store, csv, f.batch_rows);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double cpu = bench::ThreadCpuSeconds() - cpu_start;
   std::printf("ingest: %llu rows from CSV in %.3f s = %.0f rows/s (durable: one synced batch "
@@ -237,16 +234,16 @@ int main(int argc, char** argv) {
               bench::ProcMemoryMb("VmHWM:"));
   std::fflush(stdout);
 
-  benchmark::RegisterBenchmark("filtered_count_sum_avg_var", bench::RunQuery, store->get(), false)
+  benchmark::RegisterBenchmark("filtered_count_sum_avg_var", bench::RunQuery, store, false)
       ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("grouped_by_benefit_type", bench::RunQuery, store->get(), true)
+  benchmark::RegisterBenchmark("grouped_by_benefit_type", bench::RunQuery, store, true)
       ->Unit(benchmark::kMillisecond);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   std::printf("memory after queries: rss %.1f MiB, peak %.1f MiB\n",
               bench::ProcMemoryMb("VmRSS:"), bench::ProcMemoryMb("VmHWM:"));
-  store->reset();
-  db->reset();
+  opened->store.reset();
+  opened->db.reset();
   if (own_dir) {
     std::string cmd = "rm -rf '" + f.dir + "'";
     if (std::system(cmd.c_str()) != 0) return 1;
