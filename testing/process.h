@@ -31,11 +31,13 @@ struct ProcessSpec {
   bool append = false;
 };
 
-// A started child. Moving transfers it; destroying a Process whose child still runs kills it
-// with SIGKILL and reaps it, so no child outlives its owner unnoticed.
+// A started child. Moving transfers it; destroying a Process whose child still runs, or
+// assigning another over it, kills that child with SIGKILL and reaps it, so no child outlives
+// its owner unnoticed.
 class Process {
  public:
-  // Starts `spec`; Internal (with the reason) when the program cannot be started.
+  // Starts `spec`; InvalidArgument when spec.argv is empty, Internal (with the reason) when
+  // the program cannot be started or a file cannot be opened.
   static common::Result<Process> Start(const ProcessSpec& spec);
 
   Process() = default;  // no child
