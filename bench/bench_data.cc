@@ -3,22 +3,18 @@
 //   bench_data schema                       the benefits schema (TOML) of bench/bench_records.h
 //   bench_data csv FILE [--rows N] [--seed S]   N generated records as CSV (default 1000000)
 //   bench_data policy GRANTEE...            a sharing policy granting the benchmark queries
+//   bench_data [COMMAND] --help             the flags
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bench/bench_flags.h"
 #include "bench/bench_peer.h"
 #include "bench/bench_records.h"
 
 namespace {
-
-int Usage() {
-  std::fprintf(stderr,
-               "usage: bench_data schema | csv FILE [--rows N] [--seed S] | policy GRANTEE...\n");
-  return 2;
-}
 
 int WriteCsv(const std::string& path, uint64_t rows, uint64_t seed) {
   std::ofstream out(path, std::ios::binary);
@@ -40,31 +36,34 @@ int WriteCsv(const std::string& path, uint64_t rows, uint64_t seed) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return Usage();
-  std::string what = argv[1];
-  if (what == "schema") {
+  CLI::App app{"bench_data: the benchmark inputs for scripts (bench/federation_bench.sh)"};
+  app.require_subcommand(1);
+  verbind::bench::KeepLastValue(app);
+  CLI::App* schema = app.add_subcommand("schema", "Print the benefits schema (TOML)");
+  CLI::App* csv = app.add_subcommand("csv", "Write N generated records as CSV to FILE");
+  std::string file;
+  uint64_t rows = 1000000, seed = 20240601;
+  csv->add_option("FILE", file, "The CSV file to write")->required();
+  csv->add_option("--rows", rows, "Records")
+      ->check(verbind::bench::NumberFrom(0))
+      ->capture_default_str();
+  csv->add_option("--seed", seed, "Seed of the records")
+      ->check(verbind::bench::NumberFrom(0))
+      ->capture_default_str();
+  CLI::App* policy =
+      app.add_subcommand("policy", "Print a sharing policy granting the benchmark queries");
+  std::vector<std::string> grantees;
+  policy->add_option("GRANTEE", grantees, "Organisations granted")->required();
+  if (std::optional<int> done = verbind::bench::ParseCommandLine(app, argc, argv)) {
+    return *done;
+  }
+  if (schema->parsed()) {
     std::fputs(verbind::bench::kSchemaToml, stdout);
     return 0;
   }
-  if (what == "policy") {
-    std::vector<std::string> grantees(argv + 2, argv + argc);
-    if (grantees.empty()) return Usage();
+  if (policy->parsed()) {
     std::fputs(verbind::bench::BenchPolicy(grantees).c_str(), stdout);
     return 0;
   }
-  if (what == "csv" && argc >= 3) {
-    uint64_t rows = 1000000, seed = 20240601;
-    for (int i = 3; i + 1 < argc; i += 2) {
-      std::string flag = argv[i];
-      if (flag == "--rows") {
-        rows = std::strtoull(argv[i + 1], nullptr, 10);
-      } else if (flag == "--seed") {
-        seed = std::strtoull(argv[i + 1], nullptr, 10);
-      } else {
-        return Usage();
-      }
-    }
-    return WriteCsv(argv[2], rows, seed);
-  }
-  return Usage();
+  return WriteCsv(file, rows, seed);
 }

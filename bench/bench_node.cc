@@ -1,9 +1,5 @@
 #include "bench/bench_node.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -20,8 +16,6 @@
 #include "crypto/certificate.h"
 #include "node/node_keys.h"
 
-extern char** environ;
-
 namespace verbind::bench {
 
 using common::Result;
@@ -32,29 +26,6 @@ namespace {
 std::string ReadAll(const std::string& path) {
   auto r = common::ReadFile(path, 64u << 20);
   return r.ok() ? *r : "";
-}
-
-// Spawns argv with extra environment entries; stdout and stderr go to the given files.
-pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
-            const std::string& out_path, const std::string& err_path) {
-  std::vector<std::string> argv_s = args;
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_s;
-  for (char** e = environ; *e; ++e) env_s.push_back(*e);
-  env_s.insert(env_s.end(), extra_env.begin(), extra_env.end());
-  std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  return rc == 0 ? pid : -1;
 }
 
 }  // namespace
@@ -74,28 +45,14 @@ Result<std::string> MakeTempDir(const std::string& prefix) {
 
 void RemoveTree(const std::string& dir) {
   if (dir.rfind("/tmp/", 0) != 0) return;  // only what MakeTempDir made
-  pid_t pid = Spawn({"rm", "-rf", dir}, {}, "/dev/null", "/dev/null");
-  int status = 0;
-  if (pid > 0) ::waitpid(pid, &status, 0);
+  auto rm = testing::Process::Start({{"rm", "-rf", dir}, {}, "/dev/null", "/dev/null"});
+  if (rm.ok()) rm->Wait();
 }
 
 CommandResult RunVerbind(const std::vector<std::string>& args) {
-  static int counter = 0;
-  std::string base =
-      "/tmp/verbind-bench-cli-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
   std::vector<std::string> argv = {VerbindBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  CommandResult r;
-  pid_t pid = Spawn(argv, {}, base + ".out", base + ".err");
-  int status = 0;
-  if (pid > 0 && ::waitpid(pid, &status, 0) == pid) {
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
-  r.out = ReadAll(base + ".out");
-  r.err = ReadAll(base + ".err");
-  ::unlink((base + ".out").c_str());
-  ::unlink((base + ".err").c_str());
-  return r;
+  return testing::RunCommand(argv, {}, "/tmp/verbind-bench-cli");
 }
 
 Result<std::unique_ptr<BenchNode>> BenchNode::Init(const std::string& root,
@@ -120,17 +77,16 @@ BenchNode::~BenchNode() { Stop(5); }
 Status BenchNode::Start(const std::vector<std::string>& env, const std::vector<std::string>& prefix,
                         int wait_s) {
   ::unlink((dir_ + "/run/endpoints.json").c_str());
-  std::vector<std::string> argv = prefix;
-  argv.push_back(VerbindBinary());
-  argv.push_back("serve");
-  argv.push_back(dir_);
-  pid_ = Spawn(argv, env, dir_ + "/serve.out", dir_ + "/serve.log");
-  if (pid_ <= 0) return common::Internal("cannot start verbind serve");
+  testing::ProcessSpec spec{prefix, env, dir_ + "/serve.out", dir_ + "/serve.log"};
+  spec.argv.insert(spec.argv.end(), {VerbindBinary(), "serve", dir_});
+  auto started = testing::Process::Start(spec);
+  if (!started.ok()) {
+    return common::Internal("cannot start verbind serve: " + started.status().ToString());
+  }
+  process_ = std::move(started).value();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
   while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
+    if (process_.Poll()) {
       return common::Unavailable(org_ + " exited: " + ReadAll(dir_ + "/serve.log"));
     }
     nlohmann::json j = nlohmann::json::parse(ReadAll(dir_ + "/run/endpoints.json"), nullptr, false);
@@ -144,21 +100,7 @@ Status BenchNode::Start(const std::vector<std::string>& env, const std::vector<s
   return common::DeadlineExceeded(org_ + " did not start: " + ReadAll(dir_ + "/serve.log"));
 }
 
-void BenchNode::Stop(int grace_s) {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  int status = 0;
-  for (int i = 0; i < grace_s * 50; ++i) {
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-}
+void BenchNode::Stop(int grace_s) { process_.Stop(std::chrono::seconds(grace_s)); }
 
 Status BenchNode::Cli(const std::vector<std::string>& args, std::string* out) const {
   std::vector<std::string> all = {"--node", dir_};

@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "crypto/signing.h"
 #include "crypto/tls.h"
+#include "testing/process.h"
 
 namespace verbind::bench {
 
@@ -26,11 +27,7 @@ std::string VerbindBinary();
 common::Result<std::string> MakeTempDir(const std::string& prefix);
 void RemoveTree(const std::string& dir);
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using CommandResult = testing::CommandResult;
 // Runs `verbind args...` to completion and captures its output.
 CommandResult RunVerbind(const std::vector<std::string>& args);
 
@@ -63,7 +60,7 @@ class BenchNode {
   const std::string& dir() const { return dir_; }
   const std::string& org() const { return org_; }
   const std::string& analyst_token() const { return analyst_token_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_.pid(); }
   int api_port() const { return api_port_; }
   int peer_port() const { return peer_port_; }
 
@@ -71,7 +68,7 @@ class BenchNode {
   std::string dir_;
   std::string org_;
   std::string analyst_token_;
-  pid_t pid_ = -1;
+  testing::Process process_;
   int api_port_ = 0;
   int peer_port_ = 0;
 };

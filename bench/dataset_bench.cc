@@ -5,8 +5,9 @@
 //   grouped:  the same GROUP BY benefit_type
 // and reports resident memory. bench/compare.sh runs the same queries in SQLite and PostgreSQL.
 //
-//   dataset_bench [--rows N] [--batch-rows N] [--cache-mb N] [--dir DIR] [benchmark flags]
+//   dataset_bench [--rows N] [--batch-rows N] [--cache-mb N] [--dir DIR] [--benchmark_*...]
 //   dataset_bench --csv-only FILE [--rows N]      write the CSV and stop
+//   dataset_bench --help
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -16,13 +17,15 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "bench/bench_flags.h"
 #include "bench/bench_records.h"
 #include "common/clock.h"
-#include "config/schema.h"
-#include "storage/database.h"
 #include "storage/dataset_store.h"
+#include "testing/dataset_fixture.h"
 
 namespace verbind::bench {
 namespace {
@@ -36,32 +39,40 @@ struct Flags {
   std::string csv_only;
 };
 
-// Takes our flags out of argv (the rest go to Google Benchmark).
-Flags ParseFlags(int* argc, char** argv) {
-  Flags f;
-  int out = 1;
-  for (int i = 1; i < *argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      if (a == name && i + 1 < *argc) return argv[++i];
-      return nullptr;
-    };
-    if (const char* v = value("--rows")) {
-      f.rows = std::strtoull(v, nullptr, 10);
-    } else if (const char* v2 = value("--batch-rows")) {
-      f.batch_rows = std::strtoull(v2, nullptr, 10);
-    } else if (const char* v3 = value("--cache-mb")) {
-      f.cache_mb = std::strtoull(v3, nullptr, 10);
-    } else if (const char* v4 = value("--dir")) {
-      f.dir = v4;
-    } else if (const char* v5 = value("--csv-only")) {
-      f.csv_only = v5;
-    } else {
-      argv[out++] = argv[i];
-    }
+// Our flags, or the status to exit with (0 after --help, 2 after a bad flag or value). The
+// flags CLI11 does not know are left in `benchmark_argv` (after the program name) for Google
+// Benchmark, which refuses the ones it does not know either.
+std::optional<int> ParseFlags(int argc, char** argv, Flags* f,
+                              std::vector<std::string>* benchmark_argv) {
+  CLI::App app{
+      "dataset_bench: durable ingest of N generated benefit records and the aggregate queries "
+      "over them (docs/performance.md)"};
+  app.allow_extras();
+  KeepLastValue(app);
+  app.add_option("--rows", f->rows, "Generated records")
+      ->check(NumberFrom(0))
+      ->capture_default_str();
+  app.add_option("--batch-rows", f->batch_rows,
+                 "Records per ingest batch, one synced write each (0: one batch)")
+      ->check(NumberFrom(0))
+      ->capture_default_str();
+  app.add_option("--cache-mb", f->cache_mb, "Memory for decoded column chunks, in MiB")
+      ->check(NumberFrom(0))
+      ->capture_default_str();
+  app.add_option("--dir", f->dir, "Folder for the CSV file and the database (default: a new one)")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--csv-only", f->csv_only, "Write the CSV file FILE and stop");
+  app.footer(
+      "Other --benchmark_* flags go to Google Benchmark, e.g. --benchmark_filter=grouped, "
+      "--benchmark_repetitions=N, --benchmark_format=json, --benchmark_out=FILE.");
+  if (std::optional<int> done = ParseCommandLine(app, argc, argv)) {
+    return done;
   }
-  *argc = out;
-  return f;
+  benchmark_argv->assign({argv[0]});
+  for (const std::string& extra : app.remaining()) {
+    benchmark_argv->push_back(extra);
+  }
+  return std::nullopt;
 }
 
 bool WriteCsv(const Flags& f, const std::string& path) {
@@ -176,7 +187,23 @@ void RunQuery(benchmark::State& state, storage::DatasetStore* store, bool groupe
 
 int main(int argc, char** argv) {
   using namespace verbind;
-  bench::Flags f = bench::ParseFlags(&argc, argv);
+  bench::Flags f;
+  std::vector<std::string> benchmark_args;
+  if (std::optional<int> done = bench::ParseFlags(argc, argv, &f, &benchmark_args)) {
+    return *done;
+  }
+  // Google Benchmark takes its flags before anything runs, so that a bad one stops the run
+  // before the ingest.
+  std::vector<char*> benchmark_argv;
+  for (std::string& arg : benchmark_args) {
+    benchmark_argv.push_back(arg.data());
+  }
+  int benchmark_argc = static_cast<int>(benchmark_argv.size());
+  benchmark::Initialize(&benchmark_argc, benchmark_argv.data());
+  if (benchmark::ReportUnrecognizedArguments(benchmark_argc, benchmark_argv.data())) {
+    std::fprintf(stderr, "Run with --help for more information.\n");
+    return 2;
+  }
   if (!f.csv_only.empty()) return bench::WriteCsv(f, f.csv_only) ? 0 : 1;
   bool own_dir = f.dir.empty();
   if (own_dir) {
@@ -185,19 +212,17 @@ int main(int argc, char** argv) {
   }
   std::string csv = f.dir + "/benefits.csv";
   if (!bench::WriteCsv(f, csv)) bench::Die(common::Internal("cannot write " + csv));
-  auto db = storage::Database::Open(f.dir + "/db");
-  if (!db.ok()) bench::Die(db.status());
   storage::DatasetStoreOptions options;
   options.cache_bytes = f.cache_mb << 20;
-  auto store = storage::DatasetStore::Open(db->get(), options, &common::RealClock::Get());
-  if (!store.ok()) bench::Die(store.status());
-  auto schema = config::ParseSchemaToml(bench::kSchemaToml, "bench schema");
+  auto opened = testing::OpenStore(f.dir + "/db", options, &common::RealClock::Get());
+  if (!opened.ok()) bench::Die(opened.status());
+  storage::DatasetStore* store = opened->store.get();
+  auto schema = testing::CreateDataset(*store, "benefits", bench::kSchemaToml);
   if (!schema.ok()) bench::Die(schema.status());
-  if (auto s = (*store)->Create("benefits", *schema); !s.ok()) bench::Die(s);
 
   auto start = std::chrono::steady_clock::now();
   double cpu_start = bench::ThreadCpuSeconds();
-  bench::IngestFile(**store, csv, f.batch_rows);
+  bench::IngestFile(*store, csv, f.batch_rows);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double cpu = bench::ThreadCpuSeconds() - cpu_start;
   std::printf("ingest: %llu rows from CSV in %.3f s = %.0f rows/s (durable: one synced batch "
@@ -209,17 +234,16 @@ int main(int argc, char** argv) {
               bench::ProcMemoryMb("VmHWM:"));
   std::fflush(stdout);
 
-  benchmark::RegisterBenchmark("filtered_count_sum_avg_var", bench::RunQuery, store->get(), false)
+  benchmark::RegisterBenchmark("filtered_count_sum_avg_var", bench::RunQuery, store, false)
       ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("grouped_by_benefit_type", bench::RunQuery, store->get(), true)
+  benchmark::RegisterBenchmark("grouped_by_benefit_type", bench::RunQuery, store, true)
       ->Unit(benchmark::kMillisecond);
-  benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   std::printf("memory after queries: rss %.1f MiB, peak %.1f MiB\n",
               bench::ProcMemoryMb("VmRSS:"), bench::ProcMemoryMb("VmHWM:"));
-  store->reset();
-  db->reset();
+  opened->store.reset();
+  opened->db.reset();
   if (own_dir) {
     std::string cmd = "rm -rf '" + f.dir + "'";
     if (std::system(cmd.c_str()) != 0) return 1;

@@ -17,10 +17,11 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bench/bench_flags.h"
 #include "bench/bench_load.h"
 #include "bench/bench_node.h"
 #include "bench/bench_peer.h"
@@ -40,50 +41,39 @@ struct Flags {
   bool keep = false;
 };
 
-[[noreturn]] void Usage(const char* why) {
-  std::fprintf(stderr,
-               "load_test: %s\nusage: load_test [--duration S] [--warmup S] [--rows N] "
-               "[--peers N] [--peer-connections N] [--analyst-connections N] "
-               "[--max-requests N] [--env K=V]... [--keep]\n",
-               why);
-  std::exit(2);
-}
-
-Flags ParseFlags(int argc, char** argv) {
-  Flags f;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Usage(("missing value for " + a).c_str());
-      return argv[++i];
-    };
-    if (a == "--duration") {
-      f.duration_s = std::stod(value());
-    } else if (a == "--warmup") {
-      f.warmup_s = std::stod(value());
-    } else if (a == "--rows") {
-      f.rows = std::stoull(value());
-    } else if (a == "--peers") {
-      f.peers = std::stoi(value());
-    } else if (a == "--peer-connections") {
-      f.peer_connections = std::stoi(value());
-    } else if (a == "--analyst-connections") {
-      f.analyst_connections = std::stoi(value());
-    } else if (a == "--max-requests") {
-      f.max_requests = std::stoull(value());
-    } else if (a == "--env") {
-      f.env.push_back(value());
-    } else if (a == "--keep") {
-      f.keep = true;
-    } else {
-      Usage(("unknown option " + a).c_str());
-    }
-  }
-  if (f.duration_s <= 0 || f.warmup_s < 0 || f.peers < 1 || f.peer_connections < 0 ||
-      f.analyst_connections < 0) {
-    Usage("bad values");
-  }
-  return f;
+// The flags, or the status to exit with (0 after --help, 2 after a bad flag or value).
+std::optional<int> ParseFlags(int argc, char** argv, Flags* f) {
+  CLI::App app{
+      "load_test: one real node under mixed analyst and peer load on loopback "
+      "(docs/performance.md)"};
+  KeepLastValue(app);
+  app.add_option("--duration", f->duration_s, "Seconds measured")
+      ->check(NumberFrom(0, true))
+      ->capture_default_str();
+  app.add_option("--warmup", f->warmup_s, "Seconds of warm-up before")
+      ->check(NumberFrom(0))
+      ->capture_default_str();
+  app.add_option("--rows", f->rows, "Generated records in the node's dataset")
+      ->check(NumberFrom(0))
+      ->capture_default_str();
+  app.add_option("--peers", f->peers, "Pinned peers sending signed queries")
+      ->check(NumberFrom(1))
+      ->capture_default_str();
+  app.add_option("--peer-connections", f->peer_connections, "Mutual-TLS connections per peer")
+      ->check(NumberFrom(0))
+      ->capture_default_str();
+  app.add_option("--analyst-connections", f->analyst_connections,
+                 "Analyst connections to the local API")
+      ->check(NumberFrom(0))
+      ->capture_default_str();
+  app.add_option("--max-requests", f->max_requests, "Stop after this many requests")
+      ->check(NumberFrom(0))
+      ->capture_default_str();
+  app.add_option("--env", f->env, "A node setting K=V, added or overriding (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag("--keep", f->keep, "Keep the node's folder");
+  return ParseCommandLine(app, argc, argv);
 }
 
 // Peer traffic: each peer's connections share its envelope source (signed as they go).
@@ -183,5 +173,9 @@ int Run(const Flags& f) {
 
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
-  return verbind::bench::Run(verbind::bench::ParseFlags(argc, argv));
+  verbind::bench::Flags flags;
+  if (std::optional<int> done = verbind::bench::ParseFlags(argc, argv, &flags)) {
+    return *done;
+  }
+  return verbind::bench::Run(flags);
 }

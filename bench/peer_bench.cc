@@ -19,10 +19,11 @@
 #include <sys/resource.h>
 
 #include <cstdio>
-#include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bench/bench_flags.h"
 #include "bench/bench_load.h"
 #include "bench/bench_node.h"
 #include "bench/bench_peer.h"
@@ -46,64 +47,60 @@ struct Flags {
   bool keep = false;
 };
 
-[[noreturn]] void Usage(const char* why) {
-  std::fprintf(stderr,
-               "peer_bench: %s\nusage: peer_bench [--duration S] [--warmup S] [--connections N] "
-               "[--peers N] [--rows N] [--query filtered|grouped|count] [--vary] [--presign-rate N "
-               "| --sign-live] "
-               "[--env K=V]... [--node-prefix \"CMD ARGS\"] [--keep]\n",
-               why);
-  std::exit(2);
-}
-
-Flags ParseFlags(int argc, char** argv) {
-  Flags f;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Usage(("missing value for " + a).c_str());
-      return argv[++i];
-    };
-    if (a == "--duration") {
-      f.duration_s = std::stod(value());
-    } else if (a == "--warmup") {
-      f.warmup_s = std::stod(value());
-    } else if (a == "--connections") {
-      f.connections = std::stoi(value());
-    } else if (a == "--peers") {
-      f.peers = std::stoi(value());
-    } else if (a == "--rows") {
-      f.rows = std::stoull(value());
-    } else if (a == "--query") {
-      f.query = value();
-    } else if (a == "--presign-rate") {
-      f.presign_rate = std::stoull(value());
-    } else if (a == "--vary") {
-      f.vary = true;
-    } else if (a == "--sign-live") {
-      f.sign_live = true;
-    } else if (a == "--env") {
-      f.env.push_back(value());
-    } else if (a == "--node-prefix") {
-      std::string command = value();
-      for (auto part : common::Split(command, ' ')) {
-        if (!part.empty()) f.prefix.emplace_back(part);
-      }
-    } else if (a == "--keep") {
-      f.keep = true;
-    } else {
-      Usage(("unknown option " + a).c_str());
+// The flags, or the status to exit with (0 after --help, 2 after a bad flag or value).
+std::optional<int> ParseFlags(int argc, char** argv, Flags* f) {
+  CLI::App app{
+      "peer_bench: signed peer queries over mutual TLS to one real answering node on loopback "
+      "(docs/performance.md)"};
+  KeepLastValue(app);
+  app.add_option("--duration", f->duration_s, "Seconds measured")
+      ->check(NumberFrom(0, true))
+      ->capture_default_str();
+  app.add_option("--warmup", f->warmup_s, "Seconds of warm-up before")
+      ->check(NumberFrom(0))
+      ->capture_default_str();
+  app.add_option("--connections", f->connections, "Kept-alive mutual-TLS connections")
+      ->check(NumberFrom(1))
+      ->capture_default_str();
+  app.add_option("--peers", f->peers, "Pinned peers the connections are spread over")
+      ->check(NumberFrom(1))
+      ->capture_default_str();
+  app.add_option("--rows", f->rows, "Generated records in the node's dataset")
+      ->check(NumberFrom(0))
+      ->capture_default_str();
+  app.add_option("--query", f->query, "The query sent")
+      ->check(CLI::IsMember({"filtered", "grouped", "count"}))
+      ->capture_default_str();
+  app.add_flag("--vary", f->vary, "Cycle the query's filter through 70 values");
+  app.add_option("--presign-rate", f->presign_rate, "Envelopes signed ahead per second of the run")
+      ->check(NumberFrom(0))
+      ->capture_default_str();
+  app.add_flag("--sign-live", f->sign_live, "Sign every envelope during the run instead");
+  app.add_option("--env", f->env, "A node setting K=V, added or overriding (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  std::string prefix;
+  app.add_option(
+      "--node-prefix", prefix,
+      "A command the node runs under, split at spaces (e.g. \"valgrind --tool=callgrind\")");
+  app.add_flag("--keep", f->keep, "Keep the node's folder");
+  if (std::optional<int> done = ParseCommandLine(app, argc, argv)) {
+    return done;
+  }
+  for (auto part : common::Split(prefix, ' ')) {
+    if (!part.empty()) {
+      f->prefix.emplace_back(part);
     }
   }
-  if (f.duration_s <= 0 || f.warmup_s < 0 || f.connections < 1 || f.peers < 1) {
-    Usage("bad values");
-  }
-  return f;
+  return std::nullopt;
 }
 
 int Run(const Flags& f) {
   auto kind = ParseQueryKind(f.query);
-  if (!kind.ok()) Usage(kind.status().message().c_str());
+  if (!kind.ok()) {
+    std::fprintf(stderr, "peer_bench: %s\n", kind.status().ToString().c_str());
+    return 2;
+  }
   AnsweringOptions options;
   options.rows = f.rows;
   options.prefix = f.prefix;
@@ -200,5 +197,9 @@ int Run(const Flags& f) {
 
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
-  return verbind::bench::Run(verbind::bench::ParseFlags(argc, argv));
+  verbind::bench::Flags flags;
+  if (std::optional<int> done = verbind::bench::ParseFlags(argc, argv, &flags)) {
+    return *done;
+  }
+  return verbind::bench::Run(flags);
 }

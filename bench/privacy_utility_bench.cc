@@ -27,11 +27,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "bench/bench_flags.h"
 #include "bench/bench_table.h"
 #include "common/clock.h"
 #include "config/policy.h"
@@ -44,6 +46,7 @@
 #include "storage/dataset_store.h"
 #include "storage/policy_store.h"
 #include "storage/privacy_ledger.h"
+#include "testing/dataset_fixture.h"
 
 namespace verbind::bench {
 namespace {
@@ -135,8 +138,10 @@ class Node {
  public:
   static Result<std::unique_ptr<Node>> Open(const std::string& dir, uint64_t seed) {
     auto node = std::unique_ptr<Node>(new Node());
-    ASSIGN_OR_RETURN(node->db_, storage::Database::Open(dir + "/db"));
-    ASSIGN_OR_RETURN(node->store_, storage::DatasetStore::Open(node->db_.get(), {}, &node->clock_));
+    ASSIGN_OR_RETURN(testing::OpenedStore opened,
+                     testing::OpenStore(dir + "/db", {}, &node->clock_));
+    node->db_ = std::move(opened.db);
+    node->store_ = std::move(opened.store);
     ASSIGN_OR_RETURN(node->policies_, storage::PolicyStore::Load(node->db_.get(), &node->clock_));
     storage::DatasetPrivacy budget;
     budget.budget_micro = storage::kMaxEpsilonMicro;
@@ -156,14 +161,12 @@ class Node {
     return node;
   }
 
-  // Creates the dataset and ingests `csv`; Internal unless every record is stored.
+  // Creates the dataset and ingests `csv` (the schema-and-rows fixture); Internal unless every
+  // record is stored.
   Status Load(const std::string& csv, int64_t records) {
-    ASSIGN_OR_RETURN(config::Schema schema, config::ParseSchemaToml(kSchemaToml, "benefits.toml"));
-    RETURN_IF_ERROR(store_->Create(kDataset, schema));
-    ASSIGN_OR_RETURN(auto session, store_->BeginIngest(kDataset, storage::InputFormat::kCsv, {}));
-    RETURN_IF_ERROR(session->Feed(csv));
-    ASSIGN_OR_RETURN(storage::IngestReport report, session->Finish());
-    if (!report.committed || report.rows_stored != records) {
+    ASSIGN_OR_RETURN(storage::IngestReport report,
+                     testing::LoadDataset(*store_, kDataset, kSchemaToml, csv));
+    if (report.rows_stored != records) {
       return common::Internal("ingest stored " + std::to_string(report.rows_stored) + " of " +
                               std::to_string(records) + " records");
     }
@@ -555,6 +558,8 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory)
       ->capture_default_str();
   app.add_flag("--markdown", flags.markdown, "Print Markdown tables");
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> done = verbind::bench::ParseCommandLine(app, argc, argv)) {
+    return *done;
+  }
   return verbind::bench::Main(flags);
 }

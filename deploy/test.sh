@@ -26,7 +26,7 @@ ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
 # warning options. Any finding fails the run (WarningsAsErrors in .clang-tidy).
 echo "== clang-tidy: every source file"
 run-clang-tidy -p build -quiet -j "$jobs" -extra-arg=-Wno-unknown-warning-option \
-  "$PWD/(common|config|crypto|storage|federation|node|tests|bench|fuzz)/" > build/clang-tidy.log 2>&1 ||
+  "$PWD/(common|config|crypto|storage|federation|node|testing|tests|bench|fuzz)/" > build/clang-tidy.log 2>&1 ||
   { grep -E "error:|warning:" build/clang-tidy.log | sort -u | head -50; exit 1; }
 
 # One sanitizer build serves both the tests and the fuzz targets (VERBIND_FUZZ adds libFuzzer's

@@ -3,20 +3,16 @@
 // decoded to labels, released exactly and finished, against answers worked out by hand for a
 // small benefits dataset.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <memory>
 #include <string>
 
-#include "common/clock.h"
 #include "config/schema.h"
 #include "federation/answer/plan.h"
 #include "federation/answer/internal/release.h"
 #include "federation/result.h"
 #include "federation/sql.h"
-#include "storage/database.h"
-#include "storage/dataset_store.h"
+#include "testing/dataset_fixture.h"
+#include "testing/store_fixture.h"
 
 namespace verbind::federation {
 namespace {
@@ -60,33 +56,14 @@ constexpr const char* kRecords =
     "p6,Bijstand,700.00,1940,1940-01-01,false,north\n"
     "p7,,500.00,1950,1950-07-07,true,east\n";
 
-class QueryScanTest : public ::testing::Test {
+class QueryScanTest : public testing::StoreFixture {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/verbind_query_scan_" + std::to_string(::getpid());
-    ASSERT_EQ(std::system(("rm -rf '" + dir_ + "' && mkdir -p '" + dir_ + "'").c_str()), 0);
-    auto db = storage::Database::Open(dir_ + "/db");
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-    auto store = storage::DatasetStore::Open(db_.get(), {}, &clock_);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
-    auto schema = config::ParseSchemaToml(kSchema, "benefits.toml");
-    ASSERT_TRUE(schema.ok()) << schema.status().ToString();
-    schema_ = *schema;
-    ASSERT_TRUE(store_->Create("benefits", schema_).ok());
-    auto session = store_->BeginIngest("benefits", storage::InputFormat::kCsv, {});
-    ASSERT_TRUE(session.ok()) << session.status().ToString();
-    ASSERT_TRUE((*session)->Feed(kRecords).ok());
-    auto report = (*session)->Finish();
+    StoreFixture::SetUp();
+    auto report = testing::LoadDataset(*store_, "benefits", kSchema, kRecords);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     ASSERT_EQ(report->rows_stored, 7);
-  }
-
-  void TearDown() override {
-    store_.reset();
-    db_.reset();
-    EXPECT_EQ(std::system(("rm -rf '" + dir_ + "'").c_str()), 0);
+    schema_ = testing::ParseFixtureSchema(kSchema);
   }
 
   // The result of `sql` as CSV, or the error message.
@@ -121,10 +98,6 @@ class QueryScanTest : public ::testing::Test {
     return table.ok() ? RenderCsv(*table) : table.status().ToString();
   }
 
-  common::ManualClock clock_{1700000000000};
-  std::string dir_;
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<storage::DatasetStore> store_;
   config::Schema schema_;
 };
 

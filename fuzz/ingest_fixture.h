@@ -1,10 +1,11 @@
-// The dataset store the record-ingest fuzz targets feed: a RocksDB database in a fresh folder
-// (under /dev/shm when it is writable, else $TMPDIR), created once per process and removed at
-// exit, holding one dataset with a fixed schema of every field type. Each input is one ingest
-// session; the dataset is dropped and recreated now and then so the database stays small.
-// After every session the target checks that the store agrees with the report: a committed
-// batch adds exactly its new records, a refused one changes nothing, and a count(*) scan sees
-// every live record. Header-only (one per fuzz target process); thread-compatible.
+// The dataset store the record-ingest fuzz targets feed: the schema-and-rows fixture
+// (testing/dataset_fixture.h) in a fresh folder (under /dev/shm when it is writable, else
+// $TMPDIR), created once per process and removed at exit, holding one dataset with a fixed
+// schema of every field type. Each input is one ingest session; the dataset is dropped and
+// recreated now and then so the database stays small. After every session the target checks
+// that the store agrees with the report: a committed batch adds exactly its new records, a
+// refused one changes nothing, and a count(*) scan sees every live record. Header-only (one
+// per fuzz target process); thread-compatible.
 #pragma once
 
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "config/schema.h"
 #include "storage/database.h"
 #include "storage/dataset_store.h"
+#include "testing/dataset_fixture.h"
 
 namespace verbind::fuzz {
 
@@ -90,18 +92,15 @@ class IngestFixture {
     std::string pattern = base + "/verbind-fuzz-XXXXXX";
     CHECK(::mkdtemp(pattern.data()) != nullptr);
     dir_ = pattern;
-    auto db = storage::Database::Open(dir_ + "/db");
-    CHECK(db.ok());
-    db_ = std::move(*db);
     storage::DatasetStoreOptions options;
     options.cache_bytes = 16u << 20;
-    auto store = storage::DatasetStore::Open(db_.get(), options, &common::RealClock::Get());
-    CHECK(store.ok());
-    store_ = std::move(*store);
-    auto schema = config::ParseSchemaToml(kFuzzSchema, "fuzz.toml");
+    auto opened = testing::OpenStore(dir_ + "/db", options, &common::RealClock::Get());
+    CHECK(opened.ok());
+    db_ = std::move(opened->db);
+    store_ = std::move(opened->store);
+    auto schema = testing::CreateDataset(*store_, "records", kFuzzSchema);
     CHECK(schema.ok());
     schema_ = *schema;
-    CHECK(store_->Create("records", schema_).ok());
   }
 
   ~IngestFixture() {

@@ -2,7 +2,9 @@
 // line, column and reason, and nothing is stored; skip mode stores the good rows; upserts.
 #include <gtest/gtest.h>
 
-#include "storage/dataset_test_util.h"
+#include "testing/benefit_records.h"
+#include "testing/dataset_fixture.h"
+#include "testing/store_fixture.h"
 
 namespace verbind::storage {
 namespace {
@@ -57,9 +59,8 @@ class DatasetIngestTest : public testing::StoreFixture {
  protected:
   void SetUp() override {
     StoreFixture::SetUp();
-    auto schema = config::ParseSchemaToml(kSchema, "s.toml");
+    auto schema = testing::CreateDataset(*store_, "t", kSchema);
     ASSERT_TRUE(schema.ok()) << schema.status().ToString();
-    ASSERT_TRUE(store_->Create("t", *schema).ok());
   }
   int64_t Rows() { return store_->Describe("t")->rows; }
   int64_t SumOfN() {

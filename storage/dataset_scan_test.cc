@@ -8,7 +8,11 @@
 #include <map>
 #include <set>
 
-#include "storage/dataset_test_util.h"
+#include "common/dates.h"
+#include "common/strings.h"
+#include "testing/benefit_records.h"
+#include "testing/dataset_fixture.h"
+#include "testing/store_fixture.h"
 
 namespace verbind::storage {
 namespace {

@@ -7,7 +7,9 @@
 #include <thread>
 
 #include "storage/internal/dataset_state.h"
-#include "storage/dataset_test_util.h"
+#include "testing/benefit_records.h"
+#include "testing/dataset_fixture.h"
+#include "testing/store_fixture.h"
 
 namespace verbind::storage {
 namespace {

@@ -16,9 +16,8 @@
 #include <string>
 
 #include "common/clock.h"
-#include "config/schema.h"
-#include "storage/database.h"
 #include "storage/dataset_store.h"
+#include "testing/dataset_fixture.h"
 
 namespace {
 
@@ -72,20 +71,17 @@ int main(int argc, char** argv) {
   size_t first_rows = argc == 6 ? std::strtoull(argv[5], nullptr, 10) : 0;
   int64_t batch = std::strtoll(argv[3], nullptr, 10);
   std::mt19937_64 rng(std::strtoull(argv[4], nullptr, 10));
-  auto db = storage::Database::Open(argv[1]);
-  if (!db.ok()) return Fail(db.status());
-  auto store = storage::DatasetStore::Open(db->get(), storage::DatasetStoreOptions{},
-                                           &common::RealClock::Get());
-  if (!store.ok()) return Fail(store.status());
-  if (!(*store)->Describe("crash").ok()) {
-    auto schema = config::ParseSchemaToml(kSchema, "crash.toml");
-    if (auto s = (*store)->Create("crash", *schema); !s.ok()) return Fail(s);
+  auto opened = testing::OpenStore(argv[1], {}, &common::RealClock::Get());
+  if (!opened.ok()) return Fail(opened.status());
+  storage::DatasetStore* store = opened->store.get();
+  if (!store->Describe("crash").ok()) {
+    if (auto s = testing::CreateDataset(*store, "crash", kSchema); !s.ok()) return Fail(s.status());
   }
   int ledger = ::open(argv[2], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (ledger < 0) return Fail(common::Internal("cannot open the ledger"));
   for (;; ++batch) {
-    auto session = (*store)->BeginIngest("crash", storage::InputFormat::kCsv,
-                                         storage::IngestOptions{});
+    auto session =
+        store->BeginIngest("crash", storage::InputFormat::kCsv, storage::IngestOptions{});
     if (!session.ok()) return Fail(session.status());
     // Sizes vary so that batches end inside chunks and later batches rewrite them.
     size_t rows = first_rows ? first_rows : 1 + rng() % 4000;

@@ -2,10 +2,8 @@
 // ingest, describe, erase, drop, encryption at rest, limits), and a crash test that kills an
 // ingesting process with SIGKILL at random moments and checks that every acknowledged batch is
 // present exactly once and nothing half-written is visible.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -16,8 +14,8 @@
 #include "common/clock.h"
 #include "common/files.h"
 #include "common/strings.h"
-#include "storage/database.h"
 #include "storage/dataset_store.h"
+#include "testing/dataset_fixture.h"
 #include "tests/node_harness.h"
 
 namespace verbind::testing {
@@ -236,12 +234,9 @@ struct Present {
 
 Present Inspect(const std::string& db_dir) {
   Present p;
-  auto db = storage::Database::Open(db_dir);
-  EXPECT_TRUE(db.ok()) << db.status().ToString();
-  if (!db.ok()) return p;
-  auto store = storage::DatasetStore::Open(db->get(), {}, &common::RealClock::Get());
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
-  if (!store.ok() || !(*store)->Describe("crash").ok()) return p;
+  auto opened = OpenStore(db_dir, {}, &common::RealClock::Get());
+  EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+  if (!opened.ok() || !opened->store->Describe("crash").ok()) return p;
   storage::ScanSpec spec;
   spec.group_by = {1};  // batch
   spec.max_groups = 1000000;
@@ -250,7 +245,7 @@ Present Inspect(const std::string& db_dir) {
   size.columns = {2};
   value.columns = {3};
   spec.aggregates = {size, value};
-  auto r = (*store)->Scan("crash", spec);
+  auto r = opened->store->Scan("crash", spec);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   if (!r.ok()) return p;
   for (const auto& cell : r->cells) {
@@ -275,19 +270,16 @@ std::set<int64_t> Ledger(const std::string& path) {
   return acked;
 }
 
-pid_t SpawnChild(const std::string& db, const std::string& ledger, int64_t first, uint64_t seed,
-                 const std::string& log, size_t first_rows) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (fd >= 0) ::dup2(fd, 2);
-    std::string f = std::to_string(first), s = std::to_string(seed);
-    std::string r = std::to_string(first_rows);
-    ::execl(VERBIND_CRASH_CHILD, VERBIND_CRASH_CHILD, db.c_str(), ledger.c_str(), f.c_str(),
-            s.c_str(), r.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  return pid;
+// The crash child writing to `db`, its standard error appended to `log`.
+Process SpawnChild(const std::string& db, const std::string& ledger, int64_t first, uint64_t seed,
+                   const std::string& log, size_t first_rows) {
+  ProcessSpec spec{{VERBIND_CRASH_CHILD, db, ledger, std::to_string(first), std::to_string(seed),
+                    std::to_string(first_rows)}};
+  spec.stderr_path = log;
+  spec.append = true;
+  auto child = Process::Start(spec);
+  EXPECT_TRUE(child.ok()) << child.status().ToString();
+  return child.ok() ? std::move(child).value() : Process();
 }
 
 // Waits until the ledger holds an acknowledgement (or two minutes pass).
@@ -307,14 +299,12 @@ TEST(DatasetCrash, EveryAcknowledgedBatchSurvivesSigkillExactlyOnce) {
     // The first run starts with a batch of more than a chunk, so that later batches continue
     // (and rewrite) a second chunk; it is killed only after that batch is acknowledged.
     size_t first_rows = round == 0 ? storage::kChunkRows + 5000 : 0;
-    pid_t pid = SpawnChild(db, ledger, next, rng(), log, first_rows);
-    ASSERT_GT(pid, 0);
+    Process child = SpawnChild(db, ledger, next, rng(), log, first_rows);
+    ASSERT_TRUE(child.running());
     if (round == 0) AwaitFirstAcknowledgement(ledger);
     ::usleep(static_cast<useconds_t>(20000 + rng() % window_us));
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "the child stopped by itself: " << *common::ReadFile(log);
+    int status = child.Kill(SIGKILL);
+    ASSERT_EQ(status, -SIGKILL) << "the child stopped by itself: " << *common::ReadFile(log);
     std::set<int64_t> acked = Ledger(ledger);
     Present p = Inspect(db);
     ASSERT_TRUE(p.whole) << "a batch is partly visible (round " << round << ")";

@@ -1,15 +1,11 @@
 #include "tests/node_harness.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -17,8 +13,6 @@
 #include "common/strings.h"
 #include "crypto/certificate.h"
 #include "node/node_keys.h"
-
-extern char** environ;
 
 namespace verbind::testing {
 
@@ -32,87 +26,17 @@ const bool kIgnoreSigpipe = [] {
   return true;
 }();
 
-std::string TestTemp();
-
-// Removes this process's temporary folder (TestTemp) once every test in it passed; after a
-// failure the folder stays for inspection. Each test runs in its own process under ctest, and
-// a node folder can take hundreds of MiB, so without this every run would fill the disk.
-class RemoveTempWhenPassed : public ::testing::Environment {
- public:
-  void TearDown() override {
-    if (::testing::UnitTest::GetInstance()->Passed()) {
-      std::system(("rm -rf '" + TestTemp() + "'").c_str());
-    }
-  }
-};
-::testing::Environment* const kRemoveTemp =
-    ::testing::AddGlobalTestEnvironment(new RemoveTempWhenPassed);
-
-std::string TestTemp() {
-  const char* t = std::getenv("TEST_TMPDIR");
-  std::string base = t ? t : "/tmp";
-  return base + "/verbind-e2e-" + std::to_string(::getpid());
-}
-
 std::string ReadAll(const std::string& path) {
   auto r = common::ReadFile(path, 64 << 20);
   return r.ok() ? *r : "";
 }
 
-// Spawns verbind; stdout/stderr go to the given files. Returns the pid.
-pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
-            const std::string& out_path, const std::string& err_path,
-            const std::vector<std::string>& prefix = {}) {
-  std::vector<std::string> argv_s = prefix;
-  argv_s.push_back(VERBIND_BINARY);
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_s;
-  for (char** e = environ; *e; ++e) env_s.push_back(*e);
-  env_s.insert(env_s.end(), extra_env.begin(), extra_env.end());
-  std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
-  return rc == 0 ? pid : -1;
-}
-
 }  // namespace
 
-std::string FreshDir(const std::string& name) {
-  std::string root = TestTemp();
-  common::MakeDir(root, 0700).IgnoreError();
-  std::string dir = root + "/" + name;
-  std::system(("rm -rf '" + dir + "'").c_str());
-  common::MakeDir(dir, 0700).IgnoreError();
-  return dir;
-}
-
 CliResult RunVerbind(const std::vector<std::string>& args, const std::vector<std::string>& env) {
-  static int counter = 0;
-  std::string base = TestTemp();
-  common::MakeDir(base, 0700).IgnoreError();
-  std::string out = base + "/cli-" + std::to_string(++counter) + ".out";
-  std::string err = out + ".err";
-  CliResult r;
-  pid_t pid = Spawn(args, env, out, err);
-  int status = 0;
-  if (pid > 0 && ::waitpid(pid, &status, 0) == pid) {
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
-  r.out = ReadAll(out);
-  r.err = ReadAll(err);
-  ::unlink(out.c_str());
-  ::unlink(err.c_str());
-  return r;
+  std::vector<std::string> argv = {VERBIND_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, env, TestTempDir() + "/cli");
 }
 
 std::unique_ptr<TestNode> TestNode::Create(const std::string& root, const std::string& org) {
@@ -131,19 +55,18 @@ std::unique_ptr<TestNode> TestNode::Create(const std::string& root, const std::s
   return node;
 }
 
-TestNode::~TestNode() {
-  if (pid_ > 0) Stop(SIGKILL);
-}
+TestNode::~TestNode() { Stop(SIGKILL); }
 
 common::Status TestNode::Start(const std::vector<std::string>& env) {
   ::unlink((dir_ + "/run/endpoints.json").c_str());
-  pid_ = Spawn({"serve", dir_}, env, dir_ + "/serve.out", dir_ + "/serve.log", launch_prefix);
-  if (pid_ <= 0) return common::Internal("spawn failed");
+  ProcessSpec spec{launch_prefix, env, dir_ + "/serve.out", dir_ + "/serve.log"};
+  spec.argv.insert(spec.argv.end(), {VERBIND_BINARY, "serve", dir_});
+  auto started = Process::Start(spec);
+  if (!started.ok()) return common::Internal("spawn failed: " + started.status().ToString());
+  process_ = std::move(started).value();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
+    if (process_.Poll()) {
       return common::Unavailable("node exited: " + Log());
     }
     auto text = common::ReadFile(dir_ + "/run/endpoints.json");
@@ -160,14 +83,7 @@ common::Status TestNode::Start(const std::vector<std::string>& env) {
   return common::DeadlineExceeded("node did not start: " + Log());
 }
 
-int TestNode::Stop(int sig) {
-  if (pid_ <= 0) return -1;
-  ::kill(pid_, sig);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
+int TestNode::Stop(int sig) { return process_.Kill(sig); }
 
 CliResult TestNode::Cli(const std::vector<std::string>& args) const {
   std::vector<std::string> all = {"--node", dir_};

@@ -12,17 +12,15 @@
 #include "crypto/signing.h"
 #include "crypto/tls.h"
 #include "node/http_client.h"
+#include "testing/fresh_dir.h"
+#include "testing/process.h"
 
 namespace verbind::testing {
 
-// A fresh empty folder under the test temporary directory.
-std::string FreshDir(const std::string& name);
+// FreshDir(name): a fresh empty folder in this test process's folder (testing/fresh_dir.h).
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+// Exit code (-N after signal N), standard output and standard error of a command.
+using CliResult = CommandResult;
 // Runs the verbind binary with `args` (and optional extra environment "K=V" entries).
 CliResult RunVerbind(const std::vector<std::string>& args,
                      const std::vector<std::string>& env = {});
@@ -38,9 +36,10 @@ class TestNode {
   // A command the node is started through, e.g. {"/bin/sh", "-c", "ulimit -f 1000; exec \"$0\"
   // \"$@\""} (the node's own argv follows).
   std::vector<std::string> launch_prefix;
-  // Sends a signal and waits for exit; returns the exit status (or -signal).
+  // Sends a signal and waits for exit; returns the exit status (or -signal), or -1 when the
+  // node is not running.
   int Stop(int sig = 15);
-  bool running() const { return pid_ > 0; }
+  bool running() const { return process_.running(); }
 
   // `verbind --node DIR args...`
   CliResult Cli(const std::vector<std::string>& args) const;
@@ -76,7 +75,7 @@ class TestNode {
   const std::string& org() const { return org_; }
   int peer_port() const { return peer_port_; }
   int api_port() const { return api_port_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_.pid(); }
   std::string Log() const;
   std::string admin_token;
   std::string analyst_token;
@@ -85,7 +84,7 @@ class TestNode {
  private:
   std::string dir_;
   std::string org_;
-  pid_t pid_ = -1;
+  Process process_;
   int peer_port_ = 0;
   int api_port_ = 0;
 };

@@ -4,13 +4,12 @@
 #include "federation/answer/answer_service.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
-#include <cstdlib>
 
 #include "federation/result.h"
 #include "federation/sql.h"
+#include "testing/store_fixture.h"
 
 namespace verbind::federation {
 namespace {
@@ -53,19 +52,12 @@ std::string Records(int n, const std::string& extra = "") {
   return csv + extra;
 }
 
-class AnswerTest : public ::testing::Test {
+class AnswerTest : public testing::StoreFixture {
  protected:
+  AnswerTest() : StoreFixture(1'780'000'000'000) {}
+
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/verbind_answer_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
-           std::to_string(::getpid());
-    ASSERT_EQ(std::system(("rm -rf '" + dir_ + "' && mkdir -p '" + dir_ + "'").c_str()), 0);
-    auto db = storage::Database::Open(dir_ + "/db");
-    ASSERT_TRUE(db.ok());
-    db_ = std::move(db).value();
-    auto store = storage::DatasetStore::Open(db_.get(), {}, &clock_);
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(store).value();
+    StoreFixture::SetUp();
     auto policies = storage::PolicyStore::Load(db_.get(), &clock_);
     ASSERT_TRUE(policies.ok());
     policies_ = std::move(policies).value();
@@ -79,12 +71,6 @@ class AnswerTest : public ::testing::Test {
     policy_->min_cell_size = 5;
     service_ = MakeService(0);
   }
-  void TearDown() override {
-    service_.reset();
-    store_.reset();
-    db_.reset();
-    std::system(("rm -rf '" + dir_ + "'").c_str());
-  }
 
   std::unique_ptr<AnswerService> MakeService(uint8_t secret_byte) {
     AnswerDependencies deps;
@@ -97,16 +83,7 @@ class AnswerTest : public ::testing::Test {
   }
 
   void Load(const std::string& dataset, const std::string& csv) {
-    auto schema = config::ParseSchemaToml(kSchema, "s.toml");
-    ASSERT_TRUE(schema.ok());
-    if (!store_->Describe(dataset).ok()) {
-      ASSERT_TRUE(store_->Create(dataset, *schema).ok());
-    }
-    auto session = store_->BeginIngest(dataset, storage::InputFormat::kCsv, {});
-    ASSERT_TRUE(session.ok());
-    ASSERT_TRUE((*session)->Feed(csv).ok());
-    auto report = (*session)->Finish();
-    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    StoreFixture::Load(dataset, kSchema, csv);
   }
 
   // The answer as the partial's JSON, or the refusal as {"code", "message"}.
@@ -138,10 +115,6 @@ class AnswerTest : public ::testing::Test {
     ASSERT_TRUE(ledger_->SetSettings(dataset, p).ok());
   }
 
-  std::string dir_;
-  common::ManualClock clock_{1'780'000'000'000};
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<storage::DatasetStore> store_;
   std::unique_ptr<storage::PolicyStore> policies_;
   std::unique_ptr<storage::PrivacyLedger> ledger_;
   std::shared_ptr<config::Policy> policy_;
