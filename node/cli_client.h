@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/status.h"
-#include "node/http_client.h"
+#include "node/net/http_client.h"
 
 namespace verbind::node {
 

@@ -25,8 +25,8 @@
 #include "common/fair_semaphore.h"
 #include "common/status.h"
 #include "crypto/tls.h"
-#include "node/connection.h"
-#include "node/http_wire.h"
+#include "node/net/connection.h"
+#include "node/net/http_wire.h"
 #include "node/metrics.h"
 
 namespace verbind::node {

@@ -12,7 +12,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "node/http_client.h"
+#include "node/net/http_client.h"
 #include "storage/peer_registry.h"
 
 namespace verbind::node {

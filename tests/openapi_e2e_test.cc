@@ -29,7 +29,7 @@
 
 #include "common/files.h"
 #include "common/strings.h"
-#include "node/http_client.h"
+#include "node/net/http_client.h"
 #include "tests/node_harness.h"
 
 namespace verbind::testing {

@@ -1,4 +1,4 @@
-#include "node/connection.h"
+#include "node/net/connection.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "node/http_wire.h"
+#include "node/net/http_wire.h"
 
 namespace verbind::node {
 

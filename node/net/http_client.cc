@@ -1,4 +1,4 @@
-#include "node/http_client.h"
+#include "node/net/http_client.h"
 
 #include <strings.h>
 

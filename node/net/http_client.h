@@ -12,8 +12,8 @@
 
 #include "common/status.h"
 #include "crypto/tls.h"
-#include "node/connection.h"
-#include "node/http_wire.h"
+#include "node/net/connection.h"
+#include "node/net/http_wire.h"
 
 namespace verbind::node {
 

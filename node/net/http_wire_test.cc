@@ -1,4 +1,4 @@
-#include "node/http_wire.h"
+#include "node/net/http_wire.h"
 
 #include <gtest/gtest.h>
 
