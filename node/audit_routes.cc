@@ -5,6 +5,7 @@
 
 namespace verbind::node {
 
+using common::Result;
 using nlohmann::json;
 
 namespace {
@@ -18,74 +19,77 @@ json EntryToJson(const storage::StoredAuditEntry& e) {
 }
 
 // Query parameters of GET /v1/audit: after (seq), since (RFC 3339), peer, limit.
-bool ListParams(const httplib::Request& req, httplib::Response& res, uint64_t* after,
-                int64_t* since_ms, std::string* peer, size_t* limit) {
+struct ListParams {
+  uint64_t after = 0;
+  int64_t since_ms = INT64_MIN;
+  std::string peer;
+  size_t limit = 1000;
+};
+
+Result<ListParams> ListParamsOf(const QueryParams& q) {
+  ListParams p;
   int64_t n = 0;
-  if (req.has_param("after")) {
-    if (!common::ParseInt64(req.get_param_value("after"), &n) || n < 0) {
-      WriteError(res, common::InvalidArgument("after must be an entry number"));
-      return false;
+  if (q.Has("after")) {
+    if (!common::ParseInt64(q.Get("after"), &n) || n < 0) {
+      return common::InvalidArgument("after must be an entry number");
     }
-    *after = static_cast<uint64_t>(n);
+    p.after = static_cast<uint64_t>(n);
   }
-  if (req.has_param("since") && !common::ParseRfc3339(req.get_param_value("since"), since_ms)) {
-    WriteError(res, common::InvalidArgument("since must be RFC 3339, e.g. 2026-11-29T10:00:00Z"));
-    return false;
+  if (q.Has("since") && !common::ParseRfc3339(q.Get("since"), &p.since_ms)) {
+    return common::InvalidArgument("since must be RFC 3339, e.g. 2026-11-29T10:00:00Z");
   }
-  *peer = req.get_param_value("peer");
-  if (req.has_param("limit")) {
-    if (!common::ParseInt64(req.get_param_value("limit"), &n) || n < 1 || n > 10000) {
-      WriteError(res, common::InvalidArgument("limit must be 1..10000"));
-      return false;
+  p.peer = q.Get("peer");
+  if (q.Has("limit")) {
+    if (!common::ParseInt64(q.Get("limit"), &n) || n < 1 || n > 10000) {
+      return common::InvalidArgument("limit must be 1..10000");
     }
-    *limit = static_cast<size_t>(n);
+    p.limit = static_cast<size_t>(n);
   }
-  return true;
+  return p;
+}
+
+Result<HttpReply> List(NodeServices& s, const ApiRequest& r) {
+  ASSIGN_OR_RETURN(ListParams p, ListParamsOf(r.http.query));
+  ASSIGN_OR_RETURN(auto entries, s.audit->List(p.after, p.since_ms, p.peer, p.limit));
+  json out = json::array();
+  for (const auto& e : entries) out.push_back(EntryToJson(e));
+  storage::AuditHead head = s.audit->head();
+  return JsonReply(
+      json{{"entries", out}, {"head", {{"seq", head.seq}, {"hash", head.hash}}}}.dump());
+}
+
+Result<HttpReply> Verify(NodeServices& s) {
+  auto report = s.audit->Verify([&s](std::string_view id) { return s.OwnPublicKey(id); });
+  json out = {{"ok", report.ok}, {"entries", report.entries}, {"checkpoints", report.checkpoints}};
+  if (!report.ok) {
+    out["first_bad_seq"] = report.first_bad_seq;
+    out["problem"] = report.problem;
+  }
+  return JsonReply(out.dump());
+}
+
+// JSON lines, one entry per line, in order, read page by page.
+Result<HttpReply> Export(NodeServices& s) {
+  uint64_t after = 0;
+  std::string out;
+  for (;;) {
+    ASSIGN_OR_RETURN(auto page, s.audit->List(after, INT64_MIN, "", 5000));
+    for (const auto& e : page) out += EntryToJson(e).dump() + "\n";
+    if (page.size() < 5000) break;
+    after = page.back().seq;
+  }
+  return HttpReply{.content_type = "application/x-ndjson", .body = std::move(out)};
 }
 
 }  // namespace
 
-void RegisterAuditRoutes(NodeServices& s, httplib::Server& api) {
-  api.Get("/v1/audit", [&s](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAdmin)) return;
-    uint64_t after = 0;
-    int64_t since = INT64_MIN;
-    std::string peer;
-    size_t limit = 1000;
-    if (!ListParams(req, res, &after, &since, &peer, &limit)) return;
-    auto entries = s.audit->List(after, since, peer, limit);
-    if (!Check(res, entries.status())) return;
-    json out = json::array();
-    for (const auto& e : *entries) out.push_back(EntryToJson(e));
-    storage::AuditHead head = s.audit->head();
-    WriteJson(res, json{{"entries", out}, {"head", {{"seq", head.seq}, {"hash", head.hash}}}}.dump());
-  });
-  api.Get("/v1/audit/verify", [&s](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAdmin)) return;
-    auto report = s.audit->Verify([&s](std::string_view id) { return s.OwnPublicKey(id); });
-    json out = {{"ok", report.ok},
-                {"entries", report.entries},
-                {"checkpoints", report.checkpoints}};
-    if (!report.ok) {
-      out["first_bad_seq"] = report.first_bad_seq;
-      out["problem"] = report.problem;
-    }
-    WriteJson(res, out.dump());
-  });
-  api.Get("/v1/audit/export", [&s](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAdmin)) return;
-    // JSON lines, one entry per line, in order; streamed page by page.
-    uint64_t after = 0;
-    std::string out;
-    for (;;) {
-      auto page = s.audit->List(after, INT64_MIN, "", 5000);
-      if (!Check(res, page.status())) return;
-      for (const auto& e : *page) out += EntryToJson(e).dump() + "\n";
-      if (page->size() < 5000) break;
-      after = page->back().seq;
-    }
-    res.set_content(out, "application/x-ndjson");
-  });
+void RegisterAuditRoutes(NodeServices& s, Endpoints& api) {
+  api.Add("GET", "/v1/audit", Role::kAdmin, BodyUse::kNone,
+          [&s](const ApiRequest& r) { return List(s, r); });
+  api.Add("GET", "/v1/audit/verify", Role::kAdmin, BodyUse::kNone,
+          [&s](const ApiRequest&) { return Verify(s); });
+  api.Add("GET", "/v1/audit/export", Role::kAdmin, BodyUse::kNone,
+          [&s](const ApiRequest&) { return Export(s); });
 }
 
 }  // namespace verbind::node

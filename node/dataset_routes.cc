@@ -2,35 +2,31 @@
 // lines) and erase by record key. Request and response bodies: docs/datasets.md.
 #include <nlohmann/json.hpp>
 
-#include <regex>
-
 #include "common/clock.h"
 #include "common/encoding.h"
 #include "common/files.h"
 #include "common/strings.h"
 #include "node/node_keys.h"
-#include "node/http_server.h"
 #include "node/route_util.h"
 #include "node/routes.h"
 #include "storage/dataset_store.h"
 
 namespace verbind::node {
 
+using common::Result;
 using nlohmann::json;
 
 namespace {
 
 constexpr size_t kMaxEraseKeys = 100000;
-constexpr const char* kRecordsPath = R"(/v1/datasets/([a-z0-9._-]+)/records)";
 
 std::string Time(int64_t ms) { return ms ? common::FormatRfc3339(ms) : ""; }
 
-json ReportToJson(std::string_view dataset, const storage::IngestReport& r,
-                  size_t max_errors) {
+json ReportToJson(std::string_view dataset, const storage::IngestReport& r, size_t max_errors) {
   json errors = json::array();
   for (const auto& e : r.errors) {
-    errors.push_back({{"source", e.source}, {"line", e.line}, {"column", e.column},
-                      {"reason", e.reason}});
+    errors.push_back(
+        {{"source", e.source}, {"line", e.line}, {"column", e.column}, {"reason", e.reason}});
   }
   return {{"dataset", dataset},
           {"committed", r.committed},
@@ -43,13 +39,8 @@ json ReportToJson(std::string_view dataset, const storage::IngestReport& r,
           {"errors_truncated", r.errors.size() >= max_errors}};
 }
 
-// The string value of a query parameter, or `fallback`.
-std::string Param(const httplib::Request& req, const char* name, const std::string& fallback) {
-  return req.has_param(name) ? req.get_param_value(name) : fallback;
-}
-
-common::Result<storage::InputFormat> FormatOf(const httplib::Request& req) {
-  std::string type = common::ToLower(req.get_header_value("Content-Type"));
+common::Result<storage::InputFormat> FormatOf(const HttpRequest& req) {
+  std::string type = common::ToLower(req.Header("Content-Type"));
   type = type.substr(0, type.find(';'));
   type = std::string(common::Trim(type));
   if (type == "text/csv") return storage::InputFormat::kCsv;
@@ -57,17 +48,16 @@ common::Result<storage::InputFormat> FormatOf(const httplib::Request& req) {
   return common::FailedPrecondition("send Content-Type: text/csv or application/x-ndjson");
 }
 
-common::Result<storage::IngestOptions> IngestOptionsOf(const httplib::Request& req) {
+common::Result<storage::IngestOptions> IngestOptionsOf(const QueryParams& query) {
   storage::IngestOptions o;
-  std::string on_error = Param(req, "on_error", "refuse");
+  std::string on_error = query.Get("on_error", "refuse");
   if (on_error == "skip") {
     o.on_error = storage::OnError::kSkipRow;
   } else if (on_error != "refuse") {
     return common::InvalidArgument("on_error must be refuse or skip");
   }
-  o.source_name = Param(req, "source", "request");
-  if (o.source_name.empty() || o.source_name.size() > 256 ||
-      !common::IsValidUtf8(o.source_name)) {
+  o.source_name = query.Get("source", "request");
+  if (o.source_name.empty() || o.source_name.size() > 256 || !common::IsValidUtf8(o.source_name)) {
     return common::InvalidArgument("source must be 1-256 bytes of UTF-8");
   }
   return o;
@@ -76,8 +66,9 @@ common::Result<storage::IngestOptions> IngestOptionsOf(const httplib::Request& r
 common::Result<config::Schema> SchemaOf(const json& body) {
   bool toml = body.contains("schema"), as_json = body.contains("schema_json");
   if (toml == as_json) {
-    return common::InvalidArgument("send the schema as \"schema\" (TOML text) or "
-                                   "\"schema_json\" (an object), not both");
+    return common::InvalidArgument(
+        "send the schema as \"schema\" (TOML text) or "
+        "\"schema_json\" (an object), not both");
   }
   if (toml) {
     if (!body["schema"].is_string()) return common::InvalidArgument("schema must be TOML text");
@@ -86,76 +77,62 @@ common::Result<config::Schema> SchemaOf(const json& body) {
   return config::SchemaFromJson(body["schema_json"].dump());
 }
 
-void Create(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  auto who = Authorize(s, req, res, Role::kAdmin);
-  if (!who) return;
-  auto body = JsonBody(req, res);
-  if (!body) return;
-  if (!body->contains("name") || !(*body)["name"].is_string()) {
-    WriteError(res, common::InvalidArgument("the body needs \"name\": the dataset name"));
-    return;
+Result<HttpReply> Create(NodeServices& s, const ApiRequest& r) {
+  if (!r.body.contains("name") || !r.body["name"].is_string()) {
+    return common::InvalidArgument("the body needs \"name\": the dataset name");
   }
-  std::string name = (*body)["name"];
-  auto schema = SchemaOf(*body);
-  if (!Check(res, schema.status())) return;
-  if (!Check(res, s.datasets->Create(name, *schema))) return;
-  s.AuditLocal(who->name, "dataset.create", "applied", config::SchemaToJson(*schema), "", name)
+  std::string name = r.body["name"];
+  ASSIGN_OR_RETURN(config::Schema schema, SchemaOf(r.body));
+  RETURN_IF_ERROR(s.datasets->Create(name, schema));
+  s.AuditLocal(r.ctx.trace_id, r.caller.name, "dataset.create", "applied",
+               config::SchemaToJson(schema), "", name)
       .IgnoreError();
-  auto info = s.datasets->Describe(name);
-  if (Check(res, info.status())) WriteJson(res, DatasetToJson(*info).dump(), 201);
+  ASSIGN_OR_RETURN(storage::DatasetInfo info, s.datasets->Describe(name));
+  return JsonReply(DatasetToJson(info).dump(), 201);
 }
 
-// Feeds the streamed body to the session. False when the upload did not arrive whole.
-bool ReadUpload(const httplib::ContentReader& reader, storage::IngestSession& session,
-                common::Status* feed_error) {
-  return reader([&](const char* data, size_t n) {
-    *feed_error = session.Feed(std::string_view(data, n));
-    return feed_error->ok();
-  });
-}
-
-void Upload(NodeServices& s, const httplib::Request& req, httplib::Response& res,
-            const httplib::ContentReader& reader) {
-  auto who = Authorize(s, req, res, Role::kAdmin);
-  if (!who) return;
-  std::string name = req.matches[1];
-  auto format = FormatOf(req);
-  if (!format.ok()) {
-    WriteError(res, 415, "unsupported_media_type", format.status().message());
-    return;
+// A refused upload: nothing of it is stored.
+std::optional<HttpReply> UploadRefusal(const ApiRequest& r, const common::Status& feed_error,
+                                       bool whole) {
+  if (r.http.body_reader->limit_exceeded()) {
+    return ErrorReply(r.ctx, 413, "too_large",
+                      "the upload is larger than limits.max_ingest_bytes; nothing was stored");
   }
-  auto options = IngestOptionsOf(req);
-  if (!Check(res, options.status())) return;
-  auto session = s.datasets->BeginIngest(name, *format, *options);
-  if (!Check(res, session.status())) return;
-  common::Status feed_error;
-  bool whole = ReadUpload(reader, **session, &feed_error);
-  if (CurrentRequest().body_limit_exceeded) {
-    WriteError(res, 413, "too_large",
-               "the upload is larger than limits.max_ingest_bytes; nothing was stored");
-    return;
+  if (feed_error.code() == common::StatusCode::kResourceExhausted) {
+    return ErrorReply(r.ctx, 413, "too_large", feed_error.message());
   }
-  if (!feed_error.ok()) {
-    bool big = feed_error.code() == common::StatusCode::kResourceExhausted;
-    if (big) WriteError(res, 413, "too_large", feed_error.message());
-    if (!big) WriteError(res, feed_error);
-    return;
-  }
+  if (!feed_error.ok()) return ErrorReply(r.ctx, feed_error);
   if (!whole) {
-    WriteError(res, common::InvalidArgument("the upload was cut off; nothing was stored"));
-    return;
+    return ErrorReply(r.ctx, common::InvalidArgument("the upload was cut off; nothing was stored"));
   }
-  auto report = (*session)->Finish();
-  if (!Check(res, report.status())) return;
-  json out = ReportToJson(name, *report, options->max_errors_reported);
-  s.AuditLocal(who->name, "dataset.ingest", report->committed ? "applied" : "refused",
-               "rows_read=" + std::to_string(report->rows_read) +
-                   " rows_stored=" + std::to_string(report->rows_stored) +
-                   " rows_replaced=" + std::to_string(report->rows_replaced) +
-                   " rows_rejected=" + std::to_string(report->rows_rejected),
+  return std::nullopt;
+}
+
+Result<HttpReply> Upload(NodeServices& s, const ApiRequest& r) {
+  std::string name = r.capture(1);
+  auto format = FormatOf(r.http);
+  if (!format.ok()) {
+    return ErrorReply(r.ctx, 415, "unsupported_media_type", format.status().message());
+  }
+  ASSIGN_OR_RETURN(storage::IngestOptions options, IngestOptionsOf(r.http.query));
+  ASSIGN_OR_RETURN(auto session, s.datasets->BeginIngest(name, *format, options));
+  common::Status feed_error;
+  bool whole = r.http.body_reader->ReadAll([&](std::string_view piece) {
+    feed_error = session->Feed(piece);
+    return feed_error.ok();
+  });
+  if (auto refusal = UploadRefusal(r, feed_error, whole)) return *refusal;
+  ASSIGN_OR_RETURN(storage::IngestReport report, session->Finish());
+  json out = ReportToJson(name, report, options.max_errors_reported);
+  s.AuditLocal(r.ctx.trace_id, r.caller.name, "dataset.ingest",
+               report.committed ? "applied" : "refused",
+               "rows_read=" + std::to_string(report.rows_read) +
+                   " rows_stored=" + std::to_string(report.rows_stored) +
+                   " rows_replaced=" + std::to_string(report.rows_replaced) +
+                   " rows_rejected=" + std::to_string(report.rows_rejected),
                "", name)
       .IgnoreError();
-  WriteJson(res, out.dump(), report->committed ? 200 : 422);
+  return JsonReply(out.dump(), report.committed ? 200 : 422);
 }
 
 common::Result<std::vector<std::string>> KeysOf(const json& body) {
@@ -174,36 +151,40 @@ common::Result<std::vector<std::string>> KeysOf(const json& body) {
   return keys;
 }
 
-void Erase(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  auto who = Authorize(s, req, res, Role::kAdmin);
-  if (!who) return;
-  auto body = JsonBody(req, res);
-  if (!body) return;
-  auto keys = KeysOf(*body);
-  if (!Check(res, keys.status())) return;
-  std::string name = req.matches[1];
-  auto report = s.datasets->Erase(name, *keys);
-  if (!Check(res, report.status())) return;
-  s.AuditLocal(who->name, "dataset.erase", "applied",
-               "requested=" + std::to_string(report->requested) +
-                   " erased=" + std::to_string(report->erased),
-               "", name)
+Result<HttpReply> Erase(NodeServices& s, const ApiRequest& r) {
+  ASSIGN_OR_RETURN(std::vector<std::string> keys, KeysOf(r.body));
+  std::string name = r.capture(1);
+  ASSIGN_OR_RETURN(storage::EraseReport report, s.datasets->Erase(name, keys));
+  s.AuditLocal(
+       r.ctx.trace_id, r.caller.name, "dataset.erase", "applied",
+       "requested=" + std::to_string(report.requested) + " erased=" + std::to_string(report.erased),
+       "", name)
       .IgnoreError();
-  WriteJson(res, json{{"dataset", name},
-                      {"requested", report->requested},
-                      {"erased", report->erased},
-                      {"not_found", report->not_found},
-                      {"generation", report->generation}}
-                     .dump());
+  return JsonReply(json{{"dataset", name},
+                        {"requested", report.requested},
+                        {"erased", report.erased},
+                        {"not_found", report.not_found},
+                        {"generation", report.generation}}
+                       .dump());
 }
 
-void Drop(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  auto who = Authorize(s, req, res, Role::kAdmin);
-  if (!who) return;
-  std::string name = req.matches[1];
-  if (!Check(res, s.datasets->Drop(name))) return;
-  s.AuditLocal(who->name, "dataset.drop", "applied", "", "", name).IgnoreError();
-  res.status = 204;
+Result<HttpReply> Drop(NodeServices& s, const ApiRequest& r) {
+  std::string name = r.capture(1);
+  RETURN_IF_ERROR(s.datasets->Drop(name));
+  s.AuditLocal(r.ctx.trace_id, r.caller.name, "dataset.drop", "applied", "", "", name)
+      .IgnoreError();
+  return HttpReply{.status = 204};
+}
+
+Result<HttpReply> List(NodeServices& s) {
+  json out = json::array();
+  for (const auto& info : s.datasets->List()) out.push_back(DatasetToJson(info));
+  return JsonReply(json{{"datasets", out}}.dump());
+}
+
+Result<HttpReply> Describe(NodeServices& s, const ApiRequest& r) {
+  ASSIGN_OR_RETURN(storage::DatasetInfo info, s.datasets->Describe(r.capture(1)));
+  return JsonReply(DatasetToJson(info).dump());
 }
 
 }  // namespace
@@ -251,36 +232,20 @@ common::Status OpenDatasetStore(NodeServices& s, const config::NodeConfig& confi
   return common::Status::Ok();
 }
 
-bool IsRecordUpload(const HttpHead& head) {
-  if (head.method != "POST") return false;
-  static const std::regex kPath(kRecordsPath);
-  std::string path = head.target.substr(0, head.target.find('?'));
-  return std::regex_match(path, kPath);
-}
-
-void RegisterDatasetRoutes(NodeServices& s, httplib::Server& api) {
-  api.Get("/v1/datasets", [&s](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAnalyst)) return;
-    json out = json::array();
-    for (const auto& info : s.datasets->List()) out.push_back(DatasetToJson(info));
-    WriteJson(res, json{{"datasets", out}}.dump());
-  });
-  api.Post("/v1/datasets",
-           [&s](const httplib::Request& req, httplib::Response& res) { Create(s, req, res); });
-  api.Get(R"(/v1/datasets/([a-z0-9._-]+))", [&s](const httplib::Request& req,
-                                                   httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAnalyst)) return;
-    auto info = s.datasets->Describe(req.matches[1].str());
-    if (Check(res, info.status())) WriteJson(res, DatasetToJson(*info).dump());
-  });
-  api.Delete(R"(/v1/datasets/([a-z0-9._-]+))",
-             [&s](const httplib::Request& req, httplib::Response& res) { Drop(s, req, res); });
-  api.Post(kRecordsPath, [&s](const httplib::Request& req, httplib::Response& res,
-                              const httplib::ContentReader& reader) {
-    Upload(s, req, res, reader);
-  });
-  api.Post(R"(/v1/datasets/([a-z0-9._-]+)/erase)",
-           [&s](const httplib::Request& req, httplib::Response& res) { Erase(s, req, res); });
+void RegisterDatasetRoutes(NodeServices& s, Endpoints& api) {
+  constexpr const char* kOne = R"(/v1/datasets/([a-z0-9._-]+))";
+  api.Add("GET", "/v1/datasets", Role::kAnalyst, BodyUse::kNone,
+          [&s](const ApiRequest&) { return List(s); });
+  api.Add("POST", "/v1/datasets", Role::kAdmin, BodyUse::kJson,
+          [&s](const ApiRequest& r) { return Create(s, r); });
+  api.Add("GET", kOne, Role::kAnalyst, BodyUse::kNone,
+          [&s](const ApiRequest& r) { return Describe(s, r); });
+  api.Add("DELETE", kOne, Role::kAdmin, BodyUse::kNone,
+          [&s](const ApiRequest& r) { return Drop(s, r); });
+  api.Add("POST", R"(/v1/datasets/([a-z0-9._-]+)/records)", Role::kAdmin, BodyUse::kStreamed,
+          [&s](const ApiRequest& r) { return Upload(s, r); });
+  api.Add("POST", R"(/v1/datasets/([a-z0-9._-]+)/erase)", Role::kAdmin, BodyUse::kJson,
+          [&s](const ApiRequest& r) { return Erase(s, r); });
 }
 
 }  // namespace verbind::node

@@ -1,8 +1,5 @@
 #include "node/http_status.h"
 
-#include "common/strings.h"
-#include "node/http_server.h"
-
 namespace verbind::node {
 
 using common::StatusCode;
@@ -56,26 +53,25 @@ int HttpStatusForRefusal(std::string_view code) {
 
 std::string_view ErrorCodeFor(StatusCode code) { return common::StatusCodeName(code); }
 
-std::string ErrorBody(std::string_view code, std::string_view message, std::string_view trace_id) {
-  return "{\"code\":" + common::JsonQuote(code) + ",\"message\":" + common::JsonQuote(message) +
-         ",\"trace_id\":" + common::JsonQuote(trace_id) + "}";
+HttpReply ErrorReply(const RequestContext& ctx, const common::Status& status) {
+  return ErrorReply(ctx, HttpStatusFor(status.code()), ErrorCodeFor(status.code()),
+                    status.message());
 }
 
-void WriteError(httplib::Response& res, const common::Status& status) {
-  WriteError(res, HttpStatusFor(status.code()), ErrorCodeFor(status.code()), status.message());
+HttpReply ErrorReply(const RequestContext& ctx, int http_status, std::string_view code,
+                     std::string_view message) {
+  HttpReply reply = JsonReply(ErrorBody(code, message, ctx.trace_id), http_status);
+  if (http_status == 401) reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (http_status == 503) reply.headers.emplace_back("Retry-After", "1");
+  return reply;
 }
 
-void WriteError(httplib::Response& res, int http_status, std::string_view code,
-                std::string_view message) {
-  res.status = http_status;
-  if (http_status == 401) res.set_header("WWW-Authenticate", "Bearer");
-  if (http_status == 503) res.set_header("Retry-After", "1");
-  res.set_content(ErrorBody(code, message, CurrentRequest().trace_id), "application/json");
-}
-
-void WriteJson(httplib::Response& res, const std::string& json, int http_status) {
-  res.status = http_status;
-  res.set_content(json, "application/json");
+HttpReply JsonReply(std::string json, int http_status) {
+  HttpReply reply;
+  reply.status = http_status;
+  reply.content_type = "application/json";
+  reply.body = std::move(json);
+  return reply;
 }
 
 }  // namespace verbind::node

@@ -96,7 +96,8 @@ std::pair<json, json> Announce(NodeServices& s, const std::string& envelope) {
 
 }  // namespace
 
-Result<json> RotateKeys(NodeServices& s, bool tls, const std::string& actor) {
+Result<json> RotateKeys(NodeServices& s, bool tls, const std::string& actor,
+                        const std::string& trace_id) {
   std::lock_guard<std::mutex> lock(g_rotation_mu);
   std::shared_ptr<const crypto::SigningKey> old_key = s.signer->key();
   auto new_key = std::make_shared<const crypto::SigningKey>(crypto::SigningKey::Generate(*s.rng));
@@ -144,7 +145,7 @@ Result<json> RotateKeys(NodeServices& s, bool tls, const std::string& actor) {
               {"notified", notified},
               {"failed", failed}};
   if (cert) out["tls_fingerprint_sha256"] = a.tls_fingerprint;
-  s.AuditLocal(actor, "keys.rotate", "applied", out.dump()).IgnoreError();
+  s.AuditLocal(trace_id, actor, "keys.rotate", "applied", out.dump()).IgnoreError();
   return out;
 }
 

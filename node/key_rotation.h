@@ -15,7 +15,9 @@
 namespace verbind::node {
 
 // Rotates this node's signing key (and TLS certificate when `tls`), announces it, and switches.
-// Returns {new_key_id, overlap_until, notified: [...], failed: [{org_id, error}]}.
-common::Result<nlohmann::json> RotateKeys(NodeServices& s, bool tls, const std::string& actor);
+// Returns {new_key_id, overlap_until, notified: [...], failed: [{org_id, error}]}. The rotation
+// is audited as done by `actor` under the request trace `trace_id`.
+common::Result<nlohmann::json> RotateKeys(NodeServices& s, bool tls, const std::string& actor,
+                                          const std::string& trace_id);
 
 }  // namespace verbind::node

@@ -1,6 +1,7 @@
 // Metrics in the Prometheus text exposition format (version 0.0.4): counters, gauges read at
 // scrape time, and latency histograms. Label sets are passed pre-rendered, e.g.
-// `listener="peer",code="200"`. Thread-safe.
+// `listener="peer",code="200"`. The listeners count through it (node/net/metrics_sink.h).
+// Thread-safe.
 #pragma once
 
 #include <functional>
@@ -10,13 +11,15 @@
 #include <string_view>
 #include <vector>
 
+#include "node/net/metrics_sink.h"
+
 namespace verbind::node {
 
-class Metrics {
+class Metrics final : public MetricsSink {
  public:
   Metrics();
-  void Inc(std::string_view name, std::string_view labels = "", double by = 1);
-  void Observe(std::string_view name, std::string_view labels, double seconds);
+  void Inc(std::string_view name, std::string_view labels = "", double by = 1) override;
+  void Observe(std::string_view name, std::string_view labels, double seconds) override;
   // A gauge whose value is read when /metrics is scraped.
   void Gauge(std::string_view name, std::string_view help, std::function<double()> read);
   std::string Render() const;

@@ -12,8 +12,9 @@
 #include "common/strings.h"
 #include "crypto/random.h"
 #include "federation/identity.h"
-#include "node/http_status.h"
+#include "node/net/trace.h"
 #include "node/peer_transport.h"
+#include "node/route_util.h"
 #include "node/routes.h"
 
 namespace verbind::node {
@@ -140,8 +141,10 @@ void Node::BuildQueryServices() {
   s.transport = std::make_unique<PeerClientTransport>(s.peer_clients.get());
   auto self = [&s](const std::string& envelope, const std::string& traceparent) {
     federation::PeerRequestInfo info;
-    info.trace_id = TraceIdFromTraceparent(traceparent);
-    if (!info.trace_id.empty()) info.foreign_operation_id = traceparent.substr(36, 16);
+    if (auto parent = ParseTraceparent(traceparent)) {
+      info.trace_id = parent->trace_id;
+      info.foreign_operation_id = parent->span_id;
+    }
     return s.peer_service->HandleOwnQuery(envelope, info);
   };
   s.coordinator = std::make_unique<federation::Coordinator>(
@@ -159,16 +162,17 @@ Status Node::BuildServers() {
   peer_ = std::make_unique<HttpServer>(peer_opts, &s.metrics);
   HttpServerOptions api_opts = ServerOptions("api", s.config.api_listen);
   api_opts.tls = api_tls_;
-  api_opts.is_streaming = IsRecordUpload;
   api_ = std::make_unique<HttpServer>(api_opts, &s.metrics);
-  RegisterSystemRoutes(s, api_->routes());
-  RegisterPeerAdminRoutes(s, api_->routes());
-  RegisterAuditRoutes(s, api_->routes());
-  RegisterPolicyRoutes(s, api_->routes());
-  RegisterQueryRoutes(s, api_->routes());
-  RegisterDatasetRoutes(s, api_->routes());
-  RegisterPrivacyRoutes(s, api_->routes());
-  RegisterPeerProtocolRoutes(s, peer_->routes());
+  Endpoints api(&api_->router(), s.tokens.get());
+  RegisterSystemRoutes(s, api);
+  RegisterPeerAdminRoutes(s, api);
+  RegisterAuditRoutes(s, api);
+  RegisterPolicyRoutes(s, api);
+  RegisterQueryRoutes(s, api);
+  RegisterDatasetRoutes(s, api);
+  RegisterPrivacyRoutes(s, api);
+  Endpoints peer(&peer_->router(), nullptr);
+  RegisterPeerProtocolRoutes(s, peer);
   s.metrics.Gauge("verbind_resident_memory_bytes", "Resident set size of the node process",
                   [] { return ResidentBytes(); });
   s.metrics.Gauge("verbind_peers", "Peers in the trust store",

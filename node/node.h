@@ -12,7 +12,7 @@
 
 #include "common/status.h"
 #include "config/node_config.h"
-#include "node/http_server.h"
+#include "node/net/http_server.h"
 #include "node/services.h"
 
 namespace verbind::node {

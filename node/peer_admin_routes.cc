@@ -2,29 +2,29 @@
 #include "common/encoding.h"
 #include "common/strings.h"
 #include "federation/identity.h"
-#include "node/http_server.h"
 #include "node/route_util.h"
 #include "node/routes.h"
 
 namespace verbind::node {
 
+using common::Result;
 using nlohmann::json;
 using storage::PeerStatus;
 
 json PeerToJson(const storage::PeerRecord& r) {
   json keys = json::array();
   for (const auto& k : r.keys) {
-    keys.push_back({{"key_id", k.key_id},
-                    {"public_key", common::Base64UrlEncode(common::AsBytes(k.public_key))},
-                    {"valid_from", k.valid_from_ms ? common::FormatRfc3339(k.valid_from_ms) : ""},
-                    {"valid_until", k.valid_until_ms ? common::FormatRfc3339(k.valid_until_ms)
-                                                     : ""}});
+    keys.push_back(
+        {{"key_id", k.key_id},
+         {"public_key", common::Base64UrlEncode(common::AsBytes(k.public_key))},
+         {"valid_from", k.valid_from_ms ? common::FormatRfc3339(k.valid_from_ms) : ""},
+         {"valid_until", k.valid_until_ms ? common::FormatRfc3339(k.valid_until_ms) : ""}});
   }
   json certs = json::array();
   for (const auto& c : r.certificates) {
-    certs.push_back({{"fingerprint_sha256", c.fingerprint},
-                     {"valid_until", c.valid_until_ms ? common::FormatRfc3339(c.valid_until_ms)
-                                                      : ""}});
+    certs.push_back(
+        {{"fingerprint_sha256", c.fingerprint},
+         {"valid_until", c.valid_until_ms ? common::FormatRfc3339(c.valid_until_ms) : ""}});
   }
   return {{"org_id", r.org_id},
           {"name", r.name},
@@ -53,116 +53,84 @@ common::Result<std::vector<std::string>> Groups(const json& body) {
   return groups;
 }
 
-void AddPeer(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  auto who = Authorize(s, req, res, Role::kAdmin);
-  if (!who) return;
-  auto body = JsonBody(req, res);
-  if (!body) return;
-  if (!body->contains("identity")) {
-    WriteError(res, common::InvalidArgument("the body needs \"identity\": the identity document"));
-    return;
+Result<federation::IdentityDocument> IdentityOf(const json& id) {
+  return federation::ParseIdentityDocument(id.is_string() ? id.get<std::string>() : id.dump());
+}
+
+Result<HttpReply> AddPeer(NodeServices& s, const ApiRequest& r) {
+  if (!r.body.contains("identity")) {
+    return common::InvalidArgument("the body needs \"identity\": the identity document");
   }
-  const json& id = (*body)["identity"];
-  auto doc = federation::ParseIdentityDocument(id.is_string() ? id.get<std::string>() : id.dump());
-  if (!Check(res, doc.status())) return;
-  if (doc->org_id == s.config.org_id) {
-    WriteError(res, common::InvalidArgument("that is this node's own identity"));
-    return;
+  ASSIGN_OR_RETURN(federation::IdentityDocument doc, IdentityOf(r.body["identity"]));
+  if (doc.org_id == s.config.org_id) {
+    return common::InvalidArgument("that is this node's own identity");
   }
-  auto groups = Groups(*body);
-  if (!Check(res, groups.status())) return;
-  if (!Check(res, s.peers->Add(federation::ToPeerRecord(*doc, *groups)))) return;
-  if (!Check(res, s.AuditLocal(who->name, "peer.add", "applied",
-                               "key " + doc->signing_key_id + ", TLS " + doc->tls_fingerprint,
-                               doc->org_id))) {
-    return;
-  }
-  WriteJson(res, PeerToJson(*s.peers->snapshot()->ByOrg(doc->org_id)).dump(), 201);
+  ASSIGN_OR_RETURN(std::vector<std::string> groups, Groups(r.body));
+  RETURN_IF_ERROR(s.peers->Add(federation::ToPeerRecord(doc, groups)));
+  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, r.caller.name, "peer.add", "applied",
+                               "key " + doc.signing_key_id + ", TLS " + doc.tls_fingerprint,
+                               doc.org_id));
+  return JsonReply(PeerToJson(*s.peers->snapshot()->ByOrg(doc.org_id)).dump(), 201);
 }
 
 // Replaces a peer's pinned keys and certificate from a new identity document (after a
 // rotation this node missed), keeping its status; groups are replaced when given.
-void UpdatePeer(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  auto who = Authorize(s, req, res, Role::kAdmin);
-  if (!who) return;
-  auto body = JsonBody(req, res);
-  if (!body) return;
-  std::string org = req.matches[1];
+Result<HttpReply> UpdatePeer(NodeServices& s, const ApiRequest& r) {
+  std::string org = r.capture(1);
   auto snap = s.peers->snapshot();
   const storage::PeerRecord* old = snap->ByOrg(org);
-  if (!old) {
-    WriteError(res, common::NotFound("no peer " + org));
-    return;
-  }
-  storage::PeerRecord r = *old;
-  if (body->contains("identity")) {
-    const json& id = (*body)["identity"];
-    auto doc = federation::ParseIdentityDocument(id.is_string() ? id.get<std::string>() : id.dump());
-    if (!Check(res, doc.status())) return;
-    if (doc->org_id != org) {
-      WriteError(res, common::InvalidArgument("the identity document is for " + doc->org_id));
-      return;
+  if (!old) return common::NotFound("no peer " + org);
+  storage::PeerRecord record = *old;
+  if (r.body.contains("identity")) {
+    ASSIGN_OR_RETURN(federation::IdentityDocument doc, IdentityOf(r.body["identity"]));
+    if (doc.org_id != org) {
+      return common::InvalidArgument("the identity document is for " + doc.org_id);
     }
-    storage::PeerRecord fresh = federation::ToPeerRecord(*doc, r.groups);
-    r.name = fresh.name;
-    r.peer_url = fresh.peer_url;
-    r.keys = fresh.keys;
-    r.certificates = fresh.certificates;
-    r.x25519_public_key = fresh.x25519_public_key;
+    storage::PeerRecord fresh = federation::ToPeerRecord(doc, record.groups);
+    record.name = fresh.name;
+    record.peer_url = fresh.peer_url;
+    record.keys = fresh.keys;
+    record.certificates = fresh.certificates;
+    record.x25519_public_key = fresh.x25519_public_key;
   }
-  if (body->contains("groups")) {
-    auto groups = Groups(*body);
-    if (!Check(res, groups.status())) return;
-    r.groups = *groups;
+  if (r.body.contains("groups")) {
+    ASSIGN_OR_RETURN(record.groups, Groups(r.body));
   }
-  if (!Check(res, s.peers->Update(r))) return;
-  if (!Check(res, s.AuditLocal(who->name, "peer.update", "applied", body->dump().substr(0, 200),
-                               org))) {
-    return;
-  }
-  WriteJson(res, PeerToJson(*s.peers->snapshot()->ByOrg(org)).dump());
+  RETURN_IF_ERROR(s.peers->Update(record));
+  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, r.caller.name, "peer.update", "applied",
+                               r.body.dump().substr(0, 200), org));
+  return JsonReply(PeerToJson(*s.peers->snapshot()->ByOrg(org)).dump());
 }
 
-void SetStatus(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  auto who = Authorize(s, req, res, Role::kAdmin);
-  if (!who) return;
-  std::string org = req.matches[1];
-  std::string action = req.matches[2];
-  std::string reason;
-  if (!req.body.empty()) {
-    auto body = JsonBody(req, res);
-    if (!body) return;
-    reason = body->value("reason", "");
-  }
+Result<HttpReply> SetStatus(NodeServices& s, const ApiRequest& r) {
+  std::string org = r.capture(1);
+  std::string action = r.capture(2);
+  std::string reason = r.body.is_object() ? r.body.value("reason", "") : "";
   PeerStatus status = action == "suspend"  ? PeerStatus::kSuspended
                       : action == "revoke" ? PeerStatus::kRevoked
                                            : PeerStatus::kActive;
-  if (!Check(res, s.peers->SetStatus(org, status, reason))) return;
-  if (!Check(res, s.AuditLocal(who->name, "peer." + action, "applied", reason, org))) return;
-  WriteJson(res, PeerToJson(*s.peers->snapshot()->ByOrg(org)).dump());
+  RETURN_IF_ERROR(s.peers->SetStatus(org, status, reason));
+  RETURN_IF_ERROR(
+      s.AuditLocal(r.ctx.trace_id, r.caller.name, "peer." + action, "applied", reason, org));
+  return JsonReply(PeerToJson(*s.peers->snapshot()->ByOrg(org)).dump());
 }
 
 // Fetches the peer's identity over mutual TLS and compares it with what is pinned.
-void CheckPeer(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  if (!Authorize(s, req, res, Role::kAdmin)) return;
+Result<HttpReply> CheckPeer(NodeServices& s, const ApiRequest& r) {
   auto snap = s.peers->snapshot();
-  const storage::PeerRecord* peer = snap->ByOrg(req.matches[1].str());
-  if (!peer) {
-    WriteError(res, common::NotFound("no peer " + req.matches[1].str()));
-    return;
-  }
+  const storage::PeerRecord* peer = snap->ByOrg(r.capture(1));
+  if (!peer) return common::NotFound("no peer " + r.capture(1));
   auto start = std::chrono::steady_clock::now();
   auto reply = s.peer_clients->Call(*peer, "GET", "/v1/peer/identity", {}, "",
                                     After(s.config.federation.deadline_ms));
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   json out = {{"org_id", peer->org_id}, {"peer_url", peer->peer_url}, {"latency_ms", ms}};
   if (!reply.ok() || reply->status != 200) {
     out["reachable"] = false;
     out["error"] = reply.ok() ? "HTTP " + std::to_string(reply->status) + ": " + reply->body
                               : reply.status().message();
-    WriteJson(res, out.dump());
-    return;
+    return JsonReply(out.dump());
   }
   auto doc = federation::ParseIdentityDocument(reply->body);
   out["reachable"] = true;
@@ -177,46 +145,47 @@ void CheckPeer(NodeServices& s, const httplib::Request& req, httplib::Response& 
                               {"signing_key_id", doc->signing_key_id},
                               {"tls_fingerprint_sha256", doc->tls_fingerprint}};
   }
-  WriteJson(res, out.dump());
+  return JsonReply(out.dump());
+}
+
+Result<HttpReply> ListPeers(NodeServices& s) {
+  json out = json::array();
+  for (const auto& [org, record] : s.peers->snapshot()->by_org) out.push_back(PeerToJson(record));
+  return JsonReply(json{{"peers", out}}.dump());
+}
+
+Result<HttpReply> ShowPeer(NodeServices& s, const ApiRequest& r) {
+  auto snap = s.peers->snapshot();
+  const storage::PeerRecord* record = snap->ByOrg(r.capture(1));
+  if (!record) return common::NotFound("no peer " + r.capture(1));
+  return JsonReply(PeerToJson(*record).dump());
+}
+
+Result<HttpReply> RemovePeer(NodeServices& s, const ApiRequest& r) {
+  std::string org = r.capture(1);
+  RETURN_IF_ERROR(s.peers->Remove(org));
+  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, r.caller.name, "peer.remove", "applied", "", org));
+  return HttpReply{.status = 204};
 }
 
 }  // namespace
 
-void RegisterPeerAdminRoutes(NodeServices& s, httplib::Server& api) {
-  api.Get("/v1/peers", [&s](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAdmin)) return;
-    json out = json::array();
-    for (const auto& [org, r] : s.peers->snapshot()->by_org) out.push_back(PeerToJson(r));
-    WriteJson(res, json{{"peers", out}}.dump());
-  });
-  api.Post("/v1/peers", [&s](const httplib::Request& req, httplib::Response& res) {
-    AddPeer(s, req, res);
-  });
-  api.Get(R"(/v1/peers/([a-z0-9._-]+))", [&s](const httplib::Request& req,
-                                               httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAdmin)) return;
-    auto snap = s.peers->snapshot();
-    const storage::PeerRecord* r = snap->ByOrg(req.matches[1].str());
-    if (!r) {
-      WriteError(res, common::NotFound("no peer " + req.matches[1].str()));
-      return;
-    }
-    WriteJson(res, PeerToJson(*r).dump());
-  });
-  api.Post(R"(/v1/peers/([a-z0-9._-]+)/(suspend|resume|revoke))",
-           [&s](const httplib::Request& req, httplib::Response& res) { SetStatus(s, req, res); });
-  api.Post(R"(/v1/peers/([a-z0-9._-]+)/check)",
-           [&s](const httplib::Request& req, httplib::Response& res) { CheckPeer(s, req, res); });
-  api.Put(R"(/v1/peers/([a-z0-9._-]+))",
-          [&s](const httplib::Request& req, httplib::Response& res) { UpdatePeer(s, req, res); });
-  api.Delete(R"(/v1/peers/([a-z0-9._-]+))", [&s](const httplib::Request& req,
-                                                  httplib::Response& res) {
-    auto who = Authorize(s, req, res, Role::kAdmin);
-    if (!who) return;
-    std::string org = req.matches[1].str();
-    if (!Check(res, s.peers->Remove(org))) return;
-    if (Check(res, s.AuditLocal(who->name, "peer.remove", "applied", "", org))) res.status = 204;
-  });
+void RegisterPeerAdminRoutes(NodeServices& s, Endpoints& api) {
+  constexpr const char* kOne = R"(/v1/peers/([a-z0-9._-]+))";
+  api.Add("GET", "/v1/peers", Role::kAdmin, BodyUse::kNone,
+          [&s](const ApiRequest&) { return ListPeers(s); });
+  api.Add("POST", "/v1/peers", Role::kAdmin, BodyUse::kJson,
+          [&s](const ApiRequest& r) { return AddPeer(s, r); });
+  api.Add("GET", kOne, Role::kAdmin, BodyUse::kNone,
+          [&s](const ApiRequest& r) { return ShowPeer(s, r); });
+  api.Add("POST", R"(/v1/peers/([a-z0-9._-]+)/(suspend|resume|revoke))", Role::kAdmin,
+          BodyUse::kOptionalJson, [&s](const ApiRequest& r) { return SetStatus(s, r); });
+  api.Add("POST", R"(/v1/peers/([a-z0-9._-]+)/check)", Role::kAdmin, BodyUse::kNone,
+          [&s](const ApiRequest& r) { return CheckPeer(s, r); });
+  api.Add("PUT", kOne, Role::kAdmin, BodyUse::kJson,
+          [&s](const ApiRequest& r) { return UpdatePeer(s, r); });
+  api.Add("DELETE", kOne, Role::kAdmin, BodyUse::kNone,
+          [&s](const ApiRequest& r) { return RemovePeer(s, r); });
 }
 
 }  // namespace verbind::node

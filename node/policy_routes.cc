@@ -7,6 +7,7 @@
 
 namespace verbind::node {
 
+using common::Result;
 using nlohmann::json;
 
 namespace {
@@ -32,87 +33,73 @@ common::Result<federation::Query> QueryFromRequest(const json& q) {
   return common::InvalidArgument("query must be SQL text or the JSON form");
 }
 
-void Apply(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  auto who = Authorize(s, req, res, Role::kAdmin);
-  if (!who) return;
-  auto body = JsonBody(req, res);
-  if (!body) return;
-  std::string source = body->value("source", "");
-  std::string name = body->value("file", "policy.toml");
-  auto policy = config::ParsePolicyToml(source, name);
+Result<HttpReply> Apply(NodeServices& s, const ApiRequest& r) {
+  std::string source = r.body.value("source", "");
+  std::string name = r.body.value("file", "policy.toml");
   // A file with an error changes nothing: the version in force stays.
-  if (!Check(res, policy.status())) return;
-  auto stored = s.policies->Apply(*policy, source, who->name);
-  if (!Check(res, stored.status())) return;
-  if (!Check(res, s.AuditLocal(who->name, "policy.apply", "applied",
-                               policy->id + " v" + std::to_string(stored->version), "",
-                               policy->dataset))) {
-    return;
-  }
-  WriteJson(res, StoredToJson(*stored, false).dump(), 201);
+  ASSIGN_OR_RETURN(config::Policy policy, config::ParsePolicyToml(source, name));
+  ASSIGN_OR_RETURN(storage::StoredPolicy stored, s.policies->Apply(policy, source, r.caller.name));
+  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, r.caller.name, "policy.apply", "applied",
+                               policy.id + " v" + std::to_string(stored.version), "",
+                               policy.dataset));
+  return JsonReply(StoredToJson(stored, false).dump(), 201);
 }
 
-void Explain(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  if (!Authorize(s, req, res, Role::kAdmin)) return;
-  auto body = JsonBody(req, res);
-  if (!body) return;
-  auto query = QueryFromRequest(body->value("query", json()));
-  if (!Check(res, query.status())) return;
-  federation::PolicyRequest r;
-  r.requester = body->value("peer", "");
-  if (const auto* peer = s.peers->snapshot()->ByOrg(r.requester)) r.requester_groups = peer->groups;
-  r.dataset = query->dataset;
-  r.purpose = body->value("purpose", "");
-  r.legal_basis = body->value("legal_basis", "");
-  r.footprint = federation::DescribeQuery(*query);
-  r.now_ms = s.clock->NowMillis();
-  auto decision = federation::EvaluatePolicies(*s.policies->Current(), r);
+Result<HttpReply> Explain(NodeServices& s, const ApiRequest& r) {
+  ASSIGN_OR_RETURN(federation::Query query, QueryFromRequest(r.body.value("query", json())));
+  federation::PolicyRequest p;
+  p.requester = r.body.value("peer", "");
+  if (const auto* peer = s.peers->snapshot()->ByOrg(p.requester)) p.requester_groups = peer->groups;
+  p.dataset = query.dataset;
+  p.purpose = r.body.value("purpose", "");
+  p.legal_basis = r.body.value("legal_basis", "");
+  p.footprint = federation::DescribeQuery(query);
+  p.now_ms = s.clock->NowMillis();
+  auto decision = federation::EvaluatePolicies(*s.policies->Current(), p);
   json out = {{"allowed", decision.allowed},
               {"reason", decision.reason},
-              {"lines", federation::ExplainDecision(decision, r)}};
+              {"lines", federation::ExplainDecision(decision, p)}};
   if (decision.allowed) {
     out["policy"] = {{"id", decision.policy->policy.id}, {"version", decision.policy->version}};
   }
-  WriteJson(res, out.dump());
+  return JsonReply(out.dump());
+}
+
+Result<HttpReply> List(NodeServices& s) {
+  json out = json::array();
+  for (const auto& p : *s.policies->Current()) out.push_back(StoredToJson(p, false));
+  return JsonReply(json{{"policies", out}}.dump());
+}
+
+Result<HttpReply> History(NodeServices& s, const ApiRequest& r) {
+  ASSIGN_OR_RETURN(auto history, s.policies->History(r.capture(1)));
+  json versions = json::array();
+  for (const auto& p : history) versions.push_back(StoredToJson(p, true));
+  return JsonReply(json{{"id", r.capture(1)}, {"versions", versions}}.dump());
+}
+
+Result<HttpReply> Remove(NodeServices& s, const ApiRequest& r) {
+  ASSIGN_OR_RETURN(storage::StoredPolicy removed, s.policies->Remove(r.capture(1), r.caller.name));
+  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, r.caller.name, "policy.remove", "applied",
+                               removed.policy.id + " v" + std::to_string(removed.version), "",
+                               removed.policy.dataset));
+  return JsonReply(StoredToJson(removed, false).dump());
 }
 
 }  // namespace
 
-void RegisterPolicyRoutes(NodeServices& s, httplib::Server& api) {
-  api.Post("/v1/policies", [&s](const httplib::Request& req, httplib::Response& res) {
-    Apply(s, req, res);
-  });
-  api.Post("/v1/policies/explain", [&s](const httplib::Request& req, httplib::Response& res) {
-    Explain(s, req, res);
-  });
-  api.Get("/v1/policies", [&s](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAdmin)) return;
-    json out = json::array();
-    for (const auto& p : *s.policies->Current()) out.push_back(StoredToJson(p, false));
-    WriteJson(res, json{{"policies", out}}.dump());
-  });
-  api.Get(R"(/v1/policies/([a-z0-9._-]+))", [&s](const httplib::Request& req,
-                                                  httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAdmin)) return;
-    auto history = s.policies->History(req.matches[1]);
-    if (!Check(res, history.status())) return;
-    json versions = json::array();
-    for (const auto& p : *history) versions.push_back(StoredToJson(p, true));
-    WriteJson(res, json{{"id", req.matches[1].str()}, {"versions", versions}}.dump());
-  });
-  api.Delete(R"(/v1/policies/([a-z0-9._-]+))", [&s](const httplib::Request& req,
-                                                     httplib::Response& res) {
-    auto who = Authorize(s, req, res, Role::kAdmin);
-    if (!who) return;
-    auto removed = s.policies->Remove(req.matches[1], who->name);
-    if (!Check(res, removed.status())) return;
-    if (!Check(res, s.AuditLocal(who->name, "policy.remove", "applied",
-                                 removed->policy.id + " v" + std::to_string(removed->version), "",
-                                 removed->policy.dataset))) {
-      return;
-    }
-    WriteJson(res, StoredToJson(*removed, false).dump());
-  });
+void RegisterPolicyRoutes(NodeServices& s, Endpoints& api) {
+  constexpr const char* kOne = R"(/v1/policies/([a-z0-9._-]+))";
+  api.Add("POST", "/v1/policies", Role::kAdmin, BodyUse::kJson,
+          [&s](const ApiRequest& r) { return Apply(s, r); });
+  api.Add("POST", "/v1/policies/explain", Role::kAdmin, BodyUse::kJson,
+          [&s](const ApiRequest& r) { return Explain(s, r); });
+  api.Add("GET", "/v1/policies", Role::kAdmin, BodyUse::kNone,
+          [&s](const ApiRequest&) { return List(s); });
+  api.Add("GET", kOne, Role::kAdmin, BodyUse::kNone,
+          [&s](const ApiRequest& r) { return History(s, r); });
+  api.Add("DELETE", kOne, Role::kAdmin, BodyUse::kNone,
+          [&s](const ApiRequest& r) { return Remove(s, r); });
 }
 
 }  // namespace verbind::node

@@ -2,9 +2,8 @@
 // its window and the share one requester may spend) and who spent how much of the budget on
 // which queries (docs/privacy.md). Changes are audited; loosening the protection needs an
 // explicit "accept_higher_loss".
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "common/clock.h"
@@ -67,9 +66,9 @@ Result<json> PrivacyJson(NodeServices& s, const std::string& dataset) {
 // The new settings from `body` over `current` (keys left out keep their value).
 Result<storage::DatasetPrivacy> Apply(const json& body, storage::DatasetPrivacy p) {
   for (const auto& [k, v] : body.items()) {
-    static const std::set<std::string> kKeys = {"personal", "non_personal_reason", "epsilon",
-                                                "window_days", "requester_share",
-                                                "accept_higher_loss"};
+    static const std::set<std::string> kKeys = {"personal",        "non_personal_reason",
+                                                "epsilon",         "window_days",
+                                                "requester_share", "accept_higher_loss"};
     if (!kKeys.count(k)) return common::InvalidArgument("unknown key " + k.substr(0, 64));
   }
   auto micros = [&](const char* key, int64_t max, int64_t* out) -> Status {
@@ -77,15 +76,18 @@ Result<storage::DatasetPrivacy> Apply(const json& body, storage::DatasetPrivacy 
     const json& v = body[key];
     std::string text = v.is_string() ? v.get<std::string>() : v.is_number() ? v.dump() : "";
     if (!common::ParseMicros(text, max, out)) {
-      return common::InvalidArgument(std::string(key) + " must be a number with at most six "
-                                     "decimals, up to " + Eps(max));
+      return common::InvalidArgument(std::string(key) +
+                                     " must be a number with at most six "
+                                     "decimals, up to " +
+                                     Eps(max));
     }
     return Status::Ok();
   };
   RETURN_IF_ERROR(micros("epsilon", storage::kMaxEpsilonMicro, &p.budget_micro));
   RETURN_IF_ERROR(micros("requester_share", storage::kMicro, &p.requester_share_micro));
   if (body.contains("personal")) {
-    if (!body["personal"].is_boolean()) return common::InvalidArgument("personal must be true or false");
+    if (!body["personal"].is_boolean())
+      return common::InvalidArgument("personal must be true or false");
     p.personal = body["personal"];
   }
   if (body.contains("non_personal_reason")) {
@@ -113,8 +115,8 @@ std::string Loosening(const storage::DatasetPrivacy& current, const storage::Dat
   if (next.budget_micro > std::max(current.budget_micro, defaults.epsilon_micro)) {
     return "raises the budget to epsilon " + Eps(next.budget_micro);
   }
-  bool shorter = next.window_days != 0 &&
-                 (current.window_days == 0 || next.window_days < current.window_days);
+  bool shorter =
+      next.window_days != 0 && (current.window_days == 0 || next.window_days < current.window_days);
   if (shorter) return "shortens the window, so spending counts for less time";
   if (next.requester_share_micro >
       std::max(current.requester_share_micro, defaults.requester_share_micro)) {
@@ -123,49 +125,48 @@ std::string Loosening(const storage::DatasetPrivacy& current, const storage::Dat
   return "";
 }
 
-void Update(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  auto who = Authorize(s, req, res, Role::kAdmin);
-  if (!who) return;
-  std::string dataset = req.matches[1].str();
-  if (!Check(res, s.datasets->Describe(dataset).status())) return;
-  auto body = JsonBody(req, res);
-  if (!body) return;
-  auto current = s.ledger->Settings(dataset);
-  if (!Check(res, current.status())) return;
-  auto next = Apply(*body, *current);
-  if (!Check(res, next.status())) return;
-  std::string loosening = Loosening(*current, *next, s.config.privacy);
+Result<HttpReply> Show(NodeServices& s, const ApiRequest& r) {
+  std::string dataset = r.capture(1);
+  RETURN_IF_ERROR(s.datasets->Describe(dataset).status());
+  ASSIGN_OR_RETURN(json out, PrivacyJson(s, dataset));
+  return JsonReply(out.dump());
+}
+
+Result<HttpReply> Update(NodeServices& s, const ApiRequest& r) {
+  std::string dataset = r.capture(1);
+  RETURN_IF_ERROR(s.datasets->Describe(dataset).status());
+  HttpReply refusal;
+  auto body = JsonBody(r.http, r.ctx, &refusal);
+  if (!body) return refusal;
+  ASSIGN_OR_RETURN(storage::DatasetPrivacy current, s.ledger->Settings(dataset));
+  ASSIGN_OR_RETURN(storage::DatasetPrivacy next, Apply(*body, current));
+  std::string loosening = Loosening(current, next, s.config.privacy);
   if (!loosening.empty() && !body->value("accept_higher_loss", false)) {
-    WriteError(res, common::FailedPrecondition(
-                        "this change " + loosening + ", which lets answers reveal more about "
-                        "the people in " + dataset + "; repeat it with accept_higher_loss "
-                        "(--accept-higher-loss) to make it knowingly"));
-    return;
+    return common::FailedPrecondition(
+        "this change " + loosening + ", which lets answers reveal more about the people in " +
+        dataset +
+        "; repeat it with accept_higher_loss (--accept-higher-loss) to make it "
+        "knowingly");
   }
-  next->updated_at_ms = s.clock->NowMillis();
-  next->updated_by = who->name;
+  next.updated_at_ms = s.clock->NowMillis();
+  next.updated_by = r.caller.name;
   // The audit entry first: a change that cannot be audited is not made.
-  std::string detail = storage::DatasetPrivacyToJson(*next);
-  if (!Check(res, s.AuditLocal(who->name, "dataset.privacy",
-                               loosening.empty() ? "changed" : "loosened", detail, "", dataset))) {
-    return;
-  }
-  if (!Check(res, s.ledger->SetSettings(dataset, *next))) return;
-  auto out = PrivacyJson(s, dataset);
-  if (Check(res, out.status())) WriteJson(res, out->dump());
+  std::string detail = storage::DatasetPrivacyToJson(next);
+  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, r.caller.name, "dataset.privacy",
+                               loosening.empty() ? "changed" : "loosened", detail, "", dataset));
+  RETURN_IF_ERROR(s.ledger->SetSettings(dataset, next));
+  ASSIGN_OR_RETURN(json out, PrivacyJson(s, dataset));
+  return JsonReply(out.dump());
 }
 
 }  // namespace
 
-void RegisterPrivacyRoutes(NodeServices& s, httplib::Server& api) {
-  api.Get(kPath, [&s](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorize(s, req, res, Role::kAdmin)) return;
-    std::string dataset = req.matches[1].str();
-    if (!Check(res, s.datasets->Describe(dataset).status())) return;
-    auto out = PrivacyJson(s, dataset);
-    if (Check(res, out.status())) WriteJson(res, out->dump());
-  });
-  api.Put(kPath, [&s](const httplib::Request& req, httplib::Response& res) { Update(s, req, res); });
+void RegisterPrivacyRoutes(NodeServices& s, Endpoints& api) {
+  api.Add("GET", kPath, Role::kAdmin, BodyUse::kNone,
+          [&s](const ApiRequest& r) { return Show(s, r); });
+  // The dataset is looked up before the body is read (404 before 415).
+  api.Add("PUT", kPath, Role::kAdmin, BodyUse::kNone,
+          [&s](const ApiRequest& r) { return Update(s, r); });
 }
 
 }  // namespace verbind::node

@@ -5,7 +5,6 @@
 #include "federation/receipt.h"
 #include "federation/result.h"
 #include "federation/sql.h"
-#include "node/http_server.h"
 #include "node/route_util.h"
 #include "node/routes.h"
 
@@ -91,7 +90,8 @@ json RunResponse(NodeServices& s, const federation::RunRequest& r, const federat
   return out;
 }
 
-Result<federation::RunRequest> RunRequestOf(NodeServices& s, const json& body) {
+Result<federation::RunRequest> RunRequestOf(NodeServices& s, const json& body,
+                                            const std::string& trace_id) {
   federation::RunRequest r;
   ASSIGN_OR_RETURN(r.query, QueryOf(body.value("query", json())));
   r.purpose = body.value("purpose", "");
@@ -120,65 +120,49 @@ Result<federation::RunRequest> RunRequestOf(NodeServices& s, const json& body) {
   if (r.deadline_ms < 10 || r.deadline_ms > 600000) {
     return common::InvalidArgument("deadline_ms must be 10..600000");
   }
-  r.trace_id = CurrentRequest().trace_id;
+  r.trace_id = trace_id;
   return r;
 }
 
 // The owner's raw answer over this node's own data: exact, unprotected, never sent to anyone,
 // and audited (refused when the audit log cannot be written).
-void RawQuery(NodeServices& s, const json& body, const Principal& who, httplib::Response& res) {
+Result<HttpReply> RawQuery(NodeServices& s, const ApiRequest& r) {
+  const Principal& who = r.caller;
   if (!RoleAllows(who.role, Role::kOwner)) {
-    WriteError(res, common::PermissionDenied(
-                        "raw answers need an owner token; " + who.name + " is an " +
-                        std::string(RoleName(who.role)) + " (local queries without raw are "
-                        "protected like a peer's answer)"));
-    return;
+    return common::PermissionDenied("raw answers need an owner token; " + who.name + " is an " +
+                                    std::string(RoleName(who.role)) +
+                                    " (local queries without raw are protected like a peer's "
+                                    "answer)");
   }
-  if (!body.value("local", false)) {
-    WriteError(res, common::InvalidArgument("raw answers are for this node's own data: set "
-                                            "\"local\": true"));
-    return;
+  if (!r.body.value("local", false)) {
+    return common::InvalidArgument("raw answers are for this node's own data: set \"local\": true");
   }
-  auto query = QueryOf(body.value("query", json()));
-  if (!Check(res, query.status())) return;
-  auto table = s.answers->AnswerRaw(*query);
+  ASSIGN_OR_RETURN(federation::Query query, QueryOf(r.body.value("query", json())));
+  auto table = s.answers->AnswerRaw(query);
   if (table.status().code() == common::StatusCode::kResourceExhausted ||
       table.status().code() == common::StatusCode::kDeadlineExceeded) {
-    WriteError(res, 422, "too_expensive", table.status().message());
-    return;
+    return ErrorReply(r.ctx, 422, "too_expensive", table.status().message());
   }
-  if (!Check(res, table.status())) return;
-  auto result = FinishJson(*table);
-  if (!Check(res, result.status())) return;
-  if (!Check(res, s.AuditLocal(who.name, "local.query.raw", "answered",
-                               federation::QueryToJson(*query).substr(0, 2000), "",
-                               query->dataset))) {
-    return;
-  }
-  WriteJson(res, json{{"state", "done"},
-                      {"status", "complete"},
-                      {"local", true},
-                      {"raw", true},
-                      {"result", *result},
-                      {"protection", table->protection}}
-                     .dump());
+  RETURN_IF_ERROR(table.status());
+  ASSIGN_OR_RETURN(json result, FinishJson(*table));
+  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, who.name, "local.query.raw", "answered",
+                               federation::QueryToJson(query).substr(0, 2000), "", query.dataset));
+  return JsonReply(json{{"state", "done"},
+                        {"status", "complete"},
+                        {"local", true},
+                        {"raw", true},
+                        {"result", result},
+                        {"protection", table->protection}}
+                       .dump());
 }
 
-void StartQuery(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  auto who = Authorize(s, req, res, Role::kAnalyst);
-  if (!who) return;
-  auto body = JsonBody(req, res);
-  if (!body) return;
-  if (body->value("raw", false)) {
-    RawQuery(s, *body, *who, res);
-    return;
-  }
-  auto request = RunRequestOf(s, *body);
-  if (!Check(res, request.status())) return;
-  bool want_receipt = body->value("receipt", false);
+Result<HttpReply> StartQuery(NodeServices& s, const ApiRequest& r) {
+  if (r.body.value("raw", false)) return RawQuery(s, r);
+  ASSIGN_OR_RETURN(federation::RunRequest request, RunRequestOf(s, r.body, r.ctx.trace_id));
+  bool want_receipt = r.body.value("receipt", false);
   std::string id = federation::NewOperationId() + federation::NewOperationId();
-  auto state = s.runs.Start(id, who->name, s.clock->NowMillis());
-  auto work = [&s, state, request = *request, want_receipt, actor = who->name] {
+  auto state = s.runs.Start(id, r.caller.name, s.clock->NowMillis());
+  auto work = [&s, state, request, want_receipt, actor = r.caller.name] {
     federation::RunResult run = s.coordinator->Run(request, &state->progress);
     json response = RunResponse(s, request, run, want_receipt, actor);
     response["id"] = state->id;
@@ -186,52 +170,45 @@ void StartQuery(NodeServices& s, const httplib::Request& req, httplib::Response&
     state->response = std::move(response);
     state->done = true;
   };
-  if (body->value("async", false)) {
+  if (r.body.value("async", false)) {
     s.runs.BackgroundStarted();
     std::thread([&s, work] {
       work();
       s.runs.BackgroundFinished();
     }).detach();
-    WriteJson(res, json{{"id", id}, {"state", "running"}, {"poll", "/v1/queries/" + id}}.dump(),
-              202);
-    return;
+    return JsonReply(json{{"id", id}, {"state", "running"}, {"poll", "/v1/queries/" + id}}.dump(),
+                     202);
   }
   work();
   std::lock_guard<std::mutex> lock(state->mu);
   if (!state->response.contains("query_id") || state->response["query_id"] == "") {
     // Nothing was sent: the request itself names what cannot be asked.
-    WriteError(res, common::InvalidArgument(state->response.value("error", "nothing to ask")));
-    return;
+    return common::InvalidArgument(state->response.value("error", "nothing to ask"));
   }
-  WriteJson(res, state->response.dump());
+  return JsonReply(state->response.dump());
 }
 
-void PollQuery(NodeServices& s, const httplib::Request& req, httplib::Response& res) {
-  auto who = Authorize(s, req, res, Role::kAnalyst);
-  if (!who) return;
-  auto state = s.runs.Find(req.matches[1]);
-  if (!state || (!RoleAllows(who->role, Role::kAdmin) && state->requested_by != who->name)) {
-    WriteError(res, common::NotFound("no query run " + req.matches[1].str()));
-    return;
+Result<HttpReply> PollQuery(NodeServices& s, const ApiRequest& r) {
+  auto state = s.runs.Find(r.capture(1));
+  if (!state ||
+      (!RoleAllows(r.caller.role, Role::kAdmin) && state->requested_by != r.caller.name)) {
+    return common::NotFound("no query run " + r.capture(1));
   }
   std::lock_guard<std::mutex> lock(state->mu);
-  if (state->done) {
-    WriteJson(res, state->response.dump());
-    return;
-  }
-  WriteJson(res, json{{"id", state->id},
-                      {"state", "running"},
-                      {"coverage", CoverageJson(state->progress.Snapshot())}}
-                     .dump());
+  if (state->done) return JsonReply(state->response.dump());
+  return JsonReply(json{{"id", state->id},
+                        {"state", "running"},
+                        {"coverage", CoverageJson(state->progress.Snapshot())}}
+                       .dump());
 }
 
 }  // namespace
 
-void RegisterQueryRoutes(NodeServices& s, httplib::Server& api) {
-  api.Post("/v1/queries",
-           [&s](const httplib::Request& req, httplib::Response& res) { StartQuery(s, req, res); });
-  api.Get(R"(/v1/queries/([0-9a-f]{32}))",
-          [&s](const httplib::Request& req, httplib::Response& res) { PollQuery(s, req, res); });
+void RegisterQueryRoutes(NodeServices& s, Endpoints& api) {
+  api.Add("POST", "/v1/queries", Role::kAnalyst, BodyUse::kJson,
+          [&s](const ApiRequest& r) { return StartQuery(s, r); });
+  api.Add("GET", R"(/v1/queries/([0-9a-f]{32}))", Role::kAnalyst, BodyUse::kNone,
+          [&s](const ApiRequest& r) { return PollQuery(s, r); });
 }
 
 }  // namespace verbind::node

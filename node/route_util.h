@@ -1,26 +1,70 @@
-// Helpers shared by the route files: authentication, JSON bodies, path parameters.
-// Thread-safe (stateless).
+// Endpoints: how the route files add their handlers to a listener's router. A route says who may
+// call it (anyone, or a token whose role allows `role`) and whether it reads a JSON body; the
+// caller is authenticated (401, 403) and the body parsed (415, 400) before the handler runs, in
+// that order. A handler returns its reply or a Status, which becomes the error reply
+// (node/http_status.h). A JSON member of the wrong type (nlohmann::json throws) is answered 400
+// `invalid_argument`. Thread-safe once built.
 #pragma once
 
-#include <httplib.h>
-
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
+#include "common/status.h"
 #include "node/auth.h"
 #include "node/http_status.h"
-#include "node/services.h"
+#include "node/net/http_request.h"
+#include "node/net/router.h"
 
 namespace verbind::node {
 
-// The caller's principal when it holds a token whose role allows `role` (RoleAllows: owner >
-// admin > analyst); otherwise writes 401 or 403 to `res` and returns nullopt.
-std::optional<Principal> Authorize(const NodeServices& s, const httplib::Request& req,
-                                   httplib::Response& res, Role role);
-// The request body as a JSON object; otherwise writes 415 or 400 and returns nullopt.
-std::optional<nlohmann::json> JsonBody(const httplib::Request& req, httplib::Response& res);
-// Writes `status` as an error when it is not OK; returns status.ok().
-bool Check(httplib::Response& res, const common::Status& status);
+// What a handler is given.
+struct ApiRequest {
+  const HttpRequest& http;
+  const RequestContext& ctx;
+  Principal caller;     // the token's holder (empty on routes open to anyone)
+  nlohmann::json body;  // the JSON object sent, on routes that read one (else null)
+
+  // The route pattern's group `i` (1 is the first).
+  const std::string& capture(size_t i) const { return http.captures[i]; }
+};
+
+using ApiHandler = std::function<common::Result<HttpReply>(const ApiRequest&)>;
+
+// What a route reads of the request body.
+enum class BodyUse {
+  kNone,          // nothing, or the raw bytes (HttpRequest::body)
+  kJson,          // a JSON object
+  kOptionalJson,  // a JSON object when the body is not empty
+  kStreamed,      // the body as it arrives (HttpRequest::body_reader): record uploads
+};
+
+class Endpoints {
+ public:
+  // `tokens` may be null when every route is open (the peer listener); both must outlive this.
+  Endpoints(Router* router, const TokenStore* tokens) : router_(router), tokens_(tokens) {}
+
+  // A route anyone who reaches the listener may call.
+  void Open(std::string_view method, std::string_view pattern, ApiHandler handler);
+  // A route for callers with a token whose role allows `role`.
+  void Add(std::string_view method, std::string_view pattern, Role role, BodyUse body,
+           ApiHandler handler);
+
+ private:
+  void Register(std::string_view method, std::string_view pattern, std::optional<Role> role,
+                BodyUse body, ApiHandler handler);
+  Router* router_;
+  const TokenStore* tokens_;
+};
+
+// The caller's principal when the request's bearer token has a role that allows `role`
+// (RoleAllows: owner > admin > analyst); else Unauthenticated or PermissionDenied.
+common::Result<Principal> Authorize(const TokenStore& tokens, const HttpRequest& req, Role role);
+// The request body as a JSON object: nullopt and the error reply in `refusal` (415 without
+// Content-Type: application/json, 400 for anything but a JSON object) otherwise.
+std::optional<nlohmann::json> JsonBody(const HttpRequest& req, const RequestContext& ctx,
+                                       HttpReply* refusal);
 
 }  // namespace verbind::node

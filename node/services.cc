@@ -2,7 +2,6 @@
 
 #include "common/encoding.h"
 #include "federation/identity.h"
-#include "node/http_server.h"
 #include "node/node.h"
 
 namespace verbind::node {
@@ -40,15 +39,16 @@ Result<std::string> NodeServices::IdentityJson() const {
   return federation::RenderIdentityDocument(doc, *key);
 }
 
-Status NodeServices::AuditLocal(const std::string& actor, const std::string& operation,
-                                const std::string& decision, const std::string& detail,
-                                const std::string& foreign_org, const std::string& dataset) {
+Status NodeServices::AuditLocal(const std::string& trace_id, const std::string& actor,
+                                const std::string& operation, const std::string& decision,
+                                const std::string& detail, const std::string& foreign_org,
+                                const std::string& dataset) {
   storage::AuditEntry e;
   e.time_ms = clock->NowMillis();
   e.direction = "local";
   e.operation = operation;
   e.operation_id = federation::NewOperationId();
-  e.trace_id = CurrentRequest().trace_id;
+  e.trace_id = trace_id;
   e.actor = actor;
   e.decision = decision;
   e.reason = detail;

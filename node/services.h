@@ -12,22 +12,22 @@
 #include "common/random.h"
 #include "config/node_config.h"
 #include "crypto/tls.h"
-#include "node/auth.h"
-#include "node/http_server.h"
-#include "node/metrics.h"
-#include "node/node_keys.h"
-#include "node/peer_clients.h"
-#include "node/query_runs.h"
 #include "federation/answer/answer_service.h"
 #include "federation/coordinator.h"
 #include "federation/peer_service.h"
+#include "node/auth.h"
+#include "node/metrics.h"
+#include "node/net/http_server.h"
+#include "node/node_keys.h"
+#include "node/peer_clients.h"
+#include "node/query_runs.h"
 #include "storage/audit_log.h"
 #include "storage/database.h"
 #include "storage/dataset_store.h"
 #include "storage/nonce_store.h"
+#include "storage/peer_registry.h"
 #include "storage/policy_store.h"
 #include "storage/privacy_ledger.h"
-#include "storage/peer_registry.h"
 
 namespace verbind::node {
 
@@ -61,11 +61,12 @@ struct NodeServices {
 
   // This node's public signing key with `key_id` (current or earlier), for audit checkpoints.
   std::optional<std::string> OwnPublicKey(std::string_view key_id) const;
-  // Appends a local operation to the audit log; false (and an error in `res`-style callers)
-  // when the log cannot be written.
-  common::Status AuditLocal(const std::string& actor, const std::string& operation,
-                            const std::string& decision, const std::string& detail,
-                            const std::string& foreign_org = "", const std::string& dataset = "");
+  // Appends a local operation, done under the request trace `trace_id`, to the audit log; the
+  // error when the log cannot be written (the operation is then refused: fail-closed).
+  common::Status AuditLocal(const std::string& trace_id, const std::string& actor,
+                            const std::string& operation, const std::string& decision,
+                            const std::string& detail, const std::string& foreign_org = "",
+                            const std::string& dataset = "");
 
   // This node's identity document (JSON).
   common::Result<std::string> IdentityJson() const;

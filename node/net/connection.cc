@@ -149,10 +149,10 @@ Result<int> ConnectTcp(const std::string& host, int port, Deadline deadline) {
         ::freeaddrinfo(res);
         return fd;
       }
-      last = s.ok() ? common::Unavailable("cannot connect to " + host + ":" + service + ": " +
-                                          std::strerror(err))
-                    : common::DeadlineExceeded("connecting to " + host + ":" + service +
-                                               " timed out");
+      last = s.ok()
+                 ? common::Unavailable("cannot connect to " + host + ":" + service + ": " +
+                                       std::strerror(err))
+                 : common::DeadlineExceeded("connecting to " + host + ":" + service + " timed out");
     } else {
       last = common::Unavailable("cannot connect to " + host + ":" + service + ": " +
                                  std::strerror(errno));

@@ -75,8 +75,9 @@ Status HttpClient::Connect(Deadline deadline) {
 
 std::string HttpClient::HeadText(std::string_view method, std::string_view path,
                                  const Headers& headers, uint64_t length, bool has_body) const {
-  std::string out = std::string(method) + " " + std::string(path) + " HTTP/1.1\r\nHost: " +
-                    endpoint_.host + ":" + std::to_string(endpoint_.port) + "\r\n";
+  std::string out = std::string(method) + " " + std::string(path) +
+                    " HTTP/1.1\r\nHost: " + endpoint_.host + ":" + std::to_string(endpoint_.port) +
+                    "\r\n";
   for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
   if (has_body) out += "Content-Length: " + std::to_string(length) + "\r\n";
   out += "\r\n";
@@ -109,7 +110,8 @@ Status HttpClient::ReadBody(const HttpHead& head, std::string* body, Deadline de
   for (;;) {
     ASSIGN_OR_RETURN(size_t n, reader_->ReadSome(buf, sizeof buf, deadline));
     if (n == 0) break;
-    if (body->size() + n > max_response_bytes_) return common::ResourceExhausted("response too large");
+    if (body->size() + n > max_response_bytes_)
+      return common::ResourceExhausted("response too large");
     body->append(buf, n);
   }
   conn_.reset();

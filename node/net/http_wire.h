@@ -1,7 +1,7 @@
 // HTTP/1.1 framing with hard limits, shared by the listeners and the peer client: request and
-// response heads, Content-Length and chunked bodies. cpp-httplib parses requests too, but it
-// accepts unbounded chunked bodies and header counts, so every byte from the network passes
-// through these limits first. Pure functions and value types; thread-compatible.
+// response heads, Content-Length and chunked bodies. Every byte from the network passes through
+// these limits, and a request is parsed here once: the router works on the parsed head
+// (node/net/router.h). Pure functions and value types; thread-compatible.
 #pragma once
 
 #include <cstdint>

@@ -37,8 +37,8 @@ TEST(HttpWire, RefusesAmbiguousFraming) {
   auto both = ParseRequestHead(
       "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", {}, &e);
   EXPECT_FALSE(RequestFraming(*both).ok());
-  auto two = ParseRequestHead("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
-                              {}, &e);
+  auto two =
+      ParseRequestHead("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", {}, &e);
   EXPECT_FALSE(RequestFraming(*two).ok());
   auto gzip = ParseRequestHead("POST / HTTP/1.1\r\nContent-Encoding: gzip\r\n\r\n", {}, &e);
   EXPECT_EQ(RequestFraming(*gzip).status().code(), common::StatusCode::kFailedPrecondition);

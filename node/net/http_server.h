@@ -1,20 +1,20 @@
 // HttpServer: one listener (the peer listener or the local API) built for hostile networks.
 //
 // The server owns the accept loop and every connection: a connection gets its own lightweight
-// thread, so idle and slow clients only hold that thread, never a worker. Each request head
-// must arrive within the read timeout and within the header limits (else 408 or 431); bodies
-// are framed and limited here (413, 415, 400) before any handler runs; only a complete,
-// checked request takes one of `threads` execution permits and is handed to cpp-httplib's
-// router (registered through routes()). With TLS, the handshake (and for the peer listener the
-// pinned client certificate) completes before a single HTTP byte is read.
+// thread, so idle and slow clients only hold that thread, never a worker. With TLS, the
+// handshake (and for the peer listener the pinned client certificate) completes before a single
+// HTTP byte is read. Each request head must arrive within the read timeout and within the header
+// limits (else 408 or 431); it is parsed once (node/net/http_wire.h), and its body is framed and
+// limited (413, 415, 400, 408) before any handler runs, or, for streamed routes, handed to the
+// handler as it arrives. Only a complete, checked request takes one of `threads` execution
+// permits (503 when none comes within the read timeout) and goes to the router (router()).
 //
 // Thread-safe: Start/Stop from one controlling thread; handlers run concurrently.
 #pragma once
 
-#include <httplib.h>
-
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -26,8 +26,10 @@
 #include "common/status.h"
 #include "crypto/tls.h"
 #include "node/net/connection.h"
+#include "node/net/http_request.h"
 #include "node/net/http_wire.h"
-#include "node/metrics.h"
+#include "node/net/metrics_sink.h"
+#include "node/net/router.h"
 
 namespace verbind::node {
 
@@ -57,38 +59,24 @@ struct HttpServerOptions {
   int threads = 16;
   int max_connections = 512;
   size_t max_body_bytes = 1 << 20;
-  uint64_t max_ingest_bytes = uint64_t{4} << 30;
+  uint64_t max_ingest_bytes = uint64_t{4} << 30;  // streamed bodies
   HttpLimits head_limits;
   int read_timeout_ms = 5000;
   int write_timeout_ms = 5000;
   int idle_timeout_ms = 30000;
   std::shared_ptr<TlsContextSlot> tls;  // null: plain HTTP
-  // Requests whose body is streamed to the handler (record uploads) instead of buffered.
-  std::function<bool(const HttpHead&)> is_streaming;
-  // Called when a TLS handshake fails, with the client's certificate fingerprint if it sent
-  // one (for auditing refused known peers).
+  // Called when a TLS handshake fails, with the client's address and the reason.
   std::function<void(const std::string& remote, const std::string& reason)> on_tls_refusal;
 };
 
-// What a handler may learn about the connection and request it is serving. Valid only on the
-// thread running the handler, for the duration of the call.
-struct RequestContext {
-  std::string listener;
-  std::string remote_address;
-  std::string peer_fingerprint;      // TLS client certificate (peer listener)
-  std::string trace_id;              // 32 hex: from `traceparent` or new
-  std::string parent_id;             // 16 hex: the caller's span id from `traceparent`, if any
-  bool body_limit_exceeded = false;  // a streamed body passed max_ingest_bytes
-};
-const RequestContext& CurrentRequest();
-
 class HttpServer {
  public:
-  HttpServer(HttpServerOptions options, Metrics* metrics);
+  // `metrics` must outlive the server.
+  HttpServer(HttpServerOptions options, MetricsSink* metrics);
   ~HttpServer();
 
-  // Register handlers here before Start().
-  httplib::Server& routes() { return router_; }
+  // Add routes here before Start().
+  Router& router() { return router_; }
 
   // Binds and listens. The error names the address and says when it is already in use.
   common::Status Bind();
@@ -102,25 +90,25 @@ class HttpServer {
   int active_connections() const { return active_.load(); }
 
  private:
-  class Router : public httplib::Server {
-   public:
-    bool Process(httplib::Stream& strm, bool close, bool& closed) {
-      return process_request(strm, close, closed, nullptr);
-    }
-  };
-  struct Request;
+  // One request on a connection, from its parsed head to its written reply.
+  struct Exchange;
 
   void AcceptLoop();
   void Serve(int fd);
+  std::unique_ptr<Connection> Handshake(int fd);
   bool ServeOne(Connection* conn, BufferedReader* reader, bool first, RequestContext* ctx);
+  bool ReadRequest(Exchange& x);
+  bool Answer(Exchange& x);
   common::Status ReadBody(BufferedReader* reader, const HttpHead& head, const BodyFraming& f,
                           Connection* conn, std::string* body, int* error_status);
+  bool WriteReply(Connection* conn, const HttpReply& reply, bool head_only, bool keep_alive);
   void SendError(Connection* conn, int status, std::string_view code, std::string_view message,
                  const std::string& trace_id);
+  void CountAnswer(int status);
   void Track(Connection* conn, bool add);
 
   HttpServerOptions opt_;
-  Metrics* metrics_;
+  MetricsSink* metrics_;
   Router router_;
   int listen_fd_ = -1;
   int port_ = 0;
@@ -132,12 +120,5 @@ class HttpServer {
   std::condition_variable idle_cv_;
   std::set<Connection*> open_;
 };
-
-// A new W3C trace id (32 lower-case hex).
-std::string NewTraceId();
-// The trace id of a valid `traceparent` header value, or empty.
-std::string TraceIdFromTraceparent(std::string_view value);
-// A `traceparent` header value for this trace and a span id (16 hex).
-std::string MakeTraceparent(std::string_view trace_id, std::string_view span_id);
 
 }  // namespace verbind::node
