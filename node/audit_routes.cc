@@ -1,6 +1,6 @@
+// /v1/audit: list, verify and export the audit log (admin; docs/audit.md).
 #include "common/clock.h"
 #include "common/strings.h"
-#include "node/route_util.h"
 #include "node/routes.h"
 
 namespace verbind::node {
@@ -48,18 +48,18 @@ Result<ListParams> ListParamsOf(const QueryParams& q) {
   return p;
 }
 
-Result<HttpReply> List(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> List(const AuditServices& s, const ApiRequest& r) {
   ASSIGN_OR_RETURN(ListParams p, ListParamsOf(r.http.query));
-  ASSIGN_OR_RETURN(auto entries, s.audit->List(p.after, p.since_ms, p.peer, p.limit));
+  ASSIGN_OR_RETURN(auto entries, s.log->List(p.after, p.since_ms, p.peer, p.limit));
   json out = json::array();
   for (const auto& e : entries) out.push_back(EntryToJson(e));
-  storage::AuditHead head = s.audit->head();
+  storage::AuditHead head = s.log->head();
   return JsonReply(
       json{{"entries", out}, {"head", {{"seq", head.seq}, {"hash", head.hash}}}}.dump());
 }
 
-Result<HttpReply> Verify(NodeServices& s) {
-  auto report = s.audit->Verify([&s](std::string_view id) { return s.OwnPublicKey(id); });
+Result<HttpReply> Verify(const AuditServices& s) {
+  auto report = s.log->Verify([&s](std::string_view id) { return s.identity->PublicKey(id); });
   json out = {{"ok", report.ok}, {"entries", report.entries}, {"checkpoints", report.checkpoints}};
   if (!report.ok) {
     out["first_bad_seq"] = report.first_bad_seq;
@@ -69,11 +69,11 @@ Result<HttpReply> Verify(NodeServices& s) {
 }
 
 // JSON lines, one entry per line, in order, read page by page.
-Result<HttpReply> Export(NodeServices& s) {
+Result<HttpReply> Export(const AuditServices& s) {
   uint64_t after = 0;
   std::string out;
   for (;;) {
-    ASSIGN_OR_RETURN(auto page, s.audit->List(after, INT64_MIN, "", 5000));
+    ASSIGN_OR_RETURN(auto page, s.log->List(after, INT64_MIN, "", 5000));
     for (const auto& e : page) out += EntryToJson(e).dump() + "\n";
     if (page.size() < 5000) break;
     after = page.back().seq;
@@ -83,13 +83,13 @@ Result<HttpReply> Export(NodeServices& s) {
 
 }  // namespace
 
-void RegisterAuditRoutes(NodeServices& s, Endpoints& api) {
+void RegisterAuditRoutes(const AuditServices& s, Endpoints& api) {
   api.Add("GET", "/v1/audit", Role::kAdmin, BodyUse::kNone,
-          [&s](const ApiRequest& r) { return List(s, r); });
+          [s](const ApiRequest& r) { return List(s, r); });
   api.Add("GET", "/v1/audit/verify", Role::kAdmin, BodyUse::kNone,
-          [&s](const ApiRequest&) { return Verify(s); });
+          [s](const ApiRequest&) { return Verify(s); });
   api.Add("GET", "/v1/audit/export", Role::kAdmin, BodyUse::kNone,
-          [&s](const ApiRequest&) { return Export(s); });
+          [s](const ApiRequest&) { return Export(s); });
 }
 
 }  // namespace verbind::node

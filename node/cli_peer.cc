@@ -3,7 +3,7 @@
 
 #include "common/files.h"
 #include "node/cli_commands.h"
-#include "node/node.h"
+#include "node/identity.h"
 #include "node/node_keys.h"
 
 namespace verbind::node {
@@ -23,7 +23,8 @@ void PrintPeers(const json& peers) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : peers) {
     std::string groups;
-    for (const auto& gr : p["groups"]) groups += (groups.empty() ? "" : ",") + gr.get<std::string>();
+    for (const auto& gr : p["groups"])
+      groups += (groups.empty() ? "" : ",") + gr.get<std::string>();
     std::string fp = p["tls_certificates"].empty()
                          ? ""
                          : p["tls_certificates"][0]["fingerprint_sha256"].get<std::string>();
@@ -44,8 +45,9 @@ Status ShowPeer(const json& p, bool as_json) {
 }  // namespace
 
 void AddIdentityCommand(CLI::App& app, GlobalsPtr g, CliAction* action) {
-  auto* cmd = app.add_subcommand("identity", "Print this node's public identity document (JSON) "
-                                             "to give to peer administrators");
+  auto* cmd = app.add_subcommand("identity",
+                                 "Print this node's public identity document (JSON) "
+                                 "to give to peer administrators");
   auto dir = std::make_shared<std::string>();
   cmd->add_option("DIR", *dir, "Node folder (default: --node)");
   cmd->callback([=] {
@@ -56,17 +58,14 @@ void AddIdentityCommand(CLI::App& app, GlobalsPtr g, CliAction* action) {
       if (!config.ok()) return Report(config.status());
       auto keys = LoadNodeKeys(*config);
       if (!keys.ok()) return Report(keys.status());
-      NodeServices s;
-      s.keys = std::move(keys).value();
-      s.config = *config;
-      s.peer_url = config->peer_url;
+      std::string peer_url = config->peer_url;
       // A running node knows its bound port.
       auto endpoints = common::ReadFile(node_dir + "/run/endpoints.json", 1 << 16);
       if (endpoints.ok()) {
         json j = json::parse(*endpoints, nullptr, false);
-        if (j.is_object() && j.contains("peer_url")) s.peer_url = j["peer_url"];
+        if (j.is_object() && j.contains("peer_url")) peer_url = j["peer_url"];
       }
-      auto doc = s.IdentityJson();
+      auto doc = IdentityDocumentJson(config->org_id, config->name, peer_url, *keys);
       if (!doc.ok()) return Report(doc.status());
       std::printf("%s", doc->c_str());
       return 0;
@@ -75,8 +74,9 @@ void AddIdentityCommand(CLI::App& app, GlobalsPtr g, CliAction* action) {
 }
 
 void AddPeerCommands(CLI::App& app, GlobalsPtr g, CliAction* action) {
-  auto* peer = app.add_subcommand("peer", "Manage the trust store: which peer organisations "
-                                          "may connect, with which keys")
+  auto* peer = app.add_subcommand("peer",
+                                  "Manage the trust store: which peer organisations "
+                                  "may connect, with which keys")
                    ->require_subcommand(1);
   auto* add = peer->add_subcommand("add", "Pin a peer from its identity document");
   auto file = std::make_shared<std::string>();
@@ -206,7 +206,8 @@ void AddTokenCommands(CLI::App& app, GlobalsPtr g, CliAction* action) {
   auto role = std::make_shared<std::string>("analyst");
   auto* create = token->add_subcommand("create", "Create a token (printed once)");
   create->add_option("NAME", *name, "Token name")->required();
-  create->add_option("--role", *role, "owner (raw answers too), admin or analyst")->capture_default_str();
+  create->add_option("--role", *role, "owner (raw answers too), admin or analyst")
+      ->capture_default_str();
   create->callback([=] {
     *action = [=] {
       return WithApi(*g, [&](ApiCaller& api) -> Status {
@@ -248,11 +249,10 @@ void AddStatusCommand(CLI::App& app, GlobalsPtr g, CliAction* action) {
         ASSIGN_OR_RETURN(json health, api.Call("GET", "/healthz"));
         ASSIGN_OR_RETURN(json ready, api.Call("GET", "/readyz"));
         ASSIGN_OR_RETURN(json id, api.Call("GET", "/v1/identity"));
-        std::printf("%s (%s): %s, %s; peer URL %s\n", id["org_id"].get<std::string>().c_str(),
-                    id["name"].get<std::string>().c_str(),
-                    health["status"].get<std::string>().c_str(),
-                    ready["status"].get<std::string>().c_str(),
-                    id["peer_url"].get<std::string>().c_str());
+        std::printf(
+            "%s (%s): %s, %s; peer URL %s\n", id["org_id"].get<std::string>().c_str(),
+            id["name"].get<std::string>().c_str(), health["status"].get<std::string>().c_str(),
+            ready["status"].get<std::string>().c_str(), id["peer_url"].get<std::string>().c_str());
         return Status::Ok();
       });
     };

@@ -6,8 +6,6 @@
 #include "common/encoding.h"
 #include "common/files.h"
 #include "common/strings.h"
-#include "node/node_keys.h"
-#include "node/route_util.h"
 #include "node/routes.h"
 #include "storage/dataset_store.h"
 
@@ -37,6 +35,25 @@ json ReportToJson(std::string_view dataset, const storage::IngestReport& r, size
           {"generation", r.generation},
           {"errors", errors},
           {"errors_truncated", r.errors.size() >= max_errors}};
+}
+
+json DatasetToJson(const storage::DatasetInfo& info) {
+  json schema = json::parse(config::SchemaToJson(info.schema));
+  json fields = schema["fields"];
+  for (size_t i = 0; i < fields.size(); ++i) {
+    fields[i]["key"] = info.schema.key && *info.schema.key == i;
+  }
+  return {{"name", info.name},
+          {"description", info.schema.description},
+          {"key", schema["key"]},
+          {"rows", info.rows},
+          {"erased", info.erased},
+          {"bytes_on_disk", info.bytes_on_disk},
+          {"generation", info.generation},
+          {"created_at", Time(info.created_at_ms)},
+          {"updated_at", Time(info.updated_at_ms)},
+          {"fields", fields},
+          {"schema", schema}};
 }
 
 common::Result<storage::InputFormat> FormatOf(const HttpRequest& req) {
@@ -77,15 +94,19 @@ common::Result<config::Schema> SchemaOf(const json& body) {
   return config::SchemaFromJson(body["schema_json"].dump());
 }
 
-Result<HttpReply> Create(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> Create(const DatasetServices& s, const ApiRequest& r) {
   if (!r.body.contains("name") || !r.body["name"].is_string()) {
     return common::InvalidArgument("the body needs \"name\": the dataset name");
   }
   std::string name = r.body["name"];
   ASSIGN_OR_RETURN(config::Schema schema, SchemaOf(r.body));
   RETURN_IF_ERROR(s.datasets->Create(name, schema));
-  s.AuditLocal(r.ctx.trace_id, r.caller.name, "dataset.create", "applied",
-               config::SchemaToJson(schema), "", name)
+  s.audit
+      ->Record(r.ctx.trace_id, {.actor = r.caller.name,
+                                .operation = "dataset.create",
+                                .decision = "applied",
+                                .detail = config::SchemaToJson(schema),
+                                .dataset = name})
       .IgnoreError();
   ASSIGN_OR_RETURN(storage::DatasetInfo info, s.datasets->Describe(name));
   return JsonReply(DatasetToJson(info).dump(), 201);
@@ -108,7 +129,7 @@ std::optional<HttpReply> UploadRefusal(const ApiRequest& r, const common::Status
   return std::nullopt;
 }
 
-Result<HttpReply> Upload(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> Upload(const DatasetServices& s, const ApiRequest& r) {
   std::string name = r.capture(1);
   auto format = FormatOf(r.http);
   if (!format.ok()) {
@@ -124,13 +145,15 @@ Result<HttpReply> Upload(NodeServices& s, const ApiRequest& r) {
   if (auto refusal = UploadRefusal(r, feed_error, whole)) return *refusal;
   ASSIGN_OR_RETURN(storage::IngestReport report, session->Finish());
   json out = ReportToJson(name, report, options.max_errors_reported);
-  s.AuditLocal(r.ctx.trace_id, r.caller.name, "dataset.ingest",
-               report.committed ? "applied" : "refused",
-               "rows_read=" + std::to_string(report.rows_read) +
-                   " rows_stored=" + std::to_string(report.rows_stored) +
-                   " rows_replaced=" + std::to_string(report.rows_replaced) +
-                   " rows_rejected=" + std::to_string(report.rows_rejected),
-               "", name)
+  s.audit
+      ->Record(r.ctx.trace_id, {.actor = r.caller.name,
+                                .operation = "dataset.ingest",
+                                .decision = report.committed ? "applied" : "refused",
+                                .detail = "rows_read=" + std::to_string(report.rows_read) +
+                                          " rows_stored=" + std::to_string(report.rows_stored) +
+                                          " rows_replaced=" + std::to_string(report.rows_replaced) +
+                                          " rows_rejected=" + std::to_string(report.rows_rejected),
+                                .dataset = name})
       .IgnoreError();
   return JsonReply(out.dump(), report.committed ? 200 : 422);
 }
@@ -151,14 +174,17 @@ common::Result<std::vector<std::string>> KeysOf(const json& body) {
   return keys;
 }
 
-Result<HttpReply> Erase(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> Erase(const DatasetServices& s, const ApiRequest& r) {
   ASSIGN_OR_RETURN(std::vector<std::string> keys, KeysOf(r.body));
   std::string name = r.capture(1);
   ASSIGN_OR_RETURN(storage::EraseReport report, s.datasets->Erase(name, keys));
-  s.AuditLocal(
-       r.ctx.trace_id, r.caller.name, "dataset.erase", "applied",
-       "requested=" + std::to_string(report.requested) + " erased=" + std::to_string(report.erased),
-       "", name)
+  s.audit
+      ->Record(r.ctx.trace_id, {.actor = r.caller.name,
+                                .operation = "dataset.erase",
+                                .decision = "applied",
+                                .detail = "requested=" + std::to_string(report.requested) +
+                                          " erased=" + std::to_string(report.erased),
+                                .dataset = name})
       .IgnoreError();
   return JsonReply(json{{"dataset", name},
                         {"requested", report.requested},
@@ -168,84 +194,45 @@ Result<HttpReply> Erase(NodeServices& s, const ApiRequest& r) {
                        .dump());
 }
 
-Result<HttpReply> Drop(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> Drop(const DatasetServices& s, const ApiRequest& r) {
   std::string name = r.capture(1);
   RETURN_IF_ERROR(s.datasets->Drop(name));
-  s.AuditLocal(r.ctx.trace_id, r.caller.name, "dataset.drop", "applied", "", "", name)
+  s.audit
+      ->Record(r.ctx.trace_id, {.actor = r.caller.name,
+                                .operation = "dataset.drop",
+                                .decision = "applied",
+                                .dataset = name})
       .IgnoreError();
   return HttpReply{.status = 204};
 }
 
-Result<HttpReply> List(NodeServices& s) {
+Result<HttpReply> List(const DatasetServices& s) {
   json out = json::array();
   for (const auto& info : s.datasets->List()) out.push_back(DatasetToJson(info));
   return JsonReply(json{{"datasets", out}}.dump());
 }
 
-Result<HttpReply> Describe(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> Describe(const DatasetServices& s, const ApiRequest& r) {
   ASSIGN_OR_RETURN(storage::DatasetInfo info, s.datasets->Describe(r.capture(1)));
   return JsonReply(DatasetToJson(info).dump());
 }
 
 }  // namespace
 
-json DatasetToJson(const storage::DatasetInfo& info) {
-  json schema = json::parse(config::SchemaToJson(info.schema));
-  json fields = schema["fields"];
-  for (size_t i = 0; i < fields.size(); ++i) {
-    fields[i]["key"] = info.schema.key && *info.schema.key == i;
-  }
-  return {{"name", info.name},
-          {"description", info.schema.description},
-          {"key", schema["key"]},
-          {"rows", info.rows},
-          {"erased", info.erased},
-          {"bytes_on_disk", info.bytes_on_disk},
-          {"generation", info.generation},
-          {"created_at", Time(info.created_at_ms)},
-          {"updated_at", Time(info.updated_at_ms)},
-          {"fields", fields},
-          {"schema", schema}};
-}
-
-common::Status OpenDatasetStore(NodeServices& s, const config::NodeConfig& config) {
-  std::string key;
-  if (config.encrypt_at_rest) {
-    if (!common::PathExists(config.data_key_path)) {
-      crypto::SecretBytes fresh(32);
-      s.rng->Fill(fresh.mutable_span());
-      auto written = WriteKeyFile(config.data_key_path, fresh.span());
-      if (!written.ok()) return written.WithContext(config.Where("keys.data_key"));
-    }
-    auto read = ReadKeyFile(config.data_key_path, 32);
-    if (!read.ok()) return read.status().WithContext(config.Where("keys.data_key"));
-    key.assign(common::AsChars(read->span()));
-  }
-  storage::DatasetStoreOptions options;
-  options.data_key = key;
-  options.cache_bytes = static_cast<size_t>(config.cache_mb) << 20;
-  auto store = storage::DatasetStore::Open(s.db.get(), options, s.clock);
-  std::fill(key.begin(), key.end(), '\0');
-  std::fill(options.data_key.begin(), options.data_key.end(), '\0');
-  if (!store.ok()) return store.status().WithContext("datasets");
-  s.datasets = std::move(store).value();
-  return common::Status::Ok();
-}
-
-void RegisterDatasetRoutes(NodeServices& s, Endpoints& api) {
+void RegisterDatasetRoutes(const DatasetServices& s, Endpoints& api) {
   constexpr const char* kOne = R"(/v1/datasets/([a-z0-9._-]+))";
   api.Add("GET", "/v1/datasets", Role::kAnalyst, BodyUse::kNone,
-          [&s](const ApiRequest&) { return List(s); });
+          [s](const ApiRequest&) { return List(s); });
   api.Add("POST", "/v1/datasets", Role::kAdmin, BodyUse::kJson,
-          [&s](const ApiRequest& r) { return Create(s, r); });
+          [s](const ApiRequest& r) { return Create(s, r); });
   api.Add("GET", kOne, Role::kAnalyst, BodyUse::kNone,
-          [&s](const ApiRequest& r) { return Describe(s, r); });
+          [s](const ApiRequest& r) { return Describe(s, r); });
   api.Add("DELETE", kOne, Role::kAdmin, BodyUse::kNone,
-          [&s](const ApiRequest& r) { return Drop(s, r); });
+          [s](const ApiRequest& r) { return Drop(s, r); });
   api.Add("POST", R"(/v1/datasets/([a-z0-9._-]+)/records)", Role::kAdmin, BodyUse::kStreamed,
-          [&s](const ApiRequest& r) { return Upload(s, r); });
+          [s](const ApiRequest& r) { return Upload(s, r); });
   api.Add("POST", R"(/v1/datasets/([a-z0-9._-]+)/erase)", Role::kAdmin, BodyUse::kJson,
-          [&s](const ApiRequest& r) { return Erase(s, r); });
+          [s](const ApiRequest& r) { return Erase(s, r); });
 }
 
 }  // namespace verbind::node

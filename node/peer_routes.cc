@@ -1,7 +1,6 @@
 // The peer listener's endpoints (docs/protocol.md): signed queries and key announcements from
 // pinned peers, and this node's identity document.
 #include "common/strings.h"
-#include "node/route_util.h"
 #include "node/routes.h"
 
 namespace verbind::node {
@@ -40,25 +39,25 @@ federation::PeerRequestInfo RequestInfo(const ApiRequest& r) {
 
 }  // namespace
 
-void RegisterPeerProtocolRoutes(NodeServices& s, Endpoints& peer) {
-  peer.Open("POST", "/v1/peer/announce", [&s](const ApiRequest& r) -> Result<HttpReply> {
-    federation::PeerReply reply = s.peer_service->HandleAnnouncement(r.http.body, RequestInfo(r));
+void RegisterPeerProtocolRoutes(const PeerProtocolServices& s, Endpoints& peer) {
+  peer.Open("POST", "/v1/peer/announce", [s](const ApiRequest& r) -> Result<HttpReply> {
+    federation::PeerReply reply = s.protocol->HandleAnnouncement(r.http.body, RequestInfo(r));
     return PeerReplyToHttp(reply, R"({"accepted":true})", r.ctx);
   });
-  peer.Open("POST", "/v1/peer/query", [&s](const ApiRequest& r) -> Result<HttpReply> {
-    federation::PeerReply reply = s.peer_service->HandleQuery(r.http.body, RequestInfo(r));
-    s.metrics.Inc("verbind_peer_queries_total",
-                  "decision=\"" + std::string(reply.ok ? "answered" : reply.refusal.code) + "\"");
+  peer.Open("POST", "/v1/peer/query", [s](const ApiRequest& r) -> Result<HttpReply> {
+    federation::PeerReply reply = s.protocol->HandleQuery(r.http.body, RequestInfo(r));
+    s.metrics->Inc("verbind_peer_queries_total",
+                   "decision=\"" + std::string(reply.ok ? "answered" : reply.refusal.code) + "\"");
     return PeerReplyToHttp(reply, reply.envelope, r.ctx);
   });
-  peer.Open("GET", "/v1/peer/identity", [&s](const ApiRequest& r) -> Result<HttpReply> {
+  peer.Open("GET", "/v1/peer/identity", [s](const ApiRequest& r) -> Result<HttpReply> {
     // The listener only admits pinned, active peers at the handshake; a connection kept alive
     // across a suspension is stopped here, on its next request.
     if (!s.peers->IsActiveFingerprint(r.ctx.peer_fingerprint)) {
       return ErrorReply(r.ctx, 403, "unknown_signer",
                         "the client certificate is not an active peer");
     }
-    ASSIGN_OR_RETURN(std::string doc, s.IdentityJson());
+    ASSIGN_OR_RETURN(std::string doc, s.identity->DocumentJson());
     return JsonReply(doc);
   });
 }

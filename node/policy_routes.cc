@@ -1,8 +1,9 @@
+// /v1/policies: apply, list, show, remove and explain sharing policies (admin;
+// docs/policies.md).
 #include "common/clock.h"
 #include "federation/policy.h"
 #include "federation/query_json.h"
 #include "federation/sql.h"
-#include "node/route_util.h"
 #include "node/routes.h"
 
 namespace verbind::node {
@@ -33,19 +34,22 @@ common::Result<federation::Query> QueryFromRequest(const json& q) {
   return common::InvalidArgument("query must be SQL text or the JSON form");
 }
 
-Result<HttpReply> Apply(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> Apply(const PolicyServices& s, const ApiRequest& r) {
   std::string source = r.body.value("source", "");
   std::string name = r.body.value("file", "policy.toml");
   // A file with an error changes nothing: the version in force stays.
   ASSIGN_OR_RETURN(config::Policy policy, config::ParsePolicyToml(source, name));
   ASSIGN_OR_RETURN(storage::StoredPolicy stored, s.policies->Apply(policy, source, r.caller.name));
-  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, r.caller.name, "policy.apply", "applied",
-                               policy.id + " v" + std::to_string(stored.version), "",
-                               policy.dataset));
+  RETURN_IF_ERROR(
+      s.audit->Record(r.ctx.trace_id, {.actor = r.caller.name,
+                                       .operation = "policy.apply",
+                                       .decision = "applied",
+                                       .detail = policy.id + " v" + std::to_string(stored.version),
+                                       .dataset = policy.dataset}));
   return JsonReply(StoredToJson(stored, false).dump(), 201);
 }
 
-Result<HttpReply> Explain(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> Explain(const PolicyServices& s, const ApiRequest& r) {
   ASSIGN_OR_RETURN(federation::Query query, QueryFromRequest(r.body.value("query", json())));
   federation::PolicyRequest p;
   p.requester = r.body.value("peer", "");
@@ -65,41 +69,44 @@ Result<HttpReply> Explain(NodeServices& s, const ApiRequest& r) {
   return JsonReply(out.dump());
 }
 
-Result<HttpReply> List(NodeServices& s) {
+Result<HttpReply> List(const PolicyServices& s) {
   json out = json::array();
   for (const auto& p : *s.policies->Current()) out.push_back(StoredToJson(p, false));
   return JsonReply(json{{"policies", out}}.dump());
 }
 
-Result<HttpReply> History(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> History(const PolicyServices& s, const ApiRequest& r) {
   ASSIGN_OR_RETURN(auto history, s.policies->History(r.capture(1)));
   json versions = json::array();
   for (const auto& p : history) versions.push_back(StoredToJson(p, true));
   return JsonReply(json{{"id", r.capture(1)}, {"versions", versions}}.dump());
 }
 
-Result<HttpReply> Remove(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> Remove(const PolicyServices& s, const ApiRequest& r) {
   ASSIGN_OR_RETURN(storage::StoredPolicy removed, s.policies->Remove(r.capture(1), r.caller.name));
-  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, r.caller.name, "policy.remove", "applied",
-                               removed.policy.id + " v" + std::to_string(removed.version), "",
-                               removed.policy.dataset));
+  RETURN_IF_ERROR(s.audit->Record(
+      r.ctx.trace_id, {.actor = r.caller.name,
+                       .operation = "policy.remove",
+                       .decision = "applied",
+                       .detail = removed.policy.id + " v" + std::to_string(removed.version),
+                       .dataset = removed.policy.dataset}));
   return JsonReply(StoredToJson(removed, false).dump());
 }
 
 }  // namespace
 
-void RegisterPolicyRoutes(NodeServices& s, Endpoints& api) {
+void RegisterPolicyRoutes(const PolicyServices& s, Endpoints& api) {
   constexpr const char* kOne = R"(/v1/policies/([a-z0-9._-]+))";
   api.Add("POST", "/v1/policies", Role::kAdmin, BodyUse::kJson,
-          [&s](const ApiRequest& r) { return Apply(s, r); });
+          [s](const ApiRequest& r) { return Apply(s, r); });
   api.Add("POST", "/v1/policies/explain", Role::kAdmin, BodyUse::kJson,
-          [&s](const ApiRequest& r) { return Explain(s, r); });
+          [s](const ApiRequest& r) { return Explain(s, r); });
   api.Add("GET", "/v1/policies", Role::kAdmin, BodyUse::kNone,
-          [&s](const ApiRequest&) { return List(s); });
+          [s](const ApiRequest&) { return List(s); });
   api.Add("GET", kOne, Role::kAdmin, BodyUse::kNone,
-          [&s](const ApiRequest& r) { return History(s, r); });
+          [s](const ApiRequest& r) { return History(s, r); });
   api.Add("DELETE", kOne, Role::kAdmin, BodyUse::kNone,
-          [&s](const ApiRequest& r) { return Remove(s, r); });
+          [s](const ApiRequest& r) { return Remove(s, r); });
 }
 
 }  // namespace verbind::node

@@ -8,7 +8,6 @@
 
 #include "common/clock.h"
 #include "common/strings.h"
-#include "node/route_util.h"
 #include "node/routes.h"
 #include "storage/privacy_ledger.h"
 
@@ -36,7 +35,7 @@ json SettingsJson(const storage::DatasetPrivacy& p) {
   return j;
 }
 
-Result<json> PrivacyJson(NodeServices& s, const std::string& dataset) {
+Result<json> PrivacyJson(const DatasetServices& s, const std::string& dataset) {
   ASSIGN_OR_RETURN(storage::DatasetPrivacy settings, s.ledger->Settings(dataset));
   int64_t now = s.clock->NowMillis();
   ASSIGN_OR_RETURN(storage::BudgetReport budget, s.ledger->Report(dataset, "", now));
@@ -125,14 +124,14 @@ std::string Loosening(const storage::DatasetPrivacy& current, const storage::Dat
   return "";
 }
 
-Result<HttpReply> Show(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> Show(const DatasetServices& s, const ApiRequest& r) {
   std::string dataset = r.capture(1);
   RETURN_IF_ERROR(s.datasets->Describe(dataset).status());
   ASSIGN_OR_RETURN(json out, PrivacyJson(s, dataset));
   return JsonReply(out.dump());
 }
 
-Result<HttpReply> Update(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> Update(const DatasetServices& s, const ApiRequest& r) {
   std::string dataset = r.capture(1);
   RETURN_IF_ERROR(s.datasets->Describe(dataset).status());
   HttpReply refusal;
@@ -140,7 +139,7 @@ Result<HttpReply> Update(NodeServices& s, const ApiRequest& r) {
   if (!body) return refusal;
   ASSIGN_OR_RETURN(storage::DatasetPrivacy current, s.ledger->Settings(dataset));
   ASSIGN_OR_RETURN(storage::DatasetPrivacy next, Apply(*body, current));
-  std::string loosening = Loosening(current, next, s.config.privacy);
+  std::string loosening = Loosening(current, next, s.privacy_defaults);
   if (!loosening.empty() && !body->value("accept_higher_loss", false)) {
     return common::FailedPrecondition(
         "this change " + loosening + ", which lets answers reveal more about the people in " +
@@ -152,8 +151,12 @@ Result<HttpReply> Update(NodeServices& s, const ApiRequest& r) {
   next.updated_by = r.caller.name;
   // The audit entry first: a change that cannot be audited is not made.
   std::string detail = storage::DatasetPrivacyToJson(next);
-  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, r.caller.name, "dataset.privacy",
-                               loosening.empty() ? "changed" : "loosened", detail, "", dataset));
+  RETURN_IF_ERROR(
+      s.audit->Record(r.ctx.trace_id, {.actor = r.caller.name,
+                                       .operation = "dataset.privacy",
+                                       .decision = loosening.empty() ? "changed" : "loosened",
+                                       .detail = detail,
+                                       .dataset = dataset}));
   RETURN_IF_ERROR(s.ledger->SetSettings(dataset, next));
   ASSIGN_OR_RETURN(json out, PrivacyJson(s, dataset));
   return JsonReply(out.dump());
@@ -161,12 +164,12 @@ Result<HttpReply> Update(NodeServices& s, const ApiRequest& r) {
 
 }  // namespace
 
-void RegisterPrivacyRoutes(NodeServices& s, Endpoints& api) {
+void RegisterPrivacyRoutes(const DatasetServices& s, Endpoints& api) {
   api.Add("GET", kPath, Role::kAdmin, BodyUse::kNone,
-          [&s](const ApiRequest& r) { return Show(s, r); });
+          [s](const ApiRequest& r) { return Show(s, r); });
   // The dataset is looked up before the body is read (404 before 415).
   api.Add("PUT", kPath, Role::kAdmin, BodyUse::kNone,
-          [&s](const ApiRequest& r) { return Update(s, r); });
+          [s](const ApiRequest& r) { return Update(s, r); });
 }
 
 }  // namespace verbind::node

@@ -1,3 +1,5 @@
+// /v1/queries: local and federated queries, synchronous or submitted and polled, and the
+// owner's audited raw answers (docs/query.md, docs/federation.md).
 #include <thread>
 
 #include "common/clock.h"
@@ -5,7 +7,6 @@
 #include "federation/receipt.h"
 #include "federation/result.h"
 #include "federation/sql.h"
-#include "node/route_util.h"
 #include "node/routes.h"
 
 namespace verbind::node {
@@ -37,8 +38,8 @@ Result<json> FinishJson(const federation::PartialTable& table) {
   return federation::ResultToJson(finished);
 }
 
-void AuditRun(NodeServices& s, const federation::RunRequest& r, const federation::RunResult& run,
-              const std::string& actor) {
+void AuditRun(const QueryServices& s, const federation::RunRequest& r,
+              const federation::RunResult& run, const std::string& actor) {
   // One entry per participant, written together: one disk flush for the run, not one each.
   std::vector<storage::AuditEntry> entries;
   for (const auto& o : run.participants) {
@@ -59,18 +60,18 @@ void AuditRun(NodeServices& s, const federation::RunRequest& r, const federation
     e.reason = o.code.empty() ? o.message.substr(0, 300) : o.code + ": " + o.message.substr(0, 300);
     entries.push_back(std::move(e));
   }
-  if (!entries.empty()) s.audit->AppendAll(entries).status().IgnoreError();
+  if (!entries.empty()) s.audit_log->AppendAll(entries).status().IgnoreError();
 }
 
 // The response of a finished run: result, how each node protected it, coverage, receipt.
-json RunResponse(NodeServices& s, const federation::RunRequest& r, const federation::RunResult& run,
-                 bool want_receipt, const std::string& actor) {
+json RunResponse(const QueryServices& s, const federation::RunRequest& r,
+                 const federation::RunResult& run, bool want_receipt, const std::string& actor) {
   AuditRun(s, r, run, actor);
   json out = {
       {"query_id", run.query_id}, {"state", "done"}, {"coverage", CoverageJson(run.participants)}};
   out["status"] = !run.combined ? "failed" : run.complete ? "complete" : "partial";
-  s.metrics.Inc("verbind_federated_queries_total",
-                "status=\"" + out["status"].get<std::string>() + "\"");
+  s.metrics->Inc("verbind_federated_queries_total",
+                 "status=\"" + out["status"].get<std::string>() + "\"");
   if (!run.error.empty()) out["error"] = run.error;
   if (r.only_self) out["local"] = true;
   if (!run.combined) return out;
@@ -84,13 +85,13 @@ json RunResponse(NodeServices& s, const federation::RunRequest& r, const federat
   out["result"] = *result;
   out["protection"] = combined.protection;
   if (want_receipt) {
-    out["receipt"] =
-        federation::BuildReceipt(run, combined, *result, *s.signer, s.clock->NowSeconds());
+    out["receipt"] = federation::BuildReceipt(run, combined, *result, *s.identity->signer(),
+                                              s.clock->NowSeconds());
   }
   return out;
 }
 
-Result<federation::RunRequest> RunRequestOf(NodeServices& s, const json& body,
+Result<federation::RunRequest> RunRequestOf(const QueryServices& s, const json& body,
                                             const std::string& trace_id) {
   federation::RunRequest r;
   ASSIGN_OR_RETURN(r.query, QueryOf(body.value("query", json())));
@@ -116,7 +117,7 @@ Result<federation::RunRequest> RunRequestOf(NodeServices& s, const json& body,
   r.include_self = body.value("include_self", true);
   r.only_self = body.value("local", false);
   r.min_answers = body.value("min_answers", 0);
-  r.deadline_ms = body.value("deadline_ms", s.config.federation.deadline_ms);
+  r.deadline_ms = body.value("deadline_ms", s.default_deadline_ms);
   if (r.deadline_ms < 10 || r.deadline_ms > 600000) {
     return common::InvalidArgument("deadline_ms must be 10..600000");
   }
@@ -126,7 +127,7 @@ Result<federation::RunRequest> RunRequestOf(NodeServices& s, const json& body,
 
 // The owner's raw answer over this node's own data: exact, unprotected, never sent to anyone,
 // and audited (refused when the audit log cannot be written).
-Result<HttpReply> RawQuery(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> RawQuery(const QueryServices& s, const ApiRequest& r) {
   const Principal& who = r.caller;
   if (!RoleAllows(who.role, Role::kOwner)) {
     return common::PermissionDenied("raw answers need an owner token; " + who.name + " is an " +
@@ -145,8 +146,12 @@ Result<HttpReply> RawQuery(NodeServices& s, const ApiRequest& r) {
   }
   RETURN_IF_ERROR(table.status());
   ASSIGN_OR_RETURN(json result, FinishJson(*table));
-  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, who.name, "local.query.raw", "answered",
-                               federation::QueryToJson(query).substr(0, 2000), "", query.dataset));
+  RETURN_IF_ERROR(
+      s.audit->Record(r.ctx.trace_id, {.actor = who.name,
+                                       .operation = "local.query.raw",
+                                       .decision = "answered",
+                                       .detail = federation::QueryToJson(query).substr(0, 2000),
+                                       .dataset = query.dataset}));
   return JsonReply(json{{"state", "done"},
                         {"status", "complete"},
                         {"local", true},
@@ -156,13 +161,14 @@ Result<HttpReply> RawQuery(NodeServices& s, const ApiRequest& r) {
                        .dump());
 }
 
-Result<HttpReply> StartQuery(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> StartQuery(const QueryServices& s, const ApiRequest& r) {
   if (r.body.value("raw", false)) return RawQuery(s, r);
   ASSIGN_OR_RETURN(federation::RunRequest request, RunRequestOf(s, r.body, r.ctx.trace_id));
   bool want_receipt = r.body.value("receipt", false);
   std::string id = federation::NewOperationId() + federation::NewOperationId();
-  auto state = s.runs.Start(id, r.caller.name, s.clock->NowMillis());
-  auto work = [&s, state, request, want_receipt, actor = r.caller.name] {
+  auto state = s.runs->Start(id, r.caller.name, s.clock->NowMillis());
+  // Runs in the background past this request, so it holds copies, not references.
+  auto work = [s, state, request, want_receipt, actor = r.caller.name] {
     federation::RunResult run = s.coordinator->Run(request, &state->progress);
     json response = RunResponse(s, request, run, want_receipt, actor);
     response["id"] = state->id;
@@ -171,10 +177,10 @@ Result<HttpReply> StartQuery(NodeServices& s, const ApiRequest& r) {
     state->done = true;
   };
   if (r.body.value("async", false)) {
-    s.runs.BackgroundStarted();
-    std::thread([&s, work] {
+    s.runs->BackgroundStarted();
+    std::thread([runs = s.runs, work] {
       work();
-      s.runs.BackgroundFinished();
+      runs->BackgroundFinished();
     }).detach();
     return JsonReply(json{{"id", id}, {"state", "running"}, {"poll", "/v1/queries/" + id}}.dump(),
                      202);
@@ -188,8 +194,8 @@ Result<HttpReply> StartQuery(NodeServices& s, const ApiRequest& r) {
   return JsonReply(state->response.dump());
 }
 
-Result<HttpReply> PollQuery(NodeServices& s, const ApiRequest& r) {
-  auto state = s.runs.Find(r.capture(1));
+Result<HttpReply> PollQuery(const QueryServices& s, const ApiRequest& r) {
+  auto state = s.runs->Find(r.capture(1));
   if (!state ||
       (!RoleAllows(r.caller.role, Role::kAdmin) && state->requested_by != r.caller.name)) {
     return common::NotFound("no query run " + r.capture(1));
@@ -204,11 +210,11 @@ Result<HttpReply> PollQuery(NodeServices& s, const ApiRequest& r) {
 
 }  // namespace
 
-void RegisterQueryRoutes(NodeServices& s, Endpoints& api) {
+void RegisterQueryRoutes(const QueryServices& s, Endpoints& api) {
   api.Add("POST", "/v1/queries", Role::kAnalyst, BodyUse::kJson,
-          [&s](const ApiRequest& r) { return StartQuery(s, r); });
+          [s](const ApiRequest& r) { return StartQuery(s, r); });
   api.Add("GET", R"(/v1/queries/([0-9a-f]{32}))", Role::kAnalyst, BodyUse::kNone,
-          [&s](const ApiRequest& r) { return PollQuery(s, r); });
+          [s](const ApiRequest& r) { return PollQuery(s, r); });
 }
 
 }  // namespace verbind::node

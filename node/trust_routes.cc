@@ -1,8 +1,9 @@
+// /v1/peers: the registry of pinned peers (admin): add from an identity document, update,
+// suspend, resume, revoke, check over mutual TLS, remove.
 #include "common/clock.h"
 #include "common/encoding.h"
 #include "common/strings.h"
 #include "federation/identity.h"
-#include "node/route_util.h"
 #include "node/routes.h"
 
 namespace verbind::node {
@@ -11,6 +12,9 @@ using common::Result;
 using nlohmann::json;
 using storage::PeerStatus;
 
+namespace {
+
+// JSON of a registry record.
 json PeerToJson(const storage::PeerRecord& r) {
   json keys = json::array();
   for (const auto& k : r.keys) {
@@ -38,8 +42,6 @@ json PeerToJson(const storage::PeerRecord& r) {
           {"updated_at", common::FormatRfc3339(r.updated_at_ms)}};
 }
 
-namespace {
-
 common::Result<std::vector<std::string>> Groups(const json& body) {
   std::vector<std::string> groups;
   if (!body.contains("groups")) return groups;
@@ -57,25 +59,28 @@ Result<federation::IdentityDocument> IdentityOf(const json& id) {
   return federation::ParseIdentityDocument(id.is_string() ? id.get<std::string>() : id.dump());
 }
 
-Result<HttpReply> AddPeer(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> AddPeer(const TrustServices& s, const ApiRequest& r) {
   if (!r.body.contains("identity")) {
     return common::InvalidArgument("the body needs \"identity\": the identity document");
   }
   ASSIGN_OR_RETURN(federation::IdentityDocument doc, IdentityOf(r.body["identity"]));
-  if (doc.org_id == s.config.org_id) {
+  if (doc.org_id == s.identity->org_id()) {
     return common::InvalidArgument("that is this node's own identity");
   }
   ASSIGN_OR_RETURN(std::vector<std::string> groups, Groups(r.body));
   RETURN_IF_ERROR(s.peers->Add(federation::ToPeerRecord(doc, groups)));
-  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, r.caller.name, "peer.add", "applied",
-                               "key " + doc.signing_key_id + ", TLS " + doc.tls_fingerprint,
-                               doc.org_id));
+  RETURN_IF_ERROR(s.audit->Record(
+      r.ctx.trace_id, {.actor = r.caller.name,
+                       .operation = "peer.add",
+                       .decision = "applied",
+                       .detail = "key " + doc.signing_key_id + ", TLS " + doc.tls_fingerprint,
+                       .foreign_org = doc.org_id}));
   return JsonReply(PeerToJson(*s.peers->snapshot()->ByOrg(doc.org_id)).dump(), 201);
 }
 
 // Replaces a peer's pinned keys and certificate from a new identity document (after a
 // rotation this node missed), keeping its status; groups are replaced when given.
-Result<HttpReply> UpdatePeer(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> UpdatePeer(const TrustServices& s, const ApiRequest& r) {
   std::string org = r.capture(1);
   auto snap = s.peers->snapshot();
   const storage::PeerRecord* old = snap->ByOrg(org);
@@ -97,12 +102,15 @@ Result<HttpReply> UpdatePeer(NodeServices& s, const ApiRequest& r) {
     ASSIGN_OR_RETURN(record.groups, Groups(r.body));
   }
   RETURN_IF_ERROR(s.peers->Update(record));
-  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, r.caller.name, "peer.update", "applied",
-                               r.body.dump().substr(0, 200), org));
+  RETURN_IF_ERROR(s.audit->Record(r.ctx.trace_id, {.actor = r.caller.name,
+                                                   .operation = "peer.update",
+                                                   .decision = "applied",
+                                                   .detail = r.body.dump().substr(0, 200),
+                                                   .foreign_org = org}));
   return JsonReply(PeerToJson(*s.peers->snapshot()->ByOrg(org)).dump());
 }
 
-Result<HttpReply> SetStatus(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> SetStatus(const TrustServices& s, const ApiRequest& r) {
   std::string org = r.capture(1);
   std::string action = r.capture(2);
   std::string reason = r.body.is_object() ? r.body.value("reason", "") : "";
@@ -110,19 +118,22 @@ Result<HttpReply> SetStatus(NodeServices& s, const ApiRequest& r) {
                       : action == "revoke" ? PeerStatus::kRevoked
                                            : PeerStatus::kActive;
   RETURN_IF_ERROR(s.peers->SetStatus(org, status, reason));
-  RETURN_IF_ERROR(
-      s.AuditLocal(r.ctx.trace_id, r.caller.name, "peer." + action, "applied", reason, org));
+  RETURN_IF_ERROR(s.audit->Record(r.ctx.trace_id, {.actor = r.caller.name,
+                                                   .operation = "peer." + action,
+                                                   .decision = "applied",
+                                                   .detail = reason,
+                                                   .foreign_org = org}));
   return JsonReply(PeerToJson(*s.peers->snapshot()->ByOrg(org)).dump());
 }
 
 // Fetches the peer's identity over mutual TLS and compares it with what is pinned.
-Result<HttpReply> CheckPeer(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> CheckPeer(const TrustServices& s, const ApiRequest& r) {
   auto snap = s.peers->snapshot();
   const storage::PeerRecord* peer = snap->ByOrg(r.capture(1));
   if (!peer) return common::NotFound("no peer " + r.capture(1));
   auto start = std::chrono::steady_clock::now();
-  auto reply = s.peer_clients->Call(*peer, "GET", "/v1/peer/identity", {}, "",
-                                    After(s.config.federation.deadline_ms));
+  auto reply =
+      s.peer_clients->Call(*peer, "GET", "/v1/peer/identity", {}, "", After(s.call_deadline_ms));
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   json out = {{"org_id", peer->org_id}, {"peer_url", peer->peer_url}, {"latency_ms", ms}};
@@ -148,44 +159,47 @@ Result<HttpReply> CheckPeer(NodeServices& s, const ApiRequest& r) {
   return JsonReply(out.dump());
 }
 
-Result<HttpReply> ListPeers(NodeServices& s) {
+Result<HttpReply> ListPeers(const TrustServices& s) {
   json out = json::array();
   for (const auto& [org, record] : s.peers->snapshot()->by_org) out.push_back(PeerToJson(record));
   return JsonReply(json{{"peers", out}}.dump());
 }
 
-Result<HttpReply> ShowPeer(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> ShowPeer(const TrustServices& s, const ApiRequest& r) {
   auto snap = s.peers->snapshot();
   const storage::PeerRecord* record = snap->ByOrg(r.capture(1));
   if (!record) return common::NotFound("no peer " + r.capture(1));
   return JsonReply(PeerToJson(*record).dump());
 }
 
-Result<HttpReply> RemovePeer(NodeServices& s, const ApiRequest& r) {
+Result<HttpReply> RemovePeer(const TrustServices& s, const ApiRequest& r) {
   std::string org = r.capture(1);
   RETURN_IF_ERROR(s.peers->Remove(org));
-  RETURN_IF_ERROR(s.AuditLocal(r.ctx.trace_id, r.caller.name, "peer.remove", "applied", "", org));
+  RETURN_IF_ERROR(s.audit->Record(r.ctx.trace_id, {.actor = r.caller.name,
+                                                   .operation = "peer.remove",
+                                                   .decision = "applied",
+                                                   .foreign_org = org}));
   return HttpReply{.status = 204};
 }
 
 }  // namespace
 
-void RegisterPeerAdminRoutes(NodeServices& s, Endpoints& api) {
+void RegisterTrustRoutes(const TrustServices& s, Endpoints& api) {
   constexpr const char* kOne = R"(/v1/peers/([a-z0-9._-]+))";
   api.Add("GET", "/v1/peers", Role::kAdmin, BodyUse::kNone,
-          [&s](const ApiRequest&) { return ListPeers(s); });
+          [s](const ApiRequest&) { return ListPeers(s); });
   api.Add("POST", "/v1/peers", Role::kAdmin, BodyUse::kJson,
-          [&s](const ApiRequest& r) { return AddPeer(s, r); });
+          [s](const ApiRequest& r) { return AddPeer(s, r); });
   api.Add("GET", kOne, Role::kAdmin, BodyUse::kNone,
-          [&s](const ApiRequest& r) { return ShowPeer(s, r); });
+          [s](const ApiRequest& r) { return ShowPeer(s, r); });
   api.Add("POST", R"(/v1/peers/([a-z0-9._-]+)/(suspend|resume|revoke))", Role::kAdmin,
-          BodyUse::kOptionalJson, [&s](const ApiRequest& r) { return SetStatus(s, r); });
+          BodyUse::kOptionalJson, [s](const ApiRequest& r) { return SetStatus(s, r); });
   api.Add("POST", R"(/v1/peers/([a-z0-9._-]+)/check)", Role::kAdmin, BodyUse::kNone,
-          [&s](const ApiRequest& r) { return CheckPeer(s, r); });
+          [s](const ApiRequest& r) { return CheckPeer(s, r); });
   api.Add("PUT", kOne, Role::kAdmin, BodyUse::kJson,
-          [&s](const ApiRequest& r) { return UpdatePeer(s, r); });
+          [s](const ApiRequest& r) { return UpdatePeer(s, r); });
   api.Add("DELETE", kOne, Role::kAdmin, BodyUse::kNone,
-          [&s](const ApiRequest& r) { return RemovePeer(s, r); });
+          [s](const ApiRequest& r) { return RemovePeer(s, r); });
 }
 
 }  // namespace verbind::node
