@@ -11,11 +11,11 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "crypto/random.h"
+#include "node/api/node_keys.h"
+#include "node/api/routes.h"
+#include "node/net/peer_tls.h"
+#include "node/net/peer_transport.h"
 #include "node/net/trace.h"
-#include "node/node_keys.h"
-#include "node/peer_tls.h"
-#include "node/peer_transport.h"
-#include "node/routes.h"
 
 namespace verbind::node {
 

@@ -1,6 +1,6 @@
 // Node: a running Verbind node, and the one place where it is put together. Open loads the keys,
 // opens the database and every store, builds the answering pipeline, the TLS contexts and the
-// two listeners, and hands each area of routes the services it uses (node/services.h). Start
+// two listeners, and hands each area of routes the services it uses (node/api/services.h). Start
 // serves the peer listener (mutual TLS, pinned peers) and the local API.
 // While running it writes DIR/run/endpoints.json (the bound addresses) and DIR/run/cli.token
 // (an admin credential for the CLI on this machine, mode 0600), and removes them at stop.
@@ -20,14 +20,14 @@
 #include "federation/answer/answer_service.h"
 #include "federation/coordinator.h"
 #include "federation/peer_service.h"
-#include "node/auth.h"
-#include "node/identity.h"
-#include "node/key_rotation.h"
-#include "node/local_audit.h"
-#include "node/metrics.h"
+#include "node/api/auth.h"
+#include "node/api/identity.h"
+#include "node/api/key_rotation.h"
+#include "node/api/local_audit.h"
+#include "node/api/metrics.h"
+#include "node/api/query_runs.h"
 #include "node/net/http_server.h"
-#include "node/peer_clients.h"
-#include "node/query_runs.h"
+#include "node/net/peer_clients.h"
 #include "storage/audit_log.h"
 #include "storage/database.h"
 #include "storage/dataset_store.h"
