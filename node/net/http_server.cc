@@ -249,7 +249,7 @@ bool HttpServer::ServeOne(Connection* conn, BufferedReader* reader, bool first,
   return ReadRequest(x) && Answer(x);
 }
 
-bool HttpServer::ReadRequest(Exchange& x) {
+bool HttpServer::ReadHeadOf(Exchange& x) {
   auto raw = x.reader->ReadHead(After(x.first ? opt_.read_timeout_ms : opt_.idle_timeout_ms),
                                 After(opt_.read_timeout_ms), opt_.head_limits.max_header_bytes);
   x.started = std::chrono::steady_clock::now();
@@ -283,7 +283,14 @@ bool HttpServer::ReadRequest(Exchange& x) {
     }
   }
   x.ctx->trace_id = trace_id;
-  auto framing = RequestFraming(*head);
+  x.request.head = std::move(head).value();
+  return true;
+}
+
+bool HttpServer::ReadRequest(Exchange& x) {
+  if (!ReadHeadOf(x)) return false;
+  const std::string& trace_id = x.ctx->trace_id;
+  auto framing = RequestFraming(x.request.head);
   if (!framing.ok()) {
     bool coding = framing.status().code() == common::StatusCode::kFailedPrecondition;
     SendError(x.conn, coding ? 415 : 400, coding ? "unsupported_media_type" : "malformed",
@@ -291,10 +298,10 @@ bool HttpServer::ReadRequest(Exchange& x) {
     return false;
   }
   x.framing = *framing;
-  x.request.head = std::move(head).value();
   SplitTarget(x.request.head.target, &x.request.path, &x.request.query);
   x.streamed = router_.IsStreamed(x.request.method(), x.request.path);
   if (x.streamed) {
+    // The handler reads the body; only a declared length can be refused now.
     if (x.framing.kind == BodyFraming::kLength && x.framing.length > opt_.max_ingest_bytes) {
       SendError(x.conn, 413, "too_large",
                 "upload of " + std::to_string(x.framing.length) + " bytes is over the limit of " +

@@ -97,7 +97,13 @@ class HttpServer {
   void Serve(int fd);
   std::unique_ptr<Connection> Handshake(int fd);
   bool ServeOne(Connection* conn, BufferedReader* reader, bool first, RequestContext* ctx);
+  // Reads and checks the head (and its trace context); answers what it refuses. False when the
+  // connection is done.
+  bool ReadHeadOf(Exchange& x);
+  // The head, then the body unless the route streams it; answers what it refuses.
   bool ReadRequest(Exchange& x);
+  // Runs the route under an execution permit and writes its reply. False when the connection
+  // is done.
   bool Answer(Exchange& x);
   common::Status ReadBody(BufferedReader* reader, const HttpHead& head, const BodyFraming& f,
                           Connection* conn, std::string* body, int* error_status);
