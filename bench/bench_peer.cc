@@ -8,7 +8,7 @@
 #include "crypto/random.h"
 #include "federation/envelope.h"
 #include "federation/messages.h"
-#include "node/http_client.h"
+#include "node/net/http_client.h"
 
 namespace verbind::bench {
 

@@ -43,6 +43,7 @@ steps = [
     ("  TLS record layer: reading requests", r"verbind::crypto::TlsSession::Read\("),
     ("  TLS record layer: writing answers", r"verbind::crypto::TlsSession::Write\("),
     ("  HTTP front: request head and body", r"verbind::node::BufferedReader::ReadHead\("),
+    ("  router and route handler (Router::Dispatch)", r"verbind::node::Router::Dispatch\("),
     ("  PeerService::Handle (the protocol steps)", r"verbind::federation::PeerService::Handle\("),
     ("    VerifyQuery (decode, signer, key, signature, payload, time)", r"verbind::federation::VerifyQuery\("),
     ("      Ed25519 signature check", r"verbind::crypto::Ed25519Verify\("),

@@ -15,7 +15,7 @@
 
 namespace verbind::common {
 
-// Canonical error codes, mapped to HTTP statuses in exactly one place (node/http_status.cc).
+// Canonical error codes, mapped to HTTP statuses in exactly one place (node/api/internal/http_status.cc).
 enum class StatusCode {
   kOk = 0,
   kInvalidArgument,    // malformed input; retrying unchanged will fail again

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config openssl
-  libssl-dev libsodium-dev librocksdb-dev libcpp-httplib-dev libtomlplusplus-dev
+  libssl-dev libsodium-dev librocksdb-dev libtomlplusplus-dev
   nlohmann-json3-dev libcli11-dev libgoogle-perftools-dev libgtest-dev libgmock-dev libbenchmark-dev python3)
 bench=OFF
 for arg in "$@"; do

@@ -8,7 +8,7 @@
 
 #include "common/check.h"
 #include "fuzz/fuzz_util.h"
-#include "node/http_wire.h"
+#include "node/net/http_wire.h"
 
 namespace {
 

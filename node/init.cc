@@ -11,8 +11,8 @@
 #include "crypto/certificate.h"
 #include "crypto/signing.h"
 #include "crypto/x25519.h"
-#include "node/auth.h"
-#include "node/node_keys.h"
+#include "node/api/auth.h"
+#include "node/api/node_keys.h"
 
 namespace verbind::node {
 
@@ -114,11 +114,11 @@ Result<InitResult> InitNode(const std::string& dir, config::InitSettings setting
       {"owner", "owner", TokenHash(out.owner_token), created},
       {"admin", "admin", TokenHash(out.admin_token), created},
       {"analyst", "analyst", TokenHash(out.analyst_token), created}};
-  RETURN_IF_ERROR(common::WriteFileAtomic(dir + "/tokens.toml", config::RenderTokensFile(tokens),
-                                          0600, false));
+  RETURN_IF_ERROR(
+      common::WriteFileAtomic(dir + "/tokens.toml", config::RenderTokensFile(tokens), 0600, false));
   RETURN_IF_ERROR(common::MakeDir(dir + "/run", 0700));
-  RETURN_IF_ERROR(common::WriteFileAtomic(dir + "/verbind.toml",
-                                          config::RenderNodeConfig(settings), 0640, false));
+  RETURN_IF_ERROR(common::WriteFileAtomic(dir + "/verbind.toml", config::RenderNodeConfig(settings),
+                                          0640, false));
   return out;
 }
 

@@ -1,7 +1,7 @@
 // The verbind executable.
 #include <csignal>
 
-#include "node/cli.h"
+#include "node/cli/cli.h"
 
 int main(int argc, char** argv) {
   // A peer that closes a connection must give an error, not kill the process.

@@ -9,7 +9,7 @@
 #include <random>
 
 #include "common/encoding.h"
-#include "node/http_client.h"
+#include "node/net/http_client.h"
 
 namespace verbind::testing {
 

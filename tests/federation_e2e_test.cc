@@ -21,8 +21,8 @@
 #include "federation/envelope.h"
 #include "federation/identity.h"
 #include "federation/messages.h"
-#include "node/connection.h"
-#include "node/http_wire.h"
+#include "node/net/connection.h"
+#include "node/net/http_wire.h"
 #include "tests/federation_fixture.h"
 
 namespace verbind::testing {

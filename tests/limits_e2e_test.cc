@@ -22,7 +22,7 @@
 #include "common/files.h"
 #include "common/strings.h"
 #include "federation/envelope.h"
-#include "node/connection.h"
+#include "node/net/connection.h"
 #include "tests/node_harness.h"
 
 namespace verbind::testing {

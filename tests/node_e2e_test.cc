@@ -9,7 +9,7 @@
 
 #include "common/files.h"
 #include "crypto/certificate.h"
-#include "node/connection.h"
+#include "node/net/connection.h"
 #include "tests/node_harness.h"
 
 namespace verbind::testing {

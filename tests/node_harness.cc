@@ -12,7 +12,7 @@
 #include "common/files.h"
 #include "common/strings.h"
 #include "crypto/certificate.h"
-#include "node/node_keys.h"
+#include "node/api/node_keys.h"
 
 namespace verbind::testing {
 

@@ -11,7 +11,7 @@
 #include "common/status.h"
 #include "crypto/signing.h"
 #include "crypto/tls.h"
-#include "node/http_client.h"
+#include "node/net/http_client.h"
 #include "testing/fresh_dir.h"
 #include "testing/process.h"
 

@@ -29,7 +29,7 @@
 
 #include "common/files.h"
 #include "common/strings.h"
-#include "node/http_client.h"
+#include "node/net/http_client.h"
 #include "tests/node_harness.h"
 
 namespace verbind::testing {
@@ -119,7 +119,7 @@ bool Routed(const Answer& a) {
   return !(a.status == 404 && a.body.find("\"no such endpoint") != std::string::npos);
 }
 
-// Every route the node registers (node/*_routes.cc), as concrete requests.
+// Every route the node registers (node/api/*_routes.cc), as concrete requests.
 const std::vector<std::pair<std::string, std::string>> kKnownApiRoutes = {
     {"GET", "/healthz"},
     {"GET", "/readyz"},

@@ -1,0 +1,335 @@
+// `verbind dataset ...`: create (from a schema file, or inferred from a CSV), list, describe,
+// drop, ingest and erase, as a client of the local API (docs/datasets.md).
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "common/clock.h"
+#include "common/files.h"
+#include "common/strings.h"
+#include "node/cli/internal/commands.h"
+#include "node/cli/internal/dataset_upload.h"
+#include "storage/dataset_store.h"
+
+namespace verbind::node {
+
+using common::Result;
+using common::Status;
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kInferSampleBytes = 1 << 20;
+constexpr size_t kEraseBodyBytes = 800 << 10;  // under the default limits.max_body_bytes
+constexpr size_t kEraseKeysPerRequest = 100000;
+constexpr size_t kErrorsShown = 20;
+
+std::string Num(const json& v) { return v.is_number() ? v.dump() : "0"; }
+
+Result<config::Schema> Infer(const std::string& csv_path) {
+  ASSIGN_OR_RETURN(std::string text, common::ReadFile(csv_path, 1ull << 40));
+  if (text.size() > kInferSampleBytes) text.resize(kInferSampleBytes);
+  auto schema = storage::InferSchemaFromCsv(text);
+  if (!schema.ok()) return schema.status().WithContext(csv_path);
+  return schema;
+}
+
+Status CreateDataset(ApiCaller& api, const std::string& name, const std::string& schema_toml,
+                     bool as_json) {
+  json body = {{"name", name}, {"schema", schema_toml}};
+  ASSIGN_OR_RETURN(json d, api.Call("POST", "/v1/datasets", &body));
+  if (as_json) {
+    std::printf("%s\n", d.dump(2).c_str());
+  } else {
+    std::printf("Created dataset %s: %zu fields, record key %s\n", name.c_str(), d["fields"].size(),
+                d["key"].is_string() ? d["key"].get<std::string>().c_str() : "none (append-only)");
+  }
+  return Status::Ok();
+}
+
+void AddCreate(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
+  auto* cmd = dataset.add_subcommand("create",
+                                     "Create a dataset from a schema file (TOML), or "
+                                     "propose a schema from a CSV file");
+  auto name = std::make_shared<std::string>();
+  auto schema = std::make_shared<std::string>();
+  auto infer = std::make_shared<std::string>();
+  auto print_only = std::make_shared<bool>(false);
+  cmd->add_option("NAME", *name, "Dataset name: a-z 0-9 . _ -")->required();
+  auto* s = cmd->add_option("--schema", *schema, "Schema file (TOML, docs/datasets.md)");
+  auto* i = cmd->add_option("--infer-from", *infer,
+                            "Infer the schema from this CSV file's header and first rows");
+  s->excludes(i);
+  cmd->add_flag("--print", *print_only,
+                "With --infer-from: only print the proposed schema (needs no running node)");
+  cmd->callback([=] {
+    *action = [=] {
+      if (schema->empty() == infer->empty()) {
+        return Report(common::InvalidArgument("give --schema FILE or --infer-from FILE.csv"));
+      }
+      std::string toml;
+      if (!infer->empty()) {
+        auto inferred = Infer(*infer);
+        if (!inferred.ok()) return Report(inferred.status());
+        toml = config::RenderSchemaToml(*inferred);
+        std::printf("%s", toml.c_str());
+        if (*print_only) return 0;
+      } else {
+        auto text = common::ReadFile(*schema, 1 << 20);
+        if (!text.ok()) return Report(text.status());
+        auto parsed = config::ParseSchemaToml(*text, *schema);  // errors with this file's name
+        if (!parsed.ok()) return Report(parsed.status());
+        toml = *text;
+      }
+      return WithApi(*g, [&](ApiCaller& api) { return CreateDataset(api, *name, toml, g->json); });
+    };
+  });
+}
+
+void PrintList(const json& datasets) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& d : datasets) {
+    rows.push_back({d["name"], Num(d["rows"]), Num(d["erased"]),
+                    d["key"].is_string() ? d["key"].get<std::string>() : "-",
+                    Num(d["bytes_on_disk"]), d["updated_at"]});
+  }
+  PrintTable({"NAME", "ROWS", "ERASED", "KEY", "BYTES", "UPDATED"}, rows);
+}
+
+void PrintDescribe(const json& d) {
+  std::printf("dataset %s\n", d["name"].get<std::string>().c_str());
+  if (!d["description"].get<std::string>().empty()) {
+    std::printf("  %s\n", d["description"].get<std::string>().c_str());
+  }
+  std::printf("  rows %s, erased %s, %s bytes on disk, generation %s\n", Num(d["rows"]).c_str(),
+              Num(d["erased"]).c_str(), Num(d["bytes_on_disk"]).c_str(),
+              Num(d["generation"]).c_str());
+  std::printf("  created %s, updated %s\n\n", d["created_at"].get<std::string>().c_str(),
+              d["updated_at"].get<std::string>().c_str());
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& f : d["fields"]) {
+    std::string detail;
+    if (f.contains("scale")) detail = "scale " + f["scale"].dump();
+    if (f.contains("categories") && !f["categories"].empty()) {
+      detail = std::to_string(f["categories"].size()) + " categories";
+    } else if (f.contains("max_categories")) {
+      detail = "up to " + f["max_categories"].dump() + " labels";
+    }
+    if (f.contains("min"))
+      detail += (detail.empty() ? "" : ", ") + std::string("min ") + f["min"].dump();
+    if (f.contains("max"))
+      detail += (detail.empty() ? "" : ", ") + std::string("max ") + f["max"].dump();
+    rows.push_back({f["name"], f["type"], f["nullable"].get<bool>() ? "yes" : "no",
+                    f["key"].get<bool>() ? "key" : "", detail});
+  }
+  PrintTable({"FIELD", "TYPE", "NULLABLE", "KEY", "DETAILS"}, rows);
+}
+
+void AddListDescribeDrop(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
+  dataset.add_subcommand("list", "List datasets with their row counts")->callback([=] {
+    *action = [=] {
+      return WithApi(*g, [&](ApiCaller& api) -> Status {
+        ASSIGN_OR_RETURN(json r, api.Call("GET", "/v1/datasets"));
+        if (g->json) {
+          std::printf("%s\n", r.dump(2).c_str());
+        } else {
+          PrintList(r["datasets"]);
+        }
+        return Status::Ok();
+      });
+    };
+  });
+  auto name = std::make_shared<std::string>();
+  auto as_toml = std::make_shared<bool>(false);
+  auto* describe = dataset.add_subcommand("describe", "Fields, row count and bytes on disk");
+  describe->add_option("NAME", *name, "Dataset")->required();
+  describe->add_flag("--schema", *as_toml, "Print the schema as a TOML schema file");
+  describe->callback([=] {
+    *action = [=] {
+      return WithApi(*g, [&](ApiCaller& api) -> Status {
+        ASSIGN_OR_RETURN(json d, api.Call("GET", "/v1/datasets/" + *name));
+        if (*as_toml) {
+          ASSIGN_OR_RETURN(config::Schema s, config::SchemaFromJson(d["schema"].dump()));
+          std::printf("%s", config::RenderSchemaToml(s).c_str());
+        } else if (g->json) {
+          std::printf("%s\n", d.dump(2).c_str());
+        } else {
+          PrintDescribe(d);
+        }
+        return Status::Ok();
+      });
+    };
+  });
+  auto drop_name = std::make_shared<std::string>();
+  auto* drop = dataset.add_subcommand("drop", "Delete a dataset and all its records");
+  drop->add_option("NAME", *drop_name, "Dataset")->required();
+  drop->callback([=] {
+    *action = [=] {
+      return WithApi(*g, [&](ApiCaller& api) -> Status {
+        RETURN_IF_ERROR(api.Call("DELETE", "/v1/datasets/" + *drop_name).status());
+        std::printf("Dropped dataset %s\n", drop_name->c_str());
+        return Status::Ok();
+      });
+    };
+  });
+}
+
+Result<storage::InputFormat> FormatFor(const std::string& format, const std::string& file) {
+  std::string f = format;
+  if (f.empty()) {
+    std::string lower = common::ToLower(file);
+    if (lower.ends_with(".csv")) f = "csv";
+    if (lower.ends_with(".jsonl") || lower.ends_with(".ndjson")) f = "jsonl";
+  }
+  if (f == "csv") return storage::InputFormat::kCsv;
+  if (f == "jsonl") return storage::InputFormat::kJsonLines;
+  return common::InvalidArgument("cannot tell the format of " + file +
+                                 "; give --format csv or --format jsonl");
+}
+
+// Prints the outcome; the error when a batch was refused.
+Status PrintIngest(const UploadOptions& o, const UploadOutcome& out, bool as_json) {
+  int64_t read = 0, stored = 0, replaced = 0, rejected = 0;
+  json errors = json::array();
+  for (const auto& r : out.reports) {
+    read += r.value("rows_read", int64_t{0});
+    stored += r.value("rows_stored", int64_t{0});
+    replaced += r.value("rows_replaced", int64_t{0});
+    rejected += r.value("rows_rejected", int64_t{0});
+    for (const auto& e : r["errors"]) errors.push_back(e);
+  }
+  if (as_json) std::printf("%s\n", json{{"batches", out.reports}}.dump(2).c_str());
+  for (size_t i = 0; i < errors.size() && i < kErrorsShown && !as_json; ++i) {
+    std::string col = errors[i].value("column", "");
+    std::fprintf(stderr, "%s:%s: %s%s\n", o.file.c_str(), errors[i]["line"].dump().c_str(),
+                 col.empty() ? "" : (col + ": ").c_str(), errors[i].value("reason", "").c_str());
+  }
+  if (out.refused) {
+    size_t kept = out.reports.size() - 1;
+    return common::InvalidArgument(
+        "refused: the batch has bad rows (see above); nothing of it was stored" +
+        (kept ? "; the " + std::to_string(kept) + " batches before it are stored" : ""));
+  }
+  if (!as_json) {
+    std::printf(
+        "Ingested %s into %s: %lld rows read, %lld stored, %lld replaced, %lld "
+        "rejected (%zu batch%s)\n",
+        o.file.c_str(), o.dataset.c_str(), static_cast<long long>(read),
+        static_cast<long long>(stored), static_cast<long long>(replaced),
+        static_cast<long long>(rejected), out.reports.size(), out.reports.size() == 1 ? "" : "es");
+  }
+  return Status::Ok();
+}
+
+void AddIngest(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
+  auto* cmd = dataset.add_subcommand("ingest",
+                                     "Load records from CSV or JSON lines; every row "
+                                     "is validated, and a batch is stored whole and "
+                                     "durably or not at all");
+  auto o = std::make_shared<UploadOptions>();
+  auto format = std::make_shared<std::string>();
+  auto on_error = std::make_shared<std::string>("refuse");
+  cmd->add_option("NAME", o->dataset, "Dataset")->required();
+  cmd->add_option("FILE", o->file, "CSV (with a header row) or JSON-lines file")->required();
+  cmd->add_option("--format", *format, "csv or jsonl (default: from the file name)")
+      ->check(CLI::IsMember({"csv", "jsonl"}));
+  cmd->add_option("--on-error", *on_error,
+                  "refuse: store nothing when a row is bad; skip: store the good rows")
+      ->check(CLI::IsMember({"refuse", "skip"}))
+      ->capture_default_str();
+  cmd->add_option("--batch-rows", o->batch_rows,
+                  "Send the file in batches of this many rows, each stored durably on its own");
+  cmd->callback([=] {
+    *action = [=] {
+      auto fmt = FormatFor(*format, o->file);
+      if (!fmt.ok()) return Report(fmt.status());
+      o->format = *fmt;
+      o->skip_bad_rows = *on_error == "skip";
+      o->progress = ::isatty(STDERR_FILENO) != 0;
+      return WithApi(*g, [&](ApiCaller& api) -> Status {
+        ASSIGN_OR_RETURN(UploadOutcome out, UploadRecords(api, *o));
+        return PrintIngest(*o, out, g->json);
+      });
+    };
+  });
+}
+
+Result<std::vector<std::string>> KeysFrom(const std::vector<std::string>& keys,
+                                          const std::string& file) {
+  std::vector<std::string> out = keys;
+  if (file.empty()) return out;
+  ASSIGN_OR_RETURN(std::string text, common::ReadFile(file, 1ull << 32));
+  for (std::string_view line : common::Split(text, '\n')) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) out.emplace_back(line);
+  }
+  return out;
+}
+
+Status EraseKeys(ApiCaller& api, const std::string& name, const std::vector<std::string>& keys,
+                 bool as_json) {
+  int64_t erased = 0;
+  std::vector<std::string> not_found;
+  for (size_t i = 0; i < keys.size();) {
+    json body = {{"keys", json::array()}};
+    size_t bytes = 16;
+    for (; i < keys.size() && body["keys"].size() < kEraseKeysPerRequest &&
+           bytes + keys[i].size() + 4 < kEraseBodyBytes;
+         ++i) {
+      body["keys"].push_back(keys[i]);
+      bytes += keys[i].size() + 4;
+    }
+    ASSIGN_OR_RETURN(json r, api.Call("POST", "/v1/datasets/" + name + "/erase", &body));
+    erased += r.value("erased", int64_t{0});
+    for (const auto& k : r["not_found"]) not_found.push_back(k);
+  }
+  if (as_json) {
+    std::printf("%s\n", json{{"dataset", name},
+                             {"requested", keys.size()},
+                             {"erased", erased},
+                             {"not_found", not_found}}
+                            .dump(2)
+                            .c_str());
+    return Status::Ok();
+  }
+  std::printf("Erased %lld of %zu records from %s\n", static_cast<long long>(erased), keys.size(),
+              name.c_str());
+  for (size_t i = 0; i < not_found.size() && i < kErrorsShown; ++i) {
+    std::printf("  not found: %s\n", not_found[i].c_str());
+  }
+  return Status::Ok();
+}
+
+void AddErase(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
+  auto* cmd = dataset.add_subcommand("erase",
+                                     "Erase records by record key; they drop out of "
+                                     "every aggregate");
+  auto name = std::make_shared<std::string>();
+  auto keys = std::make_shared<std::vector<std::string>>();
+  auto file = std::make_shared<std::string>();
+  cmd->add_option("NAME", *name, "Dataset")->required();
+  cmd->add_option("--key", *keys, "A record key (repeatable)");
+  cmd->add_option("--keys-file", *file, "A file of record keys, one per line");
+  cmd->callback([=] {
+    *action = [=] {
+      auto all = KeysFrom(*keys, *file);
+      if (!all.ok()) return Report(all.status());
+      if (all->empty()) return Report(common::InvalidArgument("give --key K or --keys-file FILE"));
+      return WithApi(*g, [&](ApiCaller& api) { return EraseKeys(api, *name, *all, g->json); });
+    };
+  });
+}
+
+}  // namespace
+
+void AddDatasetCommands(CLI::App& app, GlobalsPtr g, CliAction* action) {
+  auto* dataset = app.add_subcommand("dataset", "Manage datasets: schemas, records, erasure")
+                      ->require_subcommand(1);
+  AddCreate(*dataset, g, action);
+  AddListDescribeDrop(*dataset, g, action);
+  AddIngest(*dataset, g, action);
+  AddErase(*dataset, g, action);
+  AddPrivacyCommand(*dataset, g, action);
+}
+
+}  // namespace verbind::node

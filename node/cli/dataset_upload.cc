@@ -1,0 +1,220 @@
+#include "node/cli/internal/dataset_upload.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+namespace verbind::node {
+
+using common::Result;
+using common::Status;
+using nlohmann::json;
+
+namespace {
+
+// One upload: a byte range of the file, after the header when it is a later CSV piece.
+struct Piece {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  int64_t first_line = 1;  // file line of the piece's first row (after the header)
+  bool with_header = false;
+};
+
+class File {
+ public:
+  static Result<File> Open(const std::string& path) {
+    File f;
+    f.fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (f.fd_ < 0) return common::NotFound("cannot open " + path + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(f.fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+      return common::InvalidArgument(path + " is not a regular file");
+    }
+    f.size_ = static_cast<uint64_t>(st.st_size);
+    return f;
+  }
+  File() = default;
+  File(File&& o) noexcept : fd_(o.fd_), size_(o.size_) { o.fd_ = -1; }
+  ~File() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Result<size_t> ReadAt(char* buf, size_t n, uint64_t at) const {
+    ssize_t got = ::pread(fd_, buf, n, static_cast<off_t>(at));
+    if (got < 0) return common::Unavailable(std::string("read failed: ") + std::strerror(errno));
+    return static_cast<size_t>(got);
+  }
+  uint64_t size() const { return size_; }
+
+ private:
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
+// Splits the file into pieces of `rows` rows. CSV rows end at a line break outside quotes; the
+// first CSV row is the header, repeated in front of every later piece.
+Result<std::vector<Piece>> PlanPieces(const File& f, bool csv, uint64_t rows, std::string* header) {
+  std::vector<Piece> pieces;
+  if (rows == 0) return std::vector<Piece>{Piece{0, f.size(), 1, false}};
+  std::vector<char> buf(1 << 20);
+  bool quoted = false, in_header = csv;
+  uint64_t in_piece = 0, start = 0;
+  int64_t line = 1, piece_line = 1;
+  for (uint64_t at = 0; at < f.size();) {
+    ASSIGN_OR_RETURN(size_t n, f.ReadAt(buf.data(), buf.size(), at));
+    if (n == 0) break;
+    for (size_t i = 0; i < n; ++i) {
+      char c = buf[i];
+      if (csv && c == '"') quoted = !quoted;
+      if (c != '\n') continue;
+      ++line;
+      if (quoted) continue;
+      if (in_header) {
+        in_header = false;
+        uint64_t end = at + i + 1;
+        header->resize(end);
+        ASSIGN_OR_RETURN(size_t h, f.ReadAt(header->data(), end, 0));
+        if (h != end) return common::Unavailable("the file changed while it was read");
+        continue;
+      }
+      if (++in_piece == rows) {
+        uint64_t end = at + i + 1;
+        pieces.push_back(Piece{start, end - start, piece_line, !pieces.empty() && csv});
+        start = end;
+        piece_line = line;
+        in_piece = 0;
+      }
+    }
+    at += n;
+  }
+  if (start < f.size() || pieces.empty()) {
+    pieces.push_back(Piece{start, f.size() - start, piece_line, !pieces.empty() && csv});
+  }
+  pieces[0].first_line = 1;  // the first piece starts with the header itself: lines as in the file
+  return pieces;
+}
+
+class Progress {
+ public:
+  Progress(bool on, uint64_t total) : on_(on), total_(total) {}
+  void Sent(const char* data, size_t n) {
+    bytes_ += n;
+    for (const char* p = data; (p = static_cast<const char*>(std::memchr(p, '\n', data + n - p)));
+         ++p) {
+      ++rows_;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (on_ && now - last_ > std::chrono::milliseconds(100)) {
+      last_ = now;
+      Draw(now);
+    }
+  }
+  void Done() {
+    if (!on_) return;
+    Draw(std::chrono::steady_clock::now());
+    std::fprintf(stderr, "\n");
+  }
+
+ private:
+  void Draw(std::chrono::steady_clock::time_point now) {
+    double s = std::chrono::duration<double>(now - start_).count();
+    std::fprintf(stderr, "\r  %llu rows  %.0f rows/s  %3.0f%%  ",
+                 static_cast<unsigned long long>(rows_), s > 0 ? static_cast<double>(rows_) / s : 0,
+                 total_ ? 100.0 * static_cast<double>(bytes_) / static_cast<double>(total_) : 100);
+  }
+  bool on_;
+  uint64_t total_;
+  uint64_t bytes_ = 0, rows_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_;
+};
+
+std::string UrlEncode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
+// Maps the node's line numbers (of the piece it received) to lines of the file.
+void MapLines(json* report, const Piece& p, bool csv) {
+  if (p.offset == 0) return;  // the first piece is the start of the file
+  for (auto& e : (*report)["errors"]) {
+    int64_t line = e.value("line", int64_t{0});
+    if (line == 1 && csv) continue;  // the repeated header is the file's line 1
+    e["line"] = p.first_line + line - (csv ? 2 : 1);
+  }
+}
+
+Result<json> SendPiece(ApiCaller& api, const UploadOptions& o, const File& f, const Piece& p,
+                       const std::string& header, Progress* progress) {
+  bool csv = o.format == storage::InputFormat::kCsv;
+  std::string base = o.file.substr(o.file.rfind('/') + 1);
+  std::string path = "/v1/datasets/" + o.dataset +
+                     "/records?on_error=" + (o.skip_bad_rows ? "skip" : "refuse") +
+                     "&source=" + UrlEncode(base);
+  std::string_view head = p.with_header ? std::string_view(header) : std::string_view();
+  uint64_t at = p.offset, left = p.length;
+  auto source = [&](char* buf, size_t n) -> Result<size_t> {
+    if (!head.empty()) {
+      size_t k = std::min(n, head.size());
+      std::memcpy(buf, head.data(), k);
+      head.remove_prefix(k);
+      return k;
+    }
+    ASSIGN_OR_RETURN(size_t got,
+                     f.ReadAt(buf, static_cast<size_t>(std::min<uint64_t>(n, left)), at));
+    at += got;
+    left -= got;
+    progress->Sent(buf, got);
+    return got;
+  };
+  Headers headers = {{"Authorization", "Bearer " + api.token()},
+                     {"Content-Type", csv ? "text/csv" : "application/x-ndjson"}};
+  uint64_t length = p.length + (p.with_header ? header.size() : 0);
+  int ms = api.timeout_ms() + static_cast<int>(std::min<uint64_t>(length >> 20, 3600) * 1000);
+  ASSIGN_OR_RETURN(HttpResponse res,
+                   api.client().Upload("POST", path, headers, length, source, After(ms)));
+  if (res.status != 200 && res.status != 422) return ErrorFromResponse(res);
+  json report = json::parse(res.body, nullptr, false);
+  if (!report.is_object()) return common::Internal("the node answered with invalid JSON");
+  MapLines(&report, p, csv);
+  return report;
+}
+
+}  // namespace
+
+Result<UploadOutcome> UploadRecords(ApiCaller& api, const UploadOptions& o) {
+  ASSIGN_OR_RETURN(File f, File::Open(o.file));
+  std::string header;
+  bool csv = o.format == storage::InputFormat::kCsv;
+  ASSIGN_OR_RETURN(std::vector<Piece> pieces, PlanPieces(f, csv, o.batch_rows, &header));
+  Progress progress(o.progress, f.size());
+  UploadOutcome out;
+  for (const Piece& p : pieces) {
+    auto report = SendPiece(api, o, f, p, header, &progress);
+    if (!report.ok()) {
+      progress.Done();
+      return report.status();
+    }
+    out.reports.push_back(std::move(report).value());
+    if (!out.reports.back().value("committed", false)) {
+      out.refused = true;
+      break;
+    }
+  }
+  progress.Done();
+  return out;
+}
+
+}  // namespace verbind::node

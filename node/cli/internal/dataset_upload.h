@@ -1,0 +1,34 @@
+// Record uploads for `verbind dataset ingest`: streams a CSV or JSON-lines file to
+// POST /v1/datasets/NAME/records, whole or in pieces of N rows (each piece one durable batch;
+// CSV pieces repeat the header), shows progress on a terminal, and maps the node's line
+// numbers back to lines of the file. Thread-compatible.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "node/cli/internal/api_caller.h"
+#include "storage/dataset_store.h"
+
+namespace verbind::node {
+
+struct UploadOptions {
+  std::string dataset;
+  std::string file;
+  storage::InputFormat format = storage::InputFormat::kCsv;
+  bool skip_bad_rows = false;  // --on-error skip
+  uint64_t batch_rows = 0;     // 0: the whole file is one batch
+  bool progress = false;       // draw progress on standard error
+};
+
+struct UploadOutcome {
+  std::vector<nlohmann::json> reports;  // one per batch sent, lines mapped to the file
+  bool refused = false;                 // the last batch was refused (nothing of it stored)
+};
+
+// Uploads the file; stops at the first refused batch (earlier batches stay stored).
+common::Result<UploadOutcome> UploadRecords(ApiCaller& api, const UploadOptions& o);
+
+}  // namespace verbind::node
