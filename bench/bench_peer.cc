@@ -5,7 +5,7 @@
 #include "bench/bench_records.h"
 #include "common/clock.h"
 #include "common/files.h"
-#include "crypto/random.h"
+#include "crypto/system_random.h"
 #include "federation/envelope.h"
 #include "federation/messages.h"
 #include "node/net/http_client.h"

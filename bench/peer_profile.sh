@@ -25,11 +25,11 @@ for line in open(sys.argv[1], errors="replace"):
     if m:
         name = m.group(2)
         inclusive[name] = max(inclusive.get(name, 0), int(m.group(1).replace(",", "")))
-# Answered queries: the calls of HandlePeerQuery (from its caller line in the tree).
+# Answered queries: the calls of PeerService::HandleQuery (from its caller line in the tree).
 calls = 0
 lines = open(sys.argv[2], errors="replace").read().splitlines()
 for i, line in enumerate(lines):
-    if re.search(r"\*\s+\S*?:verbind::node::HandlePeerQuery\(", line):
+    if re.search(r"\*\s+\S*?:verbind::federation::PeerService::HandleQuery\(", line):
         for prev in reversed(lines[max(0, i - 5):i]):
             m = re.search(r"\((\d[\d,]*)x\)", prev)
             if m:
@@ -39,27 +39,24 @@ for i, line in enumerate(lines):
 if calls == 0:
     sys.exit("peer_profile.sh: no answered queries in the profile")
 steps = [
-    ("request on the peer listener (HTTP front, TLS, router, handler)", r"verbind::node::HttpServer::ServeOne\("),
+    ("request on the peer listener (TLS, framing, router, handler)", r"verbind::node::HttpServer::ServeOne\("),
     ("  TLS record layer: reading requests", r"verbind::crypto::TlsSession::Read\("),
     ("  TLS record layer: writing answers", r"verbind::crypto::TlsSession::Write\("),
-    ("  HTTP front: request head and body", r"verbind::node::BufferedReader::ReadHead\("),
+    ("  request head, parsed once", r"verbind::node::HttpServer::ReadHeadOf\("),
     ("  router and route handler (Router::Dispatch)", r"verbind::node::Router::Dispatch\("),
     ("  PeerService::Handle (the protocol steps)", r"verbind::federation::PeerService::Handle\("),
     ("    VerifyQuery (decode, signer, key, signature, payload, time)", r"verbind::federation::VerifyQuery\("),
     ("      Ed25519 signature check", r"verbind::crypto::Ed25519Verify\("),
     ("    NonceStore::Reserve (RocksDB read)", r"verbind::storage::NonceStore::Reserve\("),
     ("    rate limit (PeerService::RateLimited)", r"verbind::federation::PeerService::RateLimited\("),
-    ("    PolicyAuthorizer::Authorize", r"verbind::node::PolicyAuthorizer::Authorize\("),
-    ("    DatasetExecutor::Execute", r"verbind::node::DatasetExecutor::Execute"),
-    ("      RunLocalQuery (bind, scan, partial table)", r"verbind::node::RunLocalQuery\("),
+    ("    AnswerService::Authorize (policy)", r"verbind::federation::AnswerService::Authorize\("),
+    ("    AnswerService::Answer (plan, scan, release, charge)", r"verbind::federation::AnswerService::Answer\("),
+    ("      AnswerService::Plan", r"verbind::federation::AnswerService::Plan\("),
+    ("      AnswerService::Scan (scan cache or ExecuteScan)", r"verbind::federation::AnswerService::Scan\("),
     ("        ExecuteScan", r"verbind::storage::ExecuteScan\("),
-    ("          record-set sketch of the answer (RecordSetSketch::Add)", r"verbind::storage::RecordSetSketch::Add\("),
-    ("      ProtectAnswer (differencing defence, disclosure control)", r"verbind::node::ProtectAnswer"),
-    ("        AnswerHistory::CheckAndRecord", r"verbind::storage::AnswerHistory::CheckAndRecord\("),
-    ("          FindCloseAnswer (compare with earlier answers)", r"verbind::storage::AnswerHistory::FindCloseAnswer\("),
-    ("          Retain (list the pair's answers)", r"verbind::storage::AnswerHistory::Retain\("),
-    ("          RecordSetSketch::Encode", r"verbind::storage::RecordSetSketch::Encode"),
-    ("        ApplyDisclosureControl", r"verbind::federation::ApplyDisclosureControl\("),
+    ("      ExactRelease (every public key, released statistics)", r"verbind::federation::ExactRelease\("),
+    ("      AddNoise (keyed discrete Laplace)", r"verbind::federation::AddNoise\("),
+    ("      PrivacyLedger::Reserve (budget check and charge)", r"verbind::storage::PrivacyLedger::Reserve\("),
     ("    AuditLog::Append (waiting side)", r"verbind::storage::AuditLog::Append\("),
     ("    signing the partial (NodeSigner::Seal)", r"verbind::federation::NodeSigner::Seal\("),
     ("audit writer thread (chain, batch, synced write)", r"verbind::storage::AuditLog::WriterLoop\("),

@@ -4,7 +4,7 @@
 #include "common/files.h"
 #include "crypto/aead.h"
 #include "crypto/hash.h"
-#include "crypto/random.h"
+#include "crypto/system_random.h"
 #include "crypto/signing.h"
 
 namespace verbind::crypto {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/encoding.h"
-#include "crypto/random.h"
+#include "crypto/system_random.h"
 #include "federation/envelope.h"
 
 namespace verbind::federation {

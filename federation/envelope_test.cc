@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/encoding.h"
-#include "crypto/random.h"
+#include "crypto/system_random.h"
 #include "federation/messages.h"
 #include "federation/verifier.h"
 

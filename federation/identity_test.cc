@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/certificate.h"
-#include "crypto/random.h"
+#include "crypto/system_random.h"
 #include "crypto/x25519.h"
 
 namespace verbind::federation {

@@ -10,7 +10,7 @@
 #include "common/files.h"
 #include "common/log.h"
 #include "common/strings.h"
-#include "crypto/random.h"
+#include "crypto/system_random.h"
 #include "node/api/node_keys.h"
 #include "node/api/routes.h"
 #include "node/net/peer_tls.h"

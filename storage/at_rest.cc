@@ -2,7 +2,7 @@
 
 #include "common/encoding.h"
 #include "crypto/aead.h"
-#include "crypto/random.h"
+#include "crypto/system_random.h"
 
 namespace verbind::storage {
 

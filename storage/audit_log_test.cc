@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
-#include "crypto/random.h"
+#include "crypto/system_random.h"
 
 namespace verbind::storage {
 namespace {

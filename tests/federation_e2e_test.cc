@@ -16,7 +16,7 @@
 #include "common/files.h"
 #include "common/strings.h"
 #include "crypto/certificate.h"
-#include "crypto/random.h"
+#include "crypto/system_random.h"
 #include "crypto/x25519.h"
 #include "federation/envelope.h"
 #include "federation/identity.h"

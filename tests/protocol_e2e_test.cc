@@ -8,7 +8,7 @@
 
 #include "common/clock.h"
 #include "common/encoding.h"
-#include "crypto/random.h"
+#include "crypto/system_random.h"
 #include "crypto/signing.h"
 #include "federation/envelope.h"
 #include "federation/messages.h"

@@ -7,7 +7,7 @@
 
 #include "common/clock.h"
 #include "config/node_config.h"
-#include "crypto/random.h"
+#include "crypto/system_random.h"
 #include "node/cli/internal/commands.h"
 #include "node/init.h"
 #include "node/node.h"

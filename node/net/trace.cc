@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "common/encoding.h"
-#include "crypto/random.h"
+#include "crypto/system_random.h"
 
 namespace verbind::node {
 

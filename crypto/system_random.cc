@@ -1,4 +1,4 @@
-#include "crypto/random.h"
+#include "crypto/system_random.h"
 
 #include <sodium.h>
 
