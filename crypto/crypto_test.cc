@@ -1,11 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+
 #include "common/encoding.h"
 #include "common/files.h"
 #include "crypto/aead.h"
 #include "crypto/hash.h"
-#include "crypto/system_random.h"
 #include "crypto/signing.h"
+#include "crypto/system_random.h"
 
 namespace verbind::crypto {
 namespace {
@@ -20,6 +23,25 @@ TEST(Sha256, KnownAnswer) {
   h.Update("a");
   h.Update("bc");
   EXPECT_EQ(HexEncode(h.Finish()), Sha256Hex("abc"));
+}
+
+// FIPS 180-4 examples: two blocks, and a million bytes fed in uneven pieces.
+TEST(Sha256, LongMessagesInPieces) {
+  EXPECT_EQ(Sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  Sha256Hasher h;
+  std::string piece(997, 'a');
+  size_t left = 1000000;
+  while (left > 0) {
+    size_t n = std::min(left, piece.size());
+    h.Update(std::string_view(piece).substr(0, n));
+    left -= n;
+  }
+  Sha256Hasher moved = std::move(h);
+  EXPECT_EQ(HexEncode(moved.Finish()),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(Sha256Hex(std::string(1000000, 'a')),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 TEST(Ed25519, Rfc8032TestVector1) {

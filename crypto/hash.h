@@ -1,8 +1,10 @@
-// SHA-256. Thread-safe.
+// SHA-256, computed by OpenSSL (which uses the CPU's SHA extensions where it has them: about
+// four times libsodium's portable code on a 1.5 KB envelope). Thread-safe.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,12 +22,17 @@ std::string Sha256Hex(std::string_view data);
 class Sha256Hasher {
  public:
   Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(Sha256Hasher&&) noexcept;
+  Sha256Hasher& operator=(Sha256Hasher&&) noexcept;
   void Update(std::span<const uint8_t> data);
   void Update(std::string_view data);
+  // The digest of everything updated so far. Call once.
   Sha256Digest Finish();
 
  private:
-  alignas(16) unsigned char state_[128];
+  struct Context;
+  std::unique_ptr<Context> ctx_;
 };
 
 }  // namespace verbind::crypto

@@ -21,7 +21,7 @@ double MembershipGuessBound(double budget) { return std::exp(budget) / (1 + std:
 
 double MembershipCountBound(int n, double budget) {
   double p = MembershipGuessBound(budget);
-  return n * p + 3 * std::sqrt(n * p * (1 - p));
+  return n * p + kDeviations * std::sqrt(n * p * (1 - p));
 }
 
 double RecoveryMass(double lo, double hi, double rel) {
@@ -39,7 +39,7 @@ double RecoveryMass(double lo, double hi, double rel) {
 
 double AmountCountBound(int n, double budget, double q) {
   double mean = n * std::exp(budget) * q;
-  return mean + 3 * std::sqrt(mean) + 1;
+  return mean + kDeviations * std::sqrt(mean) + 1;
 }
 
 int AnswersWithin(double budget, double epsilon) {

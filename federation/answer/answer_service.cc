@@ -1,5 +1,7 @@
 #include "federation/answer/answer_service.h"
 
+#include <algorithm>
+
 #include "common/strings.h"
 #include "federation/answer/internal/noise.h"
 #include "federation/answer/internal/release.h"
@@ -189,10 +191,16 @@ std::variant<ProtectedAnswer, Refusal> AnswerService::Answer(const Grant& grant,
   if (protection == Protection::kDifferentialPrivacy) {
     // Column names do not change what is released: the same statistics under other aliases
     // are the same release (the same noise, not charged again).
-    Query unnamed = query;
-    for (auto& item : unnamed.select) item.alias.clear();
-    std::string fingerprint = ReleaseFingerprint(query.dataset, scan->generation,
-                                                 QueryToJson(unnamed), plan->NoiseParameters());
+    bool aliased = std::any_of(query.select.begin(), query.select.end(),
+                               [](const SelectItem& item) { return !item.alias.empty(); });
+    std::string unnamed_text = canonical;
+    if (aliased) {
+      Query unnamed = query;
+      for (auto& item : unnamed.select) item.alias.clear();
+      unnamed_text = QueryToJson(unnamed);
+    }
+    std::string fingerprint = ReleaseFingerprint(query.dataset, scan->generation, unnamed_text,
+                                                 plan->NoiseParameters());
     auto reserved = deps_.ledger->Reserve(
         query.dataset, requester, fingerprint, plan->epsilon_micro, deps_.clock->NowMillis(),
         canonical, grant.policy_id + " v" + std::to_string(grant.policy_version));
