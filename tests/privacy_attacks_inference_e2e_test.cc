@@ -46,7 +46,6 @@ constexpr int64_t kAmountHi = 299999;
 // The histograms the attacker asks for: 8 bins of 250.00 over [1000, 3000) (on the grid).
 constexpr int64_t kHistLo = 100000;
 constexpr int64_t kHistBin = 25000;
-constexpr int kHistBins = 8;
 const char kHistogram[] = "histogram(monthly_amount, 1000, 3000, 8)";
 const char kHistogramStatistic[] = "histogram(monthly_amount,100000,300000,8)";
 

@@ -126,7 +126,7 @@ std::string Loosening(const storage::DatasetPrivacy& current, const storage::Dat
 }
 
 Result<HttpReply> Show(const DatasetServices& s, const ApiRequest& r) {
-  std::string dataset = r.capture(1);
+  const std::string& dataset = r.capture(1);
   RETURN_IF_ERROR(s.datasets->Describe(dataset).status());
   ASSIGN_OR_RETURN(json out, PrivacyJson(s, dataset));
   return JsonReply(out.dump());
