@@ -15,7 +15,8 @@ packages=(build-essential cmake ninja-build pkg-config openssl
 bench=OFF
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(clang clang-tidy libclang-rt-14-dev procps faketime python3-yaml) ;;
+    --test) packages+=(clang clang-tidy libclang-rt-14-dev procps faketime python3-yaml
+            python3-cryptography python3-pandas r-base-core r-cran-httr2 r-cran-jsonlite) ;;
     --bench) packages+=(sqlite3 postgresql); bench=ON ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
