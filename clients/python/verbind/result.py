@@ -120,7 +120,7 @@ class Result:
         if not self.complete:
             warnings.warn(f"PARTIAL result: no part from {', '.join(self.missing)}; "
                           "values marked incomplete lack their records", PartialResultWarning,
-                          stacklevel=3)
+                          stacklevel=4)
 
     def __repr__(self) -> str:
         answered = sum(p.answered for p in self.coverage)
