@@ -7,10 +7,12 @@ over HTTPS. The dataset is marked non-personal with a threshold of 3, so counts 
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
 import tempfile
+import threading
 import unittest
 import warnings
 from unittest import mock
@@ -250,6 +252,61 @@ class TlsTest(unittest.TestCase):
         client = verbind.Client(url, token="vbt_x", tls_fingerprint="00" * 32)
         with self.assertRaises(verbind.TlsError):
             client.datasets()
+
+
+class _CannedHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every request with the status, headers and body of its path."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        status, headers, body = self.server.answer  # type: ignore[attr-defined]
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+class UnexpectedAnswerTest(unittest.TestCase):
+    """Answers a real node gives rarely (429, 503, garbage), from a canned server."""
+
+    def setUp(self) -> None:
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), _CannedHandler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.addCleanup(self.server.server_close)
+        self.addCleanup(self.server.shutdown)
+        self.client = verbind.Client("http://127.0.0.1:%d" % self.server.server_port,
+                                     token="vbt_x")
+
+    def answer(self, status: int, body: bytes, headers=None) -> None:
+        self.server.answer = (status, headers or {}, body)  # type: ignore[attr-defined]
+
+    def test_rate_limited(self) -> None:
+        self.answer(429, b'{"code":"rate_limited","message":"slow down","trace_id":"t"}',
+                    {"Retry-After": "7"})
+        with self.assertRaises(verbind.RateLimitedError) as caught:
+            self.client.datasets()
+        self.assertEqual((caught.exception.code, caught.exception.retry_after), ("rate_limited", 7))
+
+    def test_forbidden_and_unavailable(self) -> None:
+        self.answer(403, b'{"code":"permission_denied","message":"admins only","trace_id":"t"}')
+        with self.assertRaises(verbind.PermissionDeniedError):
+            self.client.datasets()
+        self.answer(503, b"overloaded")
+        with self.assertRaises(verbind.UnavailableError) as caught:
+            self.client.datasets()
+        self.assertEqual(caught.exception.message, "overloaded")
+
+    def test_unexpected_bodies(self) -> None:
+        self.answer(200, b"<html>proxy</html>")
+        with self.assertRaises(verbind.ProtocolError):
+            self.client.datasets()
+        self.answer(200, b'{"datasets": 3}')
+        with self.assertRaises(verbind.ProtocolError):
+            self.client.datasets()
 
 
 if __name__ == "__main__":
