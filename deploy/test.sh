@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Sets up (Debian packages, Release build) and runs every test: the unit and end-to-end tests in
-# the Release build, clang-tidy with the checks in .clang-tidy over every source, then the same tests in a clang build with AddressSanitizer and
-# UndefinedBehaviorSanitizer, whose fuzz targets then run for a short fixed budget each.
+# the Release build, the analyst clients' tests (clients/) against real nodes of that build,
+# clang-tidy with the checks in .clang-tidy over every source, then the same tests in a clang
+# build with AddressSanitizer and UndefinedBehaviorSanitizer, whose fuzz targets then run for a
+# short fixed budget each.
 # Exits non-zero on the first failure.
 #
 #   deploy/test.sh              everything
-#   deploy/test.sh --quick      only the Release unit and end-to-end tests
+#   deploy/test.sh --quick      only the Release unit and end-to-end tests and the clients' tests
 #
 # VERBIND_FUZZ_SECONDS (default 5) sets the fuzz budget per target; docs/security.md gives the
 # command for long runs.
@@ -19,6 +21,9 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== Release: unit and end-to-end tests"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
+
+echo "== Analyst clients against real nodes: Python"
+clients/python/run_tests.sh build/node/verbind
 
 [ "$quick" = 1 ] && exit 0
 

@@ -202,23 +202,20 @@ def _compare_result(finished: Dict[str, Any], result: Any, complete: bool) -> No
 
 def _check_statuses(withheld: List[bool], row: Dict[str, Any], complete: bool) -> None:
     """Value statuses: withheld exactly where the combination withholds; the others complete
-    in a complete run, incomplete in a partial one."""
+    in a complete run, incomplete in a partial one. The row: withheld when any value is, else
+    incomplete when any is, else complete."""
     statuses = row.get("value_status")
-    if statuses is None:
-        if any(withheld):
-            raise _fail(6, f"row {row['key']} hides that a value is withheld")
-        return
-    if len(statuses) != len(withheld):
-        raise _fail(6, f"row {row['key']} has a status per value of another length")
+    if not isinstance(statuses, list) or len(statuses) != len(withheld):
+        raise _fail(6, f"row {row['key']} does not have one status per value")
     unmarked = "complete" if complete else "incomplete"
-    for flag, status in zip(withheld, statuses):
-        if isinstance(status, dict):  # nodes from before row statuses: {"status": "ok"}
-            status = status.get("status")
-            want = "withheld" if flag else "ok"
-        else:
-            want = "withheld" if flag else unmarked
+    wants = ["withheld" if flag else unmarked for flag in withheld]
+    for status, want in zip(statuses, wants):
         if status != want:
             raise _fail(6, f"row {row['key']} says {status!r} for a value that is {want}")
+    row_want = "withheld" if "withheld" in wants else \
+        "incomplete" if "incomplete" in wants else "complete"
+    if row.get("status") != row_want:
+        raise _fail(6, f"row {row['key']} says {row.get('status')!r}; it is {row_want}")
 
 
 def _same(want: Any, got: Any) -> bool:

@@ -95,7 +95,7 @@ class Result:
                 or not isinstance(result.get("rows"), list):
             raise errors.ProtocolError("the run has no result with columns and rows")
         self.columns: List[Dict[str, Any]] = result["columns"]
-        self.records = [_record(self.columns, row, self.status) for row in result["rows"]]
+        self.records = [_record(self.columns, row) for row in result["rows"]]
         self.frame = _frame(self.records, self.columns, use_pandas)
 
     @property
@@ -130,41 +130,25 @@ class Result:
                 f"query {self.query_id}>")
 
 
-def _value_statuses(row: Dict[str, Any], count: int, run_status: str) -> List[str]:
-    """The statuses of a row's values, from the contract's `value_status` strings.
-
-    Nodes from before row statuses send `value_status` only when something is withheld, as
-    objects ({"status": "ok"|"withheld"}); their other values are complete in a complete run
-    and incomplete in a partial one.
-    """
+def _value_statuses(row: Dict[str, Any], count: int) -> List[str]:
+    """The statuses of a row's values: `value_status`, one string per value."""
     given = row.get("value_status")
-    unmarked = COMPLETE if run_status == COMPLETE else INCOMPLETE
-    if given is None:
-        return [unmarked] * count
     if not isinstance(given, list) or len(given) != count:
         raise errors.ProtocolError(f"value_status does not match the row's values: {row!r}")
-    out = []
     for status in given:
-        if isinstance(status, dict):  # a node from before row statuses
-            status = WITHHELD if status.get("status") == WITHHELD else unmarked
         if status not in _VALUE_STATUSES:
             raise errors.ProtocolError(f"unknown value status {status!r}")
-        out.append(status)
-    return out
+    return list(given)
 
 
-def _row_status(row: Dict[str, Any], value_statuses: List[str]) -> str:
+def _row_status(row: Dict[str, Any]) -> str:
     status = row.get("status")
-    if status is None:  # a node from before row statuses
-        if INCOMPLETE in value_statuses:
-            return INCOMPLETE
-        return WITHHELD if WITHHELD in value_statuses else COMPLETE
     if status not in _VALUE_STATUSES:
         raise errors.ProtocolError(f"unknown row status {status!r}")
     return status
 
 
-def _record(columns: List[Dict[str, Any]], row: Any, run_status: str) -> Dict[str, Any]:
+def _record(columns: List[Dict[str, Any]], row: Any) -> Dict[str, Any]:
     """One result row as a flat dict: keys, values, status and per-value statuses."""
     if not isinstance(row, dict) or not isinstance(row.get("key"), list) \
             or not isinstance(row.get("values"), list):
@@ -173,10 +157,10 @@ def _record(columns: List[Dict[str, Any]], row: Any, run_status: str) -> Dict[st
     aggregates = [c["name"] for c in columns if c.get("role") != "group"]
     if len(row["key"]) != len(groups) or len(row["values"]) != len(aggregates):
         raise errors.ProtocolError(f"a result row does not match the columns: {row!r}")
-    value_statuses = _value_statuses(row, len(aggregates), run_status)
+    value_statuses = _value_statuses(row, len(aggregates))
     record: Dict[str, Any] = dict(zip(groups, row["key"]))
     record.update(zip(aggregates, row["values"]))
-    record["status"] = _row_status(row, value_statuses)
+    record["status"] = _row_status(row)
     for name, status in zip(aggregates, value_statuses):
         record[name + STATUS_SUFFIX] = status
     return record
