@@ -34,6 +34,22 @@ std::string Signature(AggFunc f) {
   }
 }
 
+// The standard names of the aggregates that Verbind names otherwise.
+std::optional<AggFunc> StandardAggregate(std::string_view name) {
+  if (name == "variance" || name == "var_samp") return AggFunc::kVar;
+  if (name == "stddev_samp") return AggFunc::kStddev;
+  return AggFuncFromName(name);
+}
+
+// Words that start a clause SQL has after FROM: never taken for an alias.
+bool IsClauseWord(std::string_view word) {
+  const std::string lower = common::ToLower(word);
+  for (std::string_view w : {"order", "having", "limit", "offset", "join", "union", "distinct"}) {
+    if (lower == w) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Status SqlParser::ParseStatement() {
@@ -43,6 +59,7 @@ Status SqlParser::ParseStatement() {
   Advance();
   RETURN_IF_ERROR(ParseSelectList());
   ASSIGN_OR_RETURN(query_.dataset, ParseName("a dataset name", &dataset_token_));
+  RETURN_IF_ERROR(ParseTableAlias());
   bool had_where = false, had_group = false, had_semicolon = false;
   if (AtKeyword("where")) {
     Advance();
@@ -63,7 +80,48 @@ Status SqlParser::ParseStatement() {
   if (Peek().kind != SqlTokenKind::kEnd) {
     return Trailing(had_where, had_group, had_semicolon);
   }
+  return CheckQualifiers();
+}
+
+bool SqlParser::AtAliasName() const {
+  const SqlToken& t = Peek();
+  return t.kind == SqlTokenKind::kQuotedName ||
+         (t.kind == SqlTokenKind::kName && !IsSqlReservedWord(t.text) && !IsClauseWord(t.text));
+}
+
+// FROM dataset [[AS] alias]: the alias may qualify field names (t.field).
+Status SqlParser::ParseTableAlias() {
+  bool as = AtKeyword("as");
+  if (as) Advance();
+  // Without AS, a name is the alias only where a clause or the end follows it (so that a
+  // misspelt WHERE is reported as such).
+  const bool clause_follows = Peek(1).kind == SqlTokenKind::kEnd || AtSymbol(";", 1) ||
+                              AtKeyword("where", 1) || AtKeyword("group", 1) ||
+                              (Peek(1).kind == SqlTokenKind::kName && IsClauseWord(Peek(1).text));
+  if (as || (AtAliasName() && clause_follows)) {
+    size_t at = 0;
+    ASSIGN_OR_RETURN(table_alias_, ParseName("a table alias", &at));
+  }
   return Status::Ok();
+}
+
+// Every qualifier of a field name (q.field) names the dataset or its alias.
+Status SqlParser::CheckQualifiers() {
+  for (const auto& [name, at] : qualifiers_) {
+    if (name != query_.dataset && name != table_alias_) {
+      return Fail(at, "unknown table " + name + " (the query reads " + query_.dataset +
+                          (table_alias_.empty() ? "" : " AS " + table_alias_) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> SqlParser::ParseField(std::string_view what, size_t* at) {
+  ASSIGN_OR_RETURN(std::string name, ParseName(what, at));
+  if (!AtSymbol(".")) return name;
+  qualifiers_.emplace_back(name, *at);
+  Advance();
+  return ParseName("a field name after '" + name + ".'", at);
 }
 
 // The select list and the FROM keyword after it.
@@ -97,12 +155,14 @@ Status SqlParser::ParseSelectItem() {
     if (AtKeyword("as")) {
       Advance();
       ASSIGN_OR_RETURN(item.alias, ParseName("an alias", &pos.alias));
+    } else if (AtAliasName() && (AtSymbol(",", 1) || AtKeyword("from", 1))) {
+      ASSIGN_OR_RETURN(item.alias, ParseName("an alias", &pos.alias));  // AS is optional
     }
   } else {
     item.kind = SelectItem::Kind::kGroupField;
     size_t at = 0;
     ASSIGN_OR_RETURN(std::string field,
-                     ParseName("a field name or an aggregate such as count(*)", &at));
+                     ParseField("a field name or an aggregate such as count(*)", &at));
     item.fields.push_back(std::move(field));
     pos.fields.push_back(at);
     if (AtKeyword("as")) {
@@ -116,11 +176,18 @@ Status SqlParser::ParseSelectItem() {
 
 Status SqlParser::ParseCall(SelectItem& item, ItemPos& pos) {
   const SqlToken& name = Peek();
-  std::optional<AggFunc> f = AggFuncFromName(common::ToLower(name.text));
+  const std::string lower = common::ToLower(name.text);
+  std::optional<AggFunc> f = StandardAggregate(lower);
+  if (lower == "var_pop" || lower == "stddev_pop") {
+    return Fail(pos_, lower + " (the population variance) is not supported; " +
+                          (lower == "var_pop" ? "var_samp" : "stddev_samp") +
+                          " (n - 1 in the denominator) is");
+  }
   if (!f) {
     return Fail(pos_, "unknown aggregate function '" + name.text +
-                          "' (known: count, sum, avg, var, stddev, min, max, histogram, "
-                          "quantile, median, corr, regression)");
+                          "' (known: count, sum, avg, var or var_samp or variance, stddev or "
+                          "stddev_samp, min, max, histogram, quantile, median, corr, "
+                          "regression)");
   }
   item.func = *f;
   Advance();
@@ -140,6 +207,17 @@ Status SqlParser::ParseCallArgs(SelectItem& item, ItemPos& pos) {
   if (item.func == AggFunc::kCount && AtSymbol("*")) {
     Advance();
     return Status::Ok();
+  }
+  // count(1), count(0.5): a constant is never NULL, so every row counts, as count(*).
+  if (item.func == AggFunc::kCount &&
+      (Peek().kind == SqlTokenKind::kInteger || Peek().kind == SqlTokenKind::kDecimal) &&
+      AtSymbol(")", 1)) {
+    Advance();
+    return Status::Ok();
+  }
+  if (AtKeyword("distinct")) {
+    return Fail(pos_, "DISTINCT inside an aggregate is not supported: counts of distinct "
+                      "values are not available yet");
   }
   size_t at = 0;
   ASSIGN_OR_RETURN(std::string first, ParseFieldArg(item.func, &at));
@@ -224,7 +302,7 @@ Result<std::string> SqlParser::ParseFieldArg(AggFunc f, size_t* at) {
   if (AtSymbol(")")) {
     return Fail(pos_, "too few arguments: expected " + Signature(f));
   }
-  return ParseName("a field name", at);
+  return ParseField("a field name", at);
 }
 
 Result<std::string> SqlParser::ParseName(std::string_view what, size_t* at) {
@@ -259,7 +337,12 @@ Status SqlParser::ParseGroupBy() {
       return Fail(pos_, "aggregate functions cannot be used in GROUP BY");
     }
     size_t at = 0;
-    ASSIGN_OR_RETURN(std::string field, ParseName("a field name", &at));
+    std::string field;
+    if (Peek().kind == SqlTokenKind::kInteger) {
+      ASSIGN_OR_RETURN(field, GroupOrdinal(&at));
+    } else {
+      ASSIGN_OR_RETURN(field, ParseField("a field name or a select-list position", &at));
+    }
     query_.group_by.push_back(std::move(field));
     group_pos_.push_back(at);
     if (!AtSymbol(",")) {
@@ -267,6 +350,22 @@ Status SqlParser::ParseGroupBy() {
     }
     Advance();
   }
+}
+
+// GROUP BY n: the n-th select item, which must be a plain field.
+Result<std::string> SqlParser::GroupOrdinal(size_t* at) {
+  int64_t n = 0;
+  if (!common::ParseInt64(Peek().text, &n) || n < 1 ||
+      n > static_cast<int64_t>(query_.select.size())) {
+    return Fail(pos_, "GROUP BY " + Peek().text + ": the select list has " +
+                          std::to_string(query_.select.size()) + " items");
+  }
+  const SelectItem& item = query_.select[static_cast<size_t>(n - 1)];
+  if (item.kind != SelectItem::Kind::kGroupField) {
+    return Fail(pos_, "GROUP BY " + Peek().text + " names an aggregate; group by a field");
+  }
+  *at = Advance();
+  return item.fields[0];
 }
 
 Status SqlParser::Trailing(bool had_where, bool had_group, bool had_semicolon) {

@@ -106,7 +106,7 @@ Result<Node> SqlParser::ParsePredicate() {
     return Fail(pos_, "aggregate functions cannot be used in WHERE");
   }
   Node n;
-  ASSIGN_OR_RETURN(n.filter.field, ParseName("a field name, NOT or '('", &n.pos.token));
+  ASSIGN_OR_RETURN(n.filter.field, ParseField("a field name, NOT or '('", &n.pos.token));
   if (std::optional<FilterOp> op = ComparisonOp(Peek())) {
     Advance();
     n.filter.op = *op;

@@ -100,7 +100,7 @@ class Lexer {
       }
       return Finish(t);
     }
-    if (IsDigit(c)) {
+    if (IsDigit(c) || (c == '.' && IsDigit(At(1)))) {
       return Number(t);
     }
     if (c == '\'') {
@@ -112,25 +112,67 @@ class Lexer {
     return Symbol(t);
   }
 
+  // A number in any standard form: 12, 12.5, .5, 5., 4.5e3, 1E-2. The token's text is the
+  // number in plain form ("4500", "0.5", "0.01"): kInteger without a fraction, else kDecimal.
+  // Without an exponent a fraction keeps its digits as written ("40.10").
   SqlToken Number(SqlToken t) {
-    t.kind = SqlTokenKind::kInteger;
+    std::string whole, fraction;
     while (IsDigit(Cur())) {
+      whole += Cur();
       Step();
     }
     if (Cur() == '.') {
-      if (!IsDigit(At(1))) {
-        return Error(t, "a decimal number needs digits after '.'");
-      }
-      t.kind = SqlTokenKind::kDecimal;
       Step();
       while (IsDigit(Cur())) {
+        fraction += Cur();
         Step();
       }
+    }
+    bool exponent = false;
+    long shift = 0;
+    if ((Cur() == 'e' || Cur() == 'E') &&
+        (IsDigit(At(1)) || ((At(1) == '+' || At(1) == '-') && IsDigit(At(2))))) {
+      exponent = true;
+      Step();
+      bool negative = Cur() == '-';
+      if (Cur() == '+' || Cur() == '-') Step();
+      while (IsDigit(Cur())) {
+        if (shift < 100000) shift = shift * 10 + (Cur() - '0');
+        Step();
+      }
+      if (negative) shift = -shift;
     }
     if (IsNameChar(Cur()) || Cur() == '.') {
       return Error(t, "malformed number (names that start with a digit must be double-quoted)");
     }
-    return Finish(t);
+    if (shift > 256 || shift < -256) {
+      return Error(t, "a number's exponent must be within -256 and 256");
+    }
+    t = Finish(t);
+    if (!exponent) {
+      // As written, but for a missing digit before or after the point (".5", "5.").
+      t.kind = fraction.empty() ? SqlTokenKind::kInteger : SqlTokenKind::kDecimal;
+      t.text = fraction.empty() ? whole : (whole.empty() ? "0" : whole) + "." + fraction;
+      return t;
+    }
+    // Shift the decimal point: digits = whole + fraction, with the point after `at` of them.
+    std::string digits = whole + fraction;
+    long at = static_cast<long>(whole.size()) + shift;
+    if (at < 0) {
+      digits.insert(0, static_cast<size_t>(-at), '0');
+      at = 0;
+    }
+    if (at > static_cast<long>(digits.size())) {
+      digits.append(static_cast<size_t>(at) - digits.size(), '0');
+    }
+    whole = digits.substr(0, static_cast<size_t>(at));
+    fraction = digits.substr(static_cast<size_t>(at));
+    while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+    size_t first = whole.find_first_not_of('0');
+    whole = first == std::string::npos ? "0" : whole.substr(first);
+    t.kind = fraction.empty() ? SqlTokenKind::kInteger : SqlTokenKind::kDecimal;
+    t.text = fraction.empty() ? whole : whole + "." + fraction;
+    return t;
   }
 
   // '...' with '' standing for one quote. Strings do not span lines.
@@ -193,7 +235,7 @@ class Lexer {
       Step();
       return Finish(t);
     }
-    if (std::string_view("(),;*=<>-").find(c) != std::string_view::npos) {
+    if (std::string_view("(),;*=<>-+/.").find(c) != std::string_view::npos) {
       Step();
       return Finish(t);
     }

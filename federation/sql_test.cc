@@ -170,12 +170,23 @@ TEST(Sql, ErrorsPointAtTheOffendingToken) {
        "expected ')' to close the '(' at line 1, column 30, found end of input"},
       {"SELECT count(*) FROM t WHERE a = 1)", ")", 2,
        "expected AND, OR, GROUP BY, ';' or end of input, found ')'"},
-      {"SELECT count(*) FROM t x", "x", 1,
+      {"SELECT count(*) FROM t x y", "x", 1,
        "expected WHERE, GROUP BY, ';' or end of input, found 'x'"},
+      {"SELECT x.g, count(*) FROM t s GROUP BY g", "x", 1,
+       "unknown table x (the query reads t AS s)"},
+      {"SELECT count(*), g FROM t GROUP BY 1", "1", 1,
+       "GROUP BY 1 names an aggregate; group by a field"},
+      {"SELECT g, count(*) FROM t GROUP BY 3", "3", 1, "GROUP BY 3: the select list has 2 items"},
+      {"SELECT var_pop(a) FROM t", "var_pop", 1,
+       "var_pop (the population variance) is not supported; var_samp"},
+      {"SELECT count(DISTINCT a) FROM t", "DISTINCT", 1,
+       "DISTINCT inside an aggregate is not supported"},
+      {S("a = 1e999"), "1e999", 1, "a number's exponent must be within -256 and 256"},
       {S("d = DATE '2023-02-30'"), "'2023", 1, "invalid date '2023-02-30': expected 'YYYY-MM-DD'"},
       {S("a = 12abc"), "12abc", 1,
        "malformed number (names that start with a digit must be double-quoted)"},
-      {S("a = 5."), "5.", 1, "a decimal number needs digits after '.'"},
+      {S("a = 1.2.3"), "1.2.3", 1,
+       "malformed number (names that start with a digit must be double-quoted)"},
       {S("a = 'abc"), "'abc", 1, "unterminated string literal"},
       {S("a = 'ab\ncd'"), "'ab", 1, "unterminated string literal"},
       {S("a = 99999999999999999999"), "999", 1, "integer out of range"},
@@ -245,6 +256,38 @@ TEST(Sql, ErrorsPointAtTheOffendingToken) {
     EXPECT_EQ(error.message.substr(0, c.message.size()), c.message) << c.sql;
     std::string prefix = "line 1, column " + std::to_string(offset + 1) + ": " + error.message;
     EXPECT_EQ(q.status().message().substr(0, prefix.size()), prefix);
+  }
+}
+
+// What analysts write out of habit parses to the same query as Verbind's own form.
+TEST(Sql, StandardFormsMeanTheSameQuery) {
+  const std::vector<std::pair<std::string, std::string>> same = {
+      {"SELECT count(1) FROM t", "SELECT count(*) FROM t"},
+      {"SELECT var_samp(a), stddev_samp(b), variance(c) FROM t",
+       "SELECT var(a), stddev(b), var(c) FROM t"},
+      {"SELECT count(*) n, avg(a) \"mean-a\" FROM t",
+       "SELECT count(*) AS n, avg(a) AS \"mean-a\" FROM t"},
+      {"SELECT s.g, count(*) FROM t AS s WHERE s.a > 1 GROUP BY s.g",
+       "SELECT g, count(*) FROM t WHERE a > 1 GROUP BY g"},
+      {"SELECT t.g, count(*) FROM t WHERE NOT t.a IS NULL GROUP BY t.g",
+       "SELECT g, count(*) FROM t WHERE NOT a IS NULL GROUP BY g"},
+      {"SELECT count(*) FROM t s", "SELECT count(*) FROM t"},
+      {"SELECT g, h, count(*) FROM t GROUP BY 2, 1", "SELECT g, h, count(*) FROM t GROUP BY h, g"},
+      {S("a > 4.5e3"), S("a > 4500")},
+      {S("a > 4.5E+3"), S("a > 4500")},
+      {S("a < .5"), S("a < 0.5")},
+      {S("a = 1e-2"), S("a = 0.01")},
+      {S("a = 12.50e1"), S("a = 125")},
+      {S("a = 5."), S("a = 5")},
+      {S("a BETWEEN -2.5e-1 AND 25e-1"), S("a BETWEEN -0.25 AND 2.5")},
+  };
+  for (const auto& [sql, canonical] : same) {
+    auto a = ParseSql(sql);
+    auto b = ParseSql(canonical);
+    ASSERT_TRUE(a.ok()) << sql << ": " << a.status().ToString();
+    ASSERT_TRUE(b.ok()) << canonical << ": " << b.status().ToString();
+    EXPECT_EQ(QueryToSql(*a), QueryToSql(*b)) << sql;
+    EXPECT_TRUE(*a == *b) << sql;
   }
 }
 

@@ -15,10 +15,11 @@ enum class SqlTokenKind {
   kError,       // a lexical error; `text` is the message; always the last token
   kName,        // a keyword or an unquoted name: [A-Za-z_][A-Za-z0-9_]*, as written
   kQuotedName,  // "..." (text without the quotes)
-  kInteger,     // [0-9]+
-  kDecimal,     // [0-9]+\.[0-9]+
+  kInteger,     // a number without a fraction; `text` in plain form ("4500" for 4.5e3)
+  kDecimal,     // a number with a fraction; `text` in plain form ("0.5" for .5), digits as
+                // written when there is no exponent
   kString,      // '...' with '' for a quote; text decoded
-  kSymbol,      // ( ) , ; * = != <> < <= > >= -
+  kSymbol,      // ( ) , ; * = != <> < <= > >= - + / .
 };
 
 // One token and where it starts in the source.

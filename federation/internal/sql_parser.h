@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <utility>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,6 +90,13 @@ class SqlParser {
   common::Status ParseQuantileArg(SelectItem& item, ItemPos& pos);
   common::Status ExpectComma(AggFunc f);
   common::Status ParseGroupBy();
+  common::Result<std::string> GroupOrdinal(size_t* at);
+  common::Status ParseTableAlias();
+  // At a name that can be an alias: a quoted name, or a name that is no keyword.
+  bool AtAliasName() const;
+  common::Status CheckQualifiers();
+  // A field name, perhaps qualified by the dataset or its alias (t.field).
+  common::Result<std::string> ParseField(std::string_view what, size_t* at);
   common::Status Trailing(bool had_where, bool had_group, bool had_semicolon);
   common::Result<std::string> ParseName(std::string_view what, size_t* at);
   common::Result<std::string> ParseFieldArg(AggFunc f, size_t* at);
@@ -115,6 +123,8 @@ class SqlParser {
   std::vector<ItemPos> item_pos_;
   std::vector<size_t> group_pos_;
   FilterPos where_pos_;
+  std::string table_alias_;
+  std::vector<std::pair<std::string, size_t>> qualifiers_;  // q of q.field, and its token
   SqlError error_;
 };
 
