@@ -61,7 +61,7 @@ for o in "${orgs[@]}"; do
 done
 
 export R_LIBS="$work/lib${R_LIBS:+:$R_LIBS}"
-export VB_WORK="$work" VB_BINARY="$V" VB_EXAMPLES="$here/examples"
+export VB_WORK="$work" VB_BINARY="$V" VB_TESTS="$here/tests" VB_EXAMPLES="$here/examples"
 export VB_ANALYST_TOKEN
 VB_ANALYST_TOKEN=$(awk '$1 == "analyst:" {print $2}' "$work/org-a.init.txt")
 failed=0

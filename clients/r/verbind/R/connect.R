@@ -130,6 +130,8 @@ vb_request <- function(con, auth = TRUE, timeout = con$timeout) {
   req <- httr2::req_user_agent(req, "verbind-r/0.1")
   req <- httr2::req_timeout(req, timeout)
   req <- httr2::req_error(req, is_error = function(resp) FALSE)
+  # One attempt, reported at once (httr2 would otherwise sleep before giving up).
+  req <- httr2::req_retry(req, max_tries = 1, backoff = function(attempt) 0)
   if (auth) req <- httr2::req_auth_bearer_token(req, con$token)
   if (!is.null(con$pin)) {
     # The certificate names the organisation, not this address: the pinned key replaces the
