@@ -46,6 +46,12 @@ vb_connect <- function(node_dir_or_url, token = NULL, cert = NULL, timeout = 60)
   con
 }
 
+#' Print a connection: its URL, whether its TLS key is pinned, and its node folder (never the
+#' token).
+#'
+#' @param x A `verbind_connection`.
+#' @param ... Unused.
+#' @return `x`, invisibly.
 #' @export
 print.verbind_connection <- function(x, ...) {
   cat("<verbind connection>", x$url, if (!is.null(x$pin)) "(TLS, pinned key)", "\n")
