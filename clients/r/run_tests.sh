@@ -26,7 +26,7 @@ trap cleanup EXIT
 
 echo "== installing the package into $work/lib"
 mkdir -p "$work/lib"
-R CMD INSTALL --no-test-load --library="$work/lib" "$here/verbind" > "$work/install.log" 2>&1 ||
+R CMD INSTALL --library="$work/lib" "$here/verbind" > "$work/install.log" 2>&1 ||
   { cat "$work/install.log"; exit 1; }
 
 echo "== starting ${orgs[*]}"
@@ -40,7 +40,11 @@ for o in "${orgs[@]}"; do
 done
 for o in "${orgs[@]}"; do
   for _ in $(seq 200); do [ -f "$work/$o/run/endpoints.json" ] && break; sleep 0.05; done
-  [ -f "$work/$o/run/endpoints.json" ] || { echo "$o did not start:"; cat "$work/$o.serve.log"; exit 1; }
+  if [ ! -f "$work/$o/run/endpoints.json" ]; then
+    echo "$o did not start:"
+    cat "$work/$o.serve.log"
+    exit 1
+  fi
 done
 
 echo "== pinning peers, loading records, applying policies"

@@ -13,7 +13,8 @@ check("a data frame with keys, values and statuses",
         "year", "scheme", "count(*)", "sum(amount)", "avg(amount)", "status",
         "count(*)_status", "sum(amount)_status", "avg(amount)_status")))
 check("every declared key is a row (5 years x 3 schemes)", nrow(res) == 15 &&
-        setequal(paste(res$year, res$scheme), paste(rep(2019:2023, 3), rep(c("culture", "sport", "energy"), each = 5))))
+        setequal(paste(res$year, res$scheme),
+                 paste(rep(2019:2023, 3), rep(c("culture", "sport", "energy"), each = 5))))
 check("group keys keep their types", is.integer(res$year) && is.character(res$scheme))
 check("status attribute is complete", identical(attr(res, "status"), "complete"))
 cov <- attr(res, "coverage")
@@ -48,9 +49,11 @@ check("a withheld cell is NA with status withheld",
         w$`count(*)_status` == "withheld" && w$`sum(amount)_status` == "withheld")
 zero <- cell(res, 2023, "sport")
 check("a cell one organisation has no records of is not withheld (zero is shown)",
-      zero$status == "complete" && zero$`count(*)` == want$n[want$year == 2023 & want$scheme == "sport"])
+      zero$status == "complete" &&
+        zero$`count(*)` == want$n[want$year == 2023 & want$scheme == "sport"])
 
-res <- vb_query(con, "SELECT scheme, count(*) AS grants FROM grants WHERE year >= 2022 GROUP BY scheme",
+res <- vb_query(con, paste("SELECT scheme, count(*) AS grants FROM grants WHERE year >= 2022",
+                           "GROUP BY scheme"),
                 purpose, legal_basis, peers = "org-b")
 check("peers = one organisation: that peer and this node answer",
       setequal(attr(res, "coverage")$org_id, c("org-a", "org-b")))
@@ -62,7 +65,8 @@ check("their counts are org-a's and org-b's records",
         res$grants[res$scheme == s] == sum(ab$n[ab$scheme == s & ab$year >= 2022]), TRUE)))
 
 con_b <- vb_connect(node_dir("org-b"))
-check("org-b's API is plain HTTP on loopback", startsWith(con_b$url, "http://") && is.null(con_b$pin))
+check("org-b's API is plain HTTP on loopback",
+      startsWith(con_b$url, "http://") && is.null(con_b$pin))
 res <- vb_query(con_b, "SELECT year, count(*) FROM grants GROUP BY year", purpose, legal_basis,
                 local = TRUE, deadline_ms = 3000)
 b <- expected_cells("org-b")

@@ -31,7 +31,8 @@ check("a denial is a failed run with every organisation's reason",
 e <- expect_error_class("a field no policy allows",
                         vb_query(con, "SELECT sum(year) FROM grants", purpose, legal_basis),
                         "verbind_query_failed")
-check("... names the aggregate", grepl("does not allow sum(year)", conditionMessage(e), fixed = TRUE))
+check("... names the aggregate",
+      grepl("does not allow sum(year)", conditionMessage(e), fixed = TRUE))
 
 e <- expect_error_class("a folder that does not exist", vb_connect(file.path(work, "nowhere")),
                         "verbind_not_running")
@@ -73,23 +74,27 @@ answer <- function(status, body, type = "application/json", headers = list()) {
   function(req) httr2::response(status, url = req$url, method = "POST", body = charToRaw(body),
                                 headers = c(list(`Content-Type` = type), headers))
 }
+error_body <- function(code, message) {
+  sprintf('{"code":"%s","message":"%s","trace_id":"0123"}', code, message)
+}
 mocked <- function(resp) httr2::with_mock(resp, vb_query(con, count_sql, purpose, legal_basis))
-e <- expect_error_class("403", mocked(answer(403, '{"code":"permission_denied","message":"raw answers need an owner token","trace_id":"ab"}')),
+e <- expect_error_class("403", mocked(answer(403, error_body("permission_denied", "owners only"))),
                         "verbind_forbidden")
-check("... with the node's message", grepl("raw answers need an owner token [permission_denied, HTTP 403]",
-                                           conditionMessage(e), fixed = TRUE))
-e <- expect_error_class("429", mocked(answer(429, '{"code":"resource_exhausted","message":"slow down","trace_id":"ab"}',
+check("... with the node's message and code",
+      grepl("owners only [permission_denied, HTTP 403]", conditionMessage(e), fixed = TRUE))
+e <- expect_error_class("429", mocked(answer(429, error_body("resource_exhausted", "slow down"),
                                              headers = list(`Retry-After` = "3"))),
                         "verbind_rate_limited")
 check("... with Retry-After", identical(e$retry_after, 3))
-e <- expect_error_class("504", mocked(answer(504, '{"code":"deadline_exceeded","message":"too slow","trace_id":"ab"}')),
+e <- expect_error_class("504", mocked(answer(504, error_body("deadline_exceeded", "too slow"))),
                         "verbind_timeout")
-e <- expect_error_class("an HTML error page", mocked(answer(502, "<html>bad gateway</html>", "text/html")),
+e <- expect_error_class("an HTML error page",
+                        mocked(answer(502, "<html>bad gateway</html>", "text/html")),
                         "verbind_unexpected_response")
 e <- expect_error_class("a 200 that is not JSON", mocked(answer(200, "hello", "text/plain")),
                         "verbind_unexpected_response")
-e <- expect_error_class("a JSON answer without a run status", mocked(answer(200, '{"datasets":[]}')),
-                        "verbind_unexpected_response")
+e <- expect_error_class("a JSON answer without a run status",
+                        mocked(answer(200, '{"datasets":[]}')), "verbind_unexpected_response")
 e <- expect_error_class("an unknown value status", mocked(answer(200, paste0(
   '{"status":"complete","state":"done","query_id":"q","coverage":[],"result":{"columns":',
   '[{"name":"count(*)","role":"aggregate"}],"rows":[{"key":[],"values":[1],',

@@ -26,7 +26,8 @@ check_partial <- function(what, run, missing_status) {
   cov <- attr(res, "coverage")
   check(paste(what, "coverage: org-c", missing_status, "the others answered"),
         cov$status[cov$org_id == "org-c"] == missing_status &&
-          all(cov$status[cov$org_id != "org-c"] == "answered") && !is.na(cov$message[cov$org_id == "org-c"]))
+          all(cov$status[cov$org_id != "org-c"] == "answered") &&
+          !is.na(cov$message[cov$org_id == "org-c"]))
   shown <- without_c[!without_c$withheld, ]
   got <- mapply(function(y, s) cell(res, y, s)$`count(*)`, shown$year, shown$scheme)
   check(paste(what, "counts are org-a's and org-b's records"),
@@ -51,7 +52,8 @@ e <- expect_error_class("require_complete with org-c hanging",
                                  require_complete = TRUE), "verbind_incomplete")
 check("... carries the coverage and the partial result",
       identical(e$missing, "org-c") && is.data.frame(e$result) && nrow(e$result) == 15 &&
-        identical(attr(e$result, "status"), "partial") && grepl("org-c: timed_out", conditionMessage(e)))
+        identical(attr(e$result, "status"), "partial") &&
+        grepl("org-c: timed_out", conditionMessage(e)))
 tools::pskill(pid_c, tools::SIGCONT)
 
 tools::pskill(pid_c, tools::SIGTERM)

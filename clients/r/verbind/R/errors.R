@@ -8,14 +8,14 @@
 #'
 #' | class | when |
 #' |---|---|
-#' | `verbind_not_running` | no node folder, no `run/endpoints.json`, or nothing answers at its address |
+#' | `verbind_not_running` | no node folder or `run/endpoints.json`, or nothing answers there |
 #' | `verbind_no_token` | no token given and `run/cli.token` cannot be read |
 #' | `verbind_unreachable` | a URL that does not answer (connection refused, unknown host) |
 #' | `verbind_tls` | the TLS handshake failed: not the pinned key, an untrusted certificate |
 #' | `verbind_timeout` | no answer in time (client timeout, HTTP 408 or 504) |
 #' | `verbind_unauthenticated` | HTTP 401: the token is not valid |
 #' | `verbind_forbidden` | HTTP 403: the token's role may not do this |
-#' | `verbind_sql_error` | HTTP 400 for SQL that does not parse; `line`, `column` and the caret message |
+#' | `verbind_sql_error` | HTTP 400: the SQL does not parse; `line`, `column`, a caret line |
 #' | `verbind_invalid_request` | any other HTTP 400 (missing purpose, unknown peer, ...) |
 #' | `verbind_not_found` | HTTP 404 |
 #' | `verbind_rate_limited` | HTTP 429; `retry_after` in seconds when the node sent one |

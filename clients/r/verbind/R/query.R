@@ -148,7 +148,8 @@ failed_run_error <- function(run, coverage) {
 
 signal_partial <- function(frame, coverage, require_complete) {
   missing <- coverage$org_id[coverage$status != "answered"]
-  text <- sprintf("partial result: %d of %d organisations did not answer; rows without their part are marked \"incomplete\":\n%s",
+  text <- sprintf(paste("partial result: %d of %d organisations did not answer;",
+                        "rows without their part are marked \"incomplete\":\n%s"),
                   length(missing), nrow(coverage), describe_missing(coverage))
   if (require_complete) {
     vb_abort("incomplete", text, coverage = coverage, missing = missing,
