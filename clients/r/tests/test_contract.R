@@ -66,6 +66,10 @@ check("older nodes: statuses derived (withheld, else complete)",
         identical(f$`count(*)_status`, c("complete", "withheld", "complete")) &&
         length(got$warnings) == 0)
 
+e <- expect_error_class("a row with fewer values than columns",
+                        ask(run("complete", list(list(key = list("Noord"), values = list(1))),
+                                all_answered)), "verbind_unexpected_response")
+
 columns <- list(list(name = "h", role = "aggregate", `function` = "histogram"))
 got <- ask(run("complete", list(list(key = list(), values = list(
   list(lo = 0, hi = 10, bins = list(1, 2), below = 0, above = 0)), status = "complete",

@@ -9,6 +9,11 @@ result_frame <- function(result, run_status) {
   rows <- result$rows
   names <- vapply(columns, function(c) as.character(c$name), "")
   is_group <- vapply(columns, function(c) identical(c$role, "group"), TRUE)
+  for (r in rows) {
+    if (length(r$key) != sum(is_group) || length(r$values) != sum(!is_group)) {
+      vb_abort("unexpected_response", "a result row does not match the result's columns")
+    }
+  }
   value_status <- lapply(rows, row_value_status, n = sum(!is_group), run_status = run_status)
   frame <- data.frame(row.names = seq_along(rows))
   for (j in which(is_group)) {
