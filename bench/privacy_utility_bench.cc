@@ -290,7 +290,7 @@ Result<const federation::ReleasedValue*> Released(const PartialTable& t, size_t 
 
 // The finished values of a one-cell answer, as analysts see them.
 Result<std::vector<federation::ResultValue>> Finished(const PartialTable& t) {
-  ASSIGN_OR_RETURN(federation::ResultTable table, federation::FinishTable(t));
+  ASSIGN_OR_RETURN(federation::ResultTable table, federation::FinishTable(t, federation::Coverage::kEveryone));
   if (table.rows.size() != 1) return common::Internal("an answer without one row");
   return table.rows[0].values;
 }

@@ -1,5 +1,7 @@
 #include "federation/receipt.h"
 
+#include <algorithm>
+
 #include "common/strict_json.h"
 #include "federation/verifier.h"
 
@@ -141,7 +143,7 @@ std::string BuildReceipt(const RunResult& run, const PartialTable& combined, con
 
 ReceiptCheck VerifyReceipt(std::string_view file,
                            const std::map<std::string, std::vector<IdentityDocument>>& identities,
-                           const std::function<Result<json>(const PartialTable&)>& finish) {
+                           const std::function<Result<json>(const PartialTable&, Coverage)>& finish) {
   ReceiptCheck out;
   auto fail = [&](const std::string& why) {
     out.ok = false;
@@ -170,7 +172,9 @@ ReceiptCheck VerifyReceipt(std::string_view file,
   if (EncodePartialTable(*combined) != (*body)["combination"]) {
     return fail("the combination does not equal the one recomputed from the signed partials");
   }
-  auto result = finish(*combined);
+  bool everyone = std::all_of(outcomes.begin(), outcomes.end(),
+                              [](const ParticipantOutcome& o) { return o.status == kAnswered; });
+  auto result = finish(*combined, everyone ? Coverage::kEveryone : Coverage::kPart);
   if (!result.ok() || *result != (*body)["result"]) {
     return fail("the result does not equal the one recomputed from the combination");
   }

@@ -16,6 +16,7 @@
 #include "federation/coordinator.h"
 #include "federation/identity.h"
 #include "federation/partial.h"
+#include "federation/result.h"
 
 namespace verbind::federation {
 
@@ -32,9 +33,9 @@ struct ReceiptCheck {
 
 // Verifies a receipt file. `identities` maps organisation ids to their identity documents
 // (several per organisation after key rotations). `finish` turns a combined table into the
-// result JSON (as the coordinator did).
+// result JSON (as the coordinator did), told whether every participant answered.
 ReceiptCheck VerifyReceipt(
     std::string_view file, const std::map<std::string, std::vector<IdentityDocument>>& identities,
-    const std::function<common::Result<nlohmann::json>(const PartialTable&)>& finish);
+    const std::function<common::Result<nlohmann::json>(const PartialTable&, Coverage)>& finish);
 
 }  // namespace verbind::federation

@@ -208,7 +208,21 @@ json TypedValue(const BoundField& field, int64_t units) {
 }
 
 std::string_view ValueStatusName(ValueStatus s) {
-  return s == ValueStatus::kOk ? "ok" : "withheld";
+  switch (s) {
+    case ValueStatus::kComplete: return "complete";
+    case ValueStatus::kIncomplete: return "incomplete";
+    case ValueStatus::kWithheld: return "withheld";
+  }
+  return "complete";
+}
+
+ValueStatus RowStatus(const ResultRow& row) {
+  ValueStatus out = ValueStatus::kComplete;
+  for (const ResultValue& v : row.values) {
+    if (v.status == ValueStatus::kWithheld) return ValueStatus::kWithheld;
+    if (v.status == ValueStatus::kIncomplete) out = ValueStatus::kIncomplete;
+  }
+  return out;
 }
 
 Result<std::vector<json>> DecodeGroupKey(const storage::GroupKey& key, const BoundQuery& query,
@@ -235,7 +249,7 @@ Result<std::vector<json>> DecodeGroupKey(const storage::GroupKey& key, const Bou
   return out;
 }
 
-Result<ResultTable> FinishTable(const PartialTable& t) {
+Result<ResultTable> FinishTable(const PartialTable& t, Coverage coverage) {
   ResultTable out;
   for (const auto& item : t.items) {
     bool group = item.kind == kKindGroup;
@@ -255,8 +269,11 @@ Result<ResultTable> FinishTable(const PartialTable& t) {
       ResultValue v;
       if (pv.withheld) {
         v.status = ValueStatus::kWithheld;
-      } else if (pv.value) {
-        ASSIGN_OR_RETURN(v.value, Finish(t.items[i], *pv.value));
+      } else {
+        if (coverage == Coverage::kPart) v.status = ValueStatus::kIncomplete;
+        if (pv.value) {
+          ASSIGN_OR_RETURN(v.value, Finish(t.items[i], *pv.value));
+        }
       }
       row.values.push_back(std::move(v));
     }

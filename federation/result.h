@@ -30,17 +30,20 @@ std::string FormatDecimalUnits(storage::Int128 units, int scale);
 // Categorical fields need a label lookup (DecodeGroupKey) and give null here.
 nlohmann::json TypedValue(const BoundField& field, int64_t units);
 
+// How much of the truth a value or row stands for.
 enum class ValueStatus {
-  kOk,
-  kWithheld,  // below a threshold (datasets marked non-personal); the value is null
+  kComplete,    // every organisation asked answered and its part is in the value
+  kIncomplete,  // some organisation's part is missing (it did not answer): the value covers the
+                // others only
+  kWithheld,    // below a threshold (datasets marked non-personal); the value is null
 };
-// "ok" or "withheld".
+// "complete", "incomplete" or "withheld".
 std::string_view ValueStatusName(ValueStatus s);
 
 // One value of a row.
 struct ResultValue {
   nlohmann::json value;  // null when undefined (e.g. avg of no values) or withheld
-  ValueStatus status = ValueStatus::kOk;
+  ValueStatus status = ValueStatus::kComplete;
 };
 
 // One group: its key and its aggregate values.
@@ -48,6 +51,9 @@ struct ResultRow {
   std::vector<nlohmann::json> key;  // one per group-by field: label, integer, boolean or null
   std::vector<ResultValue> values;  // one per aggregate column
 };
+// A row's status: withheld when any of its values is, else incomplete when any is, else
+// complete.
+ValueStatus RowStatus(const ResultRow& row);
 
 // A column of the result: a group-by field or an aggregate.
 struct ResultColumn {
@@ -74,19 +80,28 @@ common::Result<std::vector<nlohmann::json>> DecodeGroupKey(const storage::GroupK
                                                            const BoundQuery& query,
                                                            const CategoryLabelLookup& labels);
 
-// The finished result of a (combined) table. InvalidArgument when a value does not fit its
-// item (it came from another node).
-common::Result<ResultTable> FinishTable(const PartialTable& table);
+// Whether every organisation asked is in a combination.
+enum class Coverage {
+  kEveryone,  // every participant answered (a complete run; a local or raw answer)
+  kPart,      // at least one did not (denied, timed out, unreachable, an invalid answer)
+};
+
+// The finished result of a (combined) table; under Coverage::kPart every value that is not
+// withheld is incomplete. InvalidArgument when a value does not fit its item (it came from
+// another node).
+common::Result<ResultTable> FinishTable(const PartialTable& table, Coverage coverage);
 
 // {"columns": [{"name", "role", "function"?}], "rows": [{"key": [...], "values": [...],
-// "value_status"?}]}; value_status ([{"status": "ok" | "withheld"}], one per value) appears
-// only in rows where something is withheld.
+// "status", "value_status": [...]}]}: the row's status and one status per value, each
+// "complete", "incomplete" or "withheld".
 nlohmann::json ResultToJson(const ResultTable& table);
 // Columns aligned (numbers to the right), a rule under the header, NULL for null and
-// "(withheld)" for withheld values; histograms, quantiles and regressions as compact JSON.
+// "(withheld)" for withheld values; histograms, quantiles and regressions as compact JSON. A
+// last column "status" holds each row's status.
 std::string RenderTextTable(const ResultTable& table);
 // RFC 4180: a header row, CRLF line ends, fields quoted when they hold a comma, quote, CR or
-// LF. Null is empty; withheld values are "(withheld)". A group label that a spreadsheet
+// LF. Null is empty; withheld values are "(withheld)"; a last column "status" holds each row's
+// status. A group label that a spreadsheet
 // would run as a formula (starting with =, +, -, @, tab or CR, and not a plain number) gets a
 // leading single quote.
 std::string RenderCsv(const ResultTable& table);

@@ -28,11 +28,6 @@ bool Withheld(const ResultRow& row, size_t value) {
   return row.values[value].status == ValueStatus::kWithheld;
 }
 
-bool RowHasWithheld(const ResultRow& row) {
-  return std::any_of(row.values.begin(), row.values.end(),
-                     [](const ResultValue& v) { return v.status == ValueStatus::kWithheld; });
-}
-
 json RowJson(const ResultRow& row) {
   json out = json::object();
   out["key"] = row.key;
@@ -40,10 +35,10 @@ json RowJson(const ResultRow& row) {
   for (const ResultValue& v : row.values) {
     out["values"].push_back(v.status == ValueStatus::kWithheld ? json(nullptr) : v.value);
   }
-  if (!RowHasWithheld(row)) return out;
+  out["status"] = ValueStatusName(RowStatus(row));
   out["value_status"] = json::array();
   for (const ResultValue& v : row.values) {
-    out["value_status"].push_back({{"status", std::string(ValueStatusName(v.status))}});
+    out["value_status"].push_back(ValueStatusName(v.status));
   }
   return out;
 }
@@ -60,6 +55,7 @@ TextGrid Grid(const ResultTable& t, std::string_view null_text) {
   for (const ResultColumn& c : t.columns) {
     header.push_back(c.name);
   }
+  header.emplace_back("status");
   g.numeric.emplace_back(header.size(), false);
   g.cells.push_back(std::move(header));
   for (const ResultRow& row : t.rows) {
@@ -74,6 +70,8 @@ TextGrid Grid(const ResultTable& t, std::string_view null_text) {
       cells.push_back(hidden ? "(withheld)" : CellText(row.values[i].value, null_text));
       numeric.push_back(!hidden && row.values[i].value.is_number());
     }
+    cells.emplace_back(ValueStatusName(RowStatus(row)));
+    numeric.push_back(false);
     g.cells.push_back(std::move(cells));
     g.numeric.push_back(std::move(numeric));
   }

@@ -63,7 +63,7 @@ json Finish(const ItemDescriptor& item, const ReleasedValue& value) {
   PartialTable t;
   t.items = {item};
   t.cells = {PartialCell{{}, {PartialValue{value, false}}}};
-  auto r = FinishTable(t);
+  auto r = FinishTable(t, Coverage::kEveryone);
   EXPECT_TRUE(r.ok()) << item.name << ": " << r.status().ToString();
   return r.ok() ? r->rows[0].values[0].value : json("error");
 }
@@ -170,7 +170,7 @@ TEST(Result, HistogramsClampNoisyCounts) {
   PartialTable t;
   t.items = {h};
   t.cells = {PartialCell{{}, {PartialValue{HistogramValue{{1, 2}, 0, 0, 0}, false}}}};
-  EXPECT_FALSE(FinishTable(t).ok());  // two bins for four
+  EXPECT_FALSE(FinishTable(t, Coverage::kEveryone).ok());  // two bins for four
 }
 
 TEST(Result, QuantilesAreTheGridBinHoldingTheRank) {
@@ -229,7 +229,7 @@ TEST(Result, CorrelationAndRegression) {
   PartialTable t;
   t.items = {fit};
   t.cells = {PartialCell{{}, {PartialValue{line, false}}}};
-  EXPECT_FALSE(FinishTable(t).ok());  // two dimensions for three fields
+  EXPECT_FALSE(FinishTable(t, Coverage::kEveryone).ok());  // two dimensions for three fields
 }
 
 TEST(Result, GroupKeysLeaveAsValues) {
@@ -270,7 +270,7 @@ ResultTable SampleTable() {
   };
   t.cells = {cell("WW", 3, 6001, 3, 6001 - 15000), cell(nullptr, 1, 500, 1, -4500),
              cell("AOW, \"old\"", 2, 2500, 2, -7500), cell("=cmd", 0, 0, 0, 0)};
-  auto table = FinishTable(t);
+  auto table = FinishTable(t, Coverage::kEveryone);
   EXPECT_TRUE(table.ok()) << table.status().ToString();
   return *table;
 }
@@ -288,6 +288,29 @@ TEST(Result, FinishTableSortsRowsByKey) {
   EXPECT_EQ(t.rows[3].values[1].value, json("60.01"));
 }
 
+TEST(Result, APartialCombinationMarksEveryValueButTheWithheldIncomplete) {
+  PartialTable t;
+  t.items = {ItemDescriptor{.name = "region", .function = "group", .kind = kKindGroup},
+             ItemDescriptor{.name = "count(*)", .function = "count", .kind = kKindCount}};
+  t.cells = {PartialCell{{"Utrecht"}, {PartialValue{}, PartialValue{CountValue{12}, false}}},
+             PartialCell{{"Zeeland"}, {PartialValue{}, PartialValue{std::nullopt, true}}}};
+  for (Coverage coverage : {Coverage::kEveryone, Coverage::kPart}) {
+    auto r = FinishTable(t, coverage);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ValueStatus first =
+        coverage == Coverage::kEveryone ? ValueStatus::kComplete : ValueStatus::kIncomplete;
+    EXPECT_EQ(r->rows[0].values[0].status, first);
+    EXPECT_EQ(RowStatus(r->rows[0]), first);
+    EXPECT_EQ(r->rows[1].values[0].status, ValueStatus::kWithheld);
+    EXPECT_EQ(RowStatus(r->rows[1]), ValueStatus::kWithheld);
+    json rows = ResultToJson(*r)["rows"];
+    EXPECT_EQ(rows[0]["status"], ValueStatusName(first));
+    EXPECT_EQ(rows[0]["value_status"], json::array({ValueStatusName(first)}));
+    EXPECT_EQ(rows[1]["status"], "withheld");
+    EXPECT_TRUE(rows[1]["values"][0].is_null());
+  }
+}
+
 TEST(Result, JsonRendering) {
   ResultTable t = SampleTable();
   t.rows[2].values[1].status = ValueStatus::kWithheld;
@@ -297,36 +320,39 @@ TEST(Result, JsonRendering) {
             R"j({"function":"count","name":"count(*)","role":"aggregate"},)j"
             R"j({"function":"sum","name":"sum(monthly_amount)","role":"aggregate"},)j"
             R"j({"function":"avg","name":"avg(monthly_amount)","role":"aggregate"}],"rows":[)j"
-            R"j({"key":[null],"values":[1,"5.00",5.0]},)j"
-            R"j({"key":["=cmd"],"values":[0,"0.00",null]},)j"
-            R"j({"key":["AOW, \"old\""],"value_status":[{"status":"ok"},)j"
-            R"j({"status":"withheld"},{"status":"ok"}],)j"
-            R"j("values":[2,null,12.5]},)j"
-            R"j({"key":["WW"],"values":[3,"60.01",20.003333333333334]}]})j");
+            R"j({"key":[null],"status":"complete",)j"
+            R"j("value_status":["complete","complete","complete"],"values":[1,"5.00",5.0]},)j"
+            R"j({"key":["=cmd"],"status":"complete",)j"
+            R"j("value_status":["complete","complete","complete"],"values":[0,"0.00",null]},)j"
+            R"j({"key":["AOW, \"old\""],"status":"withheld",)j"
+            R"j("value_status":["complete","withheld","complete"],"values":[2,null,12.5]},)j"
+            R"j({"key":["WW"],"status":"complete","value_status":["complete","complete",)j"
+            R"j("complete"],"values":[3,"60.01",20.003333333333334]}]})j");
 }
 
 TEST(Result, TextTable) {
   ResultTable t = SampleTable();
   t.rows[2].values[1].status = ValueStatus::kWithheld;
   EXPECT_EQ(RenderTextTable(t),
-            "benefit_type | count(*) | sum(monthly_amount) | avg(monthly_amount)\n"
-            "-------------+----------+---------------------+--------------------\n"
-            "NULL         |        1 | 5.00                |                 5.0\n"
-            "=cmd         |        0 | 0.00                | NULL\n"
-            "AOW, \"old\"   |        2 | (withheld)          |                12.5\n"
-            "WW           |        3 | 60.01               |  20.003333333333334\n"
+            "benefit_type | count(*) | sum(monthly_amount) | avg(monthly_amount) | status\n"
+            "-------------+----------+---------------------+---------------------+---------\n"
+            "NULL         |        1 | 5.00                |                 5.0 | complete\n"
+            "=cmd         |        0 | 0.00                | NULL                | complete\n"
+            "AOW, \"old\"   |        2 | (withheld)          |                12.5 | withheld\n"
+            "WW           |        3 | 60.01               |  20.003333333333334 | complete\n"
             "(4 rows)\n");
 }
 
 TEST(Result, CsvFollowsRfc4180) {
   ResultTable t = SampleTable();
   t.rows[2].values[1].status = ValueStatus::kWithheld;
+  t.rows[3].values[0].status = ValueStatus::kIncomplete;
   EXPECT_EQ(RenderCsv(t),
-            "benefit_type,count(*),sum(monthly_amount),avg(monthly_amount)\r\n"
-            ",1,5.00,5.0\r\n"
-            "'=cmd,0,0.00,\r\n"
-            "\"AOW, \"\"old\"\"\",2,(withheld),12.5\r\n"
-            "WW,3,60.01,20.003333333333334\r\n");
+            "benefit_type,count(*),sum(monthly_amount),avg(monthly_amount),status\r\n"
+            ",1,5.00,5.0,complete\r\n"
+            "'=cmd,0,0.00,,complete\r\n"
+            "\"AOW, \"\"old\"\"\",2,(withheld),12.5,withheld\r\n"
+            "WW,3,60.01,20.003333333333334,incomplete\r\n");
 }
 
 }  // namespace

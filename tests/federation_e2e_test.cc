@@ -202,6 +202,82 @@ TEST_F(FederatedQueries, ADenyingNodeIsReportedWithItsReason) {
   EXPECT_EQ(r["status"], "partial");
 }
 
+// A partial result cannot pass for a complete one: every value says so in JSON, the CSV has a
+// status column and the coverage after it, the CLI exits 3, and --require-complete refuses.
+TEST_F(FederatedQueries, APartialResultIsMarkedInEveryFormat) {
+  ASSERT_EQ(fed_.node("org-c").Cli({"policy", "remove", "support-stats"}).exit_code, 0);
+  json r = AskAll("SELECT scheme, count(*) FROM support GROUP BY scheme");
+  ASSERT_EQ(r["status"], "partial") << r;
+  ASSERT_EQ(r["result"]["rows"].size(), 4u) << r;
+  for (const auto& row : r["result"]["rows"]) {
+    EXPECT_EQ(row["status"], "incomplete") << row;
+    EXPECT_EQ(row["value_status"], json::array({"incomplete"})) << row;
+  }
+  auto query = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"query", "SELECT scheme, count(*) FROM support GROUP BY scheme",
+                                     "--purpose", kPurpose, "--legal-basis", kLegalBasis,
+                                     "--peers", "org-b,org-c"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return fed_.node("org-a").Cli(args);
+  };
+  CliResult csv = query({"--format", "csv"});
+  EXPECT_EQ(csv.exit_code, 3) << csv.err;
+  EXPECT_NE(csv.out.find("scheme,count(*),status\r\n"), std::string::npos) << csv.out;
+  EXPECT_NE(csv.out.find(",incomplete\r\n"), std::string::npos) << csv.out;
+  EXPECT_EQ(csv.out.find(",complete\r\n"), std::string::npos) << csv.out;
+  EXPECT_NE(csv.out.find("# run: partial\r\n"), std::string::npos) << csv.out;
+  EXPECT_NE(csv.out.find("# org-c,denied,denied,"), std::string::npos) << csv.out;
+  EXPECT_NE(csv.err.find("PARTIAL result: no answer from org-c (denied)"), std::string::npos)
+      << csv.err;
+  std::string coverage = fed_.root() + "/coverage.csv";
+  CliResult table = query({"--coverage", coverage});
+  EXPECT_EQ(table.exit_code, 3) << table.err;
+  EXPECT_NE(table.out.find("| incomplete"), std::string::npos) << table.out;
+  auto written = common::ReadFile(coverage);
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(written->rfind("org_id,status,code,message,latency_ms\r\n", 0), 0u) << *written;
+  EXPECT_NE(written->find("\r\norg-c,denied,denied,"), std::string::npos) << *written;
+  CliResult strict = query({"--format", "csv", "--require-complete"});
+  EXPECT_EQ(strict.exit_code, 1) << strict.err;
+  EXPECT_EQ(strict.out.find("incomplete"), std::string::npos) << strict.out;
+  EXPECT_NE(strict.err.find("--require-complete"), std::string::npos) << strict.err;
+  // The same query answered by everyone is complete and exits 0.
+  ASSERT_EQ(fed_.ApplyPolicy("org-c", SupportPolicy({"org-a"}, 1)).exit_code, 0);
+  CliResult complete = query({"--format", "csv", "--require-complete"});
+  EXPECT_EQ(complete.exit_code, 0) << complete.err;
+  EXPECT_NE(complete.out.find(",complete\r\n"), std::string::npos) << complete.out;
+  EXPECT_NE(complete.out.find("# run: complete\r\n"), std::string::npos) << complete.out;
+}
+
+// Under a threshold, an organisation with no matching records adds an exact 0: it withholds
+// nothing, and the row stays complete; one with a few records withholds the cell.
+TEST_F(FederatedQueries, ANodeWithNoMatchingRecordsWithholdsNothing) {
+  for (const char* org : {"org-a", "org-b", "org-c"}) {
+    ASSERT_EQ(fed_.ApplyPolicy(org, SupportPolicy({"org-a"}, 5)).exit_code, 0);
+  }
+  auto born_before_1930 = [&](const std::string& org, int rows) {
+    std::string csv = fed_.root() + "/" + org + "-old.csv";
+    std::string text = "registration_id,birth_year,region,scheme,monthly_amount,start_date,"
+                       "household_size\n";
+    for (int i = 0; i < rows; ++i) {
+      text += org + "-old-" + std::to_string(i) + ",1920,Utrecht,WMO,100.00,2020-01-01,1\n";
+    }
+    ASSERT_TRUE(common::WriteFileAtomic(csv, text, 0644).ok());
+    CliResult ingest = fed_.node(org).Cli({"dataset", "ingest", "support", csv});
+    ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  };
+  born_before_1930("org-a", 12);
+  json r = AskAll("SELECT count(*) FROM support WHERE birth_year < 1930");
+  ASSERT_EQ(r["status"], "complete") << r;
+  EXPECT_EQ(r["result"]["rows"][0]["values"][0], 12) << r;
+  EXPECT_EQ(r["result"]["rows"][0]["status"], "complete") << r;
+  born_before_1930("org-b", 2);
+  json few = AskAll("SELECT count(*) FROM support WHERE birth_year < 1930");
+  ASSERT_EQ(few["status"], "complete") << few;
+  EXPECT_TRUE(few["result"]["rows"][0]["values"][0].is_null()) << few;
+  EXPECT_EQ(few["result"]["rows"][0]["status"], "withheld") << few;
+}
+
 TEST_F(FederatedQueries, ReceiptsVerifyAndFailOnAnyChangedByte) {
   std::string receipt = fed_.root() + "/receipt.json";
   CliResult q = fed_.node("org-a").Cli(

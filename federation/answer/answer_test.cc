@@ -104,7 +104,7 @@ class AnswerTest : public testing::StoreFixture {
     auto t = DecodePartialTable(result);
     EXPECT_TRUE(t.ok()) << t.status().ToString() << result.dump();
     if (!t.ok()) return json();
-    auto r = FinishTable(*t);
+    auto r = FinishTable(*t, Coverage::kEveryone);
     EXPECT_TRUE(r.ok());
     return ResultToJson(*r)["rows"];
   }
@@ -261,8 +261,10 @@ TEST_F(AnswerTest, NonPersonalDataIsExactAboveTheThresholdAndSaysSo) {
   EXPECT_EQ(rows[0]["values"][0], 50);
   EXPECT_EQ(rows[1]["values"][0], 50);
   EXPECT_TRUE(rows[2]["values"][0].is_null());
-  EXPECT_EQ(rows[2]["value_status"][0]["status"], "withheld");
-  EXPECT_EQ(rows[2]["value_status"][1]["status"], "withheld");
+  EXPECT_EQ(rows[2]["value_status"][0], "withheld");
+  EXPECT_EQ(rows[2]["status"], "withheld");
+  EXPECT_EQ(rows[0]["status"], "complete");
+  EXPECT_EQ(rows[2]["value_status"][1], "withheld");
   EXPECT_EQ(ledger_->Report("d", "x", clock_.NowMillis())->spent_micro, 0);
   // No records at all is shown as such, not withheld.
   json none = Ask("SELECT count(*) FROM d WHERE birth_year < 1901");
@@ -276,7 +278,7 @@ TEST_F(AnswerTest, TheOwnersRawAnswerIsExact) {
   auto raw = service_->AnswerRaw(*q);
   ASSERT_TRUE(raw.ok()) << raw.status().ToString();
   EXPECT_EQ(raw->protection["method"], "raw");
-  auto r = FinishTable(*raw);
+  auto r = FinishTable(*raw, Coverage::kEveryone);
   ASSERT_TRUE(r.ok());
   json rows = ResultToJson(*r)["rows"];
   EXPECT_EQ(rows[0]["values"], json::parse(R"([50, "18.50"])"));  // Drenthe: 10.50 .. 18.50

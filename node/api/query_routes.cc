@@ -34,8 +34,8 @@ json CoverageJson(const std::vector<federation::ParticipantOutcome>& outcomes) {
   return out;
 }
 
-Result<json> FinishJson(const federation::PartialTable& table) {
-  ASSIGN_OR_RETURN(federation::ResultTable finished, federation::FinishTable(table));
+Result<json> FinishJson(const federation::PartialTable& table, federation::Coverage coverage) {
+  ASSIGN_OR_RETURN(federation::ResultTable finished, federation::FinishTable(table, coverage));
   return federation::ResultToJson(finished);
 }
 
@@ -77,7 +77,8 @@ json RunResponse(const QueryServices& s, const federation::RunRequest& r,
   if (r.only_self) out["local"] = true;
   if (!run.combined) return out;
   const federation::PartialTable& combined = *run.combined;
-  auto result = FinishJson(combined);
+  auto result = FinishJson(combined, run.complete ? federation::Coverage::kEveryone
+                                                  : federation::Coverage::kPart);
   if (!result.ok()) {
     out["status"] = "failed";
     out["error"] = result.status().message();
@@ -146,7 +147,7 @@ Result<HttpReply> RawQuery(const QueryServices& s, const ApiRequest& r) {
     return ErrorReply(r.ctx, 422, "too_expensive", table.status().message());
   }
   RETURN_IF_ERROR(table.status());
-  ASSIGN_OR_RETURN(json result, FinishJson(*table));
+  ASSIGN_OR_RETURN(json result, FinishJson(*table, federation::Coverage::kEveryone));
   RETURN_IF_ERROR(
       s.audit->Record(r.ctx.trace_id, {.actor = who.name,
                                        .operation = "local.query.raw",

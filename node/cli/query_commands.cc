@@ -27,13 +27,19 @@ struct QueryArgs {
   std::string peers = "all";
   std::string format = "table";
   std::string receipt;
+  std::string coverage_file;
   int min_answers = 0;
   int deadline_ms = 0;
   bool local = false;
   bool raw = false;
   bool no_self = false;
   bool async = false;
+  bool require_complete = false;
 };
+
+// Exit status of a query whose result is printed but does not cover every organisation asked
+// (docs/query.md, "Exit status").
+constexpr int kExitPartial = 3;
 
 // A ResultTable rebuilt from the API's result JSON for text and CSV rendering.
 federation::ResultTable TableOf(const json& result) {
@@ -51,9 +57,9 @@ federation::ResultTable TableOf(const json& result) {
     for (size_t i = 0; i < r["values"].size(); ++i) {
       federation::ResultValue v;
       v.value = r["values"][i];
-      if (r.contains("value_status") && r["value_status"][i].value("status", "ok") == "withheld") {
-        v.status = federation::ValueStatus::kWithheld;
-      }
+      std::string status = r["value_status"][i].get<std::string>();
+      if (status == "withheld") v.status = federation::ValueStatus::kWithheld;
+      if (status == "incomplete") v.status = federation::ValueStatus::kIncomplete;
       row.values.push_back(v);
     }
     t.rows.push_back(std::move(row));
@@ -75,7 +81,60 @@ void PrintCoverage(const json& r) {
     std::fprintf(stdout, "error: %s\n", r["error"].get<std::string>().c_str());
 }
 
-Status PrintResult(const json& r, const QueryArgs& a) {
+// The coverage as CSV rows: org_id,status,code,message,latency_ms (RFC 4180 quoting).
+std::string CoverageCsv(const json& r) {
+  auto field = [](std::string text) {
+    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+    std::string out = "\"";
+    for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+  };
+  std::string out = "org_id,status,code,message,latency_ms\r\n";
+  for (const auto& c : r.value("coverage", json::array())) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f", c.value("latency_ms", 0.0));
+    out += field(c.value("org_id", "")) + "," + field(c.value("status", "")) + "," +
+           field(c.value("code", "")) + "," + field(c.value("message", "")) + "," + ms + "\r\n";
+  }
+  return out;
+}
+
+// The run's status and coverage as comment lines after a CSV result ("# " before each line).
+std::string CoverageComment(const json& r) {
+  std::string out = "# run: " + r.value("status", std::string()) + "\r\n";
+  const std::string rows = CoverageCsv(r);
+  for (const auto& line : common::Split(rows, '\n')) {
+    std::string_view text = common::Trim(line);
+    if (!text.empty()) out += "# " + std::string(text) + "\r\n";
+  }
+  return out;
+}
+
+// The organisations whose part is missing, as "org (status)" joined by ", ".
+std::string Missing(const json& r) {
+  std::string out;
+  for (const auto& c : r.value("coverage", json::array())) {
+    if (c.value("status", "") == "answered") continue;
+    out += (out.empty() ? "" : ", ") + c.value("org_id", std::string()) + " (" +
+           c.value("status", std::string()) + ")";
+  }
+  return out;
+}
+
+// Prints the response in the chosen format; `*exit_code` becomes kExitPartial when a result
+// was printed that does not cover every organisation asked.
+Status PrintResult(const json& r, const QueryArgs& a, int* exit_code) {
+  const std::string status = r.value("status", "");
+  if (status == "failed") {
+    if (a.format == "table") PrintCoverage(r);
+    return common::Unavailable("the query failed: " + r.value("error", std::string("no result")));
+  }
+  const bool partial = status == "partial";
+  if (partial && a.require_complete) {
+    if (a.format == "table") PrintCoverage(r);
+    return common::Unavailable("the result is partial and --require-complete was given: no "
+                               "answer from " + Missing(r));
+  }
   if (a.format == "json") {
     json copy = r;
     copy.erase("receipt");
@@ -86,12 +145,18 @@ Status PrintResult(const json& r, const QueryArgs& a) {
                                         : federation::RenderTextTable(t).c_str());
   }
   if (a.format == "table" && !r.value("local", false)) PrintCoverage(r);
+  if (a.format == "csv" && a.coverage_file.empty()) std::printf("%s", CoverageComment(r).c_str());
+  if (!a.coverage_file.empty()) {
+    RETURN_IF_ERROR(common::WriteFileAtomic(a.coverage_file, CoverageCsv(r), 0644));
+  }
   if (!a.receipt.empty() && r.contains("receipt")) {
     RETURN_IF_ERROR(common::WriteFileAtomic(a.receipt, r["receipt"].get<std::string>(), 0644));
     std::fprintf(stderr, "receipt written to %s\n", a.receipt.c_str());
   }
-  if (r.value("status", "") == "failed") {
-    return common::Unavailable("the query failed: " + r.value("error", std::string("no result")));
+  if (partial) {
+    std::fprintf(stderr, "verbind: PARTIAL result: no answer from %s (exit status %d)\n",
+                 Missing(r).c_str(), kExitPartial);
+    *exit_code = kExitPartial;
   }
   return Status::Ok();
 }
@@ -120,7 +185,7 @@ json Body(const QueryArgs& a) {
   return body;
 }
 
-Status RunQuery(ApiCaller& api, const QueryArgs& a) {
+Status RunQuery(ApiCaller& api, const QueryArgs& a, int* exit_code) {
   json body = Body(a);
   ASSIGN_OR_RETURN(json r, api.Call("POST", "/v1/queries", &body));
   while (r.value("state", "done") == "running") {
@@ -133,7 +198,7 @@ Status RunQuery(ApiCaller& api, const QueryArgs& a) {
       std::fprintf(stderr, "\r%d of %zu nodes done", answered, r["coverage"].size());
     }
   }
-  return PrintResult(r, a);
+  return PrintResult(r, a, exit_code);
 }
 
 // Identity documents from files and folders (every *.json in a folder).
@@ -182,6 +247,11 @@ void AddQueryCommands(CLI::App& app, GlobalsPtr g, CliAction* action) {
       ->capture_default_str();
   q->add_option("--receipt", a->receipt, "Write a verifiable receipt to FILE");
   q->add_option("--min-answers", a->min_answers, "Fail unless this many organisations answer");
+  q->add_flag("--require-complete", a->require_complete,
+              "Fail (exit status 1, no result) unless every organisation asked answers");
+  q->add_option("--coverage", a->coverage_file,
+                "Write the run's coverage to FILE as CSV (with --format csv: instead of the "
+                "trailing comment block)");
   q->add_option("--deadline-ms", a->deadline_ms, "Deadline of the run (default from the config)");
   q->add_flag("--local", a->local,
               "Only this node's own data, protected as a peer's answer would be (its own "
@@ -203,7 +273,9 @@ void AddQueryCommands(CLI::App& app, GlobalsPtr g, CliAction* action) {
                      "it serves is checked against the sharing policies)\n");
         return 2;
       }
-      return WithApi(*g, [&](ApiCaller& api) { return RunQuery(api, *a); });
+      int partial = 0;
+      int code = WithApi(*g, [&](ApiCaller& api) { return RunQuery(api, *a, &partial); });
+      return code != 0 ? code : partial;
     };
   });
   auto* receipt = app.add_subcommand("receipt", "Check receipts offline")->require_subcommand(1);
@@ -221,8 +293,10 @@ void AddQueryCommands(CLI::App& app, GlobalsPtr g, CliAction* action) {
       auto identities = LoadIdentities(*ids);
       if (!identities.ok()) return Report(identities.status());
       auto check = federation::VerifyReceipt(
-          *text, *identities, [](const federation::PartialTable& t) -> common::Result<json> {
-            ASSIGN_OR_RETURN(federation::ResultTable r, federation::FinishTable(t));
+          *text, *identities,
+          [](const federation::PartialTable& t,
+             federation::Coverage coverage) -> common::Result<json> {
+            ASSIGN_OR_RETURN(federation::ResultTable r, federation::FinishTable(t, coverage));
             return federation::ResultToJson(r);
           });
       for (const auto& line : check.lines) std::printf("  %s\n", line.c_str());
