@@ -39,7 +39,8 @@ got <- ask(run("partial", list(
   list(key = list(NULL), values = list(0, "98765432109876543210.25"), status = "complete",
        value_status = list("complete", "complete")))))
 f <- got$frame
-check("the node's row statuses are kept", identical(f$status, c("incomplete", "withheld", "complete")))
+check("the node's row statuses are kept",
+      identical(f$status, c("incomplete", "withheld", "complete")))
 check("the node's value statuses are kept",
       identical(f$`count(*)_status`, c("incomplete", "incomplete", "complete")) &&
         identical(f$`sum(amount)_status`, c("incomplete", "withheld", "complete")))

@@ -39,8 +39,7 @@ check_partial <- function(what, run, missing_status) {
           all(released$`sum(amount)_status` == "incomplete"))
   w <- cell(res, 2019, "energy")
   check(paste(what, "the withheld cell stays withheld"),
-        is.na(w$`count(*)`) && w$`count(*)_status` == "withheld" &&
-          w$status %in% c("withheld", "incomplete"))
+        is.na(w$`count(*)`) && w$`count(*)_status` == "withheld" && w$status == "withheld")
 }
 
 pid_c <- jsonlite::fromJSON(file.path(node_dir("org-c"), "run", "endpoints.json"))$pid

@@ -14,13 +14,16 @@
 #' * the aggregates, named as the node names them (`count(*)`, `avg(amount)`, or the alias
 #'   given with `AS`): numbers (decimal sums, sent as exact text, become doubles); histograms,
 #'   quantiles and regressions are list columns;
-#' * `status`: the row's status: `"complete"` (every organisation's part is in it),
-#'   `"incomplete"` (some organisation's part is missing: it did not answer) or `"withheld"`
-#'   (its values are withheld);
-#' * `<aggregate>_status` for every aggregate, e.g. `count(*)_status`: the same three values for
-#'   that one value. A withheld value is `NA`: some organisation had fewer records behind it
-#'   than its threshold (data marked non-personal). If a group-by field or alias is already
-#'   called `status`, the row status column is `.status` instead.
+#' * `status`: the row's status: `"withheld"` when any of its values is withheld, else
+#'   `"incomplete"` when any is incomplete, else `"complete"`;
+#' * `<aggregate>_status` for every aggregate, e.g. `count(*)_status`, one value's status:
+#'   `"complete"` (every organisation asked answered and its part is in it),
+#'   `"incomplete"` (some organisation did not answer: the value covers the others only; in a
+#'   partial run every value that is not withheld is incomplete) or `"withheld"` (`NA`: some
+#'   organisation had fewer records behind it than its threshold, for data marked
+#'   non-personal).
+#'
+#' If a group-by field or alias is itself called `status`, the row status column is `.status`.
 #'
 #' Nodes that send no row statuses (older versions) get them derived from the run: values the
 #' node marks withheld are `"withheld"`, the others `"incomplete"` in a partial run and
