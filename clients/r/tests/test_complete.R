@@ -28,6 +28,13 @@ check("protection: a threshold of 5 at every node",
                    p$min_cell_size == 5, TRUE)) && length(attr(res, "protection")$nodes) == 3)
 check("query_id is 32 hex digits", grepl("^[0-9a-f]{32}$", attr(res, "query_id")))
 
+raw <- verbind:::vb_call(con, "POST", "v1/queries", list(query = sql, purpose = purpose,
+                                                          legal_basis = legal_basis))
+check("the node itself sends every row's status and value statuses (the result contract)",
+      all(vapply(raw$result$rows, function(r) is.character(r$status) &&
+                   length(r$value_status) == 3 && all(vapply(r$value_status, is.character, TRUE)),
+                 TRUE)))
+
 shown <- want[!want$withheld, ]
 got <- mapply(function(y, s) cell(res, y, s)$`count(*)`, shown$year, shown$scheme)
 check("counts equal the records' counts exactly", identical(as.numeric(got), as.numeric(shown$n)))
