@@ -24,6 +24,8 @@ ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
 
 echo "== Analyst clients against real nodes: Python"
 clients/python/run_tests.sh build/node/verbind
+echo "== Analyst clients against real nodes: R"
+clients/r/run_tests.sh build/node/verbind
 
 [ "$quick" = 1 ] && exit 0
 

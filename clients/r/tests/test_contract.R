@@ -1,6 +1,6 @@
 # How answers in the result contract become data frames, from answers made up here: row and
-# value statuses as the node sends them (strings), the older form (objects, only in rows with
-# a withheld value), NULL keys, list columns, exact decimal and big-integer text, no rows.
+# value statuses as the node sends them (strings), rows without them refused, NULL keys, list
+# columns, exact decimal and big-integer text, no rows.
 source(file.path(Sys.getenv("VB_TESTS"), "helpers.R"))
 con <- vb_connect(node_dir("org-a"))
 
@@ -55,17 +55,9 @@ check("coverage keeps code and message, NA where absent",
         identical(attr(f, "coverage")$latency_ms, c(3.5, 1)))
 
 all_answered <- coverage[1]
-got <- ask(run("complete", list(
-  list(key = list("Noord"), values = list(12, "10.00")),
-  list(key = list("Oost"), values = list(NULL, NULL),
-       value_status = list(list(status = "withheld"), list(status = "withheld"))),
-  list(key = list("West"), values = list(9, NULL),
-       value_status = list(list(status = "ok"), list(status = "withheld")))), all_answered))
-f <- got$frame
-check("older nodes: statuses derived (withheld, else complete)",
-      identical(f$status, c("complete", "withheld", "withheld")) &&
-        identical(f$`count(*)_status`, c("complete", "withheld", "complete")) &&
-        length(got$warnings) == 0)
+e <- expect_error_class("a row without statuses",
+                        ask(run("complete", list(list(key = list("Noord"), values = list(12, "10.00"))),
+                                all_answered)), "verbind_unexpected_response")
 
 e <- expect_error_class("a row with fewer values than columns",
                         ask(run("complete", list(list(key = list("Noord"), values = list(1))),

@@ -72,7 +72,7 @@ vb_query <- function(con, sql, purpose, legal_basis, peers = "all", local = FALS
   run <- vb_call(con, "POST", "v1/queries", body, timeout = timeout)
   outcome <- run_outcome(run)
   if (outcome$status == "failed") stop(failed_run_error(run, outcome$coverage))
-  frame <- result_frame(run$result, outcome$status)
+  frame <- result_frame(run$result)
   attr(frame, "status") <- outcome$status
   attr(frame, "coverage") <- outcome$coverage
   attr(frame, "protection") <- run$protection

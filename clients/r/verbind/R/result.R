@@ -2,9 +2,9 @@
 
 kStatuses <- c("complete", "incomplete", "withheld")
 
-# result: the parsed "result" object; run_status: "complete" or "partial" (used only when the
-# node sends no row statuses).
-result_frame <- function(result, run_status) {
+# result: the parsed "result" object, whose rows carry "status" and "value_status"
+# (docs/query.md, section 5).
+result_frame <- function(result) {
   columns <- result$columns
   rows <- result$rows
   names <- vapply(columns, function(c) as.character(c$name), "")
@@ -14,7 +14,7 @@ result_frame <- function(result, run_status) {
       vb_abort("unexpected_response", "a result row does not match the result's columns")
     }
   }
-  value_status <- lapply(rows, row_value_status, n = sum(!is_group), run_status = run_status)
+  value_status <- lapply(rows, row_value_status, n = sum(!is_group))
   frame <- data.frame(row.names = seq_along(rows))
   for (j in which(is_group)) {
     frame[[names[j]]] <- column_vector(lapply(rows, function(r) r$key[[sum(is_group[1:j])]]),
@@ -25,32 +25,21 @@ result_frame <- function(result, run_status) {
                                        numeric_text = TRUE)
   }
   status_column <- if ("status" %in% names) ".status" else "status"
-  frame[[status_column]] <- as.character(mapply(row_status, rows, value_status))
+  frame[[status_column]] <- vapply(rows, row_status, "")
   for (a in seq_len(sum(!is_group))) {
     frame[[paste0(names[!is_group][a], "_status")]] <- vapply(value_status, function(s) s[[a]], "")
   }
   frame
 }
 
-# The n value statuses of a row: the node's, when it sends them (strings, or objects with a
-# "status" of "ok" or "withheld" from older nodes), else derived from the run's status.
-row_value_status <- function(row, n, run_status) {
+# The n value statuses of a row, as the node sends them.
+row_value_status <- function(row, n) {
   sent <- row$value_status
-  fallback <- if (is.character(row$status) && row$status %in% c("complete", "incomplete")) {
-    row$status
-  } else if (run_status == "partial") "incomplete" else "complete"
-  if (is.null(sent)) {
-    withheld <- is.character(row$status) && row$status == "withheld"
-    return(rep(if (withheld) "withheld" else fallback, n))
-  }
-  if (length(sent) != n) {
+  if (is.null(sent) || length(sent) != n) {
     vb_abort("unexpected_response", "a result row's value_status does not match its values")
   }
-  status <- vapply(sent, function(s) {
-    text <- if (is.list(s)) s$status else s
-    if (!is.character(text) || length(text) != 1) NA_character_ else text
-  }, "")
-  status[status == "ok"] <- fallback
+  status <- vapply(sent, function(s) if (is.character(s) && length(s) == 1) s else NA_character_,
+                   "")
   if (!all(status %in% kStatuses)) {
     vb_abort("unexpected_response", sprintf("unknown value status: %s",
                                             paste(unique(status[!status %in% kStatuses]),
@@ -59,14 +48,12 @@ row_value_status <- function(row, n, run_status) {
   status
 }
 
-# The row's status: the node's, else "withheld" when any value is, else the values' status.
-row_status <- function(row, value_status) {
-  if (is.character(row$status) && length(row$status) == 1 && row$status %in% kStatuses) {
-    return(row$status)
+# The row's status, as the node sends it.
+row_status <- function(row) {
+  if (!is.character(row$status) || length(row$status) != 1 || !row$status %in% kStatuses) {
+    vb_abort("unexpected_response", "a result row has no valid status")
   }
-  if (any(value_status == "withheld")) return("withheld")
-  if (any(value_status == "incomplete")) return("incomplete")
-  "complete"
+  row$status
 }
 
 # A column from one JSON value per row: an atomic vector when every value is a scalar (NULL
