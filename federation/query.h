@@ -145,6 +145,24 @@ struct Query {
   bool operator==(const Query&) const = default;
 };
 
+// How the requester's node shows a finished result: ORDER BY, LIMIT and OFFSET of the SQL.
+// It is applied to the protected, finished table (ApplyPresentation, federation/result.h) and
+// never sent to a peer: it changes what is shown, not what is released.
+struct SortKey {
+  std::string column;        // the name of a result column
+  bool descending = false;
+  bool nulls_first = false;  // default: NULLS LAST ascending, NULLS FIRST descending
+  bool operator==(const SortKey&) const = default;
+};
+struct Presentation {
+  std::vector<SortKey> order_by;   // empty: rows sorted by key
+  std::optional<int64_t> limit;    // rows shown at most
+  int64_t offset = 0;              // rows skipped first
+  bool empty() const { return order_by.empty() && !limit && offset == 0; }
+  bool operator==(const Presentation&) const = default;
+};
+inline constexpr int64_t kMaxLimit = 1000000000;
+
 // A validation problem and where it is: a JSON-pointer-like path into the JSON form, such as
 // "select[2].field", "where.args[1].values[3]" or "group_by[0]" ("" for the whole query).
 struct QueryIssue {

@@ -91,6 +91,12 @@ enum class Coverage {
 // another node).
 common::Result<ResultTable> FinishTable(const PartialTable& table, Coverage coverage);
 
+// Orders the rows by the presentation's sort keys (then by key, as FinishTable left them), and
+// keeps the rows from OFFSET, at most LIMIT of them. Values compare as numbers (decimal text
+// too), texts by their bytes, false before true; NULL and withheld values come first or last as
+// each key says. InvalidArgument when a sort key names no column of the table.
+common::Status ApplyPresentation(const Presentation& presentation, ResultTable* table);
+
 // {"columns": [{"name", "role", "function"?}], "rows": [{"key": [...], "values": [...],
 // "status", "value_status": [...]}]}: the row's status and one status per value, each
 // "complete", "incomplete" or "withheld".

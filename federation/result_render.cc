@@ -1,5 +1,7 @@
 // Renderings of result tables (declared in federation/result.h).
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -116,7 +118,69 @@ std::string CsvField(std::string text, bool label) {
   return out + "\"";
 }
 
+// A cell of `row` in table column `column` (group keys first, then values); withheld is null.
+const json& Cell(const ResultRow& row, size_t column) {
+  static const json kNull;
+  if (column < row.key.size()) return row.key[column];
+  const ResultValue& v = row.values[column - row.key.size()];
+  return v.status == ValueStatus::kWithheld ? kNull : v.value;
+}
+
+// A number for numbers and decimal text, else nullopt.
+std::optional<long double> Numeric(const json& v) {
+  if (v.is_number()) return v.get<long double>();
+  if (v.is_string() && IsPlainNumber(v.get_ref<const std::string&>())) {
+    return std::strtold(v.get_ref<const std::string&>().c_str(), nullptr);
+  }
+  return std::nullopt;
+}
+
+// -1, 0 or 1 for two non-null cells of one column.
+int Compare(const json& a, const json& b) {
+  auto x = Numeric(a), y = Numeric(b);
+  if (x && y) return *x < *y ? -1 : (*y < *x ? 1 : 0);
+  if (a.is_boolean() && b.is_boolean()) return static_cast<int>(a.get<bool>()) - b.get<bool>();
+  if (a.is_string() && b.is_string()) {
+    int c = a.get_ref<const std::string&>().compare(b.get_ref<const std::string&>());
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  return 0;  // objects (quantiles with an interval) keep their order
+}
+
 }  // namespace
+
+common::Status ApplyPresentation(const Presentation& p, ResultTable* t) {
+  struct Key {
+    size_t column;
+    const SortKey* spec;
+  };
+  std::vector<Key> keys;
+  for (const SortKey& k : p.order_by) {
+    auto it = std::find_if(t->columns.begin(), t->columns.end(),
+                           [&](const ResultColumn& c) { return c.name == k.column; });
+    if (it == t->columns.end()) {
+      return common::InvalidArgument("ORDER BY " + k.column + ": the result has no such column");
+    }
+    keys.push_back({static_cast<size_t>(it - t->columns.begin()), &k});
+  }
+  std::stable_sort(t->rows.begin(), t->rows.end(), [&](const ResultRow& a, const ResultRow& b) {
+    for (const Key& k : keys) {
+      const json& x = Cell(a, k.column);
+      const json& y = Cell(b, k.column);
+      if (x.is_null() != y.is_null()) return x.is_null() == k.spec->nulls_first;
+      if (x.is_null()) continue;
+      int c = Compare(x, y);
+      if (c != 0) return k.spec->descending ? c > 0 : c < 0;
+    }
+    return false;
+  });
+  size_t from = static_cast<size_t>(std::min<int64_t>(p.offset, static_cast<int64_t>(t->rows.size())));
+  t->rows.erase(t->rows.begin(), t->rows.begin() + static_cast<std::ptrdiff_t>(from));
+  if (p.limit && static_cast<size_t>(*p.limit) < t->rows.size()) {
+    t->rows.resize(static_cast<size_t>(*p.limit));
+  }
+  return common::Status::Ok();
+}
 
 json ResultToJson(const ResultTable& t) {
   json out = json::object();

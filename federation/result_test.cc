@@ -311,6 +311,30 @@ TEST(Result, APartialCombinationMarksEveryValueButTheWithheldIncomplete) {
   }
 }
 
+TEST(Result, APresentationOrdersByValuesThenCutsTheRows) {
+  ResultTable t = SampleTable();  // keys NULL, =cmd, AOW "old", WW; counts 1, 0, 2, 3
+  t.rows[2].values[1].status = ValueStatus::kWithheld;  // AOW's sum
+  auto names = [](const ResultTable& r) {
+    std::vector<json> out;
+    for (const auto& row : r.rows) out.push_back(row.key[0]);
+    return out;
+  };
+  ResultTable by_count = t;
+  ASSERT_TRUE(ApplyPresentation({{{"count(*)", true, true}}, std::nullopt, 0}, &by_count).ok());
+  EXPECT_EQ(names(by_count), (std::vector<json>{"WW", "AOW, \"old\"", nullptr, "=cmd"}));
+  // Sums are decimal text, compared as numbers; the withheld one counts as NULL.
+  ResultTable by_sum = t;
+  ASSERT_TRUE(ApplyPresentation({{{"sum(monthly_amount)", false, false}}, 2, 1}, &by_sum).ok());
+  EXPECT_EQ(names(by_sum), (std::vector<json>{nullptr, "WW"}));  // 0.00, [5.00, 60.01], NULL
+  ResultTable keys_desc = t;
+  ASSERT_TRUE(ApplyPresentation({{{"benefit_type", true, false}}, 1, 0}, &keys_desc).ok());
+  EXPECT_EQ(names(keys_desc), (std::vector<json>{"WW"}));
+  ResultTable past_the_end = t;
+  ASSERT_TRUE(ApplyPresentation({{}, std::nullopt, 9}, &past_the_end).ok());
+  EXPECT_TRUE(past_the_end.rows.empty());
+  EXPECT_FALSE(ApplyPresentation({{{"nothing", false, false}}, std::nullopt, 0}, &t).ok());
+}
+
 TEST(Result, JsonRendering) {
   ResultTable t = SampleTable();
   t.rows[2].values[1].status = ValueStatus::kWithheld;

@@ -73,6 +73,9 @@ Status SqlParser::ParseStatement() {
     RETURN_IF_ERROR(ParseGroupBy());
     had_group = true;
   }
+  if (allow_presentation_) {
+    RETURN_IF_ERROR(ParsePresentation());
+  }
   if (AtSymbol(";")) {
     Advance();
     had_semicolon = true;
@@ -352,6 +355,124 @@ Status SqlParser::ParseGroupBy() {
   }
 }
 
+// [ORDER BY key {, key}] and LIMIT n, OFFSET n in either order.
+Status SqlParser::ParsePresentation() {
+  if (AtKeyword("having")) {
+    return Fail(pos_, "HAVING is not supported yet: filter the rows of the result in your "
+                      "analysis tool (they are protected values)");
+  }
+  if (AtKeyword("order")) {
+    Advance();
+    if (!AtKeyword("by")) return Expected("BY");
+    Advance();
+    while (true) {
+      if (presentation_.order_by.size() == kMaxSelectItems + kMaxGroupByFields) {
+        return Fail(pos_, "too many ORDER BY keys");
+      }
+      ASSIGN_OR_RETURN(SortKey key, ParseSortKey());
+      presentation_.order_by.push_back(std::move(key));
+      if (!AtSymbol(",")) break;
+      Advance();
+    }
+  }
+  bool limit = false, offset = false;
+  while (true) {
+    if (AtKeyword("limit") && !limit) {
+      Advance();
+      ASSIGN_OR_RETURN(int64_t n, ParseCount("LIMIT"));
+      presentation_.limit = n;
+      limit = true;
+    } else if (AtKeyword("offset") && !offset) {
+      Advance();
+      ASSIGN_OR_RETURN(presentation_.offset, ParseCount("OFFSET"));
+      offset = true;
+    } else {
+      return Status::Ok();
+    }
+  }
+}
+
+Result<int64_t> SqlParser::ParseCount(std::string_view clause) {
+  int64_t n = -1;
+  if (Peek().kind != SqlTokenKind::kInteger || !common::ParseInt64(Peek().text, &n) || n < 0 ||
+      n > kMaxLimit) {
+    return Fail(pos_, std::string(clause) + " takes a whole number from 0 to " +
+                          std::to_string(kMaxLimit));
+  }
+  Advance();
+  return n;
+}
+
+// One ORDER BY key: a select-list position, an aggregate call of the select list, or the name
+// of a result column; then ASC or DESC and NULLS FIRST or LAST.
+Result<SortKey> SqlParser::ParseSortKey() {
+  const size_t at = pos_;
+  const SelectItem* item = nullptr;
+  SortKey key;
+  if (Peek().kind == SqlTokenKind::kInteger) {
+    int64_t n = 0;
+    if (!common::ParseInt64(Peek().text, &n) || n < 1 ||
+        n > static_cast<int64_t>(query_.select.size())) {
+      return Fail(pos_, "ORDER BY " + Peek().text + ": the select list has " +
+                            std::to_string(query_.select.size()) + " items");
+    }
+    item = &query_.select[static_cast<size_t>(n - 1)];
+    Advance();
+  } else if (AtCall()) {
+    SelectItem probe;
+    ItemPos ignored;
+    RETURN_IF_ERROR(ParseCall(probe, ignored));
+    for (const SelectItem& s : query_.select) {
+      SelectItem unnamed = s;
+      unnamed.alias.clear();
+      if (s.kind == SelectItem::Kind::kAggregate && unnamed == probe) item = &s;
+    }
+    if (item == nullptr) {
+      return Fail(at, "ORDER BY " + SqlSelectExpression(probe) +
+                          ": order by an aggregate of the select list");
+    }
+  } else {
+    size_t name_at = 0;
+    ASSIGN_OR_RETURN(std::string name, ParseField("a result column to order by", &name_at));
+    std::string columns;
+    for (const std::string& g : query_.group_by) {
+      if (g == name) key.column = name;
+      columns += (columns.empty() ? "" : ", ") + g;
+    }
+    for (const SelectItem& s : query_.select) {
+      if (s.kind != SelectItem::Kind::kAggregate) continue;
+      if (ItemColumnName(s) == name) item = &s;
+      columns += (columns.empty() ? "" : ", ") + ItemColumnName(s);
+    }
+    if (key.column.empty() && item == nullptr) {
+      return Fail(name_at, "ORDER BY " + name + ": no result column " + name + " (columns: " +
+                               columns + ")");
+    }
+  }
+  if (item != nullptr) {
+    if (item->kind == SelectItem::Kind::kAggregate &&
+        (item->func == AggFunc::kHistogram || item->func == AggFunc::kRegression)) {
+      return Fail(at, "cannot order by " + ItemColumnName(*item) + ": its values are not numbers");
+    }
+    key.column = item->kind == SelectItem::Kind::kGroupField ? item->fields[0]
+                                                             : ItemColumnName(*item);
+  }
+  if (AtKeyword("asc")) {
+    Advance();
+  } else if (AtKeyword("desc")) {
+    Advance();
+    key.descending = true;
+  }
+  key.nulls_first = key.descending;
+  if (AtKeyword("nulls")) {
+    Advance();
+    if (!AtKeyword("first") && !AtKeyword("last")) return Expected("FIRST or LAST after NULLS");
+    key.nulls_first = AtKeyword("first");
+    Advance();
+  }
+  return key;
+}
+
 // GROUP BY n: the n-th select item, which must be a plain field.
 Result<std::string> SqlParser::GroupOrdinal(size_t* at) {
   int64_t n = 0;
@@ -370,6 +491,10 @@ Result<std::string> SqlParser::GroupOrdinal(size_t* at) {
 
 Status SqlParser::Trailing(bool had_where, bool had_group, bool had_semicolon) {
   for (std::string_view clause : {"order", "having", "limit", "offset", "join", "union"}) {
+    if (AtKeyword(clause) && allow_presentation_ && clause != "having" && clause != "join" &&
+        clause != "union") {
+      return Fail(pos_, "ORDER BY comes after GROUP BY and before LIMIT and OFFSET, each once");
+    }
     if (AtKeyword(clause)) {
       return Fail(pos_, common::ToLower(Peek().text) == "order"
                             ? "ORDER BY is not supported"
@@ -399,7 +524,13 @@ Result<Query> ParseSql(std::string_view sql, SqlError* error) {
     }
     return common::InvalidArgument(message);
   }
-  return sql_internal::SqlParser(sql).Parse(error);
+  ASSIGN_OR_RETURN(AnalystQuery parsed, sql_internal::SqlParser(sql, false).Parse(error));
+  return std::move(parsed.query);
+}
+
+Result<AnalystQuery> ParseAnalystSql(std::string_view sql, SqlError* error) {
+  if (sql.size() > kMaxQueryTextBytes) return ParseSql(sql, error).status();
+  return sql_internal::SqlParser(sql, true).Parse(error);
 }
 
 }  // namespace verbind::federation

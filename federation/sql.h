@@ -24,6 +24,18 @@ struct SqlError {
   std::string excerpt;  // the source line and a caret line under the token
 };
 
+// A query as an analyst writes it: what is asked of every node, and how the requester's node
+// shows the finished result.
+struct AnalystQuery {
+  Query query;
+  Presentation presentation;
+};
+
+// ParseSql that also takes ORDER BY key [ASC|DESC] [NULLS FIRST|LAST] {, ...}, LIMIT n and
+// OFFSET n after GROUP BY. Sort keys name a result column: a group-by field, an aggregate's
+// alias, a select-list position (1-based) or an aggregate call that is in the select list.
+common::Result<AnalystQuery> ParseAnalystSql(std::string_view sql, SqlError* error = nullptr);
+
 // Parses and validates (FindQueryIssue) one query. On failure returns InvalidArgument with
 // "line L, column C: message" followed by a newline and the excerpt, and fills `*error` when
 // it is not null. Never aborts on any input.

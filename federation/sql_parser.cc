@@ -27,7 +27,7 @@ void SplitComponent(std::string_view c, std::string_view* name, std::optional<si
 
 }  // namespace
 
-Result<Query> SqlParser::Parse(SqlError* error) {
+Result<AnalystQuery> SqlParser::Parse(SqlError* error) {
   Status s = ParseStatement();
   if (s.ok()) {
     s = CheckQuery();
@@ -38,7 +38,7 @@ Result<Query> SqlParser::Parse(SqlError* error) {
     }
     return s;
   }
-  return std::move(query_);
+  return AnalystQuery{std::move(query_), std::move(presentation_)};
 }
 
 std::string SqlParser::Describe(const SqlToken& t) {

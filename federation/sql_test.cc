@@ -291,6 +291,61 @@ TEST(Sql, StandardFormsMeanTheSameQuery) {
   }
 }
 
+TEST(Sql, OrderByLimitAndOffsetShapeOnlyTheShownResult) {
+  auto a = ParseAnalystSql(
+      "SELECT region, scheme, count(*) AS n, avg(amount) FROM t GROUP BY region, scheme "
+      "ORDER BY n DESC, avg(amount) NULLS FIRST, 1, scheme DESC NULLS LAST LIMIT 5 OFFSET 10");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto plain = ParseSql("SELECT region, scheme, count(*) AS n, avg(amount) FROM t "
+                        "GROUP BY region, scheme");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(a->query == *plain);  // peers are asked the same query
+  const std::vector<SortKey> keys = {{"n", true, true},
+                                     {"avg(amount)", false, true},
+                                     {"region", false, false},
+                                     {"scheme", true, false}};
+  EXPECT_EQ(a->presentation.order_by, keys);
+  EXPECT_EQ(a->presentation.limit, 5);
+  EXPECT_EQ(a->presentation.offset, 10);
+  auto offset_first = ParseAnalystSql("SELECT count(*) FROM t OFFSET 2 LIMIT 1");
+  ASSERT_TRUE(offset_first.ok()) << offset_first.status().ToString();
+  EXPECT_EQ(offset_first->presentation.limit, 1);
+  EXPECT_EQ(offset_first->presentation.offset, 2);
+  auto none = ParseAnalystSql("SELECT count(*) FROM t");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->presentation.empty());
+  // ParseSql is the peers' language: no presentation.
+  EXPECT_FALSE(ParseSql("SELECT count(*) FROM t LIMIT 1").ok());
+
+  struct Bad {
+    std::string sql, marker, message;
+  };
+  const std::vector<Bad> bad = {
+      {"SELECT g, count(*) FROM t GROUP BY g ORDER BY x", "x",
+       "ORDER BY x: no result column x (columns: g, count(*))"},
+      {"SELECT g, count(*) FROM t GROUP BY g ORDER BY sum(a)", "sum",
+       "ORDER BY sum(a): order by an aggregate of the select list"},
+      {"SELECT g, count(*) FROM t GROUP BY g ORDER BY 3", "3",
+       "ORDER BY 3: the select list has 2 items"},
+      {"SELECT histogram(a, 0, 10, 2) FROM t ORDER BY 1", "1",
+       "cannot order by histogram(a, 0, 10, 2): its values are not numbers"},
+      {"SELECT count(*) FROM t LIMIT -1", "-", "LIMIT takes a whole number from 0 to"},
+      {"SELECT count(*) FROM t LIMIT 1 LIMIT 2", "LIMIT 2",
+       "ORDER BY comes after GROUP BY and before LIMIT and OFFSET, each once"},
+      {"SELECT g, count(*) FROM t GROUP BY g HAVING count(*) > 5", "HAVING",
+       "HAVING is not supported yet"},
+      {"SELECT g, count(*) FROM t GROUP BY g ORDER BY g NULLS", "", "expected FIRST or LAST"},
+  };
+  for (const Bad& c : bad) {
+    SqlError error;
+    auto q = ParseAnalystSql(c.sql, &error);
+    ASSERT_FALSE(q.ok()) << c.sql;
+    size_t offset = c.marker.empty() ? c.sql.size() : c.sql.rfind(c.marker);
+    EXPECT_EQ(error.column, static_cast<int>(offset) + 1) << c.sql << "\n" << error.message;
+    EXPECT_EQ(error.message.substr(0, c.message.size()), c.message) << c.sql;
+  }
+}
+
 TEST(Sql, ErrorMessageHasACaretExcerpt) {
   auto q = ParseSql("SELECT count(*), avg(x) FORM benefits");
   ASSERT_FALSE(q.ok());

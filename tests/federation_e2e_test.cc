@@ -278,6 +278,41 @@ TEST_F(FederatedQueries, ANodeWithNoMatchingRecordsWithholdsNothing) {
   EXPECT_EQ(few["result"]["rows"][0]["status"], "withheld") << few;
 }
 
+// ORDER BY and LIMIT shape the shown rows at the requester; every node answers the whole
+// query, and the receipt holds the whole result, which still verifies.
+TEST_F(FederatedQueries, OrderByAndLimitShowTheTopRowsOfTheWholeResult) {
+  json all = AskAll("SELECT scheme, count(*) AS n FROM support GROUP BY scheme");
+  ASSERT_EQ(all["status"], "complete") << all;
+  std::vector<std::pair<int64_t, std::string>> counts;
+  for (const auto& row : all["result"]["rows"]) {
+    counts.emplace_back(row["values"][0].get<int64_t>(), row["key"][0].get<std::string>());
+  }
+  ASSERT_EQ(counts.size(), 4u);
+  std::sort(counts.rbegin(), counts.rend());
+  json top = AskAll("SELECT scheme, count(*) AS n FROM support GROUP BY scheme "
+                    "ORDER BY n DESC, scheme LIMIT 2",
+                    {{"receipt", true}});
+  ASSERT_EQ(top["status"], "complete") << top;
+  ASSERT_EQ(top["result"]["rows"].size(), 2u) << top["result"];
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(top["result"]["rows"][i]["values"][0], counts[i].first) << top["result"];
+    EXPECT_EQ(top["result"]["rows"][i]["key"][0], counts[i].second) << top["result"];
+  }
+  std::string receipt = fed_.root() + "/top.receipt.json";
+  ASSERT_TRUE(common::WriteFileAtomic(receipt, top["receipt"].get<std::string>(), 0644).ok());
+  std::string ids = fed_.root() + "/top-identities";
+  ASSERT_TRUE(common::MakeDir(ids, 0700).ok());
+  for (const char* org : {"org-a", "org-b", "org-c"}) {
+    ASSERT_TRUE(common::WriteFileAtomic(ids + "/" + org + ".json", fed_.node(org).IdentityJson(),
+                                        0644).ok());
+  }
+  CliResult ok = RunVerbind({"receipt", "verify", receipt, "--identities", ids});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  json bad = AskAll("SELECT scheme, count(*) AS n FROM support GROUP BY scheme ORDER BY total");
+  EXPECT_EQ(bad["http_status"], 400) << bad;
+  EXPECT_NE(bad.dump().find("no result column total"), std::string::npos) << bad;
+}
+
 TEST_F(FederatedQueries, ReceiptsVerifyAndFailOnAnyChangedByte) {
   std::string receipt = fed_.root() + "/receipt.json";
   CliResult q = fed_.node("org-a").Cli(

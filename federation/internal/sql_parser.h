@@ -45,10 +45,12 @@ struct ItemPos {
 // Parses one SQL text into a Query, remembering token positions for error messages.
 class SqlParser {
  public:
-  explicit SqlParser(std::string_view sql) : sql_(sql), tokens_(LexSql(sql)) {}
+  // With `presentation`, ORDER BY, LIMIT and OFFSET are part of the language.
+  SqlParser(std::string_view sql, bool presentation)
+      : sql_(sql), tokens_(LexSql(sql)), allow_presentation_(presentation) {}
 
   // Parses and validates the whole text; fills *error (when not null) on failure.
-  common::Result<Query> Parse(SqlError* error);
+  common::Result<AnalystQuery> Parse(SqlError* error);
 
  private:
   const SqlToken& Peek(size_t ahead = 0) const {
@@ -90,6 +92,9 @@ class SqlParser {
   common::Status ParseQuantileArg(SelectItem& item, ItemPos& pos);
   common::Status ExpectComma(AggFunc f);
   common::Status ParseGroupBy();
+  common::Status ParsePresentation();
+  common::Result<SortKey> ParseSortKey();
+  common::Result<int64_t> ParseCount(std::string_view clause);
   common::Result<std::string> GroupOrdinal(size_t* at);
   common::Status ParseTableAlias();
   // At a name that can be an alias: a quoted name, or a name that is no keyword.
@@ -123,6 +128,8 @@ class SqlParser {
   std::vector<ItemPos> item_pos_;
   std::vector<size_t> group_pos_;
   FilterPos where_pos_;
+  bool allow_presentation_ = false;
+  Presentation presentation_;
   std::string table_alias_;
   std::vector<std::pair<std::string, size_t>> qualifiers_;  // q of q.field, and its token
   SqlError error_;

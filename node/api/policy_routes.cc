@@ -30,7 +30,12 @@ json StoredToJson(const storage::StoredPolicy& p, bool with_source) {
 
 // A query given as SQL text or as its JSON form.
 common::Result<federation::Query> QueryFromRequest(const json& q) {
-  if (q.is_string()) return federation::ParseSql(q.get<std::string>());
+  if (q.is_string()) {
+    // ORDER BY, LIMIT and OFFSET shape the shown result only; the policy judges the query.
+    ASSIGN_OR_RETURN(federation::AnalystQuery asked,
+                     federation::ParseAnalystSql(q.get<std::string>()));
+    return std::move(asked.query);
+  }
   if (q.is_object()) return federation::QueryFromJsonValue(q);
   return common::InvalidArgument("query must be SQL text or the JSON form");
 }

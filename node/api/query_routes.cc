@@ -17,9 +17,13 @@ using nlohmann::json;
 
 namespace {
 
-Result<federation::Query> QueryOf(const json& q) {
-  if (q.is_string()) return federation::ParseSql(q.get<std::string>());
-  if (q.is_object()) return federation::ParseQueryJson(q.dump());
+// The query of a request: SQL (with ORDER BY, LIMIT and OFFSET) or the JSON form.
+Result<federation::AnalystQuery> QueryOf(const json& q) {
+  if (q.is_string()) return federation::ParseAnalystSql(q.get<std::string>());
+  if (q.is_object()) {
+    ASSIGN_OR_RETURN(federation::Query query, federation::ParseQueryJson(q.dump()));
+    return federation::AnalystQuery{std::move(query), {}};
+  }
   return common::InvalidArgument("query must be SQL text or the JSON form (docs/query.md)");
 }
 
@@ -34,9 +38,25 @@ json CoverageJson(const std::vector<federation::ParticipantOutcome>& outcomes) {
   return out;
 }
 
-Result<json> FinishJson(const federation::PartialTable& table, federation::Coverage coverage) {
+// The finished result as JSON: all of it (what a receipt holds) and as the presentation shows
+// it (what the response holds).
+struct FinishedJson {
+  json all;
+  json shown;
+};
+Result<FinishedJson> FinishJson(const federation::PartialTable& table,
+                                federation::Coverage coverage,
+                                const federation::Presentation& presentation) {
   ASSIGN_OR_RETURN(federation::ResultTable finished, federation::FinishTable(table, coverage));
-  return federation::ResultToJson(finished);
+  FinishedJson out;
+  out.all = federation::ResultToJson(finished);
+  if (presentation.empty()) {
+    out.shown = out.all;
+    return out;
+  }
+  RETURN_IF_ERROR(federation::ApplyPresentation(presentation, &finished));
+  out.shown = federation::ResultToJson(finished);
+  return out;
 }
 
 void AuditRun(const QueryServices& s, const federation::RunRequest& r,
@@ -66,7 +86,8 @@ void AuditRun(const QueryServices& s, const federation::RunRequest& r,
 
 // The response of a finished run: result, how each node protected it, coverage, receipt.
 json RunResponse(const QueryServices& s, const federation::RunRequest& r,
-                 const federation::RunResult& run, bool want_receipt, const std::string& actor) {
+                 const federation::Presentation& presentation, const federation::RunResult& run,
+                 bool want_receipt, const std::string& actor) {
   AuditRun(s, r, run, actor);
   json out = {
       {"query_id", run.query_id}, {"state", "done"}, {"coverage", CoverageJson(run.participants)}};
@@ -77,26 +98,31 @@ json RunResponse(const QueryServices& s, const federation::RunRequest& r,
   if (r.only_self) out["local"] = true;
   if (!run.combined) return out;
   const federation::PartialTable& combined = *run.combined;
-  auto result = FinishJson(combined, run.complete ? federation::Coverage::kEveryone
-                                                  : federation::Coverage::kPart);
+  auto result = FinishJson(combined,
+                           run.complete ? federation::Coverage::kEveryone
+                                        : federation::Coverage::kPart,
+                           presentation);
   if (!result.ok()) {
     out["status"] = "failed";
     out["error"] = result.status().message();
     return out;
   }
-  out["result"] = *result;
+  out["result"] = result->shown;
   out["protection"] = combined.protection;
   if (want_receipt) {
-    out["receipt"] = federation::BuildReceipt(run, combined, *result, *s.identity->signer(),
+    out["receipt"] = federation::BuildReceipt(run, combined, result->all, *s.identity->signer(),
                                               s.clock->NowSeconds());
   }
   return out;
 }
 
 Result<federation::RunRequest> RunRequestOf(const QueryServices& s, const json& body,
-                                            const std::string& trace_id) {
+                                            const std::string& trace_id,
+                                            federation::Presentation* presentation) {
   federation::RunRequest r;
-  ASSIGN_OR_RETURN(r.query, QueryOf(body.value("query", json())));
+  ASSIGN_OR_RETURN(federation::AnalystQuery asked, QueryOf(body.value("query", json())));
+  r.query = std::move(asked.query);
+  *presentation = std::move(asked.presentation);
   r.purpose = body.value("purpose", "");
   r.legal_basis = body.value("legal_basis", "");
   if (!federation::IsValidPurpose(r.purpose)) {
@@ -140,14 +166,17 @@ Result<HttpReply> RawQuery(const QueryServices& s, const ApiRequest& r) {
   if (!r.body.value("local", false)) {
     return common::InvalidArgument("raw answers are for this node's own data: set \"local\": true");
   }
-  ASSIGN_OR_RETURN(federation::Query query, QueryOf(r.body.value("query", json())));
+  ASSIGN_OR_RETURN(federation::AnalystQuery asked, QueryOf(r.body.value("query", json())));
+  const federation::Query& query = asked.query;
   auto table = s.answers->AnswerRaw(query);
   if (table.status().code() == common::StatusCode::kResourceExhausted ||
       table.status().code() == common::StatusCode::kDeadlineExceeded) {
     return ErrorReply(r.ctx, 422, "too_expensive", table.status().message());
   }
   RETURN_IF_ERROR(table.status());
-  ASSIGN_OR_RETURN(json result, FinishJson(*table, federation::Coverage::kEveryone));
+  ASSIGN_OR_RETURN(FinishedJson finished,
+                   FinishJson(*table, federation::Coverage::kEveryone, asked.presentation));
+  const json& result = finished.shown;
   RETURN_IF_ERROR(
       s.audit->Record(r.ctx.trace_id, {.actor = who.name,
                                        .operation = "local.query.raw",
@@ -165,14 +194,16 @@ Result<HttpReply> RawQuery(const QueryServices& s, const ApiRequest& r) {
 
 Result<HttpReply> StartQuery(const QueryServices& s, const ApiRequest& r) {
   if (r.body.value("raw", false)) return RawQuery(s, r);
-  ASSIGN_OR_RETURN(federation::RunRequest request, RunRequestOf(s, r.body, r.ctx.trace_id));
+  federation::Presentation presentation;
+  ASSIGN_OR_RETURN(federation::RunRequest request,
+                   RunRequestOf(s, r.body, r.ctx.trace_id, &presentation));
   bool want_receipt = r.body.value("receipt", false);
   std::string id = federation::NewOperationId() + federation::NewOperationId();
   auto state = s.runs->Start(id, r.caller.name, s.clock->NowMillis());
   // Runs in the background past this request, so it holds copies, not references.
-  auto work = [s, state, request, want_receipt, actor = r.caller.name] {
+  auto work = [s, state, request, presentation, want_receipt, actor = r.caller.name] {
     federation::RunResult run = s.coordinator->Run(request, &state->progress);
-    json response = RunResponse(s, request, run, want_receipt, actor);
+    json response = RunResponse(s, request, presentation, run, want_receipt, actor);
     response["id"] = state->id;
     std::lock_guard<std::mutex> lock(state->mu);
     state->response = std::move(response);
