@@ -81,6 +81,11 @@ common::Result<int64_t> LiteralToUnits(const Literal& literal, const config::Fie
                                        const std::string& path);
 
 // The field named `name`, refusing unknown and identifier fields ("path: unknown field ...").
+// Up to `at_most` of `candidates` that look like `word` (ignoring case and '_', '-', '.'; a
+// small edit distance, or one containing the other), closest first: for "did you mean".
+std::vector<std::string> Closest(std::string_view word, const std::vector<std::string>& candidates,
+                                 size_t at_most);
+
 common::Result<BoundField> ResolveField(const config::Schema& schema, std::string_view name,
                                         const std::string& path);
 

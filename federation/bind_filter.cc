@@ -50,9 +50,70 @@ Status DoesNotFit(const std::string& path, const Literal& v, const config::Field
                                  " field \"" + f.name + "\": expected " + std::string(expected));
 }
 
-// A constant operand: a value in storage units, NULL, or a categorical label never seen here.
+std::string JoinList(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (const std::string& x : v) out += (out.empty() ? "" : std::string(sep)) + x;
+  return out;
+}
+
+// Edit distance between two short names (bounded input: names and labels of a schema).
+size_t Distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// Lower case without '_', '-', '.' and spaces: "Body_Mass" and "bodymass" look alike.
+std::string Folded(std::string_view s) {
+  std::string out;
+  for (char c : common::ToLower(s)) {
+    if (c != '_' && c != '-' && c != '.' && c != ' ') out += c;
+  }
+  return out;
+}
+
+// The first n of `v`.
+std::vector<std::string> Head(const std::vector<std::string>& v, size_t n) {
+  return {v.begin(), v.begin() + static_cast<std::ptrdiff_t>(std::min(n, v.size()))};
+}
+
+}  // namespace
+
+std::vector<std::string> Closest(std::string_view word, const std::vector<std::string>& candidates,
+                                 size_t at_most) {
+  const std::string w = Folded(word);
+  std::vector<std::pair<size_t, std::string>> scored;
+  for (const std::string& c : candidates) {
+    const std::string f = Folded(c);
+    size_t d = Distance(w, f);
+    bool contains = !w.empty() && !f.empty() &&
+                    (f.find(w) != std::string::npos || w.find(f) != std::string::npos);
+    size_t limit = std::max<size_t>(2, std::max(w.size(), f.size()) / 3);
+    if (contains || d <= limit) scored.emplace_back(contains ? 0 : d, c);
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < scored.size() && i < at_most; ++i) out.push_back(scored[i].second);
+  return out;
+}
+
+namespace {
+
+// A constant operand: a value in storage units, NULL, a categorical label never seen here, or
+// a number between two values the field can hold (40.15 for a field with one decimal: `value`
+// is the one below, 40.1, and value + 1 the one above).
 struct Operand {
-  enum class Kind { kValue, kNull, kNoMatch };
+  enum class Kind { kValue, kNull, kNoMatch, kBetweenUnits };
   Kind kind = Kind::kValue;
   int64_t value = 0;
 };
@@ -144,6 +205,19 @@ Predicate Comparison(FilterOp op, const Operand& operand, bool negate, int colum
       return Constant(false);
     case Operand::Kind::kNoMatch:  // only = and != reach here
       return effective == FilterOp::kEq ? Constant(false) : Leaf(Predicate::Op::kIsNotNull, column);
+    case Operand::Kind::kBetweenUnits:
+      // No value of the field equals it; x < 40.15 is x <= 40.1, x > 40.15 is x >= 40.2.
+      switch (effective) {
+        case FilterOp::kEq:
+          return Constant(false);
+        case FilterOp::kNe:
+          return Leaf(Predicate::Op::kIsNotNull, column);
+        case FilterOp::kLt:
+        case FilterOp::kLe:
+          return Leaf(Predicate::Op::kLe, column, {operand.value});
+        default:
+          return Leaf(Predicate::Op::kGe, column, {operand.value + 1});
+      }
     case Operand::Kind::kValue:
       break;
   }
@@ -266,13 +340,18 @@ class FilterBinder {
       return Operand{Operand::Kind::kNull, 0};
     }
     if (field.type != FieldType::kCategorical) {
-      ASSIGN_OR_RETURN(int64_t units, LiteralToUnits(v, field, path));
-      return Operand{Operand::Kind::kValue, units};
+      auto units = LiteralToUnits(v, field, path);
+      if (units.ok()) return Operand{Operand::Kind::kValue, *units};
+      if (auto below = UnitsBelow(v, field)) return Operand{Operand::Kind::kBetweenUnits, *below};
+      return units.status();
     }
     if (v.kind == Literal::Kind::kBoolean) {
       return DoesNotFit(path, v, field, "a label");
     }
     std::string label = v.kind == Literal::Kind::kInteger ? std::to_string(v.integer) : v.text;
+    if (!field.categories.empty()) {
+      ASSIGN_OR_RETURN(label, DeclaredLabel(label, field, path));
+    }
     std::optional<int64_t> code = codes_ ? codes_(index, label) : std::nullopt;
     if (!code) {
       return Operand{Operand::Kind::kNoMatch, 0};
@@ -280,6 +359,58 @@ class FilterBinder {
     return Operand{Operand::Kind::kValue, *code};
   }
 
+  // The declared label `label` stands for: itself, or the one declared label equal to it
+  // ignoring case. InvalidArgument naming the closest declared labels otherwise.
+  static Result<std::string> DeclaredLabel(const std::string& label, const config::Field& field,
+                                           const std::string& path) {
+    std::vector<std::string> folded;
+    for (const std::string& c : field.categories) {
+      if (c == label) return label;
+      if (common::ToLower(c) == common::ToLower(label)) folded.push_back(c);
+    }
+    if (folded.size() == 1) return folded[0];
+    std::string message = path + ": unknown label " + SqlLiteral(Literal::Text(label)) +
+                          " for field \"" + field.name + "\"";
+    if (folded.size() > 1) {
+      return common::InvalidArgument(message + ": it matches " + std::to_string(folded.size()) +
+                                     " labels that differ only in case (" +
+                                     JoinList(folded, ", ") + "); write one exactly");
+    }
+    std::vector<std::string> close = Closest(label, field.categories, 3);
+    return common::InvalidArgument(
+        message + " (" + (close.empty() ? "declared: " : "closest declared: ") +
+        JoinList(close.empty() ? Head(field.categories, 10) : close, ", ") + ")");
+  }
+
+  // For a number with more decimals than `field` holds, inside the field's range: the largest
+  // value in storage units below it.
+  static std::optional<int64_t> UnitsBelow(const Literal& v, const config::Field& field) {
+    if (field.type != FieldType::kInteger && field.type != FieldType::kDecimal) {
+      return std::nullopt;
+    }
+    if (v.kind != Literal::Kind::kDecimal && v.kind != Literal::Kind::kString) {
+      return std::nullopt;
+    }
+    const std::string text = TrimFractionZeros(v.text);
+    size_t point = text.find('.');
+    if (point == std::string::npos) return std::nullopt;
+    const int scale = field.type == FieldType::kDecimal ? field.scale : 0;
+    const size_t keep = point + (scale > 0 ? 1 + static_cast<size_t>(scale) : 0);
+    if (keep >= text.size()) return std::nullopt;  // it fits: not this case
+    std::string truncated = text.substr(0, keep);  // toward zero
+    int64_t units = 0;
+    bool parsed = field.type == FieldType::kDecimal
+                      ? config::ParseDecimal(truncated, field.scale, &units)
+                      : common::ParseInt64(truncated, &units);
+    if (!parsed) return std::nullopt;
+    // Below a negative number is one unit further from zero.
+    if (text[0] == '-') {
+      if (units == INT64_MIN) return std::nullopt;
+      --units;
+    }
+    if (units == INT64_MAX) return std::nullopt;
+    return units;
+  }
   const config::Schema& schema_;
   const CategoryCodeLookup& codes_;
 };
@@ -290,7 +421,14 @@ Result<BoundField> ResolveField(const config::Schema& schema, std::string_view n
                                 const std::string& path) {
   std::optional<size_t> index = schema.FieldIndex(name);
   if (!index) {
-    return common::InvalidArgument(path + ": unknown field " + common::JsonQuote(name));
+    std::vector<std::string> names;
+    for (const config::Field& f : schema.fields) {
+      if (f.type != FieldType::kIdentifier) names.push_back(f.name);
+    }
+    std::vector<std::string> close = Closest(name, names, 3);
+    std::string hint = close.empty() ? " (fields: " + JoinList(Head(names, 20), ", ") + ")"
+                                     : " (did you mean " + JoinList(close, " or ") + "?)";
+    return common::InvalidArgument(path + ": unknown field " + common::JsonQuote(name) + hint);
   }
   const config::Field& f = schema.fields[*index];
   if (f.type == FieldType::kIdentifier) {

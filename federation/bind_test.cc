@@ -210,6 +210,65 @@ TEST(Bind, UnknownLabelsRevealNothing) {
   EXPECT_TRUE(Same(Where("region = 'east' OR birth_year > 3"), Leaf(Predicate::Op::kGt, 3, {3})));
 }
 
+// A number with more decimals than its field is compared exactly: no value equals it, and an
+// ordering is rounded toward the values the field can hold.
+TEST(Bind, NumbersFinerThanTheFieldCompareExactly) {
+  EXPECT_EQ(Where("birth_year = 1960.5").op, Predicate::Op::kFalse);
+  EXPECT_TRUE(Same(Where("birth_year != 1960.5"), Leaf(Predicate::Op::kIsNotNull, 3)));
+  EXPECT_TRUE(Same(Where("birth_year > 1960.5"), Leaf(Predicate::Op::kGe, 3, {1961})));
+  EXPECT_TRUE(Same(Where("birth_year >= 1960.5"), Leaf(Predicate::Op::kGe, 3, {1961})));
+  EXPECT_TRUE(Same(Where("birth_year < 1960.5"), Leaf(Predicate::Op::kLe, 3, {1960})));
+  EXPECT_TRUE(Same(Where("NOT birth_year < 1960.5"), Leaf(Predicate::Op::kGe, 3, {1961})));
+  EXPECT_TRUE(Same(Where("birth_year > -3.5"), Leaf(Predicate::Op::kGe, 3, {-3})));
+  EXPECT_TRUE(Same(Where("birth_year < -3.5"), Leaf(Predicate::Op::kLe, 3, {-4})));
+  EXPECT_TRUE(Same(Where("monthly_amount > 12.555"), Leaf(Predicate::Op::kGe, 2, {1256})));
+  EXPECT_TRUE(Same(Where("monthly_amount <= 4.5e-1"), Leaf(Predicate::Op::kLe, 2, {45})));
+  EXPECT_TRUE(Same(Where("monthly_amount <= 0.455"), Leaf(Predicate::Op::kLe, 2, {45})));
+  EXPECT_TRUE(Same(Where("birth_year IN (1960.5, 1961)"), Leaf(Predicate::Op::kIn, 3, {1961})));
+  EXPECT_EQ(Where("birth_year IN (1960.5)").op, Predicate::Op::kFalse);
+  EXPECT_TRUE(Same(Where("birth_year BETWEEN 1959.5 AND 1961.5"),
+                   Node(Predicate::Op::kAnd, {Leaf(Predicate::Op::kGe, 3, {1960}),
+                                              Leaf(Predicate::Op::kLe, 3, {1961})})));
+}
+
+config::Schema WithDeclaredSchemes() {
+  config::Schema s = Benefits();
+  s.fields[1].categories = {"AOW", "WW", "Bijstand", "WIA"};
+  return s;
+}
+
+// Declared labels match without regard to case when only one does; a label that is not
+// declared is an error naming the closest declared ones (an open set stays silent).
+TEST(Bind, DeclaredLabelsMatchAnyCaseAndUnknownOnesAreNamed) {
+  auto where = [](std::string_view w) {
+    auto q = ParseSql("SELECT count(*) FROM benefits WHERE " + std::string(w));
+    EXPECT_TRUE(q.ok());
+    return BindQuery(*q, WithDeclaredSchemes(), Codes());
+  };
+  auto lower = where("benefit_type = 'aow'");
+  ASSERT_TRUE(lower.ok()) << lower.status().ToString();
+  EXPECT_TRUE(Same(lower->scan.filter, Leaf(Predicate::Op::kEq, 1, {0})));
+  auto in = where("benefit_type IN ('ww', 'BIJSTAND')");
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_TRUE(Same(in->scan.filter, Leaf(Predicate::Op::kIn, 1, {1, 2})));
+  // Declared but never seen here: matches nothing, like any label without records.
+  auto wia = where("benefit_type = 'wia'");
+  ASSERT_TRUE(wia.ok());
+  EXPECT_EQ(wia->scan.filter.op, Predicate::Op::kFalse);
+  EXPECT_EQ(where("benefit_type = 'AOWW'").status().message(),
+            "where.value: unknown label 'AOWW' for field \"benefit_type\" (closest declared: "
+            "AOW, WW)");
+  EXPECT_EQ(where("benefit_type = 'pension'").status().message(),
+            "where.value: unknown label 'pension' for field \"benefit_type\" (declared: AOW, WW, "
+            "Bijstand, WIA)");
+  config::Schema twice = WithDeclaredSchemes();
+  twice.fields[1].categories.push_back("aow");
+  auto q = ParseSql("SELECT count(*) FROM benefits WHERE benefit_type = 'Aow'");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(BindQuery(*q, twice, Codes()).status().message().substr(0, 73),
+            "where.value: unknown label 'Aow' for field \"benefit_type\": it matches 2 l");
+}
+
 TEST(Bind, NotIsPushedToTheLeaves) {
   EXPECT_TRUE(Same(Where("NOT birth_year < 5"), Leaf(Predicate::Op::kGe, 3, {5})));
   EXPECT_TRUE(Same(Where("NOT birth_year <= 5"), Leaf(Predicate::Op::kGt, 3, {5})));
@@ -310,18 +369,21 @@ TEST(Bind, RefusesWhatTheSchemaDoesNotAllow) {
        "where.op: between needs an ordered field; \"active\" is boolean"},
       {"SELECT count(*) FROM benefits WHERE birth_year = 'abc'",
        "where.value: 'abc' does not fit integer field \"birth_year\": expected an integer"},
-      {"SELECT count(*) FROM benefits WHERE birth_year = 12.5",
-       "where.value: 12.5 does not fit integer field"},
       {"SELECT count(*) FROM benefits WHERE birth_year IN (1, TRUE)",
        "where.values[1]: TRUE does not fit integer field"},
-      {"SELECT count(*) FROM benefits WHERE monthly_amount > 12.555",
-       "where.value: 12.555 does not fit decimal(2) field"},
       {"SELECT count(*) FROM benefits WHERE monthly_amount > 99999999999999999.99",
        "where.value: 99999999999999999.99 does not fit decimal(2) field"},
       {"SELECT count(*) FROM benefits WHERE birth_date < 5",
        "where.value: 5 does not fit date field"},
       {"SELECT count(*) FROM benefits WHERE birth_date BETWEEN DATE '2000-01-01' AND 'soon'",
        "where.high: 'soon' does not fit date field"},
+      {"SELECT avg(monthly_amout) FROM benefits",
+       "select[0].field: unknown field \"monthly_amout\" (did you mean monthly_amount?)"},
+      {"SELECT count(*) FROM benefits WHERE birthyear > 1",
+       "where.field: unknown field \"birthyear\" (did you mean birth_year?)"},
+      {"SELECT count(*) FROM benefits GROUP BY xyz",
+       "group_by[0]: unknown field \"xyz\" (fields: benefit_type, monthly_amount, birth_year, "
+       "birth_date, active, region, household_size)"},
       {"SELECT count(*) FROM benefits WHERE active = 1",
        "where.value: 1 does not fit boolean field \"active\": expected TRUE or FALSE"},
       {"SELECT count(*) FROM benefits WHERE region = TRUE",

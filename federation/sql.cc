@@ -528,6 +528,13 @@ Result<Query> ParseSql(std::string_view sql, SqlError* error) {
   return std::move(parsed.query);
 }
 
+Status LocateSqlIssue(std::string_view sql, const QueryIssue& issue) {
+  if (sql.size() > kMaxQueryTextBytes) return ParseSql(sql).status();
+  sql_internal::SqlParser parser(sql, true);
+  RETURN_IF_ERROR(parser.Parse(nullptr).status());
+  return parser.FailAt(issue);
+}
+
 Result<AnalystQuery> ParseAnalystSql(std::string_view sql, SqlError* error) {
   if (sql.size() > kMaxQueryTextBytes) return ParseSql(sql, error).status();
   return sql_internal::SqlParser(sql, true).Parse(error);

@@ -36,6 +36,11 @@ struct AnalystQuery {
 // alias, a select-list position (1-based) or an aggregate call that is in the select list.
 common::Result<AnalystQuery> ParseAnalystSql(std::string_view sql, SqlError* error = nullptr);
 
+// `issue` of the query in `sql` (a path into the JSON form and a message, as FindQueryIssue
+// and BindQuery give them) as InvalidArgument "line L, column C: message" and the excerpt, at
+// the token the path names. The error of ParseAnalystSql when `sql` does not parse.
+common::Status LocateSqlIssue(std::string_view sql, const QueryIssue& issue);
+
 // Parses and validates (FindQueryIssue) one query. On failure returns InvalidArgument with
 // "line L, column C: message" followed by a newline and the excerpt, and fills `*error` when
 // it is not null. Never aborts on any input.

@@ -32,13 +32,37 @@ Result<AnalystQuery> SqlParser::Parse(SqlError* error) {
   if (s.ok()) {
     s = CheckQuery();
   }
+  if (s.ok() && allow_presentation_ && query_.where) {
+    s = CheckNullComparisons(*query_.where, where_pos_);
+  }
   if (!s.ok()) {
     if (error != nullptr) {
       *error = error_;
     }
     return s;
   }
-  return AnalystQuery{std::move(query_), std::move(presentation_)};
+  return AnalystQuery{query_, presentation_};  // kept: FailAt reads the query again
+}
+
+Status SqlParser::FailAt(const QueryIssue& issue) {
+  return Fail(TokenForPath(issue.path), issue.message);
+}
+
+Status SqlParser::CheckNullComparisons(const Filter& f, const FilterPos& pos) {
+  if (IsLogical(f.op)) {
+    for (size_t i = 0; i < f.args.size() && i < pos.args.size(); ++i) {
+      RETURN_IF_ERROR(CheckNullComparisons(f.args[i], pos.args[i]));
+    }
+    return Status::Ok();
+  }
+  if (f.op == FilterOp::kIn || f.op == FilterOp::kNotIn) return Status::Ok();
+  for (size_t i = 0; i < f.values.size() && i < pos.values.size(); ++i) {
+    if (f.values[i].kind != Literal::Kind::kNull) continue;
+    return Fail(pos.values[i], "a comparison with NULL is never true (NULL is unknown): write " +
+                                   SqlName(f.field) +
+                                   (f.op == FilterOp::kNe ? " IS NOT NULL" : " IS NULL"));
+  }
+  return Status::Ok();
 }
 
 std::string SqlParser::Describe(const SqlToken& t) {

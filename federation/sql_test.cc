@@ -346,6 +346,28 @@ TEST(Sql, OrderByLimitAndOffsetShapeOnlyTheShownResult) {
   }
 }
 
+TEST(Sql, AnalystsAreToldThatEqualsNullIsNeverTrue) {
+  SqlError error;
+  auto q = ParseAnalystSql("SELECT count(*) FROM t WHERE a = 1 OR b = NULL", &error);
+  ASSERT_FALSE(q.ok());
+  EXPECT_EQ(error.column, 43);
+  EXPECT_EQ(error.message, "a comparison with NULL is never true (NULL is unknown): write b IS NULL");
+  EXPECT_FALSE(ParseAnalystSql("SELECT count(*) FROM t WHERE NOT b <> NULL").ok());
+  EXPECT_TRUE(ParseAnalystSql("SELECT count(*) FROM t WHERE b IN (1, NULL)").ok());
+  EXPECT_TRUE(ParseSql("SELECT count(*) FROM t WHERE b = NULL").ok());  // the JSON form's logic
+}
+
+TEST(Sql, AnIssueFoundLaterIsShownAtItsToken) {
+  const std::string sql = "SELECT g, avg(x)\nFROM t WHERE y > 1 AND zz = 'a' GROUP BY g";
+  common::Status s = LocateSqlIssue(sql, {"where.args[1].field", "unknown field \"zz\""});
+  EXPECT_EQ(s.message(),
+            "line 2, column 24: unknown field \"zz\"\n"
+            "FROM t WHERE y > 1 AND zz = 'a' GROUP BY g\n"
+            "                       ^");
+  EXPECT_NE(LocateSqlIssue(sql, {"select[1].field", "x"}).message().find("line 1, column 15"),
+            std::string::npos);
+}
+
 TEST(Sql, ErrorMessageHasACaretExcerpt) {
   auto q = ParseSql("SELECT count(*), avg(x) FORM benefits");
   ASSERT_FALSE(q.ok());

@@ -373,6 +373,33 @@ TEST_F(FederatedQueries, SqlErrorsPointAtTheToken) {
   EXPECT_EQ(no_purpose.exit_code, 2);
 }
 
+// A query that does not fit the dataset is an error with its position, before any policy
+// decision: an unknown field with the closest names, an undeclared label with the closest
+// labels, a comparison with NULL. Declared labels match in any case.
+TEST_F(FederatedQueries, QueriesThatDoNotFitTheDatasetAreExplained) {
+  json field = AskAll("SELECT avg(monthly_amout) FROM support");
+  EXPECT_EQ(field["http_status"], 400) << field;
+  EXPECT_NE(field.dump().find("line 1, column 12: unknown field \\\"monthly_amout\\\" "
+                              "(did you mean monthly_amount?)"),
+            std::string::npos)
+      << field;
+  json label = AskAll("SELECT count(*) FROM support WHERE scheme = 'Bijstan'");
+  EXPECT_EQ(label["http_status"], 400) << label;
+  EXPECT_NE(label.dump().find("unknown label 'Bijstan' for field \\\"scheme\\\" (closest "
+                              "declared: Bijstand)"),
+            std::string::npos)
+      << label;
+  json null = AskAll("SELECT count(*) FROM support WHERE monthly_amount = NULL");
+  EXPECT_EQ(null["http_status"], 400) << null;
+  EXPECT_NE(null.dump().find("write monthly_amount IS NULL"), std::string::npos) << null;
+  json exact = AskAll("SELECT count(*) FROM support WHERE scheme = 'WMO'");
+  json any_case = AskAll("SELECT count(*) FROM support WHERE scheme = 'wmo'");
+  ASSERT_EQ(exact["status"], "complete") << exact;
+  ASSERT_EQ(any_case["status"], "complete") << any_case;
+  EXPECT_EQ(any_case["result"]["rows"], exact["result"]["rows"]);
+  EXPECT_GT(exact["result"]["rows"][0]["values"][0].get<int64_t>(), 0);
+}
+
 // A peer that answers with hostile partials: a flipped byte, an answer bound to another
 // query, or a partial signed with a key nobody pinned.
 class HostilePeer {

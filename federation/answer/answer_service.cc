@@ -18,6 +18,21 @@ namespace {
 
 std::string Eps(int64_t micro) { return common::FormatMicros(micro); }
 
+// True when a policy for `dataset` names the requester or one of its groups as a grantee.
+bool NamedByAPolicy(const std::vector<storage::StoredPolicy>& policies, const std::string& dataset,
+                    const std::string& requester, const std::vector<std::string>& groups) {
+  for (const storage::StoredPolicy& sp : policies) {
+    if (sp.policy.dataset != dataset) continue;
+    for (const std::string& g : sp.policy.grantees) {
+      if (g == requester) return true;
+      for (const std::string& group : groups) {
+        if (g == "group:" + group) return true;
+      }
+    }
+  }
+  return false;
+}
+
 Refusal RefusalOf(const Status& s) {
   switch (s.code()) {
     case StatusCode::kInvalidArgument:
@@ -93,6 +108,15 @@ std::variant<Grant, Refusal> AnswerService::Authorize(const VerifiedQuery& q) {
   if (query->dataset != q.payload.dataset) {
     return Refusal{refusal::kInvalidQuery, "the query names dataset " + query->dataset +
                                                " but the payload " + q.payload.dataset};
+  }
+  // A requester some policy for the dataset names may know its schema: a query that does not
+  // fit it (an unknown field, a label that is not declared, a value of the wrong type) is
+  // reported as such before any policy decision, not as a denial. The check reads the schema
+  // only, so the refusal tells nothing about the records.
+  if (NamedByAPolicy(*deps_.policies->Current(), q.payload.dataset, q.envelope.signer,
+                     q.peer.groups)) {
+    Status fits = CheckFits(*query);
+    if (!fits.ok()) return Refusal{refusal::kInvalidQuery, fits.message()};
   }
   PolicyRequest request;
   request.requester = q.envelope.signer;
@@ -224,6 +248,18 @@ std::variant<ProtectedAnswer, Refusal> AnswerService::Answer(const Grant& grant,
   table->protection["policy_version"] = grant.policy_version;
   out.result = EncodePartialTable(*table);
   return out;
+}
+
+Status AnswerService::CheckFits(const Query& query) const {
+  auto info = deps_.datasets->Describe(query.dataset);
+  if (!info.ok()) return Status::Ok();
+  storage::DatasetStore* store = deps_.datasets;
+  const std::string dataset = query.dataset;
+  return BindQuery(query, info->schema,
+                   [store, dataset](size_t field, std::string_view label) {
+                     return store->CategoryCode(dataset, field, label);
+                   })
+      .status();
 }
 
 Result<PartialTable> AnswerService::AnswerRaw(const Query& query) {

@@ -81,6 +81,12 @@ class AnswerService {
   // DeadlineExceeded as a scan.
   common::Result<PartialTable> AnswerRaw(const Query& query);
 
+  // Whether `query` fits this node's copy of its dataset: known fields of the right types,
+  // literals that fit them, declared labels. InvalidArgument "path: message" (the path into the
+  // JSON form, as FindQueryIssue gives it) when it does not; Ok when it fits or this node does
+  // not hold the dataset. Depends on the schema only, never on the records.
+  common::Status CheckFits(const Query& query) const;
+
  private:
   common::Result<storage::ScanResult> Scan(const storage::DatasetInfo& info,
                                            const AnswerPlan& plan, const std::string& canonical);

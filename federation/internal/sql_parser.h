@@ -51,6 +51,8 @@ class SqlParser {
 
   // Parses and validates the whole text; fills *error (when not null) on failure.
   common::Result<AnalystQuery> Parse(SqlError* error);
+  // After Parse: `issue` (a path into the JSON form and a message) as an error at its token.
+  common::Status FailAt(const QueryIssue& issue);
 
  private:
   const SqlToken& Peek(size_t ahead = 0) const {
@@ -116,6 +118,8 @@ class SqlParser {
   common::Result<Literal> ParseNumber(size_t* at);
   common::Result<Literal> ParseLiteral(size_t* at);
   common::Status CheckQuery();
+  // The analysts' SQL: a comparison with NULL is never true, so it is refused.
+  common::Status CheckNullComparisons(const Filter& f, const FilterPos& pos);
   size_t TokenForPath(std::string_view path) const;
   size_t ItemToken(size_t item, std::string_view rest) const;
   size_t FilterToken(std::string_view rest) const;

@@ -27,6 +27,22 @@ Result<federation::AnalystQuery> QueryOf(const json& q) {
   return common::InvalidArgument("query must be SQL text or the JSON form (docs/query.md)");
 }
 
+// The query checked against this node's copy of its dataset, when it holds one: a query that
+// does not fit (an unknown field, an undeclared label, a value of the wrong type) is refused
+// here, with line, column and a caret for SQL, before anything is signed or sent.
+common::Status CheckFitsHere(const QueryServices& s, const json& asked,
+                             const federation::Query& query) {
+  common::Status fits = s.answers->CheckFits(query);
+  if (fits.ok() || !asked.is_string()) return fits;
+  const std::string& message = fits.message();
+  size_t colon = message.find(": ");
+  federation::QueryIssue issue{"", message};
+  if (colon != std::string::npos && message.substr(0, colon).find(' ') == std::string::npos) {
+    issue = {message.substr(0, colon), message.substr(colon + 2)};
+  }
+  return federation::LocateSqlIssue(asked.get<std::string>(), issue);
+}
+
 json CoverageJson(const std::vector<federation::ParticipantOutcome>& outcomes) {
   json out = json::array();
   for (const auto& o : outcomes) {
@@ -121,6 +137,7 @@ Result<federation::RunRequest> RunRequestOf(const QueryServices& s, const json& 
                                             federation::Presentation* presentation) {
   federation::RunRequest r;
   ASSIGN_OR_RETURN(federation::AnalystQuery asked, QueryOf(body.value("query", json())));
+  RETURN_IF_ERROR(CheckFitsHere(s, body.value("query", json()), asked.query));
   r.query = std::move(asked.query);
   *presentation = std::move(asked.presentation);
   r.purpose = body.value("purpose", "");
@@ -167,6 +184,7 @@ Result<HttpReply> RawQuery(const QueryServices& s, const ApiRequest& r) {
     return common::InvalidArgument("raw answers are for this node's own data: set \"local\": true");
   }
   ASSIGN_OR_RETURN(federation::AnalystQuery asked, QueryOf(r.body.value("query", json())));
+  RETURN_IF_ERROR(CheckFitsHere(s, r.body.value("query", json()), asked.query));
   const federation::Query& query = asked.query;
   auto table = s.answers->AnswerRaw(query);
   if (table.status().code() == common::StatusCode::kResourceExhausted ||
