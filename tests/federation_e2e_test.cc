@@ -79,6 +79,16 @@ class FederatedQueries : public ::testing::Test {
       ASSERT_EQ(applied.exit_code, 0) << applied.err;
     }
   }
+  // A folder holding the identity documents of the three organisations, for receipts.
+  std::string IdentitiesFolder(const std::string& name) {
+    std::string ids = fed_.root() + "/" + name;
+    EXPECT_TRUE(common::MakeDir(ids, 0700).ok());
+    for (const char* org : {"org-a", "org-b", "org-c"}) {
+      EXPECT_TRUE(common::WriteFileAtomic(ids + "/" + org + ".json",
+                                          fed_.node(org).IdentityJson(), 0644).ok());
+    }
+    return ids;
+  }
   json AskAll(const std::string& sql, json extra = {}) {
     extra["peers"] = json::array({"org-b", "org-c"});
     return fed_.Ask("org-a", sql, extra);
@@ -300,12 +310,7 @@ TEST_F(FederatedQueries, OrderByAndLimitShowTheTopRowsOfTheWholeResult) {
   }
   std::string receipt = fed_.root() + "/top.receipt.json";
   ASSERT_TRUE(common::WriteFileAtomic(receipt, top["receipt"].get<std::string>(), 0644).ok());
-  std::string ids = fed_.root() + "/top-identities";
-  ASSERT_TRUE(common::MakeDir(ids, 0700).ok());
-  for (const char* org : {"org-a", "org-b", "org-c"}) {
-    ASSERT_TRUE(common::WriteFileAtomic(ids + "/" + org + ".json", fed_.node(org).IdentityJson(),
-                                        0644).ok());
-  }
+  std::string ids = IdentitiesFolder("top-identities");
   CliResult ok = RunVerbind({"receipt", "verify", receipt, "--identities", ids});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   json bad = AskAll("SELECT scheme, count(*) AS n FROM support GROUP BY scheme ORDER BY total");
@@ -320,12 +325,7 @@ TEST_F(FederatedQueries, ReceiptsVerifyAndFailOnAnyChangedByte) {
        "--purpose", kPurpose, "--legal-basis", kLegalBasis, "--peers", "org-b,org-c", "--receipt",
        receipt});
   ASSERT_EQ(q.exit_code, 0) << q.err;
-  std::string ids = fed_.root() + "/identities";
-  ASSERT_TRUE(common::MakeDir(ids, 0700).ok());
-  for (const char* org : {"org-a", "org-b", "org-c"}) {
-    ASSERT_TRUE(common::WriteFileAtomic(ids + "/" + org + ".json", fed_.node(org).IdentityJson(),
-                                        0644).ok());
-  }
+  std::string ids = IdentitiesFolder("identities");
   CliResult ok = RunVerbind({"receipt", "verify", receipt, "--identities", ids});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   EXPECT_NE(ok.out.find("combination recomputed from 3 participants: identical"), std::string::npos);
