@@ -155,10 +155,13 @@ struct SortKey {
   bool operator==(const SortKey&) const = default;
 };
 struct Presentation {
+  // HAVING: a filter over result columns (Filter::field names a result column), evaluated on
+  // the released values with three-valued logic; a row is kept when it is TRUE.
+  std::optional<Filter> having;
   std::vector<SortKey> order_by;   // empty: rows sorted by key
   std::optional<int64_t> limit;    // rows shown at most
   int64_t offset = 0;              // rows skipped first
-  bool empty() const { return order_by.empty() && !limit && offset == 0; }
+  bool empty() const { return !having && order_by.empty() && !limit && offset == 0; }
   bool operator==(const Presentation&) const = default;
 };
 inline constexpr int64_t kMaxLimit = 1000000000;

@@ -91,8 +91,10 @@ enum class Coverage {
 // another node).
 common::Result<ResultTable> FinishTable(const PartialTable& table, Coverage coverage);
 
-// Orders the rows by the presentation's sort keys (then by key, as FinishTable left them), and
-// keeps the rows from OFFSET, at most LIMIT of them. Values compare as numbers (decimal text
+// Keeps the rows for which HAVING is TRUE (a NULL or withheld value makes a comparison
+// UNKNOWN, which drops the row; a number never equals a label), orders them by the
+// presentation's sort keys (then by key, as FinishTable left them), and keeps the rows from
+// OFFSET, at most LIMIT of them. Values compare as numbers (decimal text
 // too), texts by their bytes, false before true; NULL and withheld values come first or last as
 // each key says. InvalidArgument when a sort key names no column of the table.
 common::Status ApplyPresentation(const Presentation& presentation, ResultTable* table);

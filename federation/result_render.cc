@@ -1,5 +1,6 @@
 // Renderings of result tables (declared in federation/result.h).
 #include <algorithm>
+#include <functional>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -147,9 +148,120 @@ int Compare(const json& a, const json& b) {
   return 0;  // objects (quantiles with an interval) keep their order
 }
 
+enum class Truth { kFalse, kTrue, kUnknown };
+
+Truth Negate(Truth t) {
+  return t == Truth::kUnknown ? t : (t == Truth::kTrue ? Truth::kFalse : Truth::kTrue);
+}
+
+// A literal as a value of a result cell: numbers (integer or decimal text), text, booleans.
+json LiteralValue(const Literal& v) {
+  switch (v.kind) {
+    case Literal::Kind::kNull: return nullptr;
+    case Literal::Kind::kBoolean: return v.boolean;
+    case Literal::Kind::kInteger: return v.integer;
+    default: return v.text;
+  }
+}
+
+// -1, 0 or 1; nullopt when the two cannot be compared (a number and a label).
+std::optional<int> CompareValues(const json& a, const json& b) {
+  auto x = Numeric(a), y = Numeric(b);
+  if (x && y) return *x < *y ? -1 : (*y < *x ? 1 : 0);
+  if (a.is_boolean() && b.is_boolean()) return static_cast<int>(a.get<bool>()) - b.get<bool>();
+  if (a.is_string() && b.is_string() && !x && !y) return Compare(a, b);
+  return std::nullopt;
+}
+
+// HAVING on one row, with three-valued logic; `column` maps a filter's field to its column.
+Truth Evaluate(const Filter& f, const ResultRow& row,
+               const std::function<size_t(const std::string&)>& column) {
+  switch (f.op) {
+    case FilterOp::kAnd:
+    case FilterOp::kOr: {
+      const bool conj = f.op == FilterOp::kAnd;
+      Truth out = conj ? Truth::kTrue : Truth::kFalse;
+      for (const Filter& a : f.args) {
+        Truth t = Evaluate(a, row, column);
+        if (t == (conj ? Truth::kFalse : Truth::kTrue)) return t;
+        if (t == Truth::kUnknown) out = Truth::kUnknown;
+      }
+      return out;
+    }
+    case FilterOp::kNot:
+      return Negate(Evaluate(f.args[0], row, column));
+    default:
+      break;
+  }
+  const json& cell = Cell(row, column(f.field));
+  if (f.op == FilterOp::kIsNull || f.op == FilterOp::kIsNotNull) {
+    return cell.is_null() == (f.op == FilterOp::kIsNull) ? Truth::kTrue : Truth::kFalse;
+  }
+  if (cell.is_null()) return Truth::kUnknown;
+  auto compare = [&](const Literal& v) { return CompareValues(cell, LiteralValue(v)); };
+  auto truth = [](bool b) { return b ? Truth::kTrue : Truth::kFalse; };
+  switch (f.op) {
+    case FilterOp::kIn:
+    case FilterOp::kNotIn: {
+      Truth found = Truth::kFalse;
+      for (const Literal& v : f.values) {
+        auto c = compare(v);
+        if (!c) {
+          found = found == Truth::kTrue ? found : Truth::kUnknown;
+        } else if (*c == 0) {
+          found = Truth::kTrue;
+        }
+      }
+      return f.op == FilterOp::kIn ? found : Negate(found);
+    }
+    case FilterOp::kBetween:
+    case FilterOp::kNotBetween: {
+      auto lo = compare(f.values[0]), hi = compare(f.values[1]);
+      if (!lo || !hi) return Truth::kUnknown;
+      Truth in = truth(*lo >= 0 && *hi <= 0);
+      return f.op == FilterOp::kBetween ? in : Negate(in);
+    }
+    default: {
+      auto c = compare(f.values[0]);
+      if (!c) return Truth::kUnknown;
+      switch (f.op) {
+        case FilterOp::kEq: return truth(*c == 0);
+        case FilterOp::kNe: return truth(*c != 0);
+        case FilterOp::kLt: return truth(*c < 0);
+        case FilterOp::kLe: return truth(*c <= 0);
+        case FilterOp::kGt: return truth(*c > 0);
+        default: return truth(*c >= 0);
+      }
+    }
+  }
+}
+
+// Every field a filter names, for checking them against the columns.
+void FilterColumns(const Filter& f, std::vector<std::string>* out) {
+  if (!f.field.empty()) out->push_back(f.field);
+  for (const Filter& a : f.args) FilterColumns(a, out);
+}
+
 }  // namespace
 
 common::Status ApplyPresentation(const Presentation& p, ResultTable* t) {
+  auto index = [&](const std::string& name) -> std::optional<size_t> {
+    for (size_t i = 0; i < t->columns.size(); ++i) {
+      if (t->columns[i].name == name) return i;
+    }
+    return std::nullopt;
+  };
+  if (p.having) {
+    std::vector<std::string> named;
+    FilterColumns(*p.having, &named);
+    for (const std::string& n : named) {
+      if (!index(n)) return common::InvalidArgument("HAVING " + n + ": the result has no such column");
+    }
+    auto column = [&](const std::string& name) { return *index(name); };
+    std::erase_if(t->rows, [&](const ResultRow& row) {
+      return Evaluate(*p.having, row, column) != Truth::kTrue;
+    });
+  }
   struct Key {
     size_t column;
     const SortKey* spec;

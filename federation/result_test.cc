@@ -320,19 +320,45 @@ TEST(Result, APresentationOrdersByValuesThenCutsTheRows) {
     return out;
   };
   ResultTable by_count = t;
-  ASSERT_TRUE(ApplyPresentation({{{"count(*)", true, true}}, std::nullopt, 0}, &by_count).ok());
+  ASSERT_TRUE(ApplyPresentation({std::nullopt, {{"count(*)", true, true}}, std::nullopt, 0}, &by_count).ok());
   EXPECT_EQ(names(by_count), (std::vector<json>{"WW", "AOW, \"old\"", nullptr, "=cmd"}));
   // Sums are decimal text, compared as numbers; the withheld one counts as NULL.
   ResultTable by_sum = t;
-  ASSERT_TRUE(ApplyPresentation({{{"sum(monthly_amount)", false, false}}, 2, 1}, &by_sum).ok());
+  ASSERT_TRUE(ApplyPresentation({std::nullopt, {{"sum(monthly_amount)", false, false}}, 2, 1}, &by_sum).ok());
   EXPECT_EQ(names(by_sum), (std::vector<json>{nullptr, "WW"}));  // 0.00, [5.00, 60.01], NULL
   ResultTable keys_desc = t;
-  ASSERT_TRUE(ApplyPresentation({{{"benefit_type", true, false}}, 1, 0}, &keys_desc).ok());
+  ASSERT_TRUE(ApplyPresentation({std::nullopt, {{"benefit_type", true, false}}, 1, 0}, &keys_desc).ok());
   EXPECT_EQ(names(keys_desc), (std::vector<json>{"WW"}));
   ResultTable past_the_end = t;
-  ASSERT_TRUE(ApplyPresentation({{}, std::nullopt, 9}, &past_the_end).ok());
+  ASSERT_TRUE(ApplyPresentation({std::nullopt, {}, std::nullopt, 9}, &past_the_end).ok());
   EXPECT_TRUE(past_the_end.rows.empty());
-  EXPECT_FALSE(ApplyPresentation({{{"nothing", false, false}}, std::nullopt, 0}, &t).ok());
+  EXPECT_FALSE(ApplyPresentation({std::nullopt, {{"nothing", false, false}}, std::nullopt, 0}, &t).ok());
+}
+
+TEST(Result, HavingKeepsTheRowsWhereItIsTrue) {
+  ResultTable t = SampleTable();  // keys NULL, =cmd, AOW "old", WW; counts 1, 0, 2, 3
+  t.rows[2].values[1].status = ValueStatus::kWithheld;  // AOW's sum
+  auto kept = [&](std::string_view having) {
+    auto q = ParseAnalystSql("SELECT benefit_type, count(*), sum(monthly_amount), "
+                             "avg(monthly_amount) FROM b GROUP BY benefit_type HAVING " +
+                             std::string(having));
+    EXPECT_TRUE(q.ok()) << having << ": " << q.status().ToString();
+    ResultTable copy = t;
+    if (q.ok()) {
+      EXPECT_TRUE(ApplyPresentation(q->presentation, &copy).ok());
+    }
+    std::vector<json> out;
+    for (const auto& row : copy.rows) out.push_back(row.key[0]);
+    return out;
+  };
+  EXPECT_EQ(kept("count(*) >= 2"), (std::vector<json>{"AOW, \"old\"", "WW"}));
+  EXPECT_EQ(kept("sum(monthly_amount) > 1"), (std::vector<json>{nullptr, "WW"}));  // withheld: UNKNOWN
+  EXPECT_EQ(kept("NOT sum(monthly_amount) > 1"), (std::vector<json>{"=cmd"}));
+  EXPECT_EQ(kept("sum(monthly_amount) IS NULL"), (std::vector<json>{"AOW, \"old\""}));
+  EXPECT_EQ(kept("benefit_type = 'WW' OR count(*) BETWEEN 0 AND 1"),
+            (std::vector<json>{nullptr, "=cmd", "WW"}));
+  EXPECT_EQ(kept("benefit_type NOT IN ('WW', '=cmd')"), (std::vector<json>{"AOW, \"old\""}));
+  EXPECT_EQ(kept("avg(monthly_amount) < 6.5e0"), (std::vector<json>{nullptr}));
 }
 
 TEST(Result, JsonRendering) {

@@ -358,8 +358,12 @@ Status SqlParser::ParseGroupBy() {
 // [ORDER BY key {, key}] and LIMIT n, OFFSET n in either order.
 Status SqlParser::ParsePresentation() {
   if (AtKeyword("having")) {
-    return Fail(pos_, "HAVING is not supported yet: filter the rows of the result in your "
-                      "analysis tool (they are protected values)");
+    Advance();
+    in_having_ = true;
+    ASSIGN_OR_RETURN(Node having, ParseOr(0));
+    in_having_ = false;
+    presentation_.having = std::move(having.filter);
+    having_pos_ = std::move(having.pos);
   }
   if (AtKeyword("order")) {
     Advance();
@@ -405,18 +409,19 @@ Result<int64_t> SqlParser::ParseCount(std::string_view clause) {
 
 // One ORDER BY key: a select-list position, an aggregate call of the select list, or the name
 // of a result column; then ASC or DESC and NULLS FIRST or LAST.
-Result<SortKey> SqlParser::ParseSortKey() {
+Result<std::string> SqlParser::ParseResultColumn(std::string_view clause,
+                                                 const SelectItem** item) {
   const size_t at = pos_;
-  const SelectItem* item = nullptr;
-  SortKey key;
+  *item = nullptr;
+  const std::string what(clause);
   if (Peek().kind == SqlTokenKind::kInteger) {
     int64_t n = 0;
     if (!common::ParseInt64(Peek().text, &n) || n < 1 ||
         n > static_cast<int64_t>(query_.select.size())) {
-      return Fail(pos_, "ORDER BY " + Peek().text + ": the select list has " +
+      return Fail(pos_, what + " " + Peek().text + ": the select list has " +
                             std::to_string(query_.select.size()) + " items");
     }
-    item = &query_.select[static_cast<size_t>(n - 1)];
+    *item = &query_.select[static_cast<size_t>(n - 1)];
     Advance();
   } else if (AtCall()) {
     SelectItem probe;
@@ -425,37 +430,46 @@ Result<SortKey> SqlParser::ParseSortKey() {
     for (const SelectItem& s : query_.select) {
       SelectItem unnamed = s;
       unnamed.alias.clear();
-      if (s.kind == SelectItem::Kind::kAggregate && unnamed == probe) item = &s;
+      if (s.kind == SelectItem::Kind::kAggregate && unnamed == probe) *item = &s;
     }
-    if (item == nullptr) {
-      return Fail(at, "ORDER BY " + SqlSelectExpression(probe) +
-                          ": order by an aggregate of the select list");
+    if (*item == nullptr) {
+      return Fail(at, what + " " + SqlSelectExpression(probe) + ": " +
+                          (what == "HAVING" ? "test" : "order by") +
+                          " an aggregate of the select list");
     }
   } else {
     size_t name_at = 0;
-    ASSIGN_OR_RETURN(std::string name, ParseField("a result column to order by", &name_at));
+    ASSIGN_OR_RETURN(std::string name, ParseField("a result column", &name_at));
     std::string columns;
+    bool group = false;
     for (const std::string& g : query_.group_by) {
-      if (g == name) key.column = name;
+      group = group || g == name;
       columns += (columns.empty() ? "" : ", ") + g;
     }
     for (const SelectItem& s : query_.select) {
       if (s.kind != SelectItem::Kind::kAggregate) continue;
-      if (ItemColumnName(s) == name) item = &s;
+      if (ItemColumnName(s) == name) *item = &s;
       columns += (columns.empty() ? "" : ", ") + ItemColumnName(s);
     }
-    if (key.column.empty() && item == nullptr) {
-      return Fail(name_at, "ORDER BY " + name + ": no result column " + name + " (columns: " +
+    if (group && *item == nullptr) return name;
+    if (*item == nullptr) {
+      return Fail(name_at, what + " " + name + ": no result column " + name + " (columns: " +
                                columns + ")");
     }
   }
-  if (item != nullptr) {
-    if (item->kind == SelectItem::Kind::kAggregate &&
-        (item->func == AggFunc::kHistogram || item->func == AggFunc::kRegression)) {
-      return Fail(at, "cannot order by " + ItemColumnName(*item) + ": its values are not numbers");
-    }
-    key.column = item->kind == SelectItem::Kind::kGroupField ? item->fields[0]
-                                                             : ItemColumnName(*item);
+  return (*item)->kind == SelectItem::Kind::kGroupField ? (*item)->fields[0]
+                                                        : ItemColumnName(**item);
+}
+
+// One ORDER BY key: a result column, then ASC or DESC and NULLS FIRST or LAST.
+Result<SortKey> SqlParser::ParseSortKey() {
+  const size_t at = pos_;
+  const SelectItem* item = nullptr;
+  SortKey key;
+  ASSIGN_OR_RETURN(key.column, ParseResultColumn("ORDER BY", &item));
+  if (item != nullptr && item->kind == SelectItem::Kind::kAggregate &&
+      (item->func == AggFunc::kHistogram || item->func == AggFunc::kRegression)) {
+    return Fail(at, "cannot order by " + ItemColumnName(*item) + ": its values are not numbers");
   }
   if (AtKeyword("asc")) {
     Advance();
@@ -491,9 +505,9 @@ Result<std::string> SqlParser::GroupOrdinal(size_t* at) {
 
 Status SqlParser::Trailing(bool had_where, bool had_group, bool had_semicolon) {
   for (std::string_view clause : {"order", "having", "limit", "offset", "join", "union"}) {
-    if (AtKeyword(clause) && allow_presentation_ && clause != "having" && clause != "join" &&
-        clause != "union") {
-      return Fail(pos_, "ORDER BY comes after GROUP BY and before LIMIT and OFFSET, each once");
+    if (AtKeyword(clause) && allow_presentation_ && clause != "join" && clause != "union") {
+      return Fail(pos_, "the clauses come in the order GROUP BY, HAVING, ORDER BY, then LIMIT "
+                        "and OFFSET, each once");
     }
     if (AtKeyword(clause)) {
       return Fail(pos_, common::ToLower(Peek().text) == "order"

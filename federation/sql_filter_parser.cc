@@ -102,18 +102,38 @@ Result<Node> SqlParser::ParsePrimary(int nesting) {
 }
 
 Result<Node> SqlParser::ParsePredicate() {
-  if (AtCall()) {
-    return Fail(pos_, "aggregate functions cannot be used in WHERE");
-  }
   Node n;
-  ASSIGN_OR_RETURN(n.filter.field, ParseField("a field name, NOT or '('", &n.pos.token));
+  const SelectItem* having_item = nullptr;
+  if (in_having_) {
+    n.pos.token = pos_;
+    ASSIGN_OR_RETURN(n.filter.field, ParseResultColumn("HAVING", &having_item));
+    if (having_item != nullptr && having_item->kind == SelectItem::Kind::kAggregate &&
+        (having_item->func == AggFunc::kHistogram || having_item->func == AggFunc::kRegression)) {
+      return Fail(n.pos.token, "HAVING cannot test " + ItemColumnName(*having_item) +
+                                   ": its values are not numbers");
+    }
+  } else {
+    if (AtCall()) {
+      return Fail(pos_, "aggregate functions cannot be used in WHERE");
+    }
+    ASSIGN_OR_RETURN(n.filter.field, ParseField("a field name, NOT or '('", &n.pos.token));
+  }
   if (std::optional<FilterOp> op = ComparisonOp(Peek())) {
     Advance();
     n.filter.op = *op;
     RETURN_IF_ERROR(ParseValue(n));
-    return n;
+  } else {
+    RETURN_IF_ERROR(ParseKeywordTest(n));
   }
-  RETURN_IF_ERROR(ParseKeywordTest(n));
+  if (having_item != nullptr && having_item->kind == SelectItem::Kind::kAggregate) {
+    for (size_t i = 0; i < n.filter.values.size() && i < n.pos.values.size(); ++i) {
+      Literal::Kind k = n.filter.values[i].kind;
+      if (k != Literal::Kind::kInteger && k != Literal::Kind::kDecimal &&
+          k != Literal::Kind::kNull) {
+        return Fail(n.pos.values[i], "HAVING compares " + n.filter.field + " with a number");
+      }
+    }
+  }
   return n;
 }
 

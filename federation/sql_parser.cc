@@ -35,6 +35,9 @@ Result<AnalystQuery> SqlParser::Parse(SqlError* error) {
   if (s.ok() && allow_presentation_ && query_.where) {
     s = CheckNullComparisons(*query_.where, where_pos_);
   }
+  if (s.ok() && presentation_.having) {
+    s = CheckNullComparisons(*presentation_.having, having_pos_);
+  }
   if (!s.ok()) {
     if (error != nullptr) {
       *error = error_;

@@ -307,6 +307,13 @@ TEST(Sql, OrderByLimitAndOffsetShapeOnlyTheShownResult) {
   EXPECT_EQ(a->presentation.order_by, keys);
   EXPECT_EQ(a->presentation.limit, 5);
   EXPECT_EQ(a->presentation.offset, 10);
+  auto having = ParseAnalystSql(
+      "SELECT g, count(*) AS n, avg(a) FROM t GROUP BY g "
+      "HAVING n >= 10 AND (avg(a) < 2.5e3 OR g IN ('x', 'y')) ORDER BY 2");
+  ASSERT_TRUE(having.ok()) << having.status().ToString();
+  ASSERT_TRUE(having->presentation.having.has_value());
+  EXPECT_EQ(SqlFilter(*having->presentation.having),
+            "n >= 10 AND (\"avg(a)\" < 2500 OR g IN ('x', 'y'))");
   auto offset_first = ParseAnalystSql("SELECT count(*) FROM t OFFSET 2 LIMIT 1");
   ASSERT_TRUE(offset_first.ok()) << offset_first.status().ToString();
   EXPECT_EQ(offset_first->presentation.limit, 1);
@@ -331,9 +338,15 @@ TEST(Sql, OrderByLimitAndOffsetShapeOnlyTheShownResult) {
        "cannot order by histogram(a, 0, 10, 2): its values are not numbers"},
       {"SELECT count(*) FROM t LIMIT -1", "-", "LIMIT takes a whole number from 0 to"},
       {"SELECT count(*) FROM t LIMIT 1 LIMIT 2", "LIMIT 2",
-       "ORDER BY comes after GROUP BY and before LIMIT and OFFSET, each once"},
-      {"SELECT g, count(*) FROM t GROUP BY g HAVING count(*) > 5", "HAVING",
-       "HAVING is not supported yet"},
+       "the clauses come in the order GROUP BY, HAVING, ORDER BY, then LIMIT and OFFSET"},
+      {"SELECT g, count(*) FROM t GROUP BY g ORDER BY g HAVING count(*) > 5", "HAVING",
+       "the clauses come in the order GROUP BY, HAVING, ORDER BY"},
+      {"SELECT g, count(*) FROM t GROUP BY g HAVING sum(a) > 5", "sum",
+       "HAVING sum(a): test an aggregate of the select list"},
+      {"SELECT g, count(*) AS n FROM t GROUP BY g HAVING n > 'many'", "'many'",
+       "HAVING compares n with a number"},
+      {"SELECT g, count(*) AS n FROM t GROUP BY g HAVING n = NULL", "NULL",
+       "a comparison with NULL is never true"},
       {"SELECT g, count(*) FROM t GROUP BY g ORDER BY g NULLS", "", "expected FIRST or LAST"},
   };
   for (const Bad& c : bad) {

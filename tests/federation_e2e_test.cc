@@ -288,8 +288,8 @@ TEST_F(FederatedQueries, ANodeWithNoMatchingRecordsWithholdsNothing) {
   EXPECT_EQ(few["result"]["rows"][0]["status"], "withheld") << few;
 }
 
-// ORDER BY and LIMIT shape the shown rows at the requester; every node answers the whole
-// query, and the receipt holds the whole result, which still verifies.
+// HAVING, ORDER BY and LIMIT shape the shown rows at the requester; every node answers the
+// whole query, and the receipt holds the whole result, which still verifies.
 TEST_F(FederatedQueries, OrderByAndLimitShowTheTopRowsOfTheWholeResult) {
   json all = AskAll("SELECT scheme, count(*) AS n FROM support GROUP BY scheme");
   ASSERT_EQ(all["status"], "complete") << all;
@@ -313,6 +313,14 @@ TEST_F(FederatedQueries, OrderByAndLimitShowTheTopRowsOfTheWholeResult) {
   std::string ids = IdentitiesFolder("top-identities");
   CliResult ok = RunVerbind({"receipt", "verify", receipt, "--identities", ids});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  // HAVING tests the released values after combination.
+  json having = AskAll("SELECT scheme, count(*) AS n FROM support GROUP BY scheme HAVING n >= " +
+                       std::to_string(counts[1].first) + " ORDER BY n DESC");
+  ASSERT_EQ(having["status"], "complete") << having;
+  size_t expected = 0;
+  for (const auto& c : counts) expected += c.first >= counts[1].first;
+  ASSERT_EQ(having["result"]["rows"].size(), expected) << having["result"];
+  EXPECT_EQ(having["result"]["rows"][0]["values"][0], counts[0].first) << having["result"];
   json bad = AskAll("SELECT scheme, count(*) AS n FROM support GROUP BY scheme ORDER BY total");
   EXPECT_EQ(bad["http_status"], 400) << bad;
   EXPECT_NE(bad.dump().find("no result column total"), std::string::npos) << bad;

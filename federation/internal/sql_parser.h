@@ -96,6 +96,9 @@ class SqlParser {
   common::Status ParseGroupBy();
   common::Status ParsePresentation();
   common::Result<SortKey> ParseSortKey();
+  // A result column: a select-list position, an aggregate call of the select list, a group-by
+  // field or an aggregate's alias. `*item` is the select item it is, when it is one.
+  common::Result<std::string> ParseResultColumn(std::string_view clause, const SelectItem** item);
   common::Result<int64_t> ParseCount(std::string_view clause);
   common::Result<std::string> GroupOrdinal(size_t* at);
   common::Status ParseTableAlias();
@@ -133,6 +136,8 @@ class SqlParser {
   std::vector<size_t> group_pos_;
   FilterPos where_pos_;
   bool allow_presentation_ = false;
+  bool in_having_ = false;  // predicates name result columns, not fields
+  FilterPos having_pos_;
   Presentation presentation_;
   std::string table_alias_;
   std::vector<std::pair<std::string, size_t>> qualifiers_;  // q of q.field, and its token
