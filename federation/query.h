@@ -154,14 +154,39 @@ struct SortKey {
   bool nulls_first = false;  // default: NULLS LAST ascending, NULLS FIRST descending
   bool operator==(const SortKey&) const = default;
 };
+// A column computed by the requester's node from the released values of a row: arithmetic
+// (+ - * /), ROUND(x[, digits]), ABS(x) and COALESCE(x, y, ...) over aggregates and numbers.
+struct DerivedExpr {
+  enum class Kind { kNumber, kColumn, kNegate, kAdd, kSubtract, kMultiply, kDivide, kRound,
+                    kAbs, kCoalesce };
+  Kind kind = Kind::kNumber;
+  long double number = 0;   // kNumber
+  std::string text;         // kNumber: as written; kColumn: the result column's name
+  int digits = 0;           // kRound
+  std::vector<DerivedExpr> args;
+  bool operator==(const DerivedExpr&) const = default;
+};
+struct DerivedColumn {
+  std::string name;  // its alias, else the expression as SQL
+  DerivedExpr expr;
+  bool operator==(const DerivedColumn&) const = default;
+};
+
 struct Presentation {
+  // Derived columns, and the order of the value columns shown: names of aggregate columns and
+  // derived columns in select-list order (empty: the aggregate columns as they are). Aggregate
+  // columns not listed were asked only to compute a derived column and are not shown.
+  std::vector<DerivedColumn> derived;
+  std::vector<std::string> shown;
   // HAVING: a filter over result columns (Filter::field names a result column), evaluated on
   // the released values with three-valued logic; a row is kept when it is TRUE.
   std::optional<Filter> having;
   std::vector<SortKey> order_by;   // empty: rows sorted by key
   std::optional<int64_t> limit;    // rows shown at most
   int64_t offset = 0;              // rows skipped first
-  bool empty() const { return !having && order_by.empty() && !limit && offset == 0; }
+  bool empty() const {
+    return derived.empty() && !having && order_by.empty() && !limit && offset == 0;
+  }
   bool operator==(const Presentation&) const = default;
 };
 inline constexpr int64_t kMaxLimit = 1000000000;

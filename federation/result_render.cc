@@ -1,5 +1,8 @@
 // Renderings of result tables (declared in federation/result.h).
 #include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdint>
 #include <functional>
 #include <cstdlib>
 #include <optional>
@@ -236,6 +239,61 @@ Truth Evaluate(const Filter& f, const ResultRow& row,
   }
 }
 
+// A derived column's value from the row's values, and the worst status of those it read.
+std::optional<long double> Derive(const DerivedExpr& e, const ResultRow& row,
+                                  const std::function<size_t(const std::string&)>& column,
+                                  ValueStatus* status) {
+  using K = DerivedExpr::Kind;
+  switch (e.kind) {
+    case K::kNumber:
+      return e.number;
+    case K::kColumn: {
+      size_t c = column(e.text);
+      if (c >= row.key.size()) {
+        ValueStatus s = row.values[c - row.key.size()].status;
+        if (s == ValueStatus::kWithheld || *status == ValueStatus::kComplete) *status = s;
+      }
+      return Numeric(Cell(row, c));
+    }
+    case K::kCoalesce:
+      for (const DerivedExpr& a : e.args) {
+        if (auto v = Derive(a, row, column, status)) return v;
+      }
+      return std::nullopt;
+    default:
+      break;
+  }
+  std::vector<long double> x;
+  for (const DerivedExpr& a : e.args) {
+    auto v = Derive(a, row, column, status);
+    if (!v) return std::nullopt;
+    x.push_back(*v);
+  }
+  switch (e.kind) {
+    case K::kNegate: return -x[0];
+    case K::kAdd: return x[0] + x[1];
+    case K::kSubtract: return x[0] - x[1];
+    case K::kMultiply: return x[0] * x[1];
+    case K::kDivide:
+      if (x[1] == 0) return std::nullopt;
+      return x[0] / x[1];
+    case K::kAbs: return std::fabs(x[0]);
+    case K::kRound: {
+      long double scale = std::pow(10.0L, static_cast<long double>(e.digits));
+      return std::round(x[0] * scale) / scale;
+    }
+    default: return std::nullopt;
+  }
+}
+
+// A derived number as JSON: an integer when it is whole and exact as a double, else a double;
+// null when it is not finite.
+json DerivedJson(long double v) {
+  if (!std::isfinite(v)) return nullptr;
+  if (v == std::floor(v) && std::fabs(v) < 9.0e15L) return static_cast<int64_t>(v);
+  return static_cast<double>(v);
+}
+
 // Every field a filter names, for checking them against the columns.
 void FilterColumns(const Filter& f, std::vector<std::string>* out) {
   if (!f.field.empty()) out->push_back(f.field);
@@ -251,6 +309,28 @@ common::Status ApplyPresentation(const Presentation& p, ResultTable* t) {
     }
     return std::nullopt;
   };
+  for (const DerivedColumn& d : p.derived) {
+    auto column = [&](const std::string& name) { return index(name).value_or(SIZE_MAX); };
+    std::vector<std::string> leaves;
+    std::function<void(const DerivedExpr&)> collect = [&](const DerivedExpr& e) {
+      if (e.kind == DerivedExpr::Kind::kColumn) leaves.push_back(e.text);
+      for (const DerivedExpr& a : e.args) collect(a);
+    };
+    collect(d.expr);
+    for (const std::string& n : leaves) {
+      if (!index(n)) return common::InvalidArgument(d.name + ": the result has no column " + n);
+    }
+    for (ResultRow& row : t->rows) {
+      ValueStatus status = ValueStatus::kComplete;
+      std::optional<long double> v = Derive(d.expr, row, column, &status);
+      ResultValue out;
+      out.status = status;
+      out.value = v ? DerivedJson(*v) : json(nullptr);
+      if (status == ValueStatus::kWithheld && v) out.status = ValueStatus::kIncomplete;
+      row.values.push_back(std::move(out));
+    }
+    t->columns.push_back({d.name, ResultColumn::Role::kAggregate, "derived"});
+  }
   if (p.having) {
     std::vector<std::string> named;
     FilterColumns(*p.having, &named);
@@ -290,6 +370,30 @@ common::Status ApplyPresentation(const Presentation& p, ResultTable* t) {
   t->rows.erase(t->rows.begin(), t->rows.begin() + static_cast<std::ptrdiff_t>(from));
   if (p.limit && static_cast<size_t>(*p.limit) < t->rows.size()) {
     t->rows.resize(static_cast<size_t>(*p.limit));
+  }
+  if (!p.shown.empty()) {
+    // The value columns in select-list order; those asked only for a derived column go.
+    const size_t groups = t->rows.empty() ? static_cast<size_t>(std::count_if(
+                                                t->columns.begin(), t->columns.end(),
+                                                [](const ResultColumn& c) {
+                                                  return c.role == ResultColumn::Role::kGroup;
+                                                }))
+                                          : t->rows[0].key.size();
+    std::vector<size_t> order;
+    for (const std::string& name : p.shown) {
+      auto i = index(name);
+      if (!i || *i < groups) return common::InvalidArgument("no value column " + name);
+      order.push_back(*i);
+    }
+    std::vector<ResultColumn> columns(t->columns.begin(),
+                                      t->columns.begin() + static_cast<std::ptrdiff_t>(groups));
+    for (size_t i : order) columns.push_back(t->columns[i]);
+    for (ResultRow& row : t->rows) {
+      std::vector<ResultValue> values;
+      for (size_t i : order) values.push_back(row.values[i - groups]);
+      row.values = std::move(values);
+    }
+    t->columns = std::move(columns);
   }
   return common::Status::Ok();
 }

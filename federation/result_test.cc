@@ -311,6 +311,14 @@ TEST(Result, APartialCombinationMarksEveryValueButTheWithheldIncomplete) {
   }
 }
 
+Presentation Ordered(std::vector<SortKey> keys, std::optional<int64_t> limit, int64_t offset) {
+  Presentation p;
+  p.order_by = std::move(keys);
+  p.limit = limit;
+  p.offset = offset;
+  return p;
+}
+
 TEST(Result, APresentationOrdersByValuesThenCutsTheRows) {
   ResultTable t = SampleTable();  // keys NULL, =cmd, AOW "old", WW; counts 1, 0, 2, 3
   t.rows[2].values[1].status = ValueStatus::kWithheld;  // AOW's sum
@@ -320,19 +328,19 @@ TEST(Result, APresentationOrdersByValuesThenCutsTheRows) {
     return out;
   };
   ResultTable by_count = t;
-  ASSERT_TRUE(ApplyPresentation({std::nullopt, {{"count(*)", true, true}}, std::nullopt, 0}, &by_count).ok());
+  ASSERT_TRUE(ApplyPresentation(Ordered({{"count(*)", true, true}}, std::nullopt, 0), &by_count).ok());
   EXPECT_EQ(names(by_count), (std::vector<json>{"WW", "AOW, \"old\"", nullptr, "=cmd"}));
   // Sums are decimal text, compared as numbers; the withheld one counts as NULL.
   ResultTable by_sum = t;
-  ASSERT_TRUE(ApplyPresentation({std::nullopt, {{"sum(monthly_amount)", false, false}}, 2, 1}, &by_sum).ok());
+  ASSERT_TRUE(ApplyPresentation(Ordered({{"sum(monthly_amount)", false, false}}, 2, 1), &by_sum).ok());
   EXPECT_EQ(names(by_sum), (std::vector<json>{nullptr, "WW"}));  // 0.00, [5.00, 60.01], NULL
   ResultTable keys_desc = t;
-  ASSERT_TRUE(ApplyPresentation({std::nullopt, {{"benefit_type", true, false}}, 1, 0}, &keys_desc).ok());
+  ASSERT_TRUE(ApplyPresentation(Ordered({{"benefit_type", true, false}}, 1, 0), &keys_desc).ok());
   EXPECT_EQ(names(keys_desc), (std::vector<json>{"WW"}));
   ResultTable past_the_end = t;
-  ASSERT_TRUE(ApplyPresentation({std::nullopt, {}, std::nullopt, 9}, &past_the_end).ok());
+  ASSERT_TRUE(ApplyPresentation(Ordered({}, std::nullopt, 9), &past_the_end).ok());
   EXPECT_TRUE(past_the_end.rows.empty());
-  EXPECT_FALSE(ApplyPresentation({std::nullopt, {{"nothing", false, false}}, std::nullopt, 0}, &t).ok());
+  EXPECT_FALSE(ApplyPresentation(Ordered({{"nothing", false, false}}, std::nullopt, 0), &t).ok());
 }
 
 TEST(Result, HavingKeepsTheRowsWhereItIsTrue) {
@@ -359,6 +367,35 @@ TEST(Result, HavingKeepsTheRowsWhereItIsTrue) {
             (std::vector<json>{nullptr, "=cmd", "WW"}));
   EXPECT_EQ(kept("benefit_type NOT IN ('WW', '=cmd')"), (std::vector<json>{"AOW, \"old\""}));
   EXPECT_EQ(kept("avg(monthly_amount) < 6.5e0"), (std::vector<json>{nullptr}));
+}
+
+TEST(Result, DerivedColumnsAreComputedPerRowAndAskedColumnsHidden) {
+  ResultTable t = SampleTable();  // counts 1, 0, 2, 3; sums 5.00, 0.00, 25.00, 60.01
+  t.rows[2].values[1].status = ValueStatus::kWithheld;  // AOW's sum
+  t.rows[2].values[1].value = nullptr;
+  t.rows[3].values[0].status = ValueStatus::kIncomplete;  // WW's count
+  auto q = ParseAnalystSql("SELECT benefit_type, round(sum(monthly_amount) / count(*), 2) AS m, "
+                           "count(*) FROM b GROUP BY benefit_type ORDER BY count(*)");
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  ASSERT_TRUE(ApplyPresentation(q->presentation, &t).ok());
+  ASSERT_EQ(t.columns.size(), 3u);
+  EXPECT_EQ(t.columns[1].name, "m");
+  EXPECT_EQ(t.columns[1].function, "derived");
+  EXPECT_EQ(t.columns[2].name, "count(*)");  // sum(monthly_amount) was asked, not shown
+  ASSERT_EQ(t.rows.size(), 4u);
+  auto row = [&](const json& key) -> const ResultRow& {
+    for (const auto& r : t.rows) {
+      if (r.key[0] == key) return r;
+    }
+    return t.rows[0];
+  };
+  EXPECT_EQ(row(nullptr).values[0].value, json(5));  // 5.00 / 1
+  EXPECT_TRUE(row("=cmd").values[0].value.is_null());  // 0 / 0
+  EXPECT_TRUE(row("AOW, \"old\"").values[0].value.is_null());
+  EXPECT_EQ(row("AOW, \"old\"").values[0].status, ValueStatus::kWithheld);
+  EXPECT_EQ(row("WW").values[0].value, json(20.0));  // 60.01 / 3 = 20.0033 -> 20.0
+  EXPECT_EQ(row("WW").values[0].status, ValueStatus::kIncomplete);
+  EXPECT_EQ(t.rows[0].key[0], json("=cmd"));  // ordered by count(*)
 }
 
 TEST(Result, JsonRendering) {

@@ -359,6 +359,45 @@ TEST(Sql, OrderByLimitAndOffsetShapeOnlyTheShownResult) {
   }
 }
 
+TEST(Sql, ArithmeticOverAggregatesIsComputedFromTheReleasedValues) {
+  auto a = ParseAnalystSql(
+      "SELECT g, sum(a) / count(*) AS mean, round(100.0 * count(*) / 7, 1) pct, count(*), "
+      "coalesce(avg(b), 0) - 1 FROM t GROUP BY g ORDER BY mean DESC");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  // Peers are asked for every aggregate once: the shown count(*), then sum(a) and avg(b).
+  EXPECT_EQ(QueryToSql(a->query), "SELECT g, count(*), sum(a), avg(b) FROM t GROUP BY g");
+  ASSERT_EQ(a->presentation.derived.size(), 3u);
+  EXPECT_EQ(a->presentation.derived[0].name, "mean");
+  EXPECT_EQ(a->presentation.derived[1].name, "pct");
+  EXPECT_EQ(a->presentation.derived[2].name, "coalesce(avg(b), 0) - 1");
+  EXPECT_EQ(a->presentation.shown,
+            (std::vector<std::string>{"mean", "pct", "count(*)", "coalesce(avg(b), 0) - 1"}));
+  EXPECT_EQ(a->presentation.order_by[0].column, "mean");
+  auto aliased = ParseAnalystSql("SELECT count(*) AS n, sum(a) / count(*) FROM t");
+  ASSERT_TRUE(aliased.ok()) << aliased.status().ToString();
+  EXPECT_EQ(aliased->presentation.derived[0].name, "sum(a) / count(*)");  // as written
+  struct Bad {
+    std::string sql, marker, message;
+  };
+  const std::vector<Bad> bad = {
+      {"SELECT a + 1 FROM t", "a", "a field in an expression must be inside an aggregate"},
+      {"SELECT (count(*)) FROM t", "(", "write an aggregate without parentheses"},
+      {"SELECT round(avg(a), 99) FROM t", "99", "round takes a whole number of digits"},
+      {"SELECT count(*) / FROM t", "FROM", "expected a number, an aggregate"},
+      {"SELECT sum(a) / count(*) AS x, avg(a) AS x FROM t", "", "duplicate column name"},
+  };
+  for (const Bad& c : bad) {
+    SqlError error;
+    auto q = ParseAnalystSql(c.sql, &error);
+    ASSERT_FALSE(q.ok()) << c.sql;
+    EXPECT_EQ(error.message.substr(0, c.message.size()), c.message) << c.sql << ": " << error.message;
+    if (!c.marker.empty()) {
+      EXPECT_EQ(error.column, static_cast<int>(c.sql.find(c.marker)) + 1) << c.sql;
+    }
+  }
+  EXPECT_FALSE(ParseSql("SELECT sum(a) / count(*) FROM t").ok());  // not the peers' language
+}
+
 TEST(Sql, AnalystsAreToldThatEqualsNullIsNeverTrue) {
   SqlError error;
   auto q = ParseAnalystSql("SELECT count(*) FROM t WHERE a = 1 OR b = NULL", &error);

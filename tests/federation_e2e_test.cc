@@ -321,6 +321,28 @@ TEST_F(FederatedQueries, OrderByAndLimitShowTheTopRowsOfTheWholeResult) {
   for (const auto& c : counts) expected += c.first >= counts[1].first;
   ASSERT_EQ(having["result"]["rows"].size(), expected) << having["result"];
   EXPECT_EQ(having["result"]["rows"][0]["values"][0], counts[0].first) << having["result"];
+  // Arithmetic over aggregates: computed from the combined values (exact here, non-personal).
+  json derived = AskAll("SELECT scheme, sum(monthly_amount) / count(monthly_amount) AS mean, "
+                        "avg(monthly_amount), round(100.0 * count(*) / " +
+                        std::to_string(3000 + 2000 + 2500) + ", 1) AS pct "
+                        "FROM support GROUP BY scheme ORDER BY pct DESC");
+  ASSERT_EQ(derived["status"], "complete") << derived;
+  const json& columns = derived["result"]["columns"];
+  ASSERT_EQ(columns.size(), 4u) << columns;  // sum and both counts were asked, not shown
+  EXPECT_EQ(columns[1]["name"], "mean");
+  EXPECT_EQ(columns[1]["function"], "derived");
+  EXPECT_EQ(columns[3]["name"], "pct");
+  double total_pct = 0;
+  for (const auto& row : derived["result"]["rows"]) {
+    EXPECT_NEAR(row["values"][0].get<double>(), row["values"][1].get<double>(), 1e-6) << row;
+    EXPECT_EQ(row["value_status"][0], "complete") << row;
+    total_pct += row["values"][2].get<double>();
+  }
+  EXPECT_NEAR(total_pct, 100.0, 0.3) << derived["result"];
+  for (size_t i = 1; i < derived["result"]["rows"].size(); ++i) {  // ORDER BY pct DESC
+    EXPECT_GE(derived["result"]["rows"][i - 1]["values"][2].get<double>(),
+              derived["result"]["rows"][i]["values"][2].get<double>());
+  }
   json bad = AskAll("SELECT scheme, count(*) AS n FROM support GROUP BY scheme ORDER BY total");
   EXPECT_EQ(bad["http_status"], 400) << bad;
   EXPECT_NE(bad.dump().find("no result column total"), std::string::npos) << bad;

@@ -96,6 +96,13 @@ class SqlParser {
   common::Status ParseGroupBy();
   common::Status ParsePresentation();
   common::Result<SortKey> ParseSortKey();
+  // Derived columns (the analysts' SQL): arithmetic over aggregates in the select list.
+  bool AtDerivedItem() const;
+  common::Status ParseDerivedItem();
+  common::Result<DerivedExpr> ParseSum(int depth);
+  common::Result<DerivedExpr> ParseTerm(int depth);
+  common::Result<DerivedExpr> ParseFactor(int depth);
+  common::Status FinishDerived();
   // A result column: a select-list position, an aggregate call of the select list, a group-by
   // field or an aggregate's alias. `*item` is the select item it is, when it is one.
   common::Result<std::string> ParseResultColumn(std::string_view clause, const SelectItem** item);
@@ -137,6 +144,9 @@ class SqlParser {
   FilterPos where_pos_;
   bool allow_presentation_ = false;
   bool in_having_ = false;  // predicates name result columns, not fields
+  std::vector<std::string> shown_;  // value columns in select-list order (derived and plain)
+  std::vector<std::pair<SelectItem, size_t>> leaves_;  // aggregates inside derived columns
+  size_t derived_nodes_ = 0;
   FilterPos having_pos_;
   Presentation presentation_;
   std::string table_alias_;
