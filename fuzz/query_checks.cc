@@ -44,6 +44,15 @@ int FuzzParseSql(const uint8_t* data, size_t size) {
   } else {
     CHECK(!error.message.empty());
   }
+  // The analysts' SQL (derived columns, HAVING, ORDER BY, LIMIT): what it asks of peers is a
+  // valid query like any other.
+  SqlError analyst_error;
+  auto analyst = federation::ParseAnalystSql(AsText(data, size), &analyst_error);
+  if (analyst.ok()) {
+    CheckRoundTrips(analyst->query);
+  } else {
+    CHECK(!analyst_error.message.empty());
+  }
   return 0;
 }
 

@@ -222,6 +222,23 @@ TEST(QueryFuzzEntry, SurvivesMutatedInputs) {
     }
   }
   EXPECT_GT(parsed, 100);  // the invariants were exercised on accepted inputs too
+  // The analysts' SQL, mutated.
+  const std::vector<std::string> analyst = {
+      "SELECT g, round(100.0 * count(*) / 7, 1) AS pct, sum(a) / count(*) m FROM t s "
+      "WHERE s.b > 4.5e3 GROUP BY 1 HAVING m >= 2 AND NOT pct IS NULL ORDER BY pct DESC "
+      "NULLS LAST, 2 LIMIT 5 OFFSET 1",
+      "SELECT coalesce(avg(x), -abs(var_samp(y))) - (count(1) + .5) FROM t ORDER BY 1",
+  };
+  int analyst_parsed = 0;
+  for (const std::string& sql : analyst) {
+    ASSERT_TRUE(ParseAnalystSql(sql).ok()) << sql << ": " << ParseAnalystSql(sql).status().ToString();
+    for (int m = 0; m < 2000; ++m) {
+      std::string bad = Mutate(sql, rng);
+      fuzz::FuzzParseSql(reinterpret_cast<const uint8_t*>(bad.data()), bad.size());
+      analyst_parsed += ParseAnalystSql(bad).ok() ? 1 : 0;
+    }
+  }
+  EXPECT_GT(analyst_parsed, 50);
   EXPECT_EQ(fuzz::FuzzParseSql(nullptr, 0), 0);
   EXPECT_EQ(fuzz::FuzzParseQueryJson(nullptr, 0), 0);
 }
