@@ -26,6 +26,8 @@ bool TypeAllowed(AggFunc f, FieldType t) {
       return number || t == FieldType::kBoolean;
     case AggFunc::kVar:
     case AggFunc::kStddev:
+    case AggFunc::kVarPop:
+    case AggFunc::kStddevPop:
       return number;
     default:  // min, max, histogram, quantile, median, corr, regression
       return number || t == FieldType::kDate;
@@ -41,6 +43,8 @@ std::string_view AllowedTypes(AggFunc f) {
       return "integer, decimal or boolean fields";
     case AggFunc::kVar:
     case AggFunc::kStddev:
+    case AggFunc::kVarPop:
+    case AggFunc::kStddevPop:
       return "integer or decimal fields";
     default:
       return "integer, decimal or date fields";
@@ -95,6 +99,8 @@ Result<AggregateSpec> MakeSpec(const SelectItem& item, const std::vector<BoundFi
     case AggFunc::kAvg:
     case AggFunc::kVar:
     case AggFunc::kStddev:
+    case AggFunc::kVarPop:
+    case AggFunc::kStddevPop:
       spec.kind = AggregateSpec::Kind::kSum;
       break;
     case AggFunc::kMin:

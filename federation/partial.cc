@@ -295,7 +295,7 @@ std::string KindOfFunction(std::string_view f, size_t fields) {
   if (f == "count") return fields == 0 ? kKindCount : kKindNonNull;
   if (f == "sum") return kKindSum;
   if (f == "avg") return kKindMean;
-  if (f == "var" || f == "stddev") return kKindVariance;
+  if (f == "var" || f == "stddev" || f == "var_pop" || f == "stddev_pop") return kKindVariance;
   if (f == "histogram") return kKindHistogram;
   if (f == "quantile" || f == "median") return kKindQuantile;
   if (f == "corr" || f == "regression") return kKindCoMoments;

@@ -15,12 +15,14 @@ namespace verbind::federation {
 
 namespace {
 
-constexpr std::array<std::pair<AggFunc, std::string_view>, 12> kAggNames = {{
+constexpr std::array<std::pair<AggFunc, std::string_view>, 14> kAggNames = {{
     {AggFunc::kCount, "count"},
     {AggFunc::kSum, "sum"},
     {AggFunc::kAvg, "avg"},
     {AggFunc::kVar, "var"},
     {AggFunc::kStddev, "stddev"},
+    {AggFunc::kVarPop, "var_pop"},
+    {AggFunc::kStddevPop, "stddev_pop"},
     {AggFunc::kMin, "min"},
     {AggFunc::kMax, "max"},
     {AggFunc::kHistogram, "histogram"},
@@ -472,7 +474,11 @@ QueryFootprint DescribeQuery(const Query& query) {
     if (item.kind != SelectItem::Kind::kAggregate) {
       continue;
     }
-    AggFunc f = item.func == AggFunc::kMedian ? AggFunc::kQuantile : item.func;
+    // Policies name one function for each statistic: the population forms read the variance.
+    AggFunc f = item.func == AggFunc::kMedian      ? AggFunc::kQuantile
+                : item.func == AggFunc::kVarPop    ? AggFunc::kVar
+                : item.func == AggFunc::kStddevPop ? AggFunc::kStddev
+                                                   : item.func;
     out.aggregates.push_back({std::string(AggFuncName(f)), item.fields});
   }
   out.group_by = query.group_by;

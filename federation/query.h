@@ -67,6 +67,8 @@ enum class AggFunc {
   kAvg,     // mean
   kVar,     // sample variance (n - 1)
   kStddev,  // sample standard deviation
+  kVarPop,     // population variance (n)
+  kStddevPop,  // population standard deviation
   kMin,
   kMax,
   kHistogram,   // histogram(field, lo, hi, bins)

@@ -247,7 +247,7 @@ Result<SelectItem> SelectItemAt(const json& j, const std::string& path) {
       agg.is_string() ? AggFuncFromName(agg.get<std::string>()) : std::nullopt;
   if (!func) {
     return Fail(Key(path, "agg"),
-                "unknown aggregate (expected count, sum, avg, var, stddev, "
+                "unknown aggregate (expected count, sum, avg, var, stddev, var_pop, stddev_pop, "
                 "min, max, histogram, quantile, median, corr or regression)");
   }
   item.func = *func;

@@ -4,6 +4,8 @@
 // small benefits dataset.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <string>
 
 #include "config/schema.h"
@@ -140,6 +142,21 @@ TEST_F(QueryScanTest, FiltersFollowThreeValuedLogic) {
             "n\r\n2\r\n");  // p4, p6; not NULL p5
   EXPECT_EQ(count("monthly_amount >= 900.75 OR monthly_amount IS NULL"), "n\r\n4\r\n");
   EXPECT_EQ(count("birth_year NOT IN (1950, NULL)"), "n\r\n0\r\n");
+}
+
+// The population variance divides by n, the sample variance by n - 1.
+TEST_F(QueryScanTest, PopulationAndSampleVarianceDifferByTheirDivisor) {
+  auto number = [&](const std::string& sql) {
+    std::string csv = Run(sql);
+    size_t line = csv.find("\r\n");
+    return std::stod(csv.substr(line + 2));
+  };
+  double samp = number("SELECT var_samp(birth_year) FROM benefits");
+  double pop = number("SELECT var_pop(birth_year) FROM benefits");
+  double n = number("SELECT count(birth_year) FROM benefits");
+  ASSERT_GT(n, 1);
+  EXPECT_NEAR(pop, samp * (n - 1) / n, 1e-9 * samp);
+  EXPECT_NEAR(number("SELECT stddev_pop(birth_year) FROM benefits"), std::sqrt(pop), 1e-9);
 }
 
 TEST_F(QueryScanTest, EveryAggregateFinishes) {

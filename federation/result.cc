@@ -60,15 +60,18 @@ std::optional<long double> MeanUnits(const ItemDescriptor& item, int64_t n, Int1
 
 // The sample variance in squared storage units (n - 1), within what values inside the bounds
 // allow; nullopt with fewer than two values.
+// The sample variance (n - 1), or for var_pop and stddev_pop the population variance (n).
 std::optional<long double> VarianceUnits(const ItemDescriptor& item, const VarianceValue& v) {
-  if (v.n <= 1) return std::nullopt;
+  const bool population = item.function == "var_pop" || item.function == "stddev_pop";
+  if (v.n <= (population ? 0 : 1)) return std::nullopt;
   long double n = static_cast<long double>(v.n);
   long double s = static_cast<long double>(v.sum);
-  long double var = (static_cast<long double>(v.sumsq) - s * s / n) / (n - 1);
+  long double divisor = population ? n : n - 1;
+  long double var = (static_cast<long double>(v.sumsq) - s * s / n) / divisor;
   var = std::max<long double>(0, var);
   if (item.bounds) {
     long double half = (static_cast<long double>(item.bounds->second) - item.bounds->first) / 2;
-    var = std::min(var, half * half * n / (n - 1));
+    var = std::min(var, half * half * n / divisor);
   }
   return var;
 }
@@ -152,7 +155,8 @@ Result<json> Finish(const ItemDescriptor& item, const ReleasedValue& value) {
     if (!var) return json(nullptr);
     double d = Divisor(item.fields[0]);
     double x = static_cast<double>(*var);
-    return Real(item.function == "var" ? x / (d * d) : std::sqrt(x) / d);
+    const bool variance = item.function == "var" || item.function == "var_pop";
+    return Real(variance ? x / (d * d) : std::sqrt(x) / d);
   }
   if (auto* h = std::get_if<HistogramValue>(&value)) {
     if (h->bins.size() != static_cast<size_t>(item.bins)) {

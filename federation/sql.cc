@@ -443,16 +443,11 @@ Status SqlParser::ParseCall(SelectItem& item, ItemPos& pos) {
   const SqlToken& name = Peek();
   const std::string lower = common::ToLower(name.text);
   std::optional<AggFunc> f = StandardAggregate(lower);
-  if (lower == "var_pop" || lower == "stddev_pop") {
-    return Fail(pos_, lower + " (the population variance) is not supported; " +
-                          (lower == "var_pop" ? "var_samp" : "stddev_samp") +
-                          " (n - 1 in the denominator) is");
-  }
   if (!f) {
     return Fail(pos_, "unknown aggregate function '" + name.text +
-                          "' (known: count, sum, avg, var or var_samp or variance, stddev or "
-                          "stddev_samp, min, max, histogram, quantile, median, corr, "
-                          "regression)");
+                          "' (known: count, sum, avg, var or var_samp or variance, var_pop, "
+                          "stddev or stddev_samp, stddev_pop, min, max, histogram, quantile, "
+                          "median, corr, regression)");
   }
   item.func = *f;
   Advance();
