@@ -77,6 +77,66 @@ TEST(Dates, RoundTripAndValidation) {
   EXPECT_LT(d, 0);
 }
 
+int64_t Day(const char* iso) {
+  int32_t d = 0;
+  EXPECT_TRUE(ParseIsoDate(iso, &d)) << iso;
+  return d;
+}
+
+TEST(Dates, PartsAgreeWithPostgres) {
+  // 2021-01-03 is a Sunday in ISO week 53 of 2020; 2024-12-30 a Monday in week 1 of 2025.
+  EXPECT_EQ(ApplyDatePart(DatePart::kTruncWeek, Day("2021-01-03")), Day("2020-12-28"));
+  EXPECT_EQ(ApplyDatePart(DatePart::kWeek, Day("2021-01-03")), 53);
+  EXPECT_EQ(ApplyDatePart(DatePart::kDow, Day("2021-01-03")), 0);
+  EXPECT_EQ(ApplyDatePart(DatePart::kIsodow, Day("2021-01-03")), 7);
+  EXPECT_EQ(ApplyDatePart(DatePart::kWeek, Day("2024-12-30")), 1);
+  EXPECT_EQ(ApplyDatePart(DatePart::kTruncWeek, Day("2024-12-30")), Day("2024-12-30"));
+  EXPECT_EQ(ApplyDatePart(DatePart::kTruncMonth, Day("2024-02-29")), Day("2024-02-01"));
+  EXPECT_EQ(ApplyDatePart(DatePart::kTruncQuarter, Day("2024-08-15")), Day("2024-07-01"));
+  EXPECT_EQ(ApplyDatePart(DatePart::kTruncYear, Day("1959-12-31")), Day("1959-01-01"));
+  EXPECT_EQ(ApplyDatePart(DatePart::kDoy, Day("2024-02-29")), 60);
+  EXPECT_EQ(ApplyDatePart(DatePart::kDoy, Day("2024-12-31")), 366);
+  EXPECT_EQ(ApplyDatePart(DatePart::kQuarter, Day("2024-08-15")), 3);
+  EXPECT_EQ(ApplyDatePart(DatePart::kYear, Day("1959-12-31")), 1959);
+  EXPECT_EQ(ApplyDatePart(DatePart::kDay, Day("1959-12-31")), 31);
+  EXPECT_EQ(ApplyDatePart(DatePart::kTruncDay, Day("1959-12-31")), Day("1959-12-31"));
+  EXPECT_EQ(TruncationOf("quarter"), DatePart::kTruncQuarter);
+  EXPECT_EQ(TruncationOf("dow"), DatePart::kNone);
+  EXPECT_EQ(ExtractionOf("dow"), DatePart::kDow);
+  EXPECT_EQ(ExtractionOf("decade"), DatePart::kNone);
+  EXPECT_EQ(DatePartUnit(DatePart::kTruncQuarter), "quarter");
+}
+
+TEST(Dates, EveryDayLiesInItsPeriodAndEveryPeriodIsListed) {
+  const int64_t first = Day("1899-12-25"), last = Day("2101-01-07");
+  for (DatePart p : {DatePart::kTruncWeek, DatePart::kTruncMonth, DatePart::kTruncQuarter,
+                     DatePart::kTruncYear}) {
+    std::vector<int64_t> starts = DatePartValues(p, first, last);
+    ASSERT_FALSE(starts.empty());
+    EXPECT_LE(starts.front(), first);
+    size_t at = 0;
+    for (int64_t d = first; d <= last; ++d) {
+      int64_t start = ApplyDatePart(p, d);
+      while (at + 1 < starts.size() && starts[at + 1] <= d) ++at;
+      ASSERT_EQ(start, starts[at]) << FormatIsoDate(static_cast<int32_t>(d));
+      ASSERT_EQ(ApplyDatePart(p, start), start);
+    }
+    EXPECT_EQ(starts.back(), ApplyDatePart(p, last));
+  }
+  // ISO weeks: a week number changes exactly on Mondays and restarts at 1.
+  for (int64_t d = first + 1; d <= last; ++d) {
+    int64_t w = ApplyDatePart(DatePart::kWeek, d), prev = ApplyDatePart(DatePart::kWeek, d - 1);
+    if (ApplyDatePart(DatePart::kIsodow, d) != 1) {
+      ASSERT_EQ(w, prev);
+    } else {
+      ASSERT_TRUE(w == prev + 1 || (w == 1 && (prev == 52 || prev == 53)));
+    }
+  }
+  EXPECT_EQ(DatePartValues(DatePart::kYear, Day("2023-05-01"), Day("2024-01-01")),
+            (std::vector<int64_t>{2023, 2024}));
+  EXPECT_EQ(DatePartValues(DatePart::kMonth, Day("2023-05-01"), Day("2023-05-02")).size(), 12U);
+}
+
 TEST(Clock, Rfc3339) {
   int64_t ms;
   ASSERT_TRUE(ParseRfc3339("2026-11-29T06:45:00Z", &ms));
