@@ -25,8 +25,11 @@ void AddSymbols(const T* d, const ColumnChunk& c, uint32_t n, uint32_t stride, u
 
 }  // namespace
 
-GroupTable::GroupTable(std::vector<int> columns, int max_groups)
-    : columns_(std::move(columns)), max_groups_(max_groups) {}
+GroupTable::GroupTable(std::vector<int> columns, std::vector<common::DatePart> parts,
+                       int max_groups)
+    : columns_(std::move(columns)), parts_(std::move(parts)), max_groups_(max_groups) {
+  parts_.resize(columns_.size(), common::DatePart::kNone);
+}
 
 size_t GroupTable::KeyHash::operator()(const GroupKey& k) const {
   uint64_t h = k.null_mask * 0x9e3779b97f4a7c15ULL;
@@ -58,7 +61,7 @@ GroupKey GroupTable::KeyOfRow(const ChunkView& view, uint32_t row) const {
     if (c.IsNull(row)) {
       key.null_mask |= 1u << j;
     } else {
-      key.values[j] = c.Value(row);
+      key.values[j] = common::ApplyDatePart(parts_[j], c.Value(row));
     }
   }
   return key;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/dates.h"
+
 namespace verbind::storage {
 
 // A filter in negation normal form: NOT has already been pushed down to the leaves, so a leaf
@@ -35,6 +37,9 @@ struct Predicate {
   };
   Op op = Op::kTrue;
   int column = -1;              // leaves
+  // Leaves on a date column: the comparison is of this part of the date (its values then in
+  // the part's units: days of a period's first day, or the extracted number).
+  common::DatePart part = common::DatePart::kNone;
   std::vector<int64_t> values;  // leaves: constants in storage units
   std::vector<Predicate> children;  // kAnd / kOr
 
@@ -66,6 +71,9 @@ struct AggregateSpec {
 struct ScanSpec {
   Predicate filter;
   std::vector<int> group_by;  // at most kMaxGroupBy columns: categorical, boolean or integer
+  // For each group_by column (or empty: none): a part of a date column to group by instead of
+  // its value (the cell key holds the part's value).
+  std::vector<common::DatePart> group_parts;
   std::vector<AggregateSpec> aggregates;
   // Bounds: exceeding one stops the scan with ResourceExhausted / DeadlineExceeded.
   int64_t max_rows_scanned = INT64_MAX;

@@ -35,6 +35,9 @@ Status CheckFilter(const Predicate& p, const config::Schema& schema, int depth, 
     return common::InvalidArgument("field " + f.name + " is an identifier; identifiers cannot "
                                    "be filtered on");
   }
+  if (p.part != common::DatePart::kNone && f.type != config::FieldType::kDate) {
+    return common::InvalidArgument("a part of a date is asked of " + f.name + ", not a date");
+  }
   size_t need = (p.op == Op::kBetween || p.op == Op::kNotBetween) ? 2
                 : (p.op == Op::kIsNull || p.op == Op::kIsNotNull || p.op == Op::kIn ||
                    p.op == Op::kNotIn)
@@ -97,7 +100,7 @@ Scan::Scan(const ChunkStore& store, const DatasetState& s, const ScanSpec& spec,
   for (const auto& a : spec.aggregates) kernels_.push_back(MakeAggregateKernel(a));
   states_.resize(spec.aggregates.size());
   if (!spec.group_by.empty()) {
-    table_ = std::make_unique<GroupTable>(spec.group_by, spec.max_groups);
+    table_ = std::make_unique<GroupTable>(spec.group_by, spec.group_parts, spec.max_groups);
     groups_.resize(kChunkRows);
   }
   GrowStates();
@@ -195,9 +198,17 @@ Status ValidateScanSpec(const ScanSpec& spec, const config::Schema& schema) {
     return common::InvalidArgument("at most " + std::to_string(kMaxGroupBy) +
                                    " group-by fields");
   }
-  for (int c : spec.group_by) {
+  if (!spec.group_parts.empty() && spec.group_parts.size() != spec.group_by.size()) {
+    return common::InvalidArgument("group-by parts do not match the group-by columns");
+  }
+  for (size_t i = 0; i < spec.group_by.size(); ++i) {
+    int c = spec.group_by[i];
     if (c < 0 || static_cast<size_t>(c) >= schema.fields.size()) {
       return common::InvalidArgument("group-by names a column the dataset does not have");
+    }
+    if (!spec.group_parts.empty() && spec.group_parts[i] != common::DatePart::kNone &&
+        schema.fields[static_cast<size_t>(c)].type != config::FieldType::kDate) {
+      return common::InvalidArgument("a group-by part of a date names a column that is no date");
     }
     if (schema.fields[static_cast<size_t>(c)].type == config::FieldType::kIdentifier) {
       return common::InvalidArgument("identifiers cannot be grouped by");

@@ -110,15 +110,53 @@ void Nulls(const ColumnChunk& c, uint32_t n, bool want_null, uint8_t* out) {
   }
 }
 
+// Whether the comparison `p` (no IS NULL) holds for the value v.
+bool Holds(const Predicate& p, int64_t v) {
+  if (p.op == Op::kIn || p.op == Op::kNotIn) {
+    bool in = std::find(p.values.begin(), p.values.end(), v) != p.values.end();
+    return in == (p.op == Op::kIn);
+  }
+  bool negate = false;
+  ValueRange r = RangeOf(p, &negate);
+  return (v >= r.lo && v <= r.hi) != negate;
+}
+
+int64_t ValueOf(const ColumnChunk& c, uint64_t delta) {
+  return static_cast<int64_t>(static_cast<uint64_t>(c.base) + delta);
+}
+
+// A comparison of a part of a date (p.part): decided once per distinct delta of the chunk when
+// its range is small (dates of a few centuries), else row by row.
+void ComparePart(const Predicate& p, const ColumnChunk& c, uint32_t n, uint8_t* out) {
+  WithDeltas(c, [&](const auto* d) {
+    if (c.max_delta < (1u << 16)) {
+      std::vector<uint8_t> table(c.max_delta + 1);
+      for (uint64_t t = 0; t <= c.max_delta; ++t) {
+        table[t] = Holds(p, common::ApplyDatePart(p.part, ValueOf(c, t)));
+      }
+      LookUp(d, n, table, out);
+    } else {
+      for (uint32_t i = 0; i < n; ++i) {
+        out[i] = Holds(p, common::ApplyDatePart(p.part, ValueOf(c, d[i])));
+      }
+    }
+  });
+}
+
 void Leaf(const Predicate& p, const ChunkView& view, uint8_t* out) {
   const ColumnChunk& c = *view.columns[static_cast<size_t>(p.column)];
   uint32_t n = view.rows;
   switch (p.op) {
     case Op::kIsNull: Nulls(c, n, true, out); return;
     case Op::kIsNotNull: Nulls(c, n, false, out); return;
-    case Op::kIn:
-    case Op::kNotIn: Member(p, c, n, out); break;
-    default: Compare(p, c, n, out); break;
+    default: break;
+  }
+  if (p.part != common::DatePart::kNone) {
+    ComparePart(p, c, n, out);
+  } else if (p.op == Op::kIn || p.op == Op::kNotIn) {
+    Member(p, c, n, out);
+  } else {
+    Compare(p, c, n, out);
   }
   if (c.null_count > 0) ClearRows(c.nulls, n, out);
 }

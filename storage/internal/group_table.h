@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/dates.h"
 #include "common/status.h"
 #include "storage/dataset_store.h"
 #include "storage/internal/scan_kernels.h"
@@ -18,7 +19,8 @@ namespace verbind::storage {
 
 class GroupTable {
  public:
-  GroupTable(std::vector<int> columns, int max_groups);
+  // `parts`: per column, the part of a date to group by (empty: none).
+  GroupTable(std::vector<int> columns, std::vector<common::DatePart> parts, int max_groups);
 
   // groups[i] for i < view.rows: the group of row i when sel[i], else 0.
   common::Status Assign(const ChunkView& view, const uint8_t* sel, uint32_t* groups);
@@ -40,6 +42,7 @@ class GroupTable {
   GroupKey KeyOfRow(const ChunkView& view, uint32_t row) const;
 
   std::vector<int> columns_;
+  std::vector<common::DatePart> parts_;  // one per column
   int max_groups_;
   std::vector<GroupKey> keys_;
   std::unordered_map<GroupKey, uint32_t, KeyHash> index_;
