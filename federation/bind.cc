@@ -158,16 +158,23 @@ Result<BoundColumn> BindItem(const SelectItem& item, size_t index, const config:
 Status BindGroupBy(const Query& q, const config::Schema& schema, BoundQuery& out) {
   for (size_t i = 0; i < q.group_by.size(); ++i) {
     std::string path = "group_by[" + std::to_string(i) + "]";
-    ASSIGN_OR_RETURN(BoundField f, ResolveField(schema, q.group_by[i], path));
+    ASSIGN_OR_RETURN(BoundField f, ResolveFieldExpr(schema, q.group_by[i], path));
+    if (f.type == FieldType::kDate && f.part == common::DatePart::kNone) {
+      return common::InvalidArgument(path + ": cannot group by date field \"" + f.name +
+                                     "\" itself; group by a period of it, such as "
+                                     "date_trunc('month', " + f.name + ") or extract(year from " +
+                                     f.name + ")");
+    }
     if (f.type != FieldType::kCategorical && f.type != FieldType::kBoolean &&
-        f.type != FieldType::kInteger) {
+        f.type != FieldType::kInteger && f.type != FieldType::kDate) {
       return common::InvalidArgument(path + ": cannot group by " +
                                      std::string(config::FieldTypeName(f.type)) + " field \"" +
                                      f.name +
                                      "\" (group by categorical, boolean or integer "
-                                     "fields)");
+                                     "fields, or a period of a date)");
     }
     out.scan.group_by.push_back(static_cast<int>(f.index));
+    out.scan.group_parts.push_back(f.part);
     out.group_by.push_back(std::move(f));
   }
   return Status::Ok();

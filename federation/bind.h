@@ -7,7 +7,7 @@
 // decimal or boolean fields (avg of a boolean is the share of TRUE); var and stddev integer or
 // decimal; min, max, histogram, quantile and median integer, decimal or date; corr and
 // regression integer, decimal or date; count any field. Group-by fields are categorical,
-// boolean or integer. Categorical fields compare only with =, !=, IN and IS NULL; a label the
+// boolean or integer, or a calendar part of a date field (date_trunc, extract). Categorical fields compare only with =, !=, IN and IS NULL; a label the
 // node has never seen is not an error (that would reveal which labels exist): `=` matches no
 // row, `!=` every non-null row, and it is dropped from IN lists.
 #pragma once
@@ -35,9 +35,10 @@ using CategoryCodeLookup =
 // A schema field as binding and finishing need it.
 struct BoundField {
   size_t index = 0;  // in Schema::fields; also the scan column
-  std::string name;
-  config::FieldType type = config::FieldType::kInteger;
+  std::string name;  // the field's name, or the FieldExpr text of a calendar part
+  config::FieldType type = config::FieldType::kInteger;  // a part's: date or integer
   int scale = 0;  // decimal places (decimal only)
+  common::DatePart part = common::DatePart::kNone;  // of the date field `index`
 
   bool operator==(const BoundField&) const = default;
 };
@@ -88,5 +89,9 @@ std::vector<std::string> Closest(std::string_view word, const std::vector<std::s
 
 common::Result<BoundField> ResolveField(const config::Schema& schema, std::string_view name,
                                         const std::string& path);
+// A field or a calendar part of a date field (FieldExpr text); a part of anything but a date
+// field is refused.
+common::Result<BoundField> ResolveFieldExpr(const config::Schema& schema, std::string_view text,
+                                            const std::string& path);
 
 }  // namespace verbind::federation

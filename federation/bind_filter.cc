@@ -302,9 +302,26 @@ class FilterBinder {
   }
 
  private:
+  // A comparison of a calendar part compares the part's values: dates or integers.
   Result<Predicate> BindLeaf(const Filter& f, bool negate, const std::string& path) {
-    ASSIGN_OR_RETURN(BoundField bf, ResolveField(schema_, f.field, Join(path, "field")));
-    const config::Field& field = schema_.fields[bf.index];
+    ASSIGN_OR_RETURN(BoundField bf, ResolveFieldExpr(schema_, f.field, Join(path, "field")));
+    if (bf.part == common::DatePart::kNone) return BindFieldLeaf(f, negate, path, bf);
+    config::Field part;
+    part.name = bf.name;
+    part.type = bf.type;
+    ASSIGN_OR_RETURN(Predicate p, BindFieldLeaf(f, negate, path, bf, &part));
+    SetPart(p, bf.part);
+    return p;
+  }
+
+  static void SetPart(Predicate& p, common::DatePart part) {
+    for (Predicate& c : p.children) SetPart(c, part);
+    if (p.column >= 0) p.part = part;
+  }
+
+  Result<Predicate> BindFieldLeaf(const Filter& f, bool negate, const std::string& path,
+                                  const BoundField& bf, const config::Field* as = nullptr) {
+    const config::Field& field = as != nullptr ? *as : schema_.fields[bf.index];
     int column = static_cast<int>(bf.index);
     bool unordered = field.type == FieldType::kCategorical || field.type == FieldType::kBoolean;
     if (unordered && IsOrdering(f.op)) {
@@ -436,6 +453,23 @@ Result<BoundField> ResolveField(const config::Schema& schema, std::string_view n
                                    "\" is an identifier and cannot be used in queries");
   }
   return BoundField{*index, f.name, f.type, f.scale};
+}
+
+Result<BoundField> ResolveFieldExpr(const config::Schema& schema, std::string_view text,
+                                    const std::string& path) {
+  std::optional<FieldExpr> e = ParseFieldExpr(text);
+  if (!e) return common::InvalidArgument(path + ": invalid expression " + common::JsonQuote(text));
+  ASSIGN_OR_RETURN(BoundField f, ResolveField(schema, e->field, path));
+  if (e->part == common::DatePart::kNone) return f;
+  if (f.type != FieldType::kDate) {
+    return common::InvalidArgument(path + ": " + SqlFieldExpr(text) + " needs a date field; \"" +
+                                   f.name + "\" is " +
+                                   std::string(config::FieldTypeName(f.type)));
+  }
+  f.name = std::string(text);
+  f.part = e->part;
+  f.type = common::IsTruncation(e->part) ? FieldType::kDate : FieldType::kInteger;
+  return f;
 }
 
 Result<int64_t> LiteralToUnits(const Literal& v, const config::Field& field,

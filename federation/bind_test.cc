@@ -86,7 +86,7 @@ Predicate Node(Predicate::Op op, std::vector<Predicate> children) {
 
 // Structural equality of predicates (scan.h defines none).
 bool Same(const Predicate& a, const Predicate& b) {
-  if (a.op != b.op || a.column != b.column || a.values != b.values ||
+  if (a.op != b.op || a.column != b.column || a.part != b.part || a.values != b.values ||
       a.children.size() != b.children.size()) {
     return false;
   }
@@ -195,6 +195,42 @@ TEST(Bind, LiteralsConvertToStorageUnits) {
   EXPECT_TRUE(Same(Where("region = 12"), Leaf(Predicate::Op::kEq, 6, {2})));
   EXPECT_TRUE(
       Same(Where("region IN ('south', 'north', 'south')"), Leaf(Predicate::Op::kIn, 6, {0, 1})));
+}
+
+TEST(Bind, PartsOfDatesGroupAndCompareInTheirOwnValues) {
+  auto b = BindSql(
+      "SELECT date_trunc('month', birth_date), extract(isodow from birth_date), count(*) FROM "
+      "benefits GROUP BY date_trunc('month', birth_date), extract(isodow from birth_date)");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->scan.group_by, (std::vector<int>{4, 4}));
+  EXPECT_EQ(b->scan.group_parts,
+            (std::vector<common::DatePart>{common::DatePart::kTruncMonth,
+                                           common::DatePart::kIsodow}));
+  ASSERT_EQ(b->group_by.size(), 2U);
+  EXPECT_EQ(b->group_by[0].name, "date_trunc('month', birth_date)");
+  EXPECT_EQ(b->group_by[0].type, FieldType::kDate);
+  EXPECT_EQ(b->group_by[1].type, FieldType::kInteger);
+  EXPECT_EQ(b->footprint.group_by, (std::vector<std::string>{"birth_date", "birth_date"}));
+
+  Predicate month = Leaf(Predicate::Op::kIn, 4, {1, 7});
+  month.part = common::DatePart::kMonth;
+  EXPECT_TRUE(Same(Where("EXTRACT(MONTH FROM birth_date) IN (1, 7)"), month));
+  EXPECT_TRUE(Same(Where("date_part('month', birth_date) IN (1, 7)"), month));
+  Predicate since = Leaf(Predicate::Op::kGe, 4, {31});
+  since.part = common::DatePart::kTruncMonth;
+  EXPECT_TRUE(Same(Where("date_trunc('month', birth_date) >= DATE '1970-02-01'"), since));
+  // NOT reaches the leaf; NULL dates stay unmatched.
+  Predicate not_q1 = Leaf(Predicate::Op::kNe, 4, {1});
+  not_q1.part = common::DatePart::kQuarter;
+  EXPECT_TRUE(Same(Where("NOT extract(quarter from birth_date) = 1"), not_q1));
+  // A number finer than an integer part compares exactly, as for integer fields.
+  Predicate above = Leaf(Predicate::Op::kGe, 4, {7});
+  above.part = common::DatePart::kMonth;
+  EXPECT_TRUE(Same(Where("extract(month from birth_date) > 6.5"), above));
+  EXPECT_EQ(b->footprint.filter_fields, std::vector<std::string>{});
+  auto f = BindSql("SELECT count(*) FROM benefits WHERE extract(year from birth_date) = 1960");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->footprint.filter_fields, std::vector<std::string>{"birth_date"});
 }
 
 TEST(Bind, UnknownLabelsRevealNothing) {
@@ -351,8 +387,20 @@ TEST(Bind, RefusesWhatTheSchemaDoesNotAllow) {
        "select[0].x[1]: regression cannot be applied to categorical"},
       {"SELECT count(*) FROM benefits GROUP BY monthly_amount",
        "group_by[0]: cannot group by decimal field \"monthly_amount\" (group by categorical, "
-       "boolean or integer fields)"},
-      {"SELECT count(*) FROM benefits GROUP BY birth_date", "group_by[0]: cannot group by date"},
+       "boolean or integer fields, or a period of a date)"},
+      {"SELECT count(*) FROM benefits GROUP BY birth_date",
+       "group_by[0]: cannot group by date field \"birth_date\" itself; group by a period of it, "
+       "such as date_trunc('month', birth_date) or extract(year from birth_date)"},
+      {"SELECT count(*) FROM benefits GROUP BY date_trunc('month', birth_year)",
+       "group_by[0]: date_trunc('month', birth_year) needs a date field; \"birth_year\" is "
+       "integer"},
+      {"SELECT count(*) FROM benefits WHERE extract(month from birth_dat) = 1",
+       "where.field: unknown field \"birth_dat\" (did you mean birth_date"},
+      {"SELECT count(*) FROM benefits WHERE extract(month from birth_date) = DATE '2020-01-01'",
+       "where.value: DATE '2020-01-01' does not fit integer field \"extract(month from "
+       "birth_date)\": expected an integer"},
+      {"SELECT count(*) FROM benefits WHERE date_trunc('year', birth_date) > 2020",
+       "where.value: 2020 does not fit date field \"date_trunc('year', birth_date)\""},
       {"SELECT histogram(birth_year, 10, 10, 5) FROM benefits",
        "select[0].hi: the upper bound must be above the lower bound"},
       {"SELECT histogram(birth_year, -9223372036854775808, 9223372036854775807, 5) FROM "

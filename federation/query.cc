@@ -87,6 +87,19 @@ std::optional<QueryIssue> NameIssue(std::string path, std::string_view name) {
                                     "starting with a letter or digit");
 }
 
+// A field or a calendar part of one, in canonical text.
+std::optional<QueryIssue> FieldExprIssue(std::string path, std::string_view text) {
+  std::optional<FieldExpr> e = ParseFieldExpr(text);
+  if (!e) {
+    return Issue(std::move(path),
+                 "invalid expression " + common::JsonQuote(text.substr(0, 80)) +
+                     ": write date_trunc('UNIT', field) or extract(UNIT from field) exactly so, "
+                     "in lower case (units: day, week, month, quarter, year; extract also dow, "
+                     "isodow, doy)");
+  }
+  return NameIssue(std::move(path), e->field);
+}
+
 // Allowed number of fields for an item: [min, max].
 std::pair<size_t, size_t> FieldArity(const SelectItem& item) {
   if (item.kind == SelectItem::Kind::kGroupField) {
@@ -117,7 +130,10 @@ std::optional<QueryIssue> FieldsIssue(const SelectItem& item) {
   }
   std::set<std::string_view> seen;
   for (size_t i = 0; i < item.fields.size(); ++i) {
-    if (auto issue = NameIssue(SelectFieldPath(item, i), item.fields[i])) {
+    auto issue = item.kind == SelectItem::Kind::kGroupField
+                     ? FieldExprIssue(SelectFieldPath(item, i), item.fields[i])
+                     : NameIssue(SelectFieldPath(item, i), item.fields[i]);
+    if (issue) {
       return issue;
     }
     if (!seen.insert(item.fields[i]).second) {
@@ -227,7 +243,7 @@ std::optional<QueryIssue> GroupByIssue(const Query& q) {
   }
   for (size_t i = 0; i < q.group_by.size(); ++i) {
     std::string path = "group_by[" + std::to_string(i) + "]";
-    if (auto issue = NameIssue(path, q.group_by[i])) {
+    if (auto issue = FieldExprIssue(path, q.group_by[i])) {
       return issue;
     }
     if (std::find(q.group_by.begin(), q.group_by.begin() + static_cast<long>(i), q.group_by[i]) !=
@@ -238,9 +254,15 @@ std::optional<QueryIssue> GroupByIssue(const Query& q) {
   return std::nullopt;
 }
 
+// The field a FieldExpr text reads.
+std::string BaseField(const std::string& text) {
+  std::optional<FieldExpr> e = ParseFieldExpr(text);
+  return e ? e->field : text;
+}
+
 void CollectFilterFields(const Filter& f, std::set<std::string>* out) {
   if (!IsLogical(f.op)) {
-    out->insert(f.field);
+    out->insert(BaseField(f.field));
   }
   for (const Filter& a : f.args) {
     CollectFilterFields(a, out);
@@ -248,6 +270,41 @@ void CollectFilterFields(const Filter& f, std::set<std::string>* out) {
 }
 
 }  // namespace
+
+std::string FieldExprText(const FieldExpr& e) {
+  if (e.part == common::DatePart::kNone) return e.field;
+  std::string unit(common::DatePartUnit(e.part));
+  if (common::IsTruncation(e.part)) return "date_trunc('" + unit + "', " + e.field + ")";
+  return "extract(" + unit + " from " + e.field + ")";
+}
+
+std::optional<FieldExpr> ParseFieldExpr(std::string_view text) {
+  auto strip = [&](std::string_view prefix) {
+    if (text.substr(0, prefix.size()) != prefix) return false;
+    text.remove_prefix(prefix.size());
+    return true;
+  };
+  const bool trunc = strip("date_trunc(");
+  if (!trunc && !strip("extract(")) return FieldExpr{std::string(text), common::DatePart::kNone};
+  if (text.empty() || text.back() != ')') return std::nullopt;
+  text.remove_suffix(1);
+  FieldExpr out;
+  if (trunc) {
+    if (!strip("'")) return std::nullopt;
+    size_t end = text.find("', ");
+    if (end == std::string_view::npos) return std::nullopt;
+    out.part = common::TruncationOf(text.substr(0, end));
+    text.remove_prefix(end + 3);
+  } else {
+    size_t end = text.find(" from ");
+    if (end == std::string_view::npos) return std::nullopt;
+    out.part = common::ExtractionOf(text.substr(0, end));
+    text.remove_prefix(end + 6);
+  }
+  if (out.part == common::DatePart::kNone || !common::IsValidName(text)) return std::nullopt;
+  out.field = std::string(text);
+  return out;
+}
 
 Literal Literal::Text(std::string_view text) {
   Literal v;
@@ -376,7 +433,7 @@ std::optional<QueryIssue> FindFilterNodeIssue(const Filter& f) {
   if (!f.args.empty()) {
     return Issue("", "a comparison has no sub-filters");
   }
-  if (auto issue = NameIssue("field", f.field)) {
+  if (auto issue = FieldExprIssue("field", f.field)) {
     return issue;
   }
   size_t want = 1;
@@ -481,7 +538,7 @@ QueryFootprint DescribeQuery(const Query& query) {
                                                    : item.func;
     out.aggregates.push_back({std::string(AggFuncName(f)), item.fields});
   }
-  out.group_by = query.group_by;
+  for (const std::string& g : query.group_by) out.group_by.push_back(BaseField(g));
   if (query.where) {
     std::set<std::string> fields;
     CollectFilterFields(*query.where, &fields);

@@ -13,8 +13,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "common/dates.h"
 #include "common/status.h"
 
 namespace verbind::federation {
@@ -60,6 +62,22 @@ struct Literal {
 // otherwise.
 Literal::Kind ClassifyText(std::string_view text);
 
+// What a group-by entry, a plain select field and a filter's `field` name: a field, or a
+// calendar part of a date field (docs/query.md), held as its canonical text
+// "date_trunc('month', start_date)" or "extract(year from start_date)" (lower case, one space
+// after the comma and around FROM, the field's name unquoted). The part's values are dates
+// (first days of periods) for date_trunc and integers for extract.
+struct FieldExpr {
+  std::string field;
+  common::DatePart part = common::DatePart::kNone;
+  bool operator==(const FieldExpr&) const = default;
+};
+// The canonical text: the field's name alone without a part.
+std::string FieldExprText(const FieldExpr& e);
+// The expression of a canonical text; a plain text is a field. nullopt for a text that starts
+// like a calendar function but is not one in canonical form.
+std::optional<FieldExpr> ParseFieldExpr(std::string_view text);
+
 // Aggregate functions.
 enum class AggFunc {
   kCount,   // count(*) (no field) or count(field): rows, or non-null values
@@ -90,7 +108,7 @@ struct SelectItem {
   };
   Kind kind = Kind::kAggregate;
   AggFunc func = AggFunc::kCount;
-  // kGroupField: the field. Aggregates: count: none (count(*)) or one; sum ... median,
+  // kGroupField: the field or its calendar part (FieldExpr text). Aggregates: count: none (count(*)) or one; sum ... median,
   // histogram, quantile: one; corr: x, y; regression: y, then x1 ... xk.
   std::vector<std::string> fields;
   Literal lo;         // histogram: lower bound (inclusive)
@@ -130,7 +148,7 @@ bool IsLogical(FilterOp op);
 // A filter tree, with SQL's three-valued logic (a comparison with NULL is unknown).
 struct Filter {
   FilterOp op = FilterOp::kEq;
-  std::string field;
+  std::string field;  // a field or a calendar part of one (FieldExpr text)
   std::vector<Literal> values;
   std::vector<Filter> args;
 
@@ -142,7 +160,7 @@ struct Query {
   std::string dataset;
   std::vector<SelectItem> select;
   std::optional<Filter> where;
-  std::vector<std::string> group_by;
+  std::vector<std::string> group_by;  // fields or calendar parts of fields (FieldExpr text)
 
   bool operator==(const Query&) const = default;
 };
@@ -184,10 +202,13 @@ struct Presentation {
   // the released values with three-valued logic; a row is kept when it is TRUE.
   std::optional<Filter> having;
   std::vector<SortKey> order_by;   // empty: rows sorted by key
+  // Group columns shown under an alias ({column, alias}), renamed last.
+  std::vector<std::pair<std::string, std::string>> renamed;
   std::optional<int64_t> limit;    // rows shown at most
   int64_t offset = 0;              // rows skipped first
   bool empty() const {
-    return derived.empty() && !having && order_by.empty() && !limit && offset == 0;
+    return derived.empty() && !having && order_by.empty() && !limit && offset == 0 &&
+           renamed.empty();
   }
   bool operator==(const Presentation&) const = default;
 };
@@ -233,8 +254,8 @@ struct QueryFootprint {
     std::vector<std::string> fields;  // as in SelectItem::fields; empty for count(*)
   };
   std::vector<Aggregate> aggregates;       // one per aggregate select item, in order
-  std::vector<std::string> group_by;       // in query order
-  std::vector<std::string> filter_fields;  // distinct, sorted
+  std::vector<std::string> group_by;       // in query order (the field of a calendar part)
+  std::vector<std::string> filter_fields;  // distinct, sorted (the same)
 };
 QueryFootprint DescribeQuery(const Query& query);
 

@@ -99,6 +99,26 @@ Result<std::string> NameMember(const json& object, const std::string& path, cons
   return NameAt(*v, Key(path, key));
 }
 
+// A field or a calendar part of one, in canonical text (FieldExpr).
+Result<std::string> FieldExprAt(const json& v, const std::string& path) {
+  if (!v.is_string()) return Fail(path, "expected a field name (a string)");
+  const std::string text = v.get<std::string>();
+  std::optional<FieldExpr> e = ParseFieldExpr(text);
+  if (!e) {
+    return Fail(path, "invalid expression " + common::JsonQuote(text.substr(0, 80)) +
+                          ": write date_trunc('UNIT', field) or extract(UNIT from field) exactly "
+                          "so, in lower case");
+  }
+  RETURN_IF_ERROR(NameAt(json(e->field), path).status());
+  return text;
+}
+
+Result<std::string> FieldExprMember(const json& object, const std::string& path,
+                                    const char* key) {
+  ASSIGN_OR_RETURN(const json* v, Member(object, path, key));
+  return FieldExprAt(*v, Key(path, key));
+}
+
 Result<std::vector<std::string>> NameList(const json& v, const std::string& path, size_t min,
                                           size_t max) {
   if (!v.is_array() || v.size() < min || v.size() > max) {
@@ -238,7 +258,7 @@ Result<SelectItem> SelectItemAt(const json& j, const std::string& path) {
     }
     RETURN_IF_ERROR(CheckKeys(j, path, {"field"}));
     item.kind = SelectItem::Kind::kGroupField;
-    ASSIGN_OR_RETURN(std::string f, NameMember(j, path, "field"));
+    ASSIGN_OR_RETURN(std::string f, FieldExprMember(j, path, "field"));
     item.fields.push_back(std::move(f));
     return item;
   }
@@ -335,7 +355,7 @@ Result<Filter> FilterAt(const json& j, const std::string& path, int depth, size_
     return f;
   }
   RETURN_IF_ERROR(LeafValues(j, path, f));
-  ASSIGN_OR_RETURN(f.field, NameMember(j, path, "field"));
+  ASSIGN_OR_RETURN(f.field, FieldExprMember(j, path, "field"));
   return f;
 }
 
@@ -360,7 +380,15 @@ Result<Query> QueryAt(const json& j) {
     ASSIGN_OR_RETURN(q.where, FilterAt(j["where"], "where", 1, &nodes));
   }
   if (j.contains("group_by")) {
-    ASSIGN_OR_RETURN(q.group_by, NameList(j["group_by"], "group_by", 0, kMaxGroupByFields));
+    const json& g = j["group_by"];
+    if (!g.is_array() || g.size() > kMaxGroupByFields) {
+      return Fail("group_by", "expected an array of 0 to " + std::to_string(kMaxGroupByFields) +
+                                  " names");
+    }
+    for (size_t i = 0; i < g.size(); ++i) {
+      ASSIGN_OR_RETURN(std::string name, FieldExprAt(g[i], Index("group_by", i)));
+      q.group_by.push_back(std::move(name));
+    }
   }
   RETURN_IF_ERROR(ValidateQuery(q));
   return q;

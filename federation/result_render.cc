@@ -395,6 +395,13 @@ common::Status ApplyPresentation(const Presentation& p, ResultTable* t) {
     }
     t->columns = std::move(columns);
   }
+  for (const auto& [column, alias] : p.renamed) {
+    auto i = index(column);
+    if (!i || t->columns[*i].role != ResultColumn::Role::kGroup) {
+      return common::InvalidArgument("no group column " + column + " to show as " + alias);
+    }
+    t->columns[*i].name = alias;
+  }
   return common::Status::Ok();
 }
 

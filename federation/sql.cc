@@ -129,6 +129,50 @@ Result<std::string> SqlParser::ParseField(std::string_view what, size_t* at) {
   return ParseName("a field name after '" + name + ".'", at);
 }
 
+bool SqlParser::AtDateFunction() const {
+  if (!AtCall()) return false;
+  const std::string lower = common::ToLower(Peek().text);
+  return lower == "date_trunc" || lower == "extract" || lower == "date_part";
+}
+
+Result<std::string> SqlParser::ParseFieldOrPart(std::string_view what, size_t* at) {
+  if (!AtDateFunction()) return ParseField(what, at);
+  const std::string function = common::ToLower(Peek().text);
+  Advance();
+  Advance();  // '('
+  const bool extract = function == "extract";
+  const SqlToken& unit = Peek();
+  const bool ok_token = extract ? unit.kind == SqlTokenKind::kName ||
+                                      unit.kind == SqlTokenKind::kString
+                                : unit.kind == SqlTokenKind::kString;
+  if (!ok_token) {
+    return Expected(extract ? "a unit such as YEAR" : "a unit such as 'month'");
+  }
+  const std::string name = common::ToLower(unit.text);
+  FieldExpr e;
+  e.part = function == "date_trunc" ? common::TruncationOf(name) : common::ExtractionOf(name);
+  if (e.part == common::DatePart::kNone) {
+    return Fail(pos_, "unknown unit '" + unit.text + "' for " + function +
+                          (function == "date_trunc"
+                               ? " (known: day, week, month, quarter, year)"
+                               : " (known: year, quarter, month, week, day, dow, isodow, doy)"));
+  }
+  Advance();
+  if (extract ? !AtKeyword("from") : !AtSymbol(",")) return Expected(extract ? "FROM" : "','");
+  Advance();
+  ASSIGN_OR_RETURN(e.field, ParseField("a date field", at));
+  if (!AtSymbol(")")) return Expected("')'");
+  Advance();
+  return FieldExprText(e);
+}
+
+std::string SqlParser::Unalias(const std::string& name) const {
+  for (const auto& [alias, expr] : group_aliases_) {
+    if (alias == name) return expr;
+  }
+  return name;
+}
+
 // The select list and the FROM keyword after it.
 Status SqlParser::ParseSelectList() {
   while (true) {
@@ -158,7 +202,7 @@ Status SqlParser::ParseSelectItem() {
   if (allow_presentation_ && AtDerivedItem()) {
     return ParseDerivedItem();
   }
-  if (AtCall()) {
+  if (AtCall() && !AtDateFunction()) {
     RETURN_IF_ERROR(ParseCall(item, pos));
     if (AtKeyword("as")) {
       Advance();
@@ -170,11 +214,20 @@ Status SqlParser::ParseSelectItem() {
     item.kind = SelectItem::Kind::kGroupField;
     size_t at = 0;
     ASSIGN_OR_RETURN(std::string field,
-                     ParseField("a field name or an aggregate such as count(*)", &at));
-    item.fields.push_back(std::move(field));
+                     ParseFieldOrPart("a field name or an aggregate such as count(*)", &at));
+    item.fields.push_back(field);
     pos.fields.push_back(at);
-    if (AtKeyword("as")) {
-      return Fail(pos_, "a group-by field cannot be renamed");
+    const bool as = AtKeyword("as");
+    if (as || (AtAliasName() && (AtSymbol(",", 1) || AtKeyword("from", 1)))) {
+      if (!allow_presentation_) return Fail(pos_, "a group-by field cannot be renamed");
+      if (as) Advance();
+      size_t alias_at = 0;
+      ASSIGN_OR_RETURN(std::string alias, ParseName("an alias", &alias_at));
+      for (const auto& [other, expr] : group_aliases_) {
+        if (other == alias) return Fail(alias_at, "duplicate column name \"" + alias + "\"");
+      }
+      group_aliases_.emplace_back(alias, field);
+      presentation_.renamed.emplace_back(field, alias);
     }
   }
   if (item.kind == SelectItem::Kind::kAggregate) shown_.push_back(ItemColumnName(item));
@@ -338,7 +391,7 @@ Status SqlParser::ParseGroupBy() {
     if (query_.group_by.size() == kMaxGroupByFields) {
       return Fail(pos_, "more than " + std::to_string(kMaxGroupByFields) + " group-by fields");
     }
-    if (AtCall()) {
+    if (AtCall() && !AtDateFunction()) {
       return Fail(pos_, "aggregate functions cannot be used in GROUP BY");
     }
     size_t at = 0;
@@ -346,7 +399,8 @@ Status SqlParser::ParseGroupBy() {
     if (Peek().kind == SqlTokenKind::kInteger) {
       ASSIGN_OR_RETURN(field, GroupOrdinal(&at));
     } else {
-      ASSIGN_OR_RETURN(field, ParseField("a field name or a select-list position", &at));
+      ASSIGN_OR_RETURN(field, ParseFieldOrPart("a field name or a select-list position", &at));
+      field = Unalias(field);
     }
     query_.group_by.push_back(std::move(field));
     group_pos_.push_back(at);

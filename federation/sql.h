@@ -53,6 +53,8 @@ std::string QueryToSql(const Query& query);
 // A field or dataset name as SQL: unquoted when it is [a-z][a-z0-9_]* and not a reserved
 // word, else "double-quoted".
 std::string SqlName(std::string_view name);
+// A field or a calendar part of one (FieldExpr text) as SQL: date_trunc('month', "start-date").
+std::string SqlFieldExpr(std::string_view text);
 // A literal as SQL.
 std::string SqlLiteral(const Literal& literal);
 // A select item without its alias: "count(*)", "avg(amount)", "histogram(age, 0, 100, 10)".

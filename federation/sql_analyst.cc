@@ -352,7 +352,8 @@ Result<std::string> SqlParser::ParseResultColumn(std::string_view clause,
     }
   } else {
     size_t name_at = 0;
-    ASSIGN_OR_RETURN(std::string name, ParseField("a result column", &name_at));
+    ASSIGN_OR_RETURN(std::string name, ParseFieldOrPart("a result column", &name_at));
+    name = Unalias(name);
     std::string columns;
     bool group = false;
     for (const std::string& g : query_.group_by) {

@@ -113,10 +113,10 @@ Result<Node> SqlParser::ParsePredicate() {
                                    ": its values are not numbers");
     }
   } else {
-    if (AtCall()) {
+    if (AtCall() && !AtDateFunction()) {
       return Fail(pos_, "aggregate functions cannot be used in WHERE");
     }
-    ASSIGN_OR_RETURN(n.filter.field, ParseField("a field name, NOT or '('", &n.pos.token));
+    ASSIGN_OR_RETURN(n.filter.field, ParseFieldOrPart("a field name, NOT or '('", &n.pos.token));
   }
   if (std::optional<FilterOp> op = ComparisonOp(Peek())) {
     Advance();

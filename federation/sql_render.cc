@@ -37,7 +37,7 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
 std::string Names(const std::vector<std::string>& names) {
   std::vector<std::string> quoted;
   for (const std::string& n : names) {
-    quoted.push_back(SqlName(n));
+    quoted.push_back(SqlFieldExpr(n));
   }
   return Join(quoted, ", ");
 }
@@ -67,7 +67,7 @@ std::string ValueSql(const Filter& f, size_t i) {
 }
 
 std::string LeafSql(const Filter& f) {
-  std::string field = SqlName(f.field);
+  std::string field = SqlFieldExpr(f.field);
   switch (f.op) {
     case FilterOp::kIn:
     case FilterOp::kNotIn: {
@@ -118,6 +118,14 @@ std::string SqlName(std::string_view name) {
   return "\"" + std::string(name) + "\"";
 }
 
+std::string SqlFieldExpr(std::string_view text) {
+  std::optional<FieldExpr> e = ParseFieldExpr(text);
+  if (!e || e->part == common::DatePart::kNone) return SqlName(text);
+  std::string unit(common::DatePartUnit(e->part));
+  if (common::IsTruncation(e->part)) return "date_trunc('" + unit + "', " + SqlName(e->field) + ")";
+  return "extract(" + unit + " from " + SqlName(e->field) + ")";
+}
+
 std::string SqlLiteral(const Literal& v) {
   switch (v.kind) {
     case Literal::Kind::kNull:
@@ -145,7 +153,7 @@ std::string SqlLiteral(const Literal& v) {
 
 std::string SqlSelectExpression(const SelectItem& item) {
   if (item.kind == SelectItem::Kind::kGroupField) {
-    return item.fields.empty() ? std::string() : SqlName(item.fields[0]);
+    return item.fields.empty() ? std::string() : SqlFieldExpr(item.fields[0]);
   }
   std::string out = std::string(AggFuncName(item.func)) + "(";
   if (item.func == AggFunc::kCount && item.fields.empty()) {

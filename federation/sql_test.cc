@@ -104,6 +104,14 @@ TEST(Sql, EveryConstructEqualsItsJsonForm) {
       {S("NOT NOT (a BETWEEN 1 AND 2 AND b = 1)"),
        J(R"({"op":"not","arg":{"op":"not","arg":{"op":"and","args":[{"op":"between",)"
          R"("field":"a","low":1,"high":2},{"op":"=","field":"b","value":1}]}}})")},
+      {"SELECT DATE_TRUNC('Month', d), Extract(YEAR from t.d), count(*) FROM t "
+       "WHERE date_part('dow', d) NOT IN (0, 6) AND date_trunc('quarter', \"e-f\") = "
+       "DATE '2024-04-01' GROUP BY 1, extract(year FROM d)",
+       R"j({"dataset":"t","select":[{"field":"date_trunc('month', d)"},)j"
+       R"j({"field":"extract(year from d)"},{"agg":"count"}],"where":{"op":"and","args":[)j"
+       R"j({"op":"not_in","field":"extract(dow from d)","values":[0,6]},)j"
+       R"j({"op":"=","field":"date_trunc('quarter', e-f)","value":"2024-04-01"}]},)j"
+       R"j("group_by":["date_trunc('month', d)","extract(year from d)"]})j"},
       {"SELECT count(*) -- all rows\nFROM t -- the table\n;",
        R"({"dataset":"t","select":[{"agg":"count"}]})"},
   };
@@ -242,6 +250,15 @@ TEST(Sql, ErrorsPointAtTheOffendingToken) {
       {"SELECT count(*) FROM _t", "_t", 1, "invalid name '_t'"},
       {"SELECT count(\"abc) FROM t", "\"abc", 1, "unterminated quoted name"},
       {"SELECT count(*) FROM select", "select", 1, "expected a dataset name, found 'select'"},
+      {"SELECT count(*) FROM t GROUP BY date_trunc('decade', d)", "'decade'", 1,
+       "unknown unit 'decade' for date_trunc (known: day, week, month, quarter, year)"},
+      {"SELECT count(*) FROM t GROUP BY date_trunc(month, d)", "month", 1,
+       "expected a unit such as 'month', found 'month'"},
+      {"SELECT count(*) FROM t WHERE extract(month, d) = 1", ",", 1, "expected FROM, found ','"},
+      {"SELECT count(*) FROM t WHERE extract(epoch from d) = 1", "epoch", 1,
+       "unknown unit 'epoch' for extract"},
+      {"SELECT count(*) FROM t GROUP BY extract(year from d", "", 1,
+       "expected ')', found end of input"},
   };
   for (const ErrorCase& c : cases) {
     SqlError error;
@@ -287,6 +304,34 @@ TEST(Sql, StandardFormsMeanTheSameQuery) {
     EXPECT_EQ(QueryToSql(*a), QueryToSql(*b)) << sql;
     EXPECT_TRUE(*a == *b) << sql;
   }
+}
+
+TEST(Sql, PeriodsCanBeNamedGroupedAndOrderedByTheirAlias) {
+  auto a = ParseAnalystSql(
+      "SELECT date_trunc('month', start_date) AS month, scheme s, count(*) AS starts FROM t "
+      "GROUP BY month, s ORDER BY month DESC, s");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->query.group_by,
+            (std::vector<std::string>{"date_trunc('month', start_date)", "scheme"}));
+  const std::vector<std::pair<std::string, std::string>> renamed = {
+      {"date_trunc('month', start_date)", "month"}, {"scheme", "s"}};
+  EXPECT_EQ(a->presentation.renamed, renamed);
+  ASSERT_EQ(a->presentation.order_by.size(), 2U);
+  EXPECT_EQ(a->presentation.order_by[0].column, "date_trunc('month', start_date)");
+  EXPECT_EQ(a->presentation.order_by[1].column, "scheme");
+  // Peers are asked without the aliases; the plain SQL of the protocol has none.
+  auto plain = ParseSql(
+      "SELECT date_trunc('month', start_date), scheme, count(*) AS starts FROM t "
+      "GROUP BY date_trunc('month', start_date), scheme");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(a->query, *plain);
+  EXPECT_FALSE(ParseSql("SELECT scheme AS s, count(*) FROM t GROUP BY scheme").ok());
+  // The JSON form takes the canonical text only.
+  auto loose = ParseQueryJson(
+      R"j({"dataset":"t","select":[{"agg":"count"}],"group_by":["date_trunc('Month', d)"]})j");
+  ASSERT_FALSE(loose.ok());
+  EXPECT_NE(loose.status().message().find("group_by[0]: invalid expression"), std::string::npos)
+      << loose.status().ToString();
 }
 
 TEST(Sql, OrderByLimitAndOffsetShapeOnlyTheShownResult) {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <map>
 
+#include "common/dates.h"
 #include "common/strings.h"
+#include "federation/sql.h"
 
 namespace verbind::federation {
 
@@ -43,9 +45,51 @@ Uint128 HalfWidth(const ItemDescriptor& item) {
   return static_cast<Uint128>(h);
 }
 
+// The days [lo, hi] that the WHERE clause allows for the date field `field`, from comparisons
+// of it with dates joined by AND at the top: the query's text only, never the data.
+struct DayRange {
+  std::optional<int64_t> lo;
+  std::optional<int64_t> hi;
+  void AtLeast(int64_t v) { lo = lo ? std::max(*lo, v) : v; }
+  void AtMost(int64_t v) { hi = hi ? std::min(*hi, v) : v; }
+};
+
+void NarrowByWhere(const Filter& f, const std::string& field, DayRange* r) {
+  if (f.op == FilterOp::kAnd) {
+    for (const Filter& a : f.args) NarrowByWhere(a, field, r);
+    return;
+  }
+  if (f.field != field || IsLogical(f.op) || f.values.empty()) return;
+  std::vector<int64_t> days;
+  for (const Literal& v : f.values) {
+    int32_t d = 0;
+    if (v.kind != Literal::Kind::kDate || !common::ParseIsoDate(v.text, &d)) return;
+    days.push_back(d);
+  }
+  switch (f.op) {
+    case FilterOp::kEq: r->AtLeast(days[0]); r->AtMost(days[0]); break;
+    case FilterOp::kLt: r->AtMost(days[0] - 1); break;
+    case FilterOp::kLe: r->AtMost(days[0]); break;
+    case FilterOp::kGt: r->AtLeast(days[0] + 1); break;
+    case FilterOp::kGe: r->AtLeast(days[0]); break;
+    case FilterOp::kBetween:
+      if (days.size() == 2) {
+        r->AtLeast(days[0]);
+        r->AtMost(days[1]);
+      }
+      break;
+    case FilterOp::kIn:
+      r->AtLeast(*std::min_element(days.begin(), days.end()));
+      r->AtMost(*std::max_element(days.begin(), days.end()));
+      break;
+    default: break;
+  }
+}
+
 class Planner {
  public:
-  Planner(const PlanContext& ctx, AnswerPlan& plan) : ctx_(ctx), plan_(plan) {}
+  Planner(const Query& query, const PlanContext& ctx, AnswerPlan& plan)
+      : query_(query), ctx_(ctx), plan_(plan) {}
 
   Status Columns() {
     for (const auto& g : plan_.bound.group_by) {
@@ -64,7 +108,7 @@ class Planner {
   Status Domains() {
     if (plan_.protection == Protection::kRaw) {
       for (const auto& g : plan_.bound.group_by) {
-        auto d = DomainOf(ctx_.schema->fields[g.index]);
+        auto d = DomainOf(g);
         if (d.ok()) plan_.domains.push_back(std::move(d).value());
       }
       plan_.public_keys = plan_.domains.size() == plan_.bound.group_by.size() &&
@@ -73,8 +117,7 @@ class Planner {
       return Status::Ok();
     }
     for (const auto& g : plan_.bound.group_by) {
-      const config::Field& f = ctx_.schema->fields[g.index];
-      ASSIGN_OR_RETURN(KeyDomain d, DomainOf(f));
+      ASSIGN_OR_RETURN(KeyDomain d, DomainOf(g));
       plan_.domains.push_back(std::move(d));
     }
     int64_t cells = plan_.KeyCount();
@@ -222,7 +265,44 @@ class Planner {
     return Status::Ok();
   }
 
-  Result<KeyDomain> DomainOf(const config::Field& f) const {
+  // A calendar part's values: every period between the date field's declared min and max (its
+  // public period grid), narrowed by the WHERE clause's bounds on the field, or the part's
+  // whole cycle (months 1 to 12, ...).
+  Result<KeyDomain> PartDomainOf(const BoundField& g, const config::Field& f) const {
+    DayRange range;
+    if (f.min) range.AtLeast(*f.min);
+    if (f.max) range.AtMost(*f.max);
+    if (query_.where) NarrowByWhere(*query_.where, f.name, &range);
+    const bool needs_grid = g.part == common::DatePart::kYear || common::IsTruncation(g.part);
+    if (needs_grid && (!range.lo || !range.hi)) {
+      return Refuse("GROUP BY " + SqlFieldExpr(g.name) + " needs the period grid of " + f.name +
+                    ": declare its min and max in the schema, or bound it in WHERE (" + f.name +
+                    " BETWEEN DATE '2024-01-01' AND DATE '2025-12-31'); every period between "
+                    "is then listed whatever its count");
+    }
+    KeyDomain d;
+    const int64_t first = range.lo.value_or(0), last = range.hi.value_or(0);
+    // Days are the finest period: more of them than cells allowed is refused before listing.
+    if (g.part == common::DatePart::kTruncDay && last - first >= ctx_.max_groups) {
+      return Refuse("the answer would have " + std::to_string(last - first + 1) + " days of " +
+                    f.name + ", more than the " + std::to_string(ctx_.max_groups) +
+                    " cells allowed; group by a longer period");
+    }
+    for (int64_t v : common::DatePartValues(g.part, first, last)) {
+      if (common::IsTruncation(g.part)) {
+        d.values.emplace_back(common::FormatIsoDate(static_cast<int32_t>(v)));
+      } else {
+        d.values.emplace_back(v);
+      }
+    }
+    if (f.nullable) d.values.emplace_back(nullptr);
+    std::sort(d.values.begin(), d.values.end());
+    return d;
+  }
+
+  Result<KeyDomain> DomainOf(const BoundField& g) const {
+    const config::Field& f = ctx_.schema->fields[g.index];
+    if (g.part != common::DatePart::kNone) return PartDomainOf(g, f);
     KeyDomain d;
     if (f.type == FieldType::kCategorical && !f.categories.empty()) {
       for (const auto& c : f.categories) d.values.emplace_back(c);
@@ -241,6 +321,7 @@ class Planner {
     return d;
   }
 
+  const Query& query_;
   const PlanContext& ctx_;
   AnswerPlan& plan_;
   std::map<std::string, size_t> index_;
@@ -295,7 +376,7 @@ Result<AnswerPlan> PlanAnswer(const Query& query, const PlanContext& ctx) {
   plan.protection = ctx.protection;
   ASSIGN_OR_RETURN(plan.bound, BindQuery(query, *ctx.schema, ctx.codes));
   if (ctx.protection == Protection::kThreshold) plan.min_cell_size = ctx.policy->min_cell_size;
-  Planner planner(ctx, plan);
+  Planner planner(query, ctx, plan);
   RETURN_IF_ERROR(planner.Columns());
   RETURN_IF_ERROR(planner.Domains());
   RETURN_IF_ERROR(planner.Statistics());

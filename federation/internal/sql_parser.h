@@ -114,6 +114,12 @@ class SqlParser {
   common::Status CheckQualifiers();
   // A field name, perhaps qualified by the dataset or its alias (t.field).
   common::Result<std::string> ParseField(std::string_view what, size_t* at);
+  // At date_trunc(, extract( or date_part(.
+  bool AtDateFunction() const;
+  // A field or a calendar part of one (date_trunc, extract, date_part), as FieldExpr text.
+  common::Result<std::string> ParseFieldOrPart(std::string_view what, size_t* at);
+  // The group-by expression a name stands for: a select-list alias of a group item, or itself.
+  std::string Unalias(const std::string& name) const;
   common::Status Trailing(bool had_where, bool had_group, bool had_semicolon);
   common::Result<std::string> ParseName(std::string_view what, size_t* at);
   common::Result<std::string> ParseFieldArg(AggFunc f, size_t* at);
@@ -150,6 +156,7 @@ class SqlParser {
   FilterPos having_pos_;
   Presentation presentation_;
   std::string table_alias_;
+  std::vector<std::pair<std::string, std::string>> group_aliases_;  // {alias, FieldExpr text}
   std::vector<std::pair<std::string, size_t>> qualifiers_;  // q of q.field, and its token
   SqlError error_;
 };
