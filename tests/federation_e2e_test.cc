@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -119,6 +120,12 @@ TEST_F(FederatedQueries, EveryAggregateEqualsTheSameComputationOverTheUnion) {
       "('Utrecht', 'Drenthe') OR NOT (scheme = 'WW') GROUP BY household_size",
       "SELECT count(*), sum(household_size) FROM support WHERE monthly_amount BETWEEN 500 AND "
       "1200.50 AND start_date >= DATE '2015-01-01'",
+      "SELECT date_trunc('month', start_date) AS month, scheme, count(*) AS starts, "
+      "avg(monthly_amount) FROM support WHERE start_date BETWEEN DATE '2023-01-01' AND "
+      "DATE '2024-12-31' GROUP BY month, scheme ORDER BY month, scheme",
+      "SELECT extract(year from start_date), extract(quarter from start_date), count(*) FROM "
+      "support WHERE extract(month from start_date) IN (1, 2, 3) AND region != 'Zeeland' "
+      "GROUP BY 1, 2",
   };
   for (const char* sql : queries) {
     json fed = AskAll(sql);
@@ -290,6 +297,55 @@ TEST_F(FederatedQueries, ANodeWithNoMatchingRecordsWithholdsNothing) {
 
 // HAVING, ORDER BY and LIMIT shape the shown rows at the requester; every node answers the
 // whole query, and the receipt holds the whole result, which still verifies.
+// The worked example of docs/query.md: monthly new starts per scheme over two years, every
+// month listed in order, equal to a count over the three nodes' CSV files.
+TEST_F(FederatedQueries, AMonthlyTrendListsEveryMonthInOrder) {
+  json trend = AskAll(
+      "SELECT date_trunc('month', start_date) AS month, scheme, count(*) AS starts "
+      "FROM support WHERE start_date >= DATE '2023-01-01' AND start_date < DATE '2025-01-01' "
+      "GROUP BY month, scheme ORDER BY month, scheme");
+  ASSERT_EQ(trend["status"], "complete") << trend;
+  const json& columns = trend["result"]["columns"];
+  ASSERT_EQ(columns.size(), 3U) << columns;
+  EXPECT_EQ(columns[0]["name"], "month");
+  EXPECT_EQ(columns[1]["name"], "scheme");
+  std::map<std::pair<std::string, std::string>, int64_t> expected;
+  for (const std::string& csv : fed_.csv_paths) {
+    auto text = common::ReadFile(csv);
+    if (!text.ok()) continue;  // a node without records
+    for (std::string_view line : common::Split(*text, '\n')) {
+      std::vector<std::string_view> cells = common::Split(line, ',');
+      if (cells.size() < 6 || cells[5] < "2023-01-01" || cells[5] >= "2025-01-01") continue;
+      ++expected[{std::string(cells[5].substr(0, 8)) + "01", std::string(cells[3])}];
+    }
+  }
+  const json& rows = trend["result"]["rows"];
+  ASSERT_EQ(rows.size(), 24U * 4U) << rows.size();
+  std::string previous;
+  for (const json& row : rows) {
+    std::string month = row["key"][0], scheme = row["key"][1];
+    EXPECT_LE(previous, month) << "rows in period order";
+    previous = month;
+    const int64_t count = expected[std::make_pair(month, scheme)];
+    EXPECT_EQ(row["values"][0], count) << month << " " << scheme;
+  }
+  EXPECT_EQ(rows[0]["key"][0], "2023-01-01");
+  EXPECT_EQ(rows[rows.size() - 1]["key"][0], "2024-12-01");
+  // The table format shows the same rows, the months in order.
+  CliResult table = fed_.node("org-a").Cli(
+      {"query", "--peers", "org-b,org-c", "--purpose", kPurpose, "--legal-basis", kLegalBasis,
+       "--format", "table",
+       "SELECT date_trunc('month', start_date) AS month, count(*) FROM support WHERE "
+       "start_date BETWEEN DATE '2024-01-01' AND DATE '2024-03-31' GROUP BY month"});
+  ASSERT_EQ(table.exit_code, 0) << table.err << table.out;
+  size_t jan = table.out.find("2024-01-01"), feb = table.out.find("2024-02-01"),
+         mar = table.out.find("2024-03-01");
+  ASSERT_NE(mar, std::string::npos) << table.out;
+  EXPECT_LT(jan, feb);
+  EXPECT_LT(feb, mar);
+  EXPECT_EQ(table.out.find("2024-04-01"), std::string::npos) << table.out;
+}
+
 TEST_F(FederatedQueries, OrderByAndLimitShowTheTopRowsOfTheWholeResult) {
   json all = AskAll("SELECT scheme, count(*) AS n FROM support GROUP BY scheme");
   ASSERT_EQ(all["status"], "complete") << all;

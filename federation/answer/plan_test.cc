@@ -42,6 +42,15 @@ type = "integer"
 name = "wmo"
 type = "boolean"
 nullable = false
+[[fields]]
+name = "start_date"
+type = "date"
+nullable = false
+min = 2023-02-15
+max = 2024-12-31
+[[fields]]
+name = "end_date"
+type = "date"
 )";
 
 class PlanTest : public ::testing::Test {
@@ -183,6 +192,59 @@ TEST_F(PlanTest, NoiseParametersChangeWithEverythingThatShapesTheNoise) {
   policy_.epsilon_per_query_micro = 100000;
   schema_.fields[4].max = 600000;
   EXPECT_NE(Plan("SELECT count(*), avg(amount) FROM t")->NoiseParameters(), base);
+}
+
+TEST_F(PlanTest, PeriodsOfADateListEveryPeriodOfItsGridOrOfTheWhereBounds) {
+  auto monthly = Plan("SELECT date_trunc('month', start_date), count(*) FROM t "
+                      "GROUP BY date_trunc('month', start_date)");
+  ASSERT_TRUE(monthly.ok()) << monthly.status().ToString();
+  ASSERT_EQ(monthly->domains.size(), 1U);
+  const auto& months = monthly->domains[0].values;
+  ASSERT_EQ(months.size(), 23U);  // 2023-02 .. 2024-12
+  EXPECT_EQ(months.front(), "2023-02-01");
+  EXPECT_EQ(months.back(), "2024-12-01");
+  EXPECT_EQ(monthly->items[0].name, "date_trunc('month', start_date)");
+  EXPECT_EQ(monthly->items[0].fields[0].type, "date");
+
+  // WHERE bounds on the field narrow the grid (the query's text, not the data).
+  auto narrowed = Plan("SELECT date_trunc('quarter', start_date), count(*) FROM t WHERE "
+                       "start_date >= DATE '2024-01-01' AND wmo = TRUE AND start_date < "
+                       "DATE '2024-07-01' GROUP BY date_trunc('quarter', start_date)");
+  ASSERT_TRUE(narrowed.ok()) << narrowed.status().ToString();
+  EXPECT_EQ(narrowed->domains[0].values,
+            (std::vector<nlohmann::json>{"2024-01-01", "2024-04-01"}));
+  // An OR does not narrow: periods outside one branch may be counted by the other.
+  auto either = Plan("SELECT extract(year from start_date), count(*) FROM t WHERE "
+                     "start_date < DATE '2024-01-01' OR wmo = TRUE "
+                     "GROUP BY extract(year from start_date)");
+  ASSERT_TRUE(either.ok()) << either.status().ToString();
+  EXPECT_EQ(either->domains[0].values, (std::vector<nlohmann::json>{2023, 2024}));
+
+  // Cycles need no bounds; a nullable date adds NULL.
+  auto weekdays = Plan("SELECT extract(isodow from end_date), count(*) FROM t "
+                       "GROUP BY extract(isodow from end_date)");
+  ASSERT_TRUE(weekdays.ok()) << weekdays.status().ToString();
+  EXPECT_EQ(weekdays->domains[0].values.size(), 8U);
+  EXPECT_TRUE(weekdays->domains[0].values.front().is_null());
+
+  // Periods of an unbounded date are refused, whatever the data, with what to do.
+  auto open = Plan("SELECT date_trunc('year', end_date), count(*) FROM t "
+                   "GROUP BY date_trunc('year', end_date)");
+  ASSERT_FALSE(open.ok());
+  EXPECT_EQ(open.status().code(), common::StatusCode::kPermissionDenied);
+  EXPECT_NE(open.status().message().find("declare its min and max in the schema, or bound it "
+                                         "in WHERE"), std::string::npos)
+      << open.status().ToString();
+  auto bounded = Plan("SELECT date_trunc('year', end_date), count(*) FROM t WHERE end_date "
+                      "BETWEEN DATE '2001-06-01' AND DATE '2003-01-01' "
+                      "GROUP BY date_trunc('year', end_date)");
+  ASSERT_TRUE(bounded.ok()) << bounded.status().ToString();
+  EXPECT_EQ(bounded->domains[0].values.size(), 4U);  // 2001, 2002, 2003 and NULL
+  auto days = Plan("SELECT date_trunc('day', end_date), count(*) FROM t WHERE end_date "
+                   "BETWEEN DATE '1900-01-01' AND DATE '2000-01-01' "
+                   "GROUP BY date_trunc('day', end_date)");
+  ASSERT_FALSE(days.ok());
+  EXPECT_NE(days.status().message().find("group by a longer period"), std::string::npos);
 }
 
 }  // namespace
