@@ -80,7 +80,12 @@ run "$V" --node "$work/cbs" query \
   "SELECT region, count(*), avg(monthly_amount) FROM support WHERE scheme = 'WIA' GROUP BY region" \
   --purpose "$purpose" --legal-basis "$basis"
 
-say "Query 3: for fraud analysis - the municipality's policy does not accept that purpose"
+say "Query 3: a trend - new starts per month and scheme in 2024, every month listed in order"
+run "$V" --node "$work/cbs" query \
+  "SELECT date_trunc('month', start_date) AS month, scheme, count(*) AS starts FROM support WHERE start_date BETWEEN DATE '2024-01-01' AND DATE '2024-12-31' AND scheme IN ('WMO', 'WW') GROUP BY month, scheme ORDER BY month, scheme" \
+  --purpose "$purpose" --legal-basis "$basis" --format table
+
+say "Query 4: for fraud analysis - the municipality's policy does not accept that purpose"
 run "$V" --node "$work/cbs" query \
   "SELECT scheme, count(*), sum(monthly_amount) FROM support GROUP BY scheme" \
   --purpose pa-fraude-analyse --legal-basis "Wet SUWI art. 62" || true

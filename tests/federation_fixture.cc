@@ -46,7 +46,7 @@ grid = "250"
 name = "start_date"
 type = "date"
 nullable = false
-min = 2012-01-01
+min = 1990-01-01
 max = 2025-12-31
 [[fields]]
 name = "household_size"
