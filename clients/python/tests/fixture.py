@@ -84,6 +84,55 @@ fields = ["load", "year"]
 
 Row = Tuple[str, int, str, str]  # reading_id, year, kind, load text
 
+# A second dataset for trends: new benefit starts per day, with a public period grid (the
+# months of 2023 and 2024), also marked non-personal so that the counts are exact.
+STARTS_SCHEMA = """
+description = "New benefit starts"
+key = "start_id"
+
+[[fields]]
+name = "start_id"
+type = "identifier"
+nullable = false
+
+[[fields]]
+name = "scheme"
+type = "categorical"
+nullable = false
+categories = ["WMO", "Bijstand"]
+
+[[fields]]
+name = "start_date"
+type = "date"
+nullable = false
+min = 2023-01-01
+max = 2024-12-31
+"""
+STARTS_POLICY = f"""
+id = "starts-open"
+dataset = "starts"
+grantees = ["org-a", "org-b", "org-c", "org-d"]
+purposes = ["{PURPOSE}"]
+legal_bases = ["{LEGAL_BASIS}"]
+group_by = ["scheme", "start_date"]
+filter_fields = ["start_date"]
+min_cell_size = {MIN_CELL}
+
+[[allow]]
+aggregates = ["count"]
+"""
+MONTHS = [f"{y}-{m:02d}-01" for y in (2023, 2024) for m in range(1, 13)]
+
+
+def starts(org_index: int, prefix: str) -> List[Tuple[str, str, str]]:
+    """Deterministic starts of one node: 3 to 10 per month and scheme (a seasonal pattern)."""
+    rows = []
+    for i, month in enumerate(MONTHS):
+        for s, scheme in enumerate(("WMO", "Bijstand")):
+            for j in range(3 + (i + s * 3 + org_index) % 8):
+                rows.append((f"{prefix}-{month}-{scheme}-{j}", scheme, month[:8] + f"{1 + j:02d}"))
+    return rows
+
 
 def readings(org_index: int, prefix: str) -> List[Row]:
     """Deterministic readings of one node: growing counts per year; one "lock" in 2020."""
@@ -169,6 +218,7 @@ class Federation:
         self.root = tempfile.mkdtemp(prefix="verbind-py-")
         self.nodes: Dict[str, Node] = {}
         self.rows: Dict[str, List[Row]] = {}
+        self.starts: Dict[str, List[Tuple[str, str, str]]] = {}
         self.identities = os.path.join(self.root, "identities")
 
     def start(self, orgs: List[str], tls_api: Tuple[str, ...] = ()) -> None:
@@ -210,6 +260,21 @@ class Federation:
             writer = csv.writer(f)
             writer.writerow(["reading_id", "year", "kind", "load"])
             writer.writerows(rows)
+        self.starts[org] = starts(index, org)
+        starts_csv = os.path.join(self.root, f"{org}.starts.csv")
+        with open(starts_csv, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["start_id", "scheme", "start_date"])
+            writer.writerows(self.starts[org])
+        for name, text in (("starts.schema.toml", STARTS_SCHEMA), ("starts.policy.toml", STARTS_POLICY)):
+            with open(os.path.join(self.root, name), "w", encoding="utf-8") as f:
+                f.write(text)
+        node.cli("dataset", "create", "starts", "--schema",
+                 os.path.join(self.root, "starts.schema.toml"))
+        node.cli("dataset", "ingest", "starts", starts_csv)
+        node.cli("dataset", "privacy", "starts", "--non-personal", "--reason",
+                 "synthetic test starts", "--accept-higher-loss")
+        node.cli("policy", "apply", os.path.join(self.root, "starts.policy.toml"))
         node.cli("dataset", "create", "sensors", "--schema", os.path.join(self.root, "schema.toml"))
         node.cli("dataset", "ingest", "sensors", data)
         node.cli("dataset", "privacy", "sensors", "--non-personal", "--reason",

@@ -8,6 +8,7 @@ over HTTPS. The dataset is marked non-personal with a threshold of 3, so counts 
 from __future__ import annotations
 
 import http.server
+from collections import Counter
 import os
 import shutil
 import socket
@@ -18,7 +19,7 @@ import warnings
 from unittest import mock
 
 import verbind
-from fixture import LEGAL_BASIS, MIN_CELL, PURPOSE, YEARS, Federation, api_url, \
+from fixture import LEGAL_BASIS, MIN_CELL, MONTHS, PURPOSE, YEARS, Federation, api_url, \
     expected_counts, expected_means, shared_federation
 
 FED: Federation = None  # type: ignore[assignment]
@@ -101,6 +102,20 @@ class CompleteRunTest(unittest.TestCase):
         rows = FED.rows_of(ASKED)
         self.assertEqual(got, {y: sum(1 for _, yr, k, _ in rows if yr == y and k == "bridge")
                                for y in YEARS})
+
+
+    def test_monthly_trend_lists_every_month_in_order(self) -> None:
+        result = ask(analyst(use_pandas=False),
+                     "SELECT date_trunc('month', start_date) AS month, scheme, count(*) AS n "
+                     "FROM starts WHERE start_date >= DATE '2023-01-01' GROUP BY month, scheme")
+        self.assertTrue(result.complete, result.coverage)
+        got = [(r["month"], r["scheme"], r["n"]) for r in result.frame]
+        expected = Counter((d[:8] + "01", scheme)
+                           for org in ASKED for _, scheme, d in FED.starts[org])
+        self.assertEqual(len(got), len(MONTHS) * 2)
+        self.assertEqual([m for m, _, _ in got], sorted(m for m, _, _ in got))
+        self.assertEqual({(m, s): n for m, s, n in got}, dict(expected))
+        self.assertEqual(got[0][0], "2023-01-01")
 
 
 class FrameTest(unittest.TestCase):
