@@ -62,6 +62,11 @@ for o in "${orgs[@]}"; do
     --accept-higher-loss > /dev/null
   "${cli[@]}" dataset ingest grants "$work/$o.csv" > /dev/null
   "${cli[@]}" policy apply "$here/tests/fixtures/grants.policy.toml" > /dev/null
+  "${cli[@]}" dataset create starts --schema "$here/tests/fixtures/starts.schema.toml" > /dev/null
+  "${cli[@]}" dataset privacy starts --non-personal --reason "synthetic test starts" \
+    --accept-higher-loss > /dev/null
+  "${cli[@]}" dataset ingest starts "$work/$o.starts.csv" > /dev/null
+  "${cli[@]}" policy apply "$here/tests/fixtures/starts.policy.toml" > /dev/null
 done
 
 export R_LIBS="$work/lib${R_LIBS:+:$R_LIBS}"

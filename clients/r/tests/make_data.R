@@ -25,3 +25,22 @@ for (k in seq_along(orgs)) {
   write.csv(do.call(rbind, rows), file.path(out, paste0(orgs[k], ".csv")),
             row.names = FALSE, quote = FALSE)
 }
+
+# New benefit starts for the trend example (orgname.starts.csv): 5 to 16 a month per scheme
+# and organisation over 2023 and 2024, with a yearly rhythm.
+for (k in seq_along(orgs)) {
+  rows <- list()
+  for (year in 2023:2024) {
+    for (month in 1:12) {
+      for (s in seq_along(c("WMO", "Bijstand", "WW"))) {
+        n <- 5 + (month + 3 * s + k) %% 7 + (year - 2023) * s
+        rows[[length(rows) + 1]] <- data.frame(
+          start_id = sprintf("%s-%d-%02d-%d-%d", orgs[k], year, month, s, seq_len(n)),
+          scheme = c("WMO", "Bijstand", "WW")[s],
+          start_date = sprintf("%d-%02d-%02d", year, month, 1 + (seq_len(n) %% 28)))
+      }
+    }
+  }
+  write.csv(do.call(rbind, rows), file.path(out, paste0(orgs[k], ".starts.csv")),
+            row.names = FALSE, quote = FALSE)
+}
