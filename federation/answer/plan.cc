@@ -1,7 +1,9 @@
 #include "federation/answer/plan.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <set>
 
 #include "common/dates.h"
 #include "common/strings.h"
@@ -84,6 +86,38 @@ void NarrowByWhere(const Filter& f, const std::string& field, DayRange* r) {
       break;
     default: break;
   }
+}
+
+// The declared labels of categorical field `f` that the WHERE clause allows, from `=` and IN
+// tests of the field joined by AND at the top (the query's text only, never the data); nullopt
+// when it does not restrict them. Labels match as binding matches them (any case).
+std::optional<std::set<std::string>> LabelsByWhere(const Filter& where, const config::Field& f) {
+  std::optional<std::set<std::string>> out;
+  std::function<void(const Filter&)> visit = [&](const Filter& n) {
+    if (n.op == FilterOp::kAnd) {
+      for (const Filter& a : n.args) visit(a);
+      return;
+    }
+    if (n.field != f.name || (n.op != FilterOp::kEq && n.op != FilterOp::kIn)) return;
+    std::set<std::string> allowed;
+    for (const Literal& v : n.values) {
+      if (v.kind == Literal::Kind::kNull || v.kind == Literal::Kind::kBoolean) continue;
+      std::string label = v.kind == Literal::Kind::kInteger ? std::to_string(v.integer) : v.text;
+      for (const std::string& c : f.categories) {
+        if (common::ToLower(c) == common::ToLower(label)) allowed.insert(c);
+      }
+    }
+    if (out) {
+      std::set<std::string> both;
+      for (const std::string& c : allowed) {
+        if (out->count(c)) both.insert(c);
+      }
+      allowed = std::move(both);
+    }
+    out = std::move(allowed);
+  };
+  visit(where);
+  return out;
 }
 
 class Planner {
@@ -305,7 +339,15 @@ class Planner {
     if (g.part != common::DatePart::kNone) return PartDomainOf(g, f);
     KeyDomain d;
     if (f.type == FieldType::kCategorical && !f.categories.empty()) {
-      for (const auto& c : f.categories) d.values.emplace_back(c);
+      // GROUP BY scheme ... WHERE scheme IN ('WMO', 'WW') lists those two only.
+      auto only = query_.where ? LabelsByWhere(*query_.where, f) : std::nullopt;
+      for (const auto& c : f.categories) {
+        if (!only || only->count(c)) d.values.emplace_back(c);
+      }
+      if (only) {
+        std::sort(d.values.begin(), d.values.end());
+        return d;  // NULL never equals a label
+      }
     } else if (f.type == FieldType::kBoolean) {
       d.values = {false, true};
     } else if (f.type == FieldType::kInteger && f.min && f.max &&

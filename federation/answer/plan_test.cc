@@ -247,5 +247,20 @@ TEST_F(PlanTest, PeriodsOfADateListEveryPeriodOfItsGridOrOfTheWhereBounds) {
   EXPECT_NE(days.status().message().find("group by a longer period"), std::string::npos);
 }
 
+TEST_F(PlanTest, EqualsAndInAtTheTopOfWhereNarrowTheDeclaredLabels) {
+  auto two = Plan("SELECT region, count(*) FROM t WHERE region IN ('utrecht', 'Zeeland') AND "
+                  "wmo = TRUE GROUP BY region");
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  EXPECT_EQ(two->domains[0].values, (std::vector<nlohmann::json>{"Utrecht", "Zeeland"}));
+  auto both = Plan("SELECT region, count(*) FROM t WHERE region IN ('Utrecht', 'Zeeland') AND "
+                   "region = 'Zeeland' GROUP BY region");
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+  EXPECT_EQ(both->domains[0].values, (std::vector<nlohmann::json>{"Zeeland"}));
+  auto all = Plan("SELECT region, count(*) FROM t WHERE region = 'Utrecht' OR wmo = TRUE "
+                  "GROUP BY region");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all->domains[0].values.size(), 4U);  // three labels and NULL
+}
+
 }  // namespace
 }  // namespace verbind::federation
