@@ -26,9 +26,13 @@ void AddSymbols(const T* d, const ColumnChunk& c, uint32_t n, uint32_t stride, u
 }  // namespace
 
 GroupTable::GroupTable(std::vector<int> columns, std::vector<common::DatePart> parts,
-                       int max_groups)
-    : columns_(std::move(columns)), parts_(std::move(parts)), max_groups_(max_groups) {
+                       std::vector<KeyBands> bands, int max_groups)
+    : columns_(std::move(columns)),
+      parts_(std::move(parts)),
+      bands_(std::move(bands)),
+      max_groups_(max_groups) {
   parts_.resize(columns_.size(), common::DatePart::kNone);
+  bands_.resize(columns_.size());
 }
 
 size_t GroupTable::KeyHash::operator()(const GroupKey& k) const {
@@ -58,7 +62,18 @@ GroupKey GroupTable::KeyOfRow(const ChunkView& view, uint32_t row) const {
   key.values.resize(columns_.size());
   for (size_t j = 0; j < columns_.size(); ++j) {
     const ColumnChunk& c = *view.columns[static_cast<size_t>(columns_[j])];
-    if (c.IsNull(row)) {
+    const KeyBands& bands = bands_[j];
+    if (!bands.empty()) {
+      std::optional<int64_t> value;
+      if (!c.IsNull(row)) value = c.Value(row);
+      size_t band = 0;
+      while (band < bands.when.size() && !HoldsForValue(bands.when[band], value)) ++band;
+      if (band == bands.when.size() && bands.else_null) {
+        key.null_mask |= 1u << j;
+      } else {
+        key.values[j] = bands.keys[band];
+      }
+    } else if (c.IsNull(row)) {
       key.null_mask |= 1u << j;
     } else {
       key.values[j] = common::ApplyDatePart(parts_[j], c.Value(row));

@@ -68,12 +68,23 @@ struct AggregateSpec {
   std::vector<double> unit_divisors;
 };
 
+// CASE WHEN banding of a group-by column: a row's key is the key of the first band whose
+// predicate (on that column only) holds for the row's value, else the ELSE key.
+struct KeyBands {
+  std::vector<Predicate> when;
+  std::vector<int64_t> keys;  // one per band, then the ELSE key
+  bool else_null = false;     // no ELSE: rows in no band have a NULL key
+  bool empty() const { return when.empty(); }
+};
+
 struct ScanSpec {
   Predicate filter;
   std::vector<int> group_by;  // at most kMaxGroupBy columns: categorical, boolean or integer
   // For each group_by column (or empty: none): a part of a date column to group by instead of
   // its value (the cell key holds the part's value).
   std::vector<common::DatePart> group_parts;
+  // For each group_by column (or empty: none): bands to group by instead of its value.
+  std::vector<KeyBands> group_bands;
   std::vector<AggregateSpec> aggregates;
   // Bounds: exceeding one stops the scan with ResourceExhausted / DeadlineExceeded.
   int64_t max_rows_scanned = INT64_MAX;

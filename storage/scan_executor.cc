@@ -100,7 +100,8 @@ Scan::Scan(const ChunkStore& store, const DatasetState& s, const ScanSpec& spec,
   for (const auto& a : spec.aggregates) kernels_.push_back(MakeAggregateKernel(a));
   states_.resize(spec.aggregates.size());
   if (!spec.group_by.empty()) {
-    table_ = std::make_unique<GroupTable>(spec.group_by, spec.group_parts, spec.max_groups);
+    table_ = std::make_unique<GroupTable>(spec.group_by, spec.group_parts, spec.group_bands,
+                                          spec.max_groups);
     groups_.resize(kChunkRows);
   }
   GrowStates();
@@ -200,6 +201,25 @@ Status ValidateScanSpec(const ScanSpec& spec, const config::Schema& schema) {
   }
   if (!spec.group_parts.empty() && spec.group_parts.size() != spec.group_by.size()) {
     return common::InvalidArgument("group-by parts do not match the group-by columns");
+  }
+  if (!spec.group_bands.empty() && spec.group_bands.size() != spec.group_by.size()) {
+    return common::InvalidArgument("group-by bands do not match the group-by columns");
+  }
+  for (size_t i = 0; i < spec.group_bands.size(); ++i) {
+    const KeyBands& b = spec.group_bands[i];
+    if (b.empty()) continue;
+    if (b.keys.size() != b.when.size() + 1) {
+      return common::InvalidArgument("group-by bands need one key per band and one for ELSE");
+    }
+    for (const Predicate& p : b.when) {
+      size_t nodes = 0;
+      RETURN_IF_ERROR(CheckFilter(p, schema, 0, &nodes));
+      std::set<int> read;
+      FilterColumns(p, &read);
+      if (!read.empty() && (read.size() > 1 || *read.begin() != spec.group_by[i])) {
+        return common::InvalidArgument("a group-by band tests another column");
+      }
+    }
   }
   for (size_t i = 0; i < spec.group_by.size(); ++i) {
     int c = spec.group_by[i];

@@ -194,6 +194,22 @@ void EvaluateFilter(const Predicate& p, const ChunkView& view, uint8_t* out,
   }
 }
 
+bool HoldsForValue(const Predicate& p, std::optional<int64_t> value) {
+  switch (p.op) {
+    case Op::kTrue: return true;
+    case Op::kFalse: return false;
+    case Op::kAnd:
+      return std::all_of(p.children.begin(), p.children.end(),
+                         [&](const Predicate& c) { return HoldsForValue(c, value); });
+    case Op::kOr:
+      return std::any_of(p.children.begin(), p.children.end(),
+                         [&](const Predicate& c) { return HoldsForValue(c, value); });
+    case Op::kIsNull: return !value;
+    case Op::kIsNotNull: return value.has_value();
+    default: return value && Holds(p, common::ApplyDatePart(p.part, *value));
+  }
+}
+
 void ClearRows(const RowBitmap& bitmap, uint32_t rows, uint8_t* out) {
   size_t words = std::min(bitmap.size(), BitmapWords(rows));
   for (size_t w = 0; w < words; ++w) {

@@ -20,7 +20,9 @@ namespace verbind::storage {
 class GroupTable {
  public:
   // `parts`: per column, the part of a date to group by (empty: none).
-  GroupTable(std::vector<int> columns, std::vector<common::DatePart> parts, int max_groups);
+  // `bands`: per column, CASE bands to group by (empty: none).
+  GroupTable(std::vector<int> columns, std::vector<common::DatePart> parts,
+             std::vector<KeyBands> bands, int max_groups);
 
   // groups[i] for i < view.rows: the group of row i when sel[i], else 0.
   common::Status Assign(const ChunkView& view, const uint8_t* sel, uint32_t* groups);
@@ -43,6 +45,7 @@ class GroupTable {
 
   std::vector<int> columns_;
   std::vector<common::DatePart> parts_;  // one per column
+  std::vector<KeyBands> bands_;          // one per column
   int max_groups_;
   std::vector<GroupKey> keys_;
   std::unordered_map<GroupKey, uint32_t, KeyHash> index_;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "storage/internal/column_chunk.h"
@@ -40,6 +41,9 @@ class FilterScratch {
 // out[i] = 1 when row i of the chunk matches `p`, else 0, for i < view.rows.
 void EvaluateFilter(const Predicate& p, const ChunkView& view, uint8_t* out,
                     FilterScratch* scratch, size_t depth = 0);
+
+// Whether `p` holds for a row whose (only) tested column has the value `value` (nullopt: NULL).
+bool HoldsForValue(const Predicate& p, std::optional<int64_t> value);
 
 // Clears out[i] for rows set in `bitmap` (deleted or NULL rows).
 void ClearRows(const RowBitmap& bitmap, uint32_t rows, uint8_t* out);
