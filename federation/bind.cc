@@ -155,10 +155,12 @@ Result<BoundColumn> BindItem(const SelectItem& item, size_t index, const config:
   return column;
 }
 
-Status BindGroupBy(const Query& q, const config::Schema& schema, BoundQuery& out) {
+Status BindGroupBy(const Query& q, const config::Schema& schema,
+                   const CategoryCodeLookup& codes, BoundQuery& out) {
   for (size_t i = 0; i < q.group_by.size(); ++i) {
     std::string path = "group_by[" + std::to_string(i) + "]";
-    ASSIGN_OR_RETURN(BoundField f, ResolveFieldExpr(schema, q.group_by[i], path));
+    storage::KeyBands bands;
+    ASSIGN_OR_RETURN(BoundField f, BindGroupKey(schema, q.group_by[i], codes, path, &bands));
     if (f.type == FieldType::kDate && f.part == common::DatePart::kNone) {
       return common::InvalidArgument(path + ": cannot group by date field \"" + f.name +
                                      "\" itself; group by a period of it, such as "
@@ -175,6 +177,7 @@ Status BindGroupBy(const Query& q, const config::Schema& schema, BoundQuery& out
     }
     out.scan.group_by.push_back(static_cast<int>(f.index));
     out.scan.group_parts.push_back(f.part);
+    out.scan.group_bands.push_back(std::move(bands));
     out.group_by.push_back(std::move(f));
   }
   return Status::Ok();
@@ -189,7 +192,7 @@ Result<BoundQuery> BindQuery(const Query& query, const config::Schema& schema,
   BoundQuery out;
   out.dataset = query.dataset;
   out.footprint = DescribeQuery(query);
-  RETURN_IF_ERROR(BindGroupBy(query, schema, out));
+  RETURN_IF_ERROR(BindGroupBy(query, schema, codes, out));
   for (size_t i = 0; i < query.select.size(); ++i) {
     if (query.select[i].kind != SelectItem::Kind::kAggregate) {
       continue;

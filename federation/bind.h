@@ -39,6 +39,10 @@ struct BoundField {
   config::FieldType type = config::FieldType::kInteger;  // a part's: date or integer
   int scale = 0;  // decimal places (decimal only)
   common::DatePart part = common::DatePart::kNone;  // of the date field `index`
+  // A CASE group key: its distinct labels (a key's value is an index into them); type is then
+  // categorical. `else_null`: rows in no band (and without ELSE) have a NULL key.
+  std::vector<std::string> band_labels;
+  bool else_null = false;
 
   bool operator==(const BoundField&) const = default;
 };
@@ -90,8 +94,12 @@ std::vector<std::string> Closest(std::string_view word, const std::vector<std::s
 common::Result<BoundField> ResolveField(const config::Schema& schema, std::string_view name,
                                         const std::string& path);
 // A field or a calendar part of a date field (FieldExpr text); a part of anything but a date
-// field is refused.
+// field is refused, and so is a CASE (group keys only: BindGroupKey).
 common::Result<BoundField> ResolveFieldExpr(const config::Schema& schema, std::string_view text,
                                             const std::string& path);
+// A group-by key: ResolveFieldExpr, and for a CASE its bands bound to the field (`bands`).
+common::Result<BoundField> BindGroupKey(const config::Schema& schema, std::string_view text,
+                                        const CategoryCodeLookup& codes, const std::string& path,
+                                        storage::KeyBands* bands);
 
 }  // namespace verbind::federation

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "federation/query.h"
+
 namespace verbind::federation {
 
 using common::Result;
@@ -176,7 +178,9 @@ Result<ItemDescriptor> DecodeItem(const json& j, const std::string& path) {
       j, {"name", "function", "kind", "fields", "q", "lo", "hi", "bins", "bounds"}, path));
   ItemDescriptor d;
   for (const char* key : {"name", "function", "kind"}) {
-    if (!j.contains(key) || !j[key].is_string() || j[key].get<std::string>().size() > 300) {
+    // A group key's name is its text, which may be a long CASE: the query's own limit.
+    if (!j.contains(key) || !j[key].is_string() ||
+        j[key].get<std::string>().size() > kMaxQueryTextBytes) {
       return Bad(path + "." + key, "must be a string");
     }
   }

@@ -88,14 +88,18 @@ std::optional<QueryIssue> NameIssue(std::string path, std::string_view name) {
 }
 
 // A field or a calendar part of one, in canonical text.
-std::optional<QueryIssue> FieldExprIssue(std::string path, std::string_view text) {
+std::optional<QueryIssue> FieldExprIssue(std::string path, std::string_view text,
+                                         bool allow_case = true) {
   std::optional<FieldExpr> e = ParseFieldExpr(text);
+  if (e && !e->bands.empty() && !allow_case) {
+    return Issue(std::move(path), "CASE makes group-by keys; a filter tests the field itself");
+  }
   if (!e) {
     return Issue(std::move(path),
                  "invalid expression " + common::JsonQuote(text.substr(0, 80)) +
                      ": write date_trunc('UNIT', field) or extract(UNIT from field) exactly so, "
                      "in lower case (units: day, week, month, quarter, year; extract also dow, "
-                     "isodow, doy)");
+                     "isodow, doy), or a CASE as QueryToSql writes it");
   }
   return NameIssue(std::move(path), e->field);
 }
@@ -272,6 +276,16 @@ void CollectFilterFields(const Filter& f, std::set<std::string>* out) {
 }  // namespace
 
 std::string FieldExprText(const FieldExpr& e) {
+  if (!e.bands.empty()) {
+    std::string out = "case";
+    for (const CaseBand& b : e.bands) {
+      out += " when " + SqlFilter(b.when) + " then " + SqlLiteral(Literal{Literal::Kind::kString, false, 0, b.then});
+    }
+    if (e.otherwise) {
+      out += " else " + SqlLiteral(Literal{Literal::Kind::kString, false, 0, *e.otherwise});
+    }
+    return out + " end";
+  }
   if (e.part == common::DatePart::kNone) return e.field;
   std::string unit(common::DatePartUnit(e.part));
   if (common::IsTruncation(e.part)) return "date_trunc('" + unit + "', " + e.field + ")";
@@ -284,6 +298,7 @@ std::optional<FieldExpr> ParseFieldExpr(std::string_view text) {
     text.remove_prefix(prefix.size());
     return true;
   };
+  if (text.substr(0, 10) == "case when ") return ParseCaseText(text);
   const bool trunc = strip("date_trunc(");
   if (!trunc && !strip("extract(")) return FieldExpr{std::string(text), common::DatePart::kNone};
   if (text.empty() || text.back() != ')') return std::nullopt;
@@ -433,7 +448,7 @@ std::optional<QueryIssue> FindFilterNodeIssue(const Filter& f) {
   if (!f.args.empty()) {
     return Issue("", "a comparison has no sub-filters");
   }
-  if (auto issue = FieldExprIssue("field", f.field)) {
+  if (auto issue = FieldExprIssue("field", f.field, /*allow_case=*/false)) {
     return issue;
   }
   size_t want = 1;

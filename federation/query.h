@@ -62,22 +62,6 @@ struct Literal {
 // otherwise.
 Literal::Kind ClassifyText(std::string_view text);
 
-// What a group-by entry, a plain select field and a filter's `field` name: a field, or a
-// calendar part of a date field (docs/query.md), held as its canonical text
-// "date_trunc('month', start_date)" or "extract(year from start_date)" (lower case, one space
-// after the comma and around FROM, the field's name unquoted). The part's values are dates
-// (first days of periods) for date_trunc and integers for extract.
-struct FieldExpr {
-  std::string field;
-  common::DatePart part = common::DatePart::kNone;
-  bool operator==(const FieldExpr&) const = default;
-};
-// The canonical text: the field's name alone without a part.
-std::string FieldExprText(const FieldExpr& e);
-// The expression of a canonical text; a plain text is a field. nullopt for a text that starts
-// like a calendar function but is not one in canonical form.
-std::optional<FieldExpr> ParseFieldExpr(std::string_view text);
-
 // Aggregate functions.
 enum class AggFunc {
   kCount,   // count(*) (no field) or count(field): rows, or non-null values
@@ -154,6 +138,33 @@ struct Filter {
 
   bool operator==(const Filter&) const = default;
 };
+
+// What a group-by entry, a plain select field and a filter's `field` name: a field, a
+// calendar part of a date field, or (group-by keys only) CASE bands of a field
+// (docs/query.md), held as canonical text: "date_trunc('month', start_date)",
+// "extract(year from start_date)" (lower case, one space after the comma and around FROM, the
+// field's name unquoted), "case when birth_year < 1960 then 'before 1960' else 'later' end"
+// (lower-case keywords, the conditions and labels as QueryToSql writes them). The part's
+// values are dates (first days of periods) for date_trunc and integers for extract; a CASE's
+// values are its labels.
+struct CaseBand {
+  Filter when;       // tests one field (its value or a part of it)
+  std::string then;  // the label
+  bool operator==(const CaseBand&) const = default;
+};
+struct FieldExpr {
+  std::string field;
+  common::DatePart part = common::DatePart::kNone;
+  std::vector<CaseBand> bands;           // CASE WHEN ... END, in order
+  std::optional<std::string> otherwise;  // its ELSE label; none: NULL
+  bool operator==(const FieldExpr&) const = default;
+};
+inline constexpr size_t kMaxCaseBands = 32;
+// The canonical text: the field's name alone without a part or bands.
+std::string FieldExprText(const FieldExpr& e);
+// The expression of a canonical text; a plain text is a field. nullopt for a text that starts
+// like a calendar function or a CASE but is not one in canonical form.
+std::optional<FieldExpr> ParseFieldExpr(std::string_view text);
 
 // SELECT select FROM dataset [WHERE where] [GROUP BY group_by].
 struct Query {

@@ -240,6 +240,11 @@ Result<std::vector<json>> DecodeGroupKey(const storage::GroupKey& key, const Bou
     const BoundField& f = query.group_by[i];
     if ((key.null_mask >> i) & 1u) {
       out.emplace_back(nullptr);
+    } else if (!f.band_labels.empty()) {
+      if (key.values[i] < 0 || static_cast<size_t>(key.values[i]) >= f.band_labels.size()) {
+        return common::Internal("a CASE key outside its labels");
+      }
+      out.emplace_back(f.band_labels[static_cast<size_t>(key.values[i])]);
     } else if (f.type == FieldType::kCategorical) {
       if (!labels) {
         return common::Internal("no label lookup for a categorical group key");

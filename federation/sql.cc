@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "federation/internal/sql_parser.h"
@@ -135,7 +136,75 @@ bool SqlParser::AtDateFunction() const {
   return lower == "date_trunc" || lower == "extract" || lower == "date_part";
 }
 
+// The fields that the filter's comparisons name, as FieldExpr texts.
+static void NamedFields(const Filter& f, std::set<std::string>* out) {
+  if (!IsLogical(f.op)) out->insert(f.field);
+  for (const Filter& a : f.args) NamedFields(a, out);
+}
+
+Result<FieldExpr> SqlParser::ParseCase() {
+  const size_t start = pos_;
+  Advance();  // CASE
+  FieldExpr e;
+  std::set<std::string> bases;
+  auto label = [&](std::string* out) -> Status {
+    if (Peek().kind != SqlTokenKind::kString) {
+      return Fail(pos_, "a band's label is a string such as 'under 18', found " +
+                            Describe(Peek()));
+    }
+    *out = Peek().text;
+    Advance();
+    return Status::Ok();
+  };
+  while (AtKeyword("when")) {
+    if (e.bands.size() == kMaxCaseBands) {
+      return Fail(pos_, "more than " + std::to_string(kMaxCaseBands) + " WHEN bands");
+    }
+    Advance();
+    const size_t cond = pos_;
+    ASSIGN_OR_RETURN(Node n, ParseOr(0));
+    std::set<std::string> named;
+    NamedFields(n.filter, &named);
+    for (const std::string& text : named) {
+      std::optional<FieldExpr> f = ParseFieldExpr(text);
+      if (!f || !f->bands.empty()) return Fail(cond, "a WHEN cannot hold a CASE");
+      bases.insert(f->field);
+    }
+    if (bases.size() > 1) {
+      return Fail(cond, "every WHEN of a CASE group key tests the same field (found " +
+                            *bases.begin() + " and " + *std::next(bases.begin()) + ")");
+    }
+    if (!AtKeyword("then")) return Expected("THEN");
+    Advance();
+    CaseBand band{std::move(n.filter), {}};
+    RETURN_IF_ERROR(label(&band.then));
+    e.bands.push_back(std::move(band));
+  }
+  if (AtKeyword("else")) {
+    Advance();
+    e.otherwise.emplace();
+    RETURN_IF_ERROR(label(&*e.otherwise));
+  }
+  if (!AtKeyword("end")) return Expected(e.bands.empty() ? "WHEN" : "WHEN, ELSE or END");
+  Advance();
+  if (bases.empty()) return Fail(start, "a CASE group key tests a field in its WHEN bands");
+  e.field = *bases.begin();
+  return e;
+}
+
+Result<FieldExpr> SqlParser::ParseCaseOnly() {
+  if (!AtCase()) return Expected("CASE WHEN");
+  ASSIGN_OR_RETURN(FieldExpr e, ParseCase());
+  if (Peek().kind != SqlTokenKind::kEnd) return Expected("end of input after END");
+  return e;
+}
+
 Result<std::string> SqlParser::ParseFieldOrPart(std::string_view what, size_t* at) {
+  if (AtCase()) {
+    *at = pos_;
+    ASSIGN_OR_RETURN(FieldExpr e, ParseCase());
+    return FieldExprText(e);
+  }
   if (!AtDateFunction()) return ParseField(what, at);
   const std::string function = common::ToLower(Peek().text);
   Advance();
@@ -452,6 +521,13 @@ Status SqlParser::Trailing(bool had_where, bool had_group, bool had_semicolon) {
 }
 
 }  // namespace sql_internal
+
+std::optional<FieldExpr> ParseCaseText(std::string_view text) {
+  if (text.size() > kMaxQueryTextBytes) return std::nullopt;
+  auto e = sql_internal::SqlParser(text, false).ParseCaseOnly();
+  if (!e.ok() || FieldExprText(*e) != text) return std::nullopt;
+  return *std::move(e);
+}
 
 Result<Query> ParseSql(std::string_view sql, SqlError* error) {
   if (sql.size() > kMaxQueryTextBytes) {

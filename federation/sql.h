@@ -55,6 +55,9 @@ std::string QueryToSql(const Query& query);
 std::string SqlName(std::string_view name);
 // A field or a calendar part of one (FieldExpr text) as SQL: date_trunc('month', "start-date").
 std::string SqlFieldExpr(std::string_view text);
+// A CASE group key in canonical text (FieldExpr) read back; nullopt unless `text` is one,
+// written exactly as FieldExprText writes it.
+std::optional<FieldExpr> ParseCaseText(std::string_view text);
 // A literal as SQL.
 std::string SqlLiteral(const Literal& literal);
 // A select item without its alias: "count(*)", "avg(amount)", "histogram(age, 0, 100, 10)".

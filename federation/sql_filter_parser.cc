@@ -116,6 +116,9 @@ Result<Node> SqlParser::ParsePredicate() {
     if (AtCall() && !AtDateFunction()) {
       return Fail(pos_, "aggregate functions cannot be used in WHERE");
     }
+    if (AtCase()) {
+      return Fail(pos_, "CASE makes group-by keys; in WHERE, test the field itself");
+    }
     ASSIGN_OR_RETURN(n.filter.field, ParseFieldOrPart("a field name, NOT or '('", &n.pos.token));
   }
   if (std::optional<FilterOp> op = ComparisonOp(Peek())) {

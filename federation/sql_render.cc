@@ -120,6 +120,7 @@ std::string SqlName(std::string_view name) {
 
 std::string SqlFieldExpr(std::string_view text) {
   std::optional<FieldExpr> e = ParseFieldExpr(text);
+  if (e && !e->bands.empty()) return std::string(text);
   if (!e || e->part == common::DatePart::kNone) return SqlName(text);
   std::string unit(common::DatePartUnit(e->part));
   if (common::IsTruncation(e->part)) return "date_trunc('" + unit + "', " + SqlName(e->field) + ")";

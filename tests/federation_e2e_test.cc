@@ -126,6 +126,11 @@ TEST_F(FederatedQueries, EveryAggregateEqualsTheSameComputationOverTheUnion) {
       "SELECT extract(year from start_date), extract(quarter from start_date), count(*) FROM "
       "support WHERE extract(month from start_date) IN (1, 2, 3) AND region != 'Zeeland' "
       "GROUP BY 1, 2",
+      "SELECT CASE WHEN birth_year < 1960 THEN 'before 1960' WHEN birth_year < 1980 THEN "
+      "'1960-1979' ELSE '1980 or later' END AS cohort, scheme, count(*), avg(monthly_amount) "
+      "FROM support GROUP BY cohort, scheme",
+      "SELECT CASE WHEN monthly_amount >= 1000 THEN 'high' WHEN monthly_amount < 500 THEN "
+      "'low' END, count(*) FROM support GROUP BY 1",
   };
   for (const char* sql : queries) {
     json fed = AskAll(sql);

@@ -89,7 +89,7 @@ std::string SupportPolicy(const std::vector<std::string>& grantees, int min_cell
   for (const auto& g : grantees) list += (list.empty() ? "\"" : ", \"") + g + "\"";
   return extra + "\nid = \"support-stats\"\ndataset = \"support\"\ngrantees = [" + list +
          "]\npurposes = [\"" + kPurpose + "\"]\nlegal_bases = [\"" + kLegalBasis +
-         "\"]\ngroup_by = [\"region\", \"scheme\", \"household_size\", \"start_date\"]\n"
+         "\"]\ngroup_by = [\"region\", \"scheme\", \"household_size\", \"start_date\", \"birth_year\", \"monthly_amount\"]\n"
          "filter_fields = [\"birth_year\", \"start_date\", \"monthly_amount\"]\n"
          "min_cell_size = " + std::to_string(min_cell) +
          "\n[[allow]]\naggregates = [\"count\", \"sum\", \"avg\", \"var\", \"stddev\", "

@@ -132,6 +132,7 @@ class Planner {
       d.function = kKindGroup;
       d.kind = kKindGroup;
       d.fields = {FieldOf(g)};
+      d.fields[0].name = ctx_.schema->fields[g.index].name;  // the field a period or CASE reads
       plan_.items.push_back(std::move(d));
       plan_.item_statistics.emplace_back();
     }
@@ -337,6 +338,13 @@ class Planner {
   Result<KeyDomain> DomainOf(const BoundField& g) const {
     const config::Field& f = ctx_.schema->fields[g.index];
     if (g.part != common::DatePart::kNone) return PartDomainOf(g, f);
+    if (!g.band_labels.empty()) {  // a CASE: its labels, from the query
+      KeyDomain d;
+      for (const std::string& label : g.band_labels) d.values.emplace_back(label);
+      if (g.else_null) d.values.emplace_back(nullptr);
+      std::sort(d.values.begin(), d.values.end());
+      return d;
+    }
     KeyDomain d;
     if (f.type == FieldType::kCategorical && !f.categories.empty()) {
       // GROUP BY scheme ... WHERE scheme IN ('WMO', 'WW') lists those two only.

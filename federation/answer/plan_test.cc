@@ -205,6 +205,7 @@ TEST_F(PlanTest, PeriodsOfADateListEveryPeriodOfItsGridOrOfTheWhereBounds) {
   EXPECT_EQ(months.back(), "2024-12-01");
   EXPECT_EQ(monthly->items[0].name, "date_trunc('month', start_date)");
   EXPECT_EQ(monthly->items[0].fields[0].type, "date");
+  EXPECT_EQ(monthly->items[0].fields[0].name, "start_date");
 
   // WHERE bounds on the field narrow the grid (the query's text, not the data).
   auto narrowed = Plan("SELECT date_trunc('quarter', start_date), count(*) FROM t WHERE "
@@ -260,6 +261,26 @@ TEST_F(PlanTest, EqualsAndInAtTheTopOfWhereNarrowTheDeclaredLabels) {
                   "GROUP BY region");
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_EQ(all->domains[0].values.size(), 4U);  // three labels and NULL
+}
+
+TEST_F(PlanTest, CaseBandsListTheirLabelsAndNullWithoutElse) {
+  auto bands = Plan("SELECT CASE WHEN amount < 100 THEN 'low' WHEN amount >= 1000 THEN 'high' "
+                    "WHEN amount IS NULL THEN 'low' END, count(*) FROM t GROUP BY 1");
+  ASSERT_TRUE(bands.ok()) << bands.status().ToString();
+  EXPECT_EQ(bands->domains[0].values, (std::vector<nlohmann::json>{nullptr, "high", "low"}));
+  EXPECT_EQ(bands->bound.group_by[0].band_labels, (std::vector<std::string>{"low", "high"}));
+  ASSERT_EQ(bands->bound.scan.group_bands.size(), 1U);
+  EXPECT_EQ(bands->bound.scan.group_bands[0].keys, (std::vector<int64_t>{0, 1, 0, 0}));
+  EXPECT_TRUE(bands->bound.scan.group_bands[0].else_null);
+  EXPECT_EQ(bands->items[0].fields[0].type, "categorical");
+  auto with_else = Plan("SELECT CASE WHEN birth_year < 1960 THEN 'old' ELSE 'young' END, "
+                        "count(*) FROM t GROUP BY 1");
+  ASSERT_TRUE(with_else.ok()) << with_else.status().ToString();
+  EXPECT_EQ(with_else->domains[0].values, (std::vector<nlohmann::json>{"old", "young"}));
+  auto wrong = Plan("SELECT CASE WHEN region < 5 THEN 'x' END, count(*) FROM t GROUP BY 1");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("group_by[0].when[0]"), std::string::npos)
+      << wrong.status().ToString();
 }
 
 }  // namespace

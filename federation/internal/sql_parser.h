@@ -53,6 +53,8 @@ class SqlParser {
   common::Result<AnalystQuery> Parse(SqlError* error);
   // After Parse: `issue` (a path into the JSON form and a message) as an error at its token.
   common::Status FailAt(const QueryIssue& issue);
+  // The whole text as one CASE expression (a group key), or an error.
+  common::Result<FieldExpr> ParseCaseOnly();
 
  private:
   const SqlToken& Peek(size_t ahead = 0) const {
@@ -116,6 +118,10 @@ class SqlParser {
   common::Result<std::string> ParseField(std::string_view what, size_t* at);
   // At date_trunc(, extract( or date_part(.
   bool AtDateFunction() const;
+  // At CASE WHEN.
+  bool AtCase() const { return AtKeyword("case") && AtKeyword("when", 1); }
+  // CASE WHEN filter THEN 'label' ... [ELSE 'label'] END, every filter on one field.
+  common::Result<FieldExpr> ParseCase();
   // A field or a calendar part of one (date_trunc, extract, date_part), as FieldExpr text.
   common::Result<std::string> ParseFieldOrPart(std::string_view what, size_t* at);
   // The group-by expression a name stands for: a select-list alias of a group item, or itself.
