@@ -176,7 +176,7 @@ Status BindGroupBy(const Query& q, const config::Schema& schema, BoundQuery& out
 }  // namespace
 
 Result<BoundQuery> BindQuery(const Query& query, const config::Schema& schema,
-                             const CategoryCodeLookup& codes) {
+                             const CategoryCodeLookup& codes, const CategoryLabelsLookup& labels) {
   // Well-formed is what binding needs (callers parse queries with the full check).
   RETURN_IF_ERROR(ValidateQueryShape(query));
   BoundQuery out;
@@ -191,7 +191,7 @@ Result<BoundQuery> BindQuery(const Query& query, const config::Schema& schema,
     out.columns.push_back(std::move(column));
   }
   if (query.where) {
-    ASSIGN_OR_RETURN(out.scan.filter, BindFilter(*query.where, schema, codes, "where"));
+    ASSIGN_OR_RETURN(out.scan.filter, BindFilter(*query.where, schema, codes, "where", labels));
   }
   return out;
 }
