@@ -190,7 +190,7 @@ Status SqlParser::ParseLike(Node& n, bool negated) {
                             : (negated ? FilterOp::kNotLike : FilterOp::kLike);
   if (Peek().kind != SqlTokenKind::kString) {
     return Expected("a pattern string after " + std::string(ignore_case ? "ILIKE" : "LIKE") +
-                    " ('%' matches any run of characters, '_' one character)");
+                    ", such as 'AO%'");
   }
   n.pos.values.push_back(pos_);
   n.filter.values.push_back(Literal::Text(tokens_[Advance()].text));
