@@ -156,11 +156,13 @@ Result<BoundColumn> BindItem(const SelectItem& item, size_t index, const config:
 }
 
 Status BindGroupBy(const Query& q, const config::Schema& schema,
-                   const CategoryCodeLookup& codes, BoundQuery& out) {
+                   const CategoryCodeLookup& codes, const CategoryLabelsLookup& labels,
+                   BoundQuery& out) {
   for (size_t i = 0; i < q.group_by.size(); ++i) {
     std::string path = "group_by[" + std::to_string(i) + "]";
     storage::KeyBands bands;
-    ASSIGN_OR_RETURN(BoundField f, BindGroupKey(schema, q.group_by[i], codes, path, &bands));
+    ASSIGN_OR_RETURN(BoundField f,
+                     BindGroupKey(schema, q.group_by[i], codes, path, &bands, labels));
     if (f.type == FieldType::kDate && f.part == common::DatePart::kNone) {
       return common::InvalidArgument(path + ": cannot group by date field \"" + f.name +
                                      "\" itself; group by a period of it, such as "
@@ -186,13 +188,13 @@ Status BindGroupBy(const Query& q, const config::Schema& schema,
 }  // namespace
 
 Result<BoundQuery> BindQuery(const Query& query, const config::Schema& schema,
-                             const CategoryCodeLookup& codes) {
+                             const CategoryCodeLookup& codes, const CategoryLabelsLookup& labels) {
   // Well-formed is what binding needs (callers parse queries with the full check).
   RETURN_IF_ERROR(ValidateQueryShape(query));
   BoundQuery out;
   out.dataset = query.dataset;
   out.footprint = DescribeQuery(query);
-  RETURN_IF_ERROR(BindGroupBy(query, schema, codes, out));
+  RETURN_IF_ERROR(BindGroupBy(query, schema, codes, labels, out));
   for (size_t i = 0; i < query.select.size(); ++i) {
     if (query.select[i].kind != SelectItem::Kind::kAggregate) {
       continue;
@@ -201,7 +203,7 @@ Result<BoundQuery> BindQuery(const Query& query, const config::Schema& schema,
     out.columns.push_back(std::move(column));
   }
   if (query.where) {
-    ASSIGN_OR_RETURN(out.scan.filter, BindFilter(*query.where, schema, codes, "where"));
+    ASSIGN_OR_RETURN(out.scan.filter, BindFilter(*query.where, schema, codes, "where", labels));
   }
   return out;
 }

@@ -7,9 +7,12 @@
 // decimal or boolean fields (avg of a boolean is the share of TRUE); var and stddev integer or
 // decimal; min, max, histogram, quantile and median integer, decimal or date; corr and
 // regression integer, decimal or date; count any field. Group-by fields are categorical,
-// boolean or integer, or a calendar part of a date field (date_trunc, extract). Categorical fields compare only with =, !=, IN and IS NULL; a label the
-// node has never seen is not an error (that would reveal which labels exist): `=` matches no
-// row, `!=` every non-null row, and it is dropped from IN lists.
+// boolean or integer, a calendar part of a date field (date_trunc, extract) or CASE bands.
+// Categorical fields compare only with =, !=, IN, LIKE, ILIKE and IS NULL;
+// a label the node has never seen is not an error (that would reveal which labels exist): `=`
+// matches no row, `!=` every non-null row, and it is dropped from IN lists. LIKE and ILIKE
+// become an IN list of the labels the pattern matches: the declared categories when the field
+// has them, else the node's dictionary (NOT LIKE: NOT IN, which no NULL satisfies).
 #pragma once
 
 #include <cstddef>
@@ -31,6 +34,9 @@ namespace verbind::federation {
 // when the label never occurred (DatasetStore::CategoryCode with the dataset bound).
 using CategoryCodeLookup =
     std::function<std::optional<int64_t>(size_t field, std::string_view label)>;
+// The labels in the node's dictionary of categorical schema field `field`, for LIKE on a
+// field without declared categories (DatasetStore::CategoryLabels with the dataset bound).
+using CategoryLabelsLookup = std::function<std::vector<std::string>(size_t field)>;
 
 // A schema field as binding and finishing need it.
 struct BoundField {
@@ -68,16 +74,19 @@ struct BoundQuery {
 
 // Validates and binds `query` to `schema`. InvalidArgument with the JSON path of the problem
 // ("select[1].field: unknown field \"x\"") for unknown fields, identifier fields, wrong types,
-// bad group-by fields and literals that do not fit their field.
+// bad group-by fields and literals that do not fit their field. Without `labels`, LIKE on a
+// field without declared categories matches no label.
 common::Result<BoundQuery> BindQuery(const Query& query, const config::Schema& schema,
-                                     const CategoryCodeLookup& codes);
+                                     const CategoryCodeLookup& codes,
+                                     const CategoryLabelsLookup& labels = {});
 
 // The filter alone, in negation normal form with SQL's three-valued logic: the result is true
 // for a row exactly when `filter` is TRUE for it (not FALSE, not UNKNOWN). `path` prefixes
 // error messages ("where").
 common::Result<storage::Predicate> BindFilter(const Filter& filter, const config::Schema& schema,
                                               const CategoryCodeLookup& codes,
-                                              const std::string& path = "where");
+                                              const std::string& path = "where",
+                                              const CategoryLabelsLookup& labels = {});
 
 // A number or date literal in the storage units of a non-categorical field (integer: the
 // value; decimal: 10^-scale units; date: days; boolean: 0/1). Decimal text may carry trailing
@@ -100,6 +109,7 @@ common::Result<BoundField> ResolveFieldExpr(const config::Schema& schema, std::s
 // A group-by key: ResolveFieldExpr, and for a CASE its bands bound to the field (`bands`).
 common::Result<BoundField> BindGroupKey(const config::Schema& schema, std::string_view text,
                                         const CategoryCodeLookup& codes, const std::string& path,
-                                        storage::KeyBands* bands);
+                                        storage::KeyBands* bands,
+                                        const CategoryLabelsLookup& labels = {});
 
 }  // namespace verbind::federation

@@ -10,6 +10,7 @@
 #include "common/dates.h"
 #include "common/strings.h"
 #include "federation/bind.h"
+#include "federation/like_pattern.h"
 #include "federation/sql.h"
 
 namespace verbind::federation {
@@ -275,8 +276,9 @@ std::string ValuePath(const Filter& f, const std::string& path, size_t i) {
 
 class FilterBinder {
  public:
-  FilterBinder(const config::Schema& schema, const CategoryCodeLookup& codes)
-      : schema_(schema), codes_(codes) {}
+  FilterBinder(const config::Schema& schema, const CategoryCodeLookup& codes,
+               const CategoryLabelsLookup& labels)
+      : schema_(schema), codes_(codes), labels_(labels) {}
 
   Result<Predicate> Bind(const Filter& f, bool negate, const std::string& path, int depth) {
     if (depth > kMaxFilterDepth) {
@@ -323,6 +325,9 @@ class FilterBinder {
                                   const BoundField& bf, const config::Field* as = nullptr) {
     const config::Field& field = as != nullptr ? *as : schema_.fields[bf.index];
     int column = static_cast<int>(bf.index);
+    if (IsLike(f.op)) {
+      return BindLike(f, field, bf.index, negate, path);
+    }
     bool unordered = field.type == FieldType::kCategorical || field.type == FieldType::kBoolean;
     if (unordered && IsOrdering(f.op)) {
       return common::InvalidArgument(Join(path, "op") + ": " + std::string(FilterOpName(f.op)) +
@@ -349,6 +354,34 @@ class FilterBinder {
       default:
         return Comparison(f.op, operands[0], negate, column);
     }
+  }
+
+  // LIKE and ILIKE: an IN list of the codes of the labels the pattern matches, taken from the
+  // declared categories when the field has them (public, so what matches does not depend on
+  // the data), else from the node's dictionary.
+  Result<Predicate> BindLike(const Filter& f, const config::Field& field, size_t index, bool negate,
+                             const std::string& path) {
+    const bool ignore_case = f.op == FilterOp::kILike || f.op == FilterOp::kNotILike;
+    if (field.type != FieldType::kCategorical) {
+      return common::InvalidArgument(Join(path, "op") + ": " + (ignore_case ? "ILIKE" : "LIKE") +
+                                     " compares categorical fields only; \"" + field.name +
+                                     "\" is " + std::string(config::FieldTypeName(field.type)));
+    }
+    std::vector<std::string> dictionary;
+    if (field.categories.empty() && labels_) {
+      dictionary = labels_(index);
+    }
+    std::vector<Operand> operands;
+    for (const std::string& label : field.categories.empty() ? dictionary : field.categories) {
+      if (!LikeMatches(f.values[0].text, label, ignore_case)) {
+        continue;
+      }
+      if (std::optional<int64_t> code = codes_ ? codes_(index, label) : std::nullopt) {
+        operands.push_back(Operand{Operand::Kind::kValue, *code});
+      }
+    }
+    const bool positive = f.op == FilterOp::kLike || f.op == FilterOp::kILike;
+    return InList(operands, positive != negate, static_cast<int>(index));
   }
 
   Result<Operand> ToOperand(const Literal& v, const config::Field& field, size_t index,
@@ -430,6 +463,7 @@ class FilterBinder {
   }
   const config::Schema& schema_;
   const CategoryCodeLookup& codes_;
+  const CategoryLabelsLookup& labels_;
 };
 
 }  // namespace
@@ -477,7 +511,7 @@ Result<BoundField> ResolveFieldExpr(const config::Schema& schema, std::string_vi
 
 Result<BoundField> BindGroupKey(const config::Schema& schema, std::string_view text,
                                 const CategoryCodeLookup& codes, const std::string& path,
-                                storage::KeyBands* bands) {
+                                storage::KeyBands* bands, const CategoryLabelsLookup& labels) {
   std::optional<FieldExpr> e = ParseFieldExpr(text);
   if (!e || e->bands.empty()) return ResolveFieldExpr(schema, text, path);
   ASSIGN_OR_RETURN(BoundField f, ResolveField(schema, e->field, path));
@@ -493,7 +527,7 @@ Result<BoundField> BindGroupKey(const config::Schema& schema, std::string_view t
   for (size_t i = 0; i < e->bands.size(); ++i) {
     ASSIGN_OR_RETURN(storage::Predicate p,
                      BindFilter(e->bands[i].when, schema, codes,
-                                path + ".when[" + std::to_string(i) + "]"));
+                                path + ".when[" + std::to_string(i) + "]", labels));
     bands->when.push_back(std::move(p));
     bands->keys.push_back(key_of(e->bands[i].then));
   }
@@ -545,8 +579,9 @@ Result<int64_t> LiteralToUnits(const Literal& v, const config::Field& field,
 }
 
 Result<Predicate> BindFilter(const Filter& filter, const config::Schema& schema,
-                             const CategoryCodeLookup& codes, const std::string& path) {
-  return FilterBinder(schema, codes).Bind(filter, false, path, 1);
+                             const CategoryCodeLookup& codes, const std::string& path,
+                             const CategoryLabelsLookup& labels) {
+  return FilterBinder(schema, codes, labels).Bind(filter, false, path, 1);
 }
 
 }  // namespace verbind::federation

@@ -10,6 +10,7 @@
 
 #include "common/dates.h"
 #include "federation/bind.h"
+#include "federation/like_pattern.h"
 #include "federation/sql.h"
 
 namespace verbind::federation {
@@ -46,6 +47,12 @@ std::optional<int64_t> CodeOf(size_t, std::string_view label) {
   }
   return std::nullopt;
 }
+
+// The node's dictionary of the categorical column, for LIKE.
+std::vector<std::string> LabelsOf(size_t) { return kStoredLabels; }
+
+// LIKE patterns over the labels: some match one, both, none, or depend on case.
+const std::vector<std::string> kPatterns = {"x", "%", "_", "y%", "w", "X", "%x%", "__"};
 
 // A row: per column a value in storage units (codes for the categorical) or NULL.
 using Row = std::vector<std::optional<int64_t>>;
@@ -178,6 +185,18 @@ Truth Evaluate(const Filter& f, const Row& row) {
       Truth t = And(CompareTruth(FilterOp::kGe, x, f.values[0], column),
                     CompareTruth(FilterOp::kLe, x, f.values[1], column));
       return f.op == FilterOp::kBetween ? t : Not(t);
+    }
+    case FilterOp::kLike:
+    case FilterOp::kNotLike:
+    case FilterOp::kILike:
+    case FilterOp::kNotILike: {
+      if (!x) {
+        return Truth::kUnknown;
+      }
+      bool ignore_case = f.op == FilterOp::kILike || f.op == FilterOp::kNotILike;
+      Truth t = FromBool(
+          LikeMatches(f.values[0].text, kStoredLabels[static_cast<size_t>(*x)], ignore_case));
+      return f.op == FilterOp::kLike || f.op == FilterOp::kILike ? t : Not(t);
     }
     default:
       return CompareTruth(f.op, x, f.values[0], column);
@@ -324,7 +343,16 @@ class Generator {
       ops.insert(ops.end(), {FilterOp::kLt, FilterOp::kLe, FilterOp::kGt, FilterOp::kGe,
                              FilterOp::kBetween, FilterOp::kNotBetween});
     }
+    if (column == 2) {
+      ops.insert(ops.end(),
+                 {FilterOp::kLike, FilterOp::kNotLike, FilterOp::kILike, FilterOp::kNotILike});
+    }
     f.op = ops[static_cast<size_t>(Uniform(0, static_cast<int64_t>(ops.size()) - 1))];
+    if (IsLike(f.op)) {
+      f.values.push_back(Literal::Text(
+          kPatterns[static_cast<size_t>(Uniform(0, static_cast<int64_t>(kPatterns.size()) - 1))]));
+      return f;
+    }
     size_t n = 1;
     if (f.op == FilterOp::kIn || f.op == FilterOp::kNotIn) {
       n = static_cast<size_t>(Uniform(1, 4));
@@ -353,7 +381,7 @@ TEST(BindNnf, BoundPredicateSelectsTheRowsThreeValuedLogicSelects) {
   for (int trial = 0; trial < 3000; ++trial) {
     Filter f = gen.RandomFilter(1 + trial % 5);
     ASSERT_FALSE(FindFilterNodeIssue(f).has_value()) << SqlFilter(f);
-    auto bound = BindFilter(f, schema, CodeOf);
+    auto bound = BindFilter(f, schema, CodeOf, "where", LabelsOf);
     ASSERT_TRUE(bound.ok()) << SqlFilter(f) << ": " << bound.status().ToString();
     for (const Row& row : rows) {
       bool expected = Evaluate(f, row) == Truth::kTrue;
@@ -371,7 +399,7 @@ TEST(BindNnf, BoundPredicatesAreInNegationNormalForm) {
   Generator gen(7);
   config::Schema schema = TestSchema();
   for (int trial = 0; trial < 500; ++trial) {
-    auto bound = BindFilter(gen.RandomFilter(5), schema, CodeOf);
+    auto bound = BindFilter(gen.RandomFilter(5), schema, CodeOf, "where", LabelsOf);
     ASSERT_TRUE(bound.ok());
     std::vector<const Predicate*> stack = {&*bound};
     while (!stack.empty()) {

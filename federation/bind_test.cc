@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 
 #include "common/dates.h"
+#include "federation/like_pattern.h"
 #include "federation/sql.h"
 
 namespace verbind::federation {
@@ -49,12 +51,23 @@ CategoryCodeLookup Codes() {
   };
 }
 
+// The labels of this node's dictionaries, for LIKE on fields without declared categories.
+CategoryLabelsLookup Labels() {
+  return [](size_t field) -> std::vector<std::string> {
+    if (field == 1) {
+      return {"AOW", "WW", "Bijstand"};
+    }
+    return field == 6 ? std::vector<std::string>{"north", "south", "12"}
+                      : std::vector<std::string>{};
+  };
+}
+
 common::Result<BoundQuery> BindSql(std::string_view sql) {
   auto q = ParseSql(sql);
   if (!q.ok()) {
     return q.status();
   }
-  return BindQuery(*q, Benefits(), Codes());
+  return BindQuery(*q, Benefits(), Codes(), Labels());
 }
 
 // The bound filter of "SELECT count(*) FROM benefits WHERE <where>".
@@ -468,6 +481,138 @@ TEST(Bind, DescribesWhatTheQueryTouches) {
   EXPECT_EQ(f.aggregates[3].fields, (std::vector<std::string>{"birth_year", "household_size"}));
   EXPECT_EQ(f.group_by, std::vector<std::string>{"region"});
   EXPECT_EQ(f.filter_fields, (std::vector<std::string>{"active", "birth_year", "region"}));
+}
+
+TEST(LikePattern, PercentMatchesAnyRunAndUnderscoreOneCharacter) {
+  struct Case {
+    std::string pattern, text;
+    bool ignore_case, match;
+  };
+  const std::vector<Case> cases = {
+      {"", "", false, true},
+      {"", "a", false, false},
+      {"%", "", false, true},
+      {"%%", "x", false, true},
+      {"_", "", false, false},
+      {"a%b", "ab", false, true},
+      {"a%b", "axxb", false, true},
+      {"a%b", "axxbc", false, false},
+      {"%a%b%", "xaybz", false, true},
+      {"%ab", "aab", false, true},
+      {"%b%b", "abab", false, true},
+      {"a_c", "abc", false, true},
+      {"a_c", "ac", false, false},
+      {"_", "\xc3\xa2", false, true},  // one code point
+      {"__", "\xc3\xa2", false, false},
+      {"a\\%", "a\\x", false, true},  // '\\' is an ordinary character
+      {"a\\%", "ax", false, false},
+      {"ABC", "abc", false, false},
+      {"ABC", "abc", true, true},
+      {"%o_", "AOW", true, true},
+      {"\xc3\x82", "\xc3\xa2", true, false},  // only ASCII folds
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(LikeMatches(c.pattern, c.text, c.ignore_case), c.match)
+        << "'" << c.text << "' LIKE '" << c.pattern << "'" << (c.ignore_case ? " (ILIKE)" : "");
+  }
+}
+
+TEST(Bind, LikeOnAnOpenSetMatchesTheNodesLabels) {
+  EXPECT_TRUE(Same(Where("benefit_type LIKE 'A%'"), Leaf(Predicate::Op::kIn, 1, {0})))
+      << "benefit_type LIKE 'A%'";
+  EXPECT_TRUE(Same(Where("benefit_type LIKE '%W'"), Leaf(Predicate::Op::kIn, 1, {0, 1})))
+      << "benefit_type LIKE '%W'";
+  EXPECT_TRUE(Same(Where("benefit_type LIKE '_W'"), Leaf(Predicate::Op::kIn, 1, {1})))
+      << "benefit_type LIKE '_W'";
+  EXPECT_TRUE(Same(Where("benefit_type LIKE '%'"), Leaf(Predicate::Op::kIn, 1, {0, 1, 2})))
+      << "benefit_type LIKE '%'";
+  EXPECT_EQ(Where("benefit_type LIKE 'aow'").op, Predicate::Op::kFalse);  // case matters
+  EXPECT_TRUE(Same(Where("benefit_type ILIKE 'aow'"), Leaf(Predicate::Op::kIn, 1, {0})))
+      << "benefit_type ILIKE 'aow'";
+  EXPECT_TRUE(Same(Where("benefit_type ILIKE '%I%'"), Leaf(Predicate::Op::kIn, 1, {2})))
+      << "benefit_type ILIKE '%I%'";
+  EXPECT_TRUE(Same(Where("region LIKE '1_'"), Leaf(Predicate::Op::kIn, 6, {2})))
+      << "region LIKE '1_'";
+  // No label matches: no row, and no error.
+  EXPECT_EQ(Where("benefit_type LIKE 'Z%'").op, Predicate::Op::kFalse);
+  // NOT LIKE is NOT IN, which no NULL satisfies (nor does NOT (x LIKE p)).
+  EXPECT_TRUE(Same(Where("benefit_type NOT LIKE 'A%'"), Leaf(Predicate::Op::kNotIn, 1, {0})))
+      << "benefit_type NOT LIKE 'A%'";
+  EXPECT_TRUE(Same(Where("NOT benefit_type LIKE 'A%'"), Leaf(Predicate::Op::kNotIn, 1, {0})))
+      << "NOT benefit_type LIKE 'A%'";
+  EXPECT_TRUE(Same(Where("benefit_type NOT LIKE 'Z%'"), Leaf(Predicate::Op::kIsNotNull, 1)))
+      << "benefit_type NOT LIKE 'Z%'";
+  EXPECT_TRUE(Same(Where("NOT benefit_type NOT ILIKE 'ww'"), Leaf(Predicate::Op::kIn, 1, {1})))
+      << "NOT benefit_type NOT ILIKE 'ww'";
+  EXPECT_TRUE(Same(Where("region = 'north' OR benefit_type LIKE 'W_'"),
+                   Node(Predicate::Op::kOr,
+                        {Leaf(Predicate::Op::kEq, 6, {0}), Leaf(Predicate::Op::kIn, 1, {1})})))
+      << "region = 'north' OR benefit_type LIKE 'W_'";
+  // Without the dictionary's labels nothing matches.
+  auto q = ParseSql("SELECT count(*) FROM benefits WHERE benefit_type LIKE 'A%'");
+  ASSERT_TRUE(q.ok());
+  auto b = BindQuery(*q, Benefits(), Codes());
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->scan.filter.op, Predicate::Op::kFalse);
+}
+
+TEST(Bind, LikeOnDeclaredCategoriesMatchesTheDeclaredLabelsOnly) {
+  config::Schema schema = Benefits();
+  schema.fields[6].categories = {"Noord-Holland", "Zuid-Holland", "Utrecht", "Frysl\xc3\xa2n"};
+  // This node has seen three of them; its dictionary is not consulted.
+  auto codes = [](size_t, std::string_view label) -> std::optional<int64_t> {
+    const std::vector<std::string> seen = {"Zuid-Holland", "Utrecht", "Frysl\xc3\xa2n"};
+    auto it = std::find(seen.begin(), seen.end(), label);
+    return it == seen.end() ? std::nullopt : std::optional<int64_t>(it - seen.begin());
+  };
+  bool dictionary_read = false;
+  CategoryLabelsLookup labels = [&](size_t) {
+    dictionary_read = true;
+    return std::vector<std::string>{"Zuid-Holland", "secret"};
+  };
+  auto where = [&](std::string_view sql_where) {
+    auto q = ParseSql("SELECT count(*) FROM benefits WHERE " + std::string(sql_where));
+    EXPECT_TRUE(q.ok()) << q.status().ToString();
+    auto b = BindQuery(*q, schema, codes, labels);
+    EXPECT_TRUE(b.ok()) << sql_where << ": " << b.status().ToString();
+    return b.ok() ? b->scan.filter : Predicate::True();
+  };
+  EXPECT_TRUE(Same(where("region LIKE '%Holland'"), Leaf(Predicate::Op::kIn, 6, {0})))
+      << "region LIKE '%Holland'";
+  EXPECT_TRUE(Same(where("region ILIKE '%holland'"), Leaf(Predicate::Op::kIn, 6, {0})))
+      << "region ILIKE '%holland'";
+  EXPECT_TRUE(Same(where("region LIKE 'Frysl_n'"), Leaf(Predicate::Op::kIn, 6, {2})))
+      << "region LIKE 'Frysl_n'";
+  EXPECT_TRUE(Same(where("region ILIKE 'FRYSL%'"), Leaf(Predicate::Op::kIn, 6, {2})))
+      << "region ILIKE 'FRYSL%'";
+  EXPECT_TRUE(Same(where("region NOT LIKE '%Holland'"), Leaf(Predicate::Op::kNotIn, 6, {0})))
+      << "region NOT LIKE '%Holland'";
+  EXPECT_TRUE(Same(where("region NOT ILIKE '%'"), Leaf(Predicate::Op::kNotIn, 6, {0, 1, 2})));
+  EXPECT_EQ(where("region LIKE 'Noord%'").op, Predicate::Op::kFalse);  // declared, not seen
+  EXPECT_EQ(where("region LIKE 'secret'").op, Predicate::Op::kFalse);
+  EXPECT_FALSE(dictionary_read);
+}
+
+TEST(Bind, LikeComparesCategoricalFieldsOnly) {
+  EXPECT_EQ(BindError("SELECT count(*) FROM benefits WHERE birth_year LIKE '19%'"),
+            "where.op: LIKE compares categorical fields only; \"birth_year\" is integer");
+  EXPECT_EQ(BindError("SELECT count(*) FROM benefits WHERE region = 'north' AND NOT "
+                      "birth_date NOT ILIKE '1950%'"),
+            "where.args[1].arg.op: ILIKE compares categorical fields only; \"birth_date\" is "
+            "date");
+  EXPECT_EQ(BindError("SELECT count(*) FROM benefits WHERE active LIKE 't%'"),
+            "where.op: LIKE compares categorical fields only; \"active\" is boolean");
+  EXPECT_EQ(BindError("SELECT count(*) FROM benefits WHERE bsn LIKE '1%'"),
+            "where.field: field \"bsn\" is an identifier and cannot be used in queries");
+  EXPECT_EQ(BindError("SELECT count(*) FROM benefits WHERE regio LIKE 'n%'").substr(0, 39),
+            "where.field: unknown field \"regio\" (did");
+}
+
+TEST(Bind, LikeFieldsAreFilterFieldsForPolicies) {
+  auto b = BindSql(
+      "SELECT count(*) FROM benefits WHERE NOT (benefit_type ILIKE 'a%' OR birth_year > 1)");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->footprint.filter_fields, (std::vector<std::string>{"benefit_type", "birth_year"}));
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ constexpr std::array<std::pair<AggFunc, std::string_view>, 14> kAggNames = {{
     {AggFunc::kRegression, "regression"},
 }};
 
-constexpr std::array<std::pair<FilterOp, std::string_view>, 15> kOpNames = {{
+constexpr std::array<std::pair<FilterOp, std::string_view>, 19> kOpNames = {{
     {FilterOp::kAnd, "and"},
     {FilterOp::kOr, "or"},
     {FilterOp::kNot, "not"},
@@ -48,6 +48,10 @@ constexpr std::array<std::pair<FilterOp, std::string_view>, 15> kOpNames = {{
     {FilterOp::kNotBetween, "not_between"},
     {FilterOp::kIsNull, "is_null"},
     {FilterOp::kIsNotNull, "is_not_null"},
+    {FilterOp::kLike, "like"},
+    {FilterOp::kNotLike, "not_like"},
+    {FilterOp::kILike, "ilike"},
+    {FilterOp::kNotILike, "not_ilike"},
 }};
 
 bool IsDecimalText(std::string_view t) {
@@ -379,6 +383,11 @@ bool IsLogical(FilterOp op) {
   return op == FilterOp::kAnd || op == FilterOp::kOr || op == FilterOp::kNot;
 }
 
+bool IsLike(FilterOp op) {
+  return op == FilterOp::kLike || op == FilterOp::kNotLike || op == FilterOp::kILike ||
+         op == FilterOp::kNotILike;
+}
+
 std::optional<QueryIssue> FindLiteralIssue(const Literal& v) {
   bool has_text = v.kind == Literal::Kind::kDecimal || v.kind == Literal::Kind::kDate ||
                   v.kind == Literal::Kind::kString;
@@ -470,6 +479,11 @@ std::optional<QueryIssue> FindFilterNodeIssue(const Filter& f) {
                              : (want == 2 ? (i == 0 ? "low" : "high") : "value");
       return Issue(rel, issue->message);
     }
+  }
+  if (IsLike(f.op) &&
+      (f.values[0].kind == Literal::Kind::kNull || f.values[0].kind == Literal::Kind::kBoolean ||
+       f.values[0].kind == Literal::Kind::kInteger)) {
+    return Issue("value", std::string(FilterOpName(f.op)) + " takes a pattern string");
   }
   return std::nullopt;
 }

@@ -121,6 +121,10 @@ enum class FilterOp {
   kNotBetween,
   kIsNull,  // no values
   kIsNotNull,
+  kLike,  // `field` LIKE `values[0]`: a pattern ('%' any run, '_' one character; no escape)
+  kNotLike,
+  kILike,  // LIKE ignoring the case of ASCII letters
+  kNotILike,
 };
 // The operator's JSON name ("and", "=", "not_in", "is_null", ...).
 std::string_view FilterOpName(FilterOp op);
@@ -128,6 +132,8 @@ std::string_view FilterOpName(FilterOp op);
 std::optional<FilterOp> FilterOpFromName(std::string_view name);
 // True for the operators that combine other filters (and, or, not).
 bool IsLogical(FilterOp op);
+// True for like, not_like, ilike and not_ilike.
+bool IsLike(FilterOp op);
 
 // A filter tree, with SQL's three-valued logic (a comparison with NULL is unknown).
 struct Filter {

@@ -346,7 +346,8 @@ Result<Filter> FilterAt(const json& j, const std::string& path, int depth, size_
   if (!op) {
     return Fail(Key(path, "op"),
                 "expected an operator (and, or, not, =, !=, <, <=, >, >=, in, "
-                "not_in, between, not_between, is_null, is_not_null)");
+                "not_in, between, not_between, is_null, is_not_null, like, not_like, ilike, "
+                "not_ilike)");
   }
   Filter f;
   f.op = *op;

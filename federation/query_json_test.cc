@@ -31,7 +31,10 @@ constexpr std::string_view kRich =
     R"({"op":"=","field":"active","value":true},{"op":"!=","field":"region","value":"south"},)"
     R"({"op":"<=","field":"birth_year","value":-3},{"op":">","field":"birth_year","value":0},)"
     R"({"op":">=","field":"monthly_amount","value":"12.50"},)"
-    R"({"op":"not_in","field":"birth_year","values":[1,2]}]}]},"group_by":["benefit_type"]})";
+    R"({"op":"not_in","field":"birth_year","values":[1,2]},)"
+    R"({"op":"like","field":"region","value":"n%"},{"op":"not_like","field":"region","value":"_"},)"
+    R"({"op":"ilike","field":"region","value":"%TH"},)"
+    R"({"op":"not_ilike","field":"region","value":"2024-01-01"}]}]},"group_by":["benefit_type"]})";
 
 TEST(QueryJson, CanonicalFormIsAFixedPoint) {
   auto q = ParseQueryJson(kRich);
@@ -208,7 +211,18 @@ TEST(QueryJson, RefusesMalformedQueriesWithAPath) {
        "select[0]: duplicate column name \"g\""},
       {WithWhere("null"), "where: expected a filter object"},
       {WithWhere("[]"), "where: expected a filter object"},
-      {WithWhere(R"({"op":"like","field":"f","value":1})"), "where.op: expected an operator"},
+      {WithWhere(R"({"op":"likes","field":"f","value":"x"})"),
+       "where.op: expected an operator (and, or, not, =, !=, <, <=, >, >=, in, not_in, between, "
+       "not_between, is_null, is_not_null, like, not_like, ilike, not_ilike)"},
+      {WithWhere(R"({"op":"like","field":"f","value":1})"),
+       "where.value: like takes a pattern string"},
+      {WithWhere(R"({"op":"not_ilike","field":"f","value":null})"),
+       "where.value: not_ilike takes a pattern string"},
+      {WithWhere(R"({"op":"ilike","field":"f","value":true})"),
+       "where.value: ilike takes a pattern string"},
+      {WithWhere(R"({"op":"like","field":"f","values":["x"]})"), "where.values: unknown key"},
+      {WithWhere(R"({"op":"not_like","field":"f","value":")" + std::string(257, '%') + "\"}"),
+       "where.value: a literal is longer than 256 bytes"},
       {WithWhere(R"({"field":"f","value":1})"), "where.op: expected an operator"},
       {WithWhere(R"({"op":"and","args":[{"op":"is_null","field":"f"}]})"),
        "where.args: expected an array of two or more filters"},

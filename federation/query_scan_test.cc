@@ -80,6 +80,7 @@ class QueryScanTest : public testing::StoreFixture {
     PlanContext context;
     context.schema = &schema_;
     context.codes = codes;
+    context.labels = [&](size_t field) { return store_->CategoryLabels("benefits", field); };
     context.protection = Protection::kRaw;
     auto plan = PlanAnswer(*query, context);
     if (!plan.ok()) {
@@ -142,6 +143,25 @@ TEST_F(QueryScanTest, FiltersFollowThreeValuedLogic) {
             "n\r\n2\r\n");  // p4, p6; not NULL p5
   EXPECT_EQ(count("monthly_amount >= 900.75 OR monthly_amount IS NULL"), "n\r\n4\r\n");
   EXPECT_EQ(count("birth_year NOT IN (1950, NULL)"), "n\r\n0\r\n");
+}
+
+// Neither categorical field declares its labels: patterns match the store's dictionary.
+TEST_F(QueryScanTest, LikeMatchesTheLabelsOfTheDictionary) {
+  auto count = [&](std::string_view where) {
+    return Run("SELECT count(*) AS n FROM benefits WHERE " + std::string(where));
+  };
+  EXPECT_EQ(count("benefit_type LIKE 'A%'"), "n\r\n3\r\n");       // AOW
+  EXPECT_EQ(count("benefit_type NOT LIKE 'A%'"), "n\r\n3\r\n");   // WW, Bijstand; not NULL p7
+  EXPECT_EQ(count("benefit_type ILIKE '%w'"), "n\r\n5\r\n");      // AOW, WW
+  EXPECT_EQ(count("benefit_type LIKE '%w'"), "n\r\n0\r\n");
+  EXPECT_EQ(count("region LIKE '_o%'"), "n\r\n5\r\n");            // north, south
+  EXPECT_EQ(count("NOT (region LIKE 'n%')"), "n\r\n3\r\n");       // south, east; not NULL p3
+  EXPECT_EQ(count("region NOT ILIKE '%'"), "n\r\n0\r\n");
+  EXPECT_EQ(count("region LIKE 'nowhere%' OR benefit_type = 'WW'"), "n\r\n2\r\n");
+  EXPECT_EQ(Run("SELECT region, count(*) FROM benefits WHERE region ILIKE '%TH' GROUP BY region"),
+            "region,count(*)\r\nnorth,3\r\nsouth,2\r\n");
+  EXPECT_EQ(count("birth_year LIKE '19%'"),
+            "where.op: LIKE compares categorical fields only; \"birth_year\" is integer");
 }
 
 // The population variance divides by n, the sample variance by n - 1.

@@ -145,9 +145,12 @@ Status SqlParser::ParseKeywordTest(Node& n) {
   if (AtKeyword("not")) {
     Advance();
     negated = true;
-    if (!AtKeyword("in") && !AtKeyword("between")) {
-      return Expected("IN or BETWEEN after NOT");
+    if (!AtKeyword("in") && !AtKeyword("between") && !AtKeyword("like") && !AtKeyword("ilike")) {
+      return Expected("IN, BETWEEN, LIKE or ILIKE after NOT");
     }
+  }
+  if (AtKeyword("like") || AtKeyword("ilike")) {
+    return ParseLike(n, negated);
   }
   if (AtKeyword("in")) {
     Advance();
@@ -165,7 +168,7 @@ Status SqlParser::ParseKeywordTest(Node& n) {
     return ParseValue(n);
   }
   if (!AtKeyword("is")) {
-    return Expected("a comparison (=, !=, <, <=, >, >=, IN, BETWEEN or IS)");
+    return Expected("a comparison (=, !=, <, <=, >, >=, IN, BETWEEN, LIKE, ILIKE or IS)");
   }
   Advance();
   n.filter.op = FilterOp::kIsNull;
@@ -177,6 +180,28 @@ Status SqlParser::ParseKeywordTest(Node& n) {
     return Expected("NULL");
   }
   Advance();
+  return Status::Ok();
+}
+
+Status SqlParser::ParseLike(Node& n, bool negated) {
+  const bool ignore_case = AtKeyword("ilike");
+  const size_t op_token = Advance();
+  if (in_having_) {
+    return Fail(op_token, "HAVING cannot use LIKE or ILIKE: filter the rows in WHERE");
+  }
+  n.filter.op = ignore_case ? (negated ? FilterOp::kNotILike : FilterOp::kILike)
+                            : (negated ? FilterOp::kNotLike : FilterOp::kLike);
+  if (Peek().kind != SqlTokenKind::kString) {
+    return Expected("a pattern string after " + std::string(ignore_case ? "ILIKE" : "LIKE") +
+                    ", such as 'AO%'");
+  }
+  n.pos.values.push_back(pos_);
+  n.filter.values.push_back(Literal::Text(tokens_[Advance()].text));
+  if (AtKeyword("escape")) {
+    return Fail(pos_,
+                "ESCAPE is not supported: '%' and '_' are always wildcards and '\\' is an "
+                "ordinary character");
+  }
   return Status::Ok();
 }
 

@@ -66,6 +66,32 @@ std::string ValueSql(const Filter& f, size_t i) {
   return i < f.values.size() ? SqlLiteral(f.values[i]) : std::string("NULL");
 }
 
+std::string_view LikeKeyword(FilterOp op) {
+  switch (op) {
+    case FilterOp::kLike:
+      return " LIKE ";
+    case FilterOp::kNotLike:
+      return " NOT LIKE ";
+    case FilterOp::kILike:
+      return " ILIKE ";
+    default:
+      return " NOT ILIKE ";
+  }
+}
+
+// A LIKE pattern as a quoted string, also when its text is a decimal or a date ('1.5' and
+// '2024-01-01' read back as the same literal, and the parser takes only a string after LIKE).
+std::string PatternSql(const Filter& f) {
+  if (f.values.empty()) {
+    return "NULL";
+  }
+  Literal pattern = f.values[0];
+  if (pattern.kind == Literal::Kind::kDecimal || pattern.kind == Literal::Kind::kDate) {
+    pattern.kind = Literal::Kind::kString;
+  }
+  return SqlLiteral(pattern);
+}
+
 std::string LeafSql(const Filter& f) {
   std::string field = SqlFieldExpr(f.field);
   switch (f.op) {
@@ -85,6 +111,11 @@ std::string LeafSql(const Filter& f) {
       return field + " IS NULL";
     case FilterOp::kIsNotNull:
       return field + " IS NOT NULL";
+    case FilterOp::kLike:
+    case FilterOp::kNotLike:
+    case FilterOp::kILike:
+    case FilterOp::kNotILike:
+      return field + std::string(LikeKeyword(f.op)) + PatternSql(f);
     default:
       return field + " " + std::string(ComparisonSymbol(f.op)) + " " + ValueSql(f, 0);
   }

@@ -88,6 +88,17 @@ TEST(Sql, EveryConstructEqualsItsJsonForm) {
       {S("a NOT BETWEEN 1 AND 5"), J(R"({"op":"not_between","field":"a","low":1,"high":5})")},
       {S("a IS NULL"), J(R"({"op":"is_null","field":"a"})")},
       {S("a IS NOT NULL"), J(R"({"op":"is_not_null","field":"a"})")},
+      {S("r LIKE 'Noord%'"), J(R"({"op":"like","field":"r","value":"Noord%"})")},
+      {S("r not like '_a''s%'"), J(R"({"op":"not_like","field":"r","value":"_a's%"})")},
+      {S("r ILIKE '%holland'"), J(R"({"op":"ilike","field":"r","value":"%holland"})")},
+      {S("r NOT ILIKE ''"), J(R"({"op":"not_ilike","field":"r","value":""})")},
+      {S("r LIKE '1.5'"), J(R"({"op":"like","field":"r","value":"1.5"})")},
+      {S("r LIKE '2024-01-31'"), J(R"({"op":"like","field":"r","value":"2024-01-31"})")},
+      {S("NOT r LIKE 'a%' OR (s ILIKE 'b_' AND a = 1)"),
+       J(R"({"op":"or","args":[{"op":"not","arg":{"op":"like","field":"r","value":"a%"}},)"
+         R"({"op":"and","args":[{"op":"ilike","field":"s","value":"b_"},)"
+         R"({"op":"=","field":"a","value":1}]}]})")},
+      {S("\"like\" LIKE 'x'"), J(R"({"op":"like","field":"like","value":"x"})")},
       {S("a = 1 OR b = 2 AND c = 3"),
        J(R"({"op":"or","args":[{"op":"=","field":"a","value":1},{"op":"and","args":[)"
          R"({"op":"=","field":"b","value":2},{"op":"=","field":"c","value":3}]}]})")},
@@ -203,11 +214,19 @@ TEST(Sql, ErrorsPointAtTheOffendingToken) {
       {S("a IN (1 2)"), "2", 1, "expected ',' or ')', found '2'"},
       {S("a IN (" + in_list + ")"), "7", 1000, "an IN list holds at most 1000 values"},
       {S("a IS 5"), "5", 1, "expected NULL, found '5'"},
-      {S("a NOT LIKE 'x'"), "LIKE", 1, "expected IN or BETWEEN after NOT, found 'LIKE'"},
+      {S("a NOT SIMILAR TO 'x'"), "SIMILAR", 1,
+       "expected IN, BETWEEN, LIKE or ILIKE after NOT, found 'SIMILAR'"},
+      {S("a LIKE 5"), "5", 1, "expected a pattern string after LIKE"},
+      {S("a NOT ILIKE NULL"), "NULL", 1, "expected a pattern string after ILIKE"},
+      {S("a LIKE DATE '2024-01-01'"), "DATE", 1, "expected a pattern string after LIKE"},
+      {S("a LIKE 'x!%' ESCAPE '!'"), "ESCAPE", 1, "ESCAPE is not supported"},
+      {S("a LIKE '" + std::string(300, 'x') + "'"), "'x", 1,
+       "string literal longer than 256 bytes"},
       {S("a BETWEEN 1 OR 2"), "OR", 1, "expected AND, found 'OR'"},
       {S("5 < a"), "5", 1, "expected a field name, NOT or '(', found '5'"},
-      {S("a LIKE 'x'"), "LIKE", 1,
-       "expected a comparison (=, !=, <, <=, >, >=, IN, BETWEEN or IS), found 'LIKE'"},
+      {S("a SIMILAR TO 'x'"), "SIMILAR", 1,
+       "expected a comparison (=, !=, <, <=, >, >=, IN, BETWEEN, LIKE, ILIKE or IS), found "
+       "'SIMILAR'"},
       {S("a # 1"), "#", 1, "unexpected character '#'"},
       {S(""), "", 1, "expected a field name, NOT or '(', found end of input"},
       {S(nots + "a IS NULL"), "NOT", 17, "the filter is nested deeper than 16 levels"},
@@ -440,6 +459,8 @@ TEST(Sql, OrderByLimitAndOffsetShapeOnlyTheShownResult) {
       {"SELECT g, count(*) AS n FROM t GROUP BY g HAVING n = NULL", "NULL",
        "a comparison with NULL is never true"},
       {"SELECT g, count(*) FROM t GROUP BY g ORDER BY g NULLS", "", "expected FIRST or LAST"},
+      {"SELECT g, count(*) FROM t GROUP BY g HAVING g NOT LIKE 'a%'", "LIKE",
+       "HAVING cannot use LIKE or ILIKE: filter the rows in WHERE"},
   };
   for (const Bad& c : bad) {
     SqlError error;

@@ -132,8 +132,17 @@ class QueryGenerator {
       }
       return f;
     }
-    f.op = static_cast<FilterOp>(Uniform(3, 14));
+    f.op = static_cast<FilterOp>(Uniform(3, 18));
     f.field = Name();
+    if (IsLike(f.op)) {
+      Literal pattern = RandomLiteral();
+      while (pattern.kind == Literal::Kind::kNull || pattern.kind == Literal::Kind::kBoolean ||
+             pattern.kind == Literal::Kind::kInteger) {
+        pattern = RandomLiteral();
+      }
+      f.values.push_back(pattern);
+      return f;
+    }
     size_t n = 1;
     if (f.op == FilterOp::kIn || f.op == FilterOp::kNotIn) {
       n = static_cast<size_t>(Uniform(1, 5));
@@ -228,6 +237,8 @@ TEST(QueryFuzzEntry, SurvivesMutatedInputs) {
       "WHERE s.b > 4.5e3 GROUP BY 1 HAVING m >= 2 AND NOT pct IS NULL ORDER BY pct DESC "
       "NULLS LAST, 2 LIMIT 5 OFFSET 1",
       "SELECT coalesce(avg(x), -abs(var_samp(y))) - (count(1) + .5) FROM t ORDER BY 1",
+      "SELECT g, count(*) FROM t WHERE g LIKE 'a%' OR NOT (h NOT ILIKE '_b''c%') GROUP BY g "
+      "ORDER BY 2",
   };
   int analyst_parsed = 0;
   for (const std::string& sql : analyst) {

@@ -156,6 +156,9 @@ TEST_F(DatasetIngestTest, SkipModeStoresTheGoodRowsAndReportsTheRest) {
   // The refused row's label did not enter the dictionary.
   EXPECT_FALSE(store_->CategoryCode("t", 5, "z").has_value());
   EXPECT_EQ(*store_->CategoryLabel("t", 6, *store_->CategoryCode("t", 6, "w")), "w");
+  EXPECT_EQ(store_->CategoryLabels("t", 6), (std::vector<std::string>{"x", "y", "w"}));
+  EXPECT_TRUE(store_->CategoryLabels("t", 1).empty());  // an integer field
+  EXPECT_TRUE(store_->CategoryLabels("absent", 6).empty());
   // Header errors refuse the batch even in skip mode.
   auto h = testing::Ingest(*store_, "t", InputFormat::kCsv, "id,colour\nx,1\n", OnError::kSkipRow);
   ASSERT_TRUE(h.ok());

@@ -46,6 +46,7 @@ class Store final : public DatasetStore {
                                       std::string_view label) const override;
   Result<std::string> CategoryLabel(std::string_view dataset, size_t field,
                                     int64_t code) const override;
+  std::vector<std::string> CategoryLabels(std::string_view dataset, size_t field) const override;
 
  private:
   Result<std::shared_ptr<DatasetEntry>> Find(std::string_view name) const;
@@ -260,6 +261,14 @@ Result<std::string> Store::CategoryLabel(std::string_view dataset, size_t field,
     return common::NotFound("no label with code " + std::to_string(code));
   }
   return d.labels[static_cast<size_t>(code)];
+}
+
+std::vector<std::string> Store::CategoryLabels(std::string_view dataset, size_t field) const {
+  auto entry = Find(dataset);
+  if (!entry.ok()) return {};
+  auto s = (*entry)->Snapshot();
+  if (field >= s->dictionaries.size() || !s->dictionaries[field]) return {};
+  return s->dictionaries[field]->labels;
 }
 
 }  // namespace

@@ -155,6 +155,9 @@ class DatasetStore {
   // The label of a categorical code.
   virtual common::Result<std::string> CategoryLabel(std::string_view dataset, size_t field,
                                                     int64_t code) const = 0;
+  // The labels in a categorical field's dictionary, in code order (labels of erased rows may
+  // remain); empty for an unknown dataset or a field that is not categorical.
+  virtual std::vector<std::string> CategoryLabels(std::string_view dataset, size_t field) const = 0;
 };
 
 // A proposed schema for a CSV file (header + sample of rows), for `dataset create --infer-from`.

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "common/files.h"
@@ -131,6 +132,8 @@ TEST_F(FederatedQueries, EveryAggregateEqualsTheSameComputationOverTheUnion) {
       "FROM support GROUP BY cohort, scheme",
       "SELECT CASE WHEN monthly_amount >= 1000 THEN 'high' WHEN monthly_amount < 500 THEN "
       "'low' END, count(*) FROM support GROUP BY 1",
+      "SELECT scheme, count(*), avg(monthly_amount) FROM support WHERE region LIKE '%Holland' "
+      "OR NOT scheme ILIKE 'w%' GROUP BY scheme",
   };
   for (const char* sql : queries) {
     json fed = AskAll(sql);
@@ -489,6 +492,40 @@ TEST_F(FederatedQueries, QueriesThatDoNotFitTheDatasetAreExplained) {
   ASSERT_EQ(any_case["status"], "complete") << any_case;
   EXPECT_EQ(any_case["result"]["rows"], exact["result"]["rows"]);
   EXPECT_GT(exact["result"]["rows"][0]["values"][0].get<int64_t>(), 0);
+}
+
+// LIKE matches the declared labels: the federated count equals the rows of the three CSV
+// files whose label the pattern selects.
+TEST_F(FederatedQueries, LikeCountsTheRowsWhoseLabelsMatch) {
+  int64_t holland = 0, not_w = 0;
+  for (const std::string& path : fed_.csv_paths) {
+    auto text = common::ReadFile(path);
+    ASSERT_TRUE(text.ok()) << path;
+    std::istringstream lines(*text);
+    std::string line;
+    std::getline(lines, line);  // the header
+    while (std::getline(lines, line)) {
+      std::vector<std::string> cells;
+      std::istringstream row(line);
+      for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+      ASSERT_GE(cells.size(), 4u) << line;
+      holland += cells[2] == "Zuid-Holland" ? 1 : 0;
+      not_w += cells[3] == "Bijstand" || cells[3] == "AOW" ? 1 : 0;
+    }
+  }
+  ASSERT_GT(holland, 0);
+  json like = AskAll("SELECT count(*) FROM support WHERE region LIKE '%Holland'");
+  ASSERT_EQ(like["status"], "complete") << like;
+  EXPECT_EQ(like["result"]["rows"][0]["values"][0], holland) << like;
+  json not_ilike = AskAll("SELECT count(*) FROM support WHERE scheme NOT ILIKE 'w%'");
+  ASSERT_EQ(not_ilike["status"], "complete") << not_ilike;
+  EXPECT_EQ(not_ilike["result"]["rows"][0]["values"][0], not_w) << not_ilike;
+  json none = AskAll("SELECT count(*) FROM support WHERE region LIKE 'Noord%'");
+  ASSERT_EQ(none["status"], "complete") << none;
+  EXPECT_EQ(none["result"]["rows"][0]["values"][0], 0) << none;
+  json wrong = AskAll("SELECT count(*) FROM support WHERE birth_year LIKE '19%'");
+  EXPECT_EQ(wrong["http_status"], 400) << wrong;
+  EXPECT_NE(wrong.dump().find("LIKE compares categorical fields only"), std::string::npos) << wrong;
 }
 
 // A peer that answers with hostile partials: a flipped byte, an answer bound to another

@@ -151,6 +151,7 @@ Result<AnswerPlan> AnswerService::Plan(const Query& query, const storage::Datase
   context.codes = [store, dataset](size_t field, std::string_view label) {
     return store->CategoryCode(dataset, field, label);
   };
+  context.labels = [store, dataset](size_t field) { return store->CategoryLabels(dataset, field); };
   context.protection = protection;
   context.policy = policy;
   context.max_groups = deps_.limits.max_groups;
@@ -255,10 +256,12 @@ Status AnswerService::CheckFits(const Query& query) const {
   if (!info.ok()) return Status::Ok();
   storage::DatasetStore* store = deps_.datasets;
   const std::string dataset = query.dataset;
-  return BindQuery(query, info->schema,
-                   [store, dataset](size_t field, std::string_view label) {
-                     return store->CategoryCode(dataset, field, label);
-                   })
+  return BindQuery(
+             query, info->schema,
+             [store, dataset](size_t field, std::string_view label) {
+               return store->CategoryCode(dataset, field, label);
+             },
+             [store, dataset](size_t field) { return store->CategoryLabels(dataset, field); })
       .status();
 }
 

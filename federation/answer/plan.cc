@@ -424,7 +424,7 @@ Result<AnswerPlan> PlanAnswer(const Query& query, const PlanContext& ctx) {
   }
   AnswerPlan plan;
   plan.protection = ctx.protection;
-  ASSIGN_OR_RETURN(plan.bound, BindQuery(query, *ctx.schema, ctx.codes));
+  ASSIGN_OR_RETURN(plan.bound, BindQuery(query, *ctx.schema, ctx.codes, ctx.labels));
   if (ctx.protection == Protection::kThreshold) plan.min_cell_size = ctx.policy->min_cell_size;
   Planner planner(query, ctx, plan);
   RETURN_IF_ERROR(planner.Columns());

@@ -72,6 +72,7 @@ struct AnswerPlan {
 struct PlanContext {
   const config::Schema* schema = nullptr;
   CategoryCodeLookup codes;            // the dataset's dictionary, for filter labels
+  CategoryLabelsLookup labels;         // its labels, for LIKE on fields without categories
   Protection protection = Protection::kDifferentialPrivacy;
   const config::Policy* policy = nullptr;  // epsilon, min_cell_size, max_cells (not for raw)
   int max_groups = 10000;                  // the node's limit on cells

@@ -135,6 +135,8 @@ class SqlParser {
   common::Result<Node> ParsePrimary(int nesting);
   common::Result<Node> ParsePredicate();
   common::Status ParseKeywordTest(Node& n);
+  // After the field (and NOT): LIKE or ILIKE and its pattern string.
+  common::Status ParseLike(Node& n, bool negated);
   common::Status ParseInList(Node& n);
   common::Status ParseValue(Node& n);
   common::Result<Literal> ParseNumber(size_t* at);
