@@ -23,7 +23,7 @@ class QueryGenerator {
     q.dataset = Name();
     size_t groups = static_cast<size_t>(Uniform(0, 3));
     while (q.group_by.size() < groups) {
-      std::string g = Name();
+      std::string g = Key();
       if (std::find(q.group_by.begin(), q.group_by.end(), g) == q.group_by.end()) {
         q.group_by.push_back(g);
       }
@@ -51,6 +51,24 @@ class QueryGenerator {
     return std::uniform_int_distribution<int64_t>(lo, hi)(rng_);
   }
   bool Chance(int one_in) { return Uniform(1, one_in) == 1; }
+
+  // A group key: a field, a period of it, or CASE bands of it.
+  std::string Key() {
+    std::string field = Name();
+    switch (Uniform(0, 3)) {
+      case 0: return FieldExprText({field, common::DatePart::kTruncMonth, {}, std::nullopt});
+      case 1: return FieldExprText({field, common::DatePart::kIsodow, {}, std::nullopt});
+      case 2: {
+        FieldExpr e{field, common::DatePart::kNone, {}, std::nullopt};
+        e.bands.push_back({Filter{FilterOp::kLt, field, {Literal::Integer(Uniform(-9, 9))}, {}},
+                           "low"});
+        e.bands.push_back({Filter{FilterOp::kIsNull, field, {}, {}}, "it's none"});
+        if (Chance(2)) e.otherwise = "high";
+        return FieldExprText(e);
+      }
+      default: return field;
+    }
+  }
 
   std::string Name() {
     static const std::vector<std::string> kNames = {"a",   "b_1", "select", "date", "count", "x.y",
@@ -239,6 +257,9 @@ TEST(QueryFuzzEntry, SurvivesMutatedInputs) {
       "SELECT coalesce(avg(x), -abs(var_samp(y))) - (count(1) + .5) FROM t ORDER BY 1",
       "SELECT g, count(*) FROM t WHERE g LIKE 'a%' OR NOT (h NOT ILIKE '_b''c%') GROUP BY g "
       "ORDER BY 2",
+      "SELECT date_trunc('month', d) AS m, CASE WHEN a < 18 THEN 'child' WHEN a BETWEEN 18 AND "
+      "66 OR a IS NULL THEN 'adult' ELSE 'old' END band, count(*) FROM t WHERE "
+      "extract(isodow from d) <= 5 AND d >= DATE '2024-01-01' GROUP BY m, band ORDER BY m DESC",
   };
   int analyst_parsed = 0;
   for (const std::string& sql : analyst) {

@@ -1,0 +1,1 @@
+SELECT date_trunc('month', d) AS m, CASE WHEN a < 18 THEN 'child' ELSE 'adult' END band, count(*) FROM t WHERE extract(isodow from d) <= 5 GROUP BY m, band ORDER BY m
