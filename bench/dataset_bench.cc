@@ -24,6 +24,7 @@
 #include "bench/bench_flags.h"
 #include "bench/bench_records.h"
 #include "common/clock.h"
+#include "common/dates.h"
 #include "storage/dataset_store.h"
 #include "testing/dataset_fixture.h"
 
@@ -169,8 +170,32 @@ storage::ScanSpec Query(bool grouped) {
   return spec;
 }
 
-void RunQuery(benchmark::State& state, storage::DatasetStore* store, bool grouped) {
-  storage::ScanSpec spec = Query(grouped);
+// A monthly trend: count(*) and the amount's sum per month of start_date and benefit_type,
+// over the last two years of the data (2023-2024), the months of the weekdays only.
+storage::ScanSpec TrendQuery() {
+  storage::ScanSpec spec;
+  storage::Predicate since;
+  since.op = storage::Predicate::Op::kBetween;
+  since.column = 5;  // start_date
+  since.values = {common::DaysFromCivil(2023, 1, 1), common::DaysFromCivil(2024, 12, 31)};
+  storage::Predicate weekday = since;
+  weekday.op = storage::Predicate::Op::kLe;
+  weekday.part = common::DatePart::kIsodow;
+  weekday.values = {5};
+  spec.filter.op = storage::Predicate::Op::kAnd;
+  spec.filter.children = {since, weekday};
+  spec.aggregates.push_back(storage::AggregateSpec{});
+  storage::AggregateSpec sum;
+  sum.kind = storage::AggregateSpec::Kind::kSum;
+  sum.columns = {4};
+  spec.aggregates.push_back(sum);
+  spec.group_by = {5, 3};  // date_trunc('month', start_date), benefit_type
+  spec.group_parts = {common::DatePart::kTruncMonth, common::DatePart::kNone};
+  return spec;
+}
+
+void RunQuery(benchmark::State& state, storage::DatasetStore* store, int kind) {
+  storage::ScanSpec spec = kind == 2 ? TrendQuery() : Query(kind == 1);
   int64_t matched = 0;
   for (auto _ : state) {
     auto r = store->Scan("benefits", spec);
@@ -234,9 +259,11 @@ int main(int argc, char** argv) {
               bench::ProcMemoryMb("VmHWM:"));
   std::fflush(stdout);
 
-  benchmark::RegisterBenchmark("filtered_count_sum_avg_var", bench::RunQuery, store, false)
+  benchmark::RegisterBenchmark("filtered_count_sum_avg_var", bench::RunQuery, store, 0)
       ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("grouped_by_benefit_type", bench::RunQuery, store, true)
+  benchmark::RegisterBenchmark("grouped_by_benefit_type", bench::RunQuery, store, 1)
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("monthly_trend_weekdays_by_benefit_type", bench::RunQuery, store, 2)
       ->Unit(benchmark::kMillisecond);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
