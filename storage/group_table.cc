@@ -23,7 +23,55 @@ void AddSymbols(const T* d, const ColumnChunk& c, uint32_t n, uint32_t stride, u
   }
 }
 
+// local[i] += stride * the mapped symbol of row i (NULL rows: `mapped` last).
+template <typename T>
+void AddMappedSymbols(const T* d, const ColumnChunk& c, const std::vector<uint32_t>& mapped,
+                      uint32_t n, uint32_t stride, uint32_t* local) {
+  for (uint32_t i = 0; i < n; ++i) local[i] += stride * mapped[d[i]];
+  if (c.null_count == 0) return;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (TestBit(c.nulls, i)) local[i] += stride * (mapped.back() - mapped[d[i]]);
+  }
+}
+
 }  // namespace
+
+bool GroupTable::Transformed(size_t j) const {
+  return parts_[j] != common::DatePart::kNone || !bands_[j].empty();
+}
+
+void GroupTable::MapSymbols(size_t j, const ColumnChunk& c) {
+  std::vector<uint32_t>& mapped = mapped_[j];
+  mapped.resize(c.max_delta + 2);
+  const KeyBands& bands = bands_[j];
+  const common::DatePart part = parts_[j];
+  // Truncations and years only grow with the day: a new key is a new symbol.
+  const bool monotonic = bands.empty() && (common::IsTruncation(part) ||
+                                           part == common::DatePart::kYear);
+  std::unordered_map<int64_t, uint32_t> ids;
+  uint32_t next = 0;
+  int64_t last = 0;
+  for (uint64_t t = 0; t <= c.max_delta; ++t) {
+    const auto value = static_cast<int64_t>(static_cast<uint64_t>(c.base) + t);
+    int64_t key = 0;
+    if (bands.empty()) {
+      key = common::ApplyDatePart(part, value);
+    } else {
+      size_t band = 0;
+      while (band < bands.when.size() && !HoldsForValue(bands.when[band], value)) ++band;
+      key = static_cast<int64_t>(band);
+    }
+    if (monotonic) {
+      if (t == 0 || key != last) ++next;
+      last = key;
+      mapped[t] = next - 1;
+    } else {
+      mapped[t] = ids.emplace(key, next).first->second;
+      if (mapped[t] == next) ++next;
+    }
+  }
+  mapped.back() = next;  // NULL
+}
 
 GroupTable::GroupTable(std::vector<int> columns, std::vector<common::DatePart> parts,
                        std::vector<KeyBands> bands, int max_groups)
@@ -33,6 +81,7 @@ GroupTable::GroupTable(std::vector<int> columns, std::vector<common::DatePart> p
       max_groups_(max_groups) {
   parts_.resize(columns_.size(), common::DatePart::kNone);
   bands_.resize(columns_.size());
+  mapped_.resize(columns_.size());
 }
 
 size_t GroupTable::KeyHash::operator()(const GroupKey& k) const {
@@ -84,9 +133,17 @@ GroupKey GroupTable::KeyOfRow(const ChunkView& view, uint32_t row) const {
 
 Status GroupTable::Assign(const ChunkView& view, const uint8_t* sel, uint32_t* groups) {
   uint64_t domain = 1;
-  for (int col : columns_) {
-    const ColumnChunk& c = *view.columns[static_cast<size_t>(col)];
+  for (size_t j = 0; j < columns_.size(); ++j) {
+    const ColumnChunk& c = *view.columns[static_cast<size_t>(columns_[j])];
+    mapped_[j].clear();
     uint64_t symbols = c.max_delta >= kDenseLimit ? kDenseLimit + 1 : c.max_delta + 2;
+    // A period of a day, a band of a value: few distinct keys, worth mapping once per chunk
+    // unless few rows are selected (then each row's key is computed).
+    if (Transformed(j) && c.max_delta < kDenseLimit &&
+        CountSelected(sel, view.rows) > c.max_delta) {
+      MapSymbols(j, c);
+      symbols = mapped_[j].back() + 1;
+    }
     domain *= symbols;
     if (domain > kDenseLimit) return AssignSparse(view, sel, groups);
   }
@@ -112,14 +169,21 @@ Status GroupTable::AssignDense(const ChunkView& view, const uint8_t* sel, uint32
   uint32_t n = view.rows;
   table_.assign(domain, 0);
   const ColumnChunk& first = *view.columns[static_cast<size_t>(columns_[0])];
-  if (columns_.size() == 1 && first.null_count == 0) {
+  if (columns_.size() == 1 && first.null_count == 0 && mapped_[0].empty()) {
     // One column without NULLs: its deltas are the local keys.
     return WithDeltas(first, [&](const auto* d) { return LookUp(d, view, sel, groups); });
   }
   local_.assign(n, 0);
   uint32_t stride = 1;
-  for (int col : columns_) {
-    const ColumnChunk& c = *view.columns[static_cast<size_t>(col)];
+  for (size_t j = 0; j < columns_.size(); ++j) {
+    const ColumnChunk& c = *view.columns[static_cast<size_t>(columns_[j])];
+    if (!mapped_[j].empty()) {
+      WithDeltas(c, [&](const auto* d) {
+        AddMappedSymbols(d, c, mapped_[j], n, stride, local_.data());
+      });
+      stride *= mapped_[j].back() + 1;
+      continue;
+    }
     WithDeltas(c, [&](const auto* d) { AddSymbols(d, c, n, stride, local_.data()); });
     stride *= static_cast<uint32_t>(c.max_delta + 2);
   }

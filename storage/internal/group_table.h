@@ -49,6 +49,13 @@ class GroupTable {
   int max_groups_;
   std::vector<GroupKey> keys_;
   std::unordered_map<GroupKey, uint32_t, KeyHash> index_;
+  // Whether column j groups by a part or bands of its value rather than the value.
+  bool Transformed(size_t j) const;
+  // For a transformed column with a small range in this chunk: the symbol of each delta, one
+  // per distinct key (rows with one symbol have one key), and NULL's symbol last.
+  void MapSymbols(size_t j, const ColumnChunk& c);
+
+  std::vector<std::vector<uint32_t>> mapped_;  // per column; empty: the deltas are symbols
   std::vector<uint32_t> local_;   // dense: local key of each row
   std::vector<uint32_t> table_;   // dense: local key -> group
 };
