@@ -86,7 +86,8 @@ std::string LeafSql(const Filter& f) {
     case FilterOp::kIsNotNull:
       return field + " IS NOT NULL";
     default:
-      return field + " " + std::string(ComparisonSymbol(f.op)) + " " + ValueSql(f, 0);
+      return field + " " + std::string(ComparisonSymbol(f.op)) + " " +
+             (f.field2.empty() ? ValueSql(f, 0) : SqlName(f.field2));
   }
 }
 

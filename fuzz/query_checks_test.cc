@@ -134,6 +134,10 @@ class QueryGenerator {
     }
     f.op = static_cast<FilterOp>(Uniform(3, 14));
     f.field = Name();
+    if (f.op <= FilterOp::kGe && Chance(4)) {
+      f.field2 = Name();  // a comparison of two fields
+      return f;
+    }
     size_t n = 1;
     if (f.op == FilterOp::kIn || f.op == FilterOp::kNotIn) {
       n = static_cast<size_t>(Uniform(1, 5));
