@@ -126,6 +126,10 @@ TEST_F(FederatedQueries, EveryAggregateEqualsTheSameComputationOverTheUnion) {
       "SELECT extract(year from start_date), extract(quarter from start_date), count(*) FROM "
       "support WHERE extract(month from start_date) IN (1, 2, 3) AND region != 'Zeeland' "
       "GROUP BY 1, 2",
+      // Comparisons of two fields: a decimal against an integer in one unit, NULLs under NOT.
+      "SELECT scheme, count(*), avg(monthly_amount) FROM support WHERE monthly_amount > "
+      "birth_year AND NOT household_size >= birth_year GROUP BY scheme",
+      "SELECT count(*), sum(household_size) FROM support WHERE NOT monthly_amount > birth_year",
   };
   for (const char* sql : queries) {
     json fed = AskAll(sql);
