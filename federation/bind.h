@@ -9,7 +9,9 @@
 // regression integer, decimal or date; count any field. Group-by fields are categorical,
 // boolean or integer, or a calendar part of a date field (date_trunc, extract). Categorical fields compare only with =, !=, IN and IS NULL; a label the
 // node has never seen is not an error (that would reveal which labels exist): `=` matches no
-// row, `!=` every non-null row, and it is dropped from IN lists.
+// row, `!=` every non-null row, and it is dropped from IN lists. Two fields compared
+// (Filter::field2) are integers or decimals (exactly, in the finer unit), dates, or booleans
+// (= and != only); never categoricals, whose codes are per field.
 #pragma once
 
 #include <cstddef>
