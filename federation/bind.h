@@ -12,7 +12,9 @@
 // a label the node has never seen is not an error (that would reveal which labels exist): `=`
 // matches no row, `!=` every non-null row, and it is dropped from IN lists. LIKE and ILIKE
 // become an IN list of the labels the pattern matches: the declared categories when the field
-// has them, else the node's dictionary (NOT LIKE: NOT IN, which no NULL satisfies).
+// has them, else the node's dictionary (NOT LIKE: NOT IN, which no NULL satisfies). Two fields
+// compared (Filter::field2) are integers or decimals (exactly, in the finer unit), dates, or
+// booleans (= and != only); never categoricals, whose codes are per field.
 #pragma once
 
 #include <cstddef>

@@ -306,6 +306,7 @@ class FilterBinder {
  private:
   // A comparison of a calendar part compares the part's values: dates or integers.
   Result<Predicate> BindLeaf(const Filter& f, bool negate, const std::string& path) {
+    if (!f.field2.empty()) return BindFieldComparison(f, negate, path);
     ASSIGN_OR_RETURN(BoundField bf, ResolveFieldExpr(schema_, f.field, Join(path, "field")));
     if (bf.part == common::DatePart::kNone) return BindFieldLeaf(f, negate, path, bf);
     config::Field part;
@@ -319,6 +320,51 @@ class FilterBinder {
   static void SetPart(Predicate& p, common::DatePart part) {
     for (Predicate& c : p.children) SetPart(c, part);
     if (p.column >= 0) p.part = part;
+  }
+
+  // `field` op `field2`: numbers in one unit (the larger scale), dates, or booleans with = and
+  // !=. NOT complements the operator, so a row with a NULL side matches neither way.
+  Result<Predicate> BindFieldComparison(const Filter& f, bool negate, const std::string& path) {
+    ASSIGN_OR_RETURN(BoundField a, ResolveField(schema_, f.field, Join(path, "field")));
+    ASSIGN_OR_RETURN(BoundField b, ResolveField(schema_, f.field2, Join(path, "field2")));
+    RETURN_IF_ERROR(CheckComparable(f.op, a, b, path));
+    Predicate p = Leaf(ComparisonLeaf(negate ? Complement(f.op) : f.op), static_cast<int>(a.index));
+    p.column2 = static_cast<int>(b.index);
+    const int scale_a = a.type == FieldType::kDecimal ? a.scale : 0;
+    const int scale_b = b.type == FieldType::kDecimal ? b.scale : 0;
+    p.multiplier = PowerOfTen(std::max(scale_a, scale_b) - scale_a);
+    p.multiplier2 = PowerOfTen(std::max(scale_a, scale_b) - scale_b);
+    return p;
+  }
+
+  static int64_t PowerOfTen(int n) {
+    int64_t out = 1;
+    for (int i = 0; i < n; ++i) out *= 10;
+    return out;
+  }
+
+  static Status CheckComparable(FilterOp op, const BoundField& a, const BoundField& b,
+                                const std::string& path) {
+    auto numeric = [](FieldType t) { return t == FieldType::kInteger || t == FieldType::kDecimal; };
+    auto type = [](const BoundField& f) { return std::string(config::FieldTypeName(f.type)); };
+    if (a.type == FieldType::kCategorical || b.type == FieldType::kCategorical) {
+      const BoundField& c = a.type == FieldType::kCategorical ? a : b;
+      return common::InvalidArgument(
+          Join(path, "field2") + ": categorical field \"" + c.name +
+          "\" cannot be compared with another field (labels are coded per field); compare it "
+          "with labels");
+    }
+    if (!(numeric(a.type) && numeric(b.type)) && a.type != b.type) {
+      return common::InvalidArgument(Join(path, "field2") + ": cannot compare " + type(a) +
+                                     " field \"" + a.name + "\" with " + type(b) + " field \"" +
+                                     b.name + "\"");
+    }
+    if (a.type == FieldType::kBoolean && IsOrdering(op)) {
+      return common::InvalidArgument(Join(path, "op") + ": " + std::string(FilterOpName(op)) +
+                                     " needs ordered fields; \"" + a.name + "\" and \"" + b.name +
+                                     "\" are boolean");
+    }
+    return Status::Ok();
   }
 
   Result<Predicate> BindFieldLeaf(const Filter& f, bool negate, const std::string& path,

@@ -144,6 +144,31 @@ Truth CompareTruth(FilterOp op, const std::optional<int64_t>& row, const Literal
   }
 }
 
+// Two fields compared by their real values (n in hundredths, as the decimal column is),
+// unknown when either is NULL.
+Truth CompareFields(FilterOp op, const std::optional<int64_t>& a, int column_a,
+                    const std::optional<int64_t>& b, int column_b) {
+  if (!a || !b) {
+    return Truth::kUnknown;
+  }
+  int64_t x = column_a == 0 ? *a * 100 : *a;
+  int64_t y = column_b == 0 ? *b * 100 : *b;
+  switch (op) {
+    case FilterOp::kEq:
+      return FromBool(x == y);
+    case FilterOp::kNe:
+      return FromBool(x != y);
+    case FilterOp::kLt:
+      return FromBool(x < y);
+    case FilterOp::kLe:
+      return FromBool(x <= y);
+    case FilterOp::kGt:
+      return FromBool(x > y);
+    default:
+      return FromBool(x >= y);
+  }
+}
+
 int ColumnOf(const std::string& field) {
   const std::vector<std::string> names = {"n", "amount", "kind", "flag", "day"};
   return static_cast<int>(std::find(names.begin(), names.end(), field) - names.begin());
@@ -167,6 +192,10 @@ Truth Evaluate(const Filter& f, const Row& row) {
   }
   int column = ColumnOf(f.field);
   const std::optional<int64_t>& x = row[static_cast<size_t>(column)];
+  if (!f.field2.empty()) {
+    return CompareFields(f.op, x, column, row[static_cast<size_t>(ColumnOf(f.field2))],
+                         ColumnOf(f.field2));
+  }
   switch (f.op) {
     case FilterOp::kIsNull:
       return FromBool(!x);
@@ -229,6 +258,18 @@ bool Matches(const Predicate& p, const Row& row) {
   }
   if (!x) {
     return false;
+  }
+  if (p.column2 >= 0) {
+    const std::optional<int64_t>& y = row[static_cast<size_t>(p.column2)];
+    if (!y) {
+      return false;
+    }
+    // The storage rule: value * multiplier on each side, compared with p.op.
+    Predicate scaled = p;
+    scaled.column = 0;
+    scaled.column2 = -1;
+    scaled.values = {*y * p.multiplier2};
+    return Matches(scaled, Row{*x * p.multiplier});
   }
   const auto& v = p.values;
   bool in = std::find(v.begin(), v.end(), *x) != v.end();
@@ -332,7 +373,26 @@ class Generator {
     return text;
   }
 
+  // A comparison of two fields of comparable types: the numbers (integer and decimal in any
+  // order), the dates, or the booleans with = and !=.
+  Filter RandomFieldComparison() {
+    static const std::vector<std::pair<std::string, std::string>> kPairs = {
+        {"n", "n"}, {"n", "amount"}, {"amount", "n"}, {"amount", "amount"}, {"day", "day"},
+        {"flag", "flag"}};
+    const auto& [a, b] = kPairs[static_cast<size_t>(Uniform(0, 5))];
+    Filter f;
+    f.field = a;
+    f.field2 = b;
+    const std::vector<FilterOp> ops = {FilterOp::kEq, FilterOp::kNe, FilterOp::kLt,
+                                       FilterOp::kLe, FilterOp::kGt, FilterOp::kGe};
+    f.op = ops[static_cast<size_t>(Uniform(0, a == "flag" ? 1 : 5))];
+    return f;
+  }
+
   Filter RandomLeaf() {
+    if (Chance(5)) {
+      return RandomFieldComparison();
+    }
     Filter f;
     int column = static_cast<int>(Uniform(0, 4));
     f.field = std::vector<std::string>{"n", "amount", "kind", "flag", "day"}[column];

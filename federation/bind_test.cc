@@ -100,6 +100,7 @@ Predicate Node(Predicate::Op op, std::vector<Predicate> children) {
 // Structural equality of predicates (scan.h defines none).
 bool Same(const Predicate& a, const Predicate& b) {
   if (a.op != b.op || a.column != b.column || a.part != b.part || a.values != b.values ||
+      a.column2 != b.column2 || a.multiplier != b.multiplier || a.multiplier2 != b.multiplier2 ||
       a.children.size() != b.children.size()) {
     return false;
   }
@@ -345,6 +346,80 @@ TEST(Bind, NotIsPushedToTheLeaves) {
                                  Leaf(Predicate::Op::kIsNull, 6)})));
 }
 
+// A comparison of columns a and b: a * ma op b * mb.
+Predicate Columns(Predicate::Op op, int a, int b, int64_t ma = 1, int64_t mb = 1) {
+  Predicate p = Leaf(op, a);
+  p.column2 = b;
+  p.multiplier = ma;
+  p.multiplier2 = mb;
+  return p;
+}
+
+TEST(Bind, ComparisonsOfTwoFieldsScaleToOneUnit) {
+  using Op = Predicate::Op;
+  EXPECT_TRUE(Same(Where("birth_year < household_size"), Columns(Op::kLt, 3, 7)));
+  EXPECT_TRUE(
+      Same(Where("benefits.birth_year <= benefits.household_size"), Columns(Op::kLe, 3, 7)));
+  // A decimal of scale 2 against an integer: the integer in hundredths.
+  EXPECT_TRUE(Same(Where("monthly_amount > birth_year"), Columns(Op::kGt, 2, 3, 1, 100)));
+  EXPECT_TRUE(Same(Where("birth_year >= monthly_amount"), Columns(Op::kGe, 3, 2, 100, 1)));
+  EXPECT_TRUE(Same(Where("birth_date = birth_date"), Columns(Op::kEq, 4, 4)));
+  EXPECT_TRUE(Same(Where("active != active"), Columns(Op::kNe, 5, 5)));
+  // NOT complements the operator, so rows with a NULL side match neither form.
+  EXPECT_TRUE(Same(Where("NOT birth_year < household_size"), Columns(Op::kGe, 3, 7)));
+  EXPECT_TRUE(Same(Where("NOT birth_year <= household_size"), Columns(Op::kGt, 3, 7)));
+  EXPECT_TRUE(Same(Where("NOT birth_year = household_size"), Columns(Op::kNe, 3, 7)));
+  EXPECT_TRUE(Same(Where("NOT (monthly_amount > birth_year OR active = active)"),
+                   Node(Op::kAnd, {Columns(Op::kLe, 2, 3, 1, 100), Columns(Op::kNe, 5, 5)})));
+}
+
+TEST(Bind, DecimalsOfDifferentScalesCompareInTheFinerUnit) {
+  config::Schema s = Benefits();
+  s.fields.push_back(MakeField("rate", FieldType::kDecimal, 5));  // 8
+  s.fields.push_back(MakeField("price", FieldType::kDecimal, 0));  // 9
+  auto bind = [&](std::string_view where) {
+    auto q = ParseSql("SELECT count(*) FROM benefits WHERE " + std::string(where));
+    EXPECT_TRUE(q.ok()) << q.status().ToString();
+    auto b = BindQuery(*q, s, Codes());
+    EXPECT_TRUE(b.ok()) << b.status().ToString();
+    return b.ok() ? b->scan.filter : Predicate::True();
+  };
+  EXPECT_TRUE(Same(bind("monthly_amount < rate"), Columns(Predicate::Op::kLt, 2, 8, 1000, 1)));
+  EXPECT_TRUE(Same(bind("rate = monthly_amount"), Columns(Predicate::Op::kEq, 8, 2, 1, 1000)));
+  EXPECT_TRUE(Same(bind("price > birth_year"), Columns(Predicate::Op::kGt, 9, 3)));
+  EXPECT_TRUE(Same(bind("household_size != rate"), Columns(Predicate::Op::kNe, 7, 8, 100000, 1)));
+}
+
+TEST(Bind, RefusesFieldsThatDoNotCompare) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"monthly_amount < birth_date",
+       "where.field2: cannot compare decimal field \"monthly_amount\" with date field "
+       "\"birth_date\""},
+      {"birth_date >= birth_year",
+       "where.field2: cannot compare date field \"birth_date\" with integer field "
+       "\"birth_year\""},
+      {"active = birth_year",
+       "where.field2: cannot compare boolean field \"active\" with integer field"},
+      {"region = benefit_type",
+       "where.field2: categorical field \"region\" cannot be compared with another field "
+       "(labels are coded per field); compare it with labels"},
+      {"birth_year = region", "where.field2: categorical field \"region\" cannot be compared"},
+      {"active < active", "where.op: < needs ordered fields; \"active\" and \"active\" are "
+                          "boolean"},
+      {"birth_year < bsn",
+       "where.field2: field \"bsn\" is an identifier and cannot be used in queries"},
+      {"bsn = bsn", "where.field: field \"bsn\" is an identifier"},
+      {"birth_year < household_sise",
+       "where.field2: unknown field \"household_sise\" (did you mean household_size?)"},
+      {"birth_year = 1 OR NOT monthly_amount > birth_date",
+       "where.args[1].arg.field2: cannot compare decimal field"},
+  };
+  for (const auto& [where, error] : cases) {
+    std::string got = BindError("SELECT count(*) FROM benefits WHERE " + where);
+    EXPECT_EQ(got.substr(0, error.size()), error) << where;
+  }
+}
+
 TEST(Bind, NullLiteralsFollowThreeValuedLogic) {
   EXPECT_EQ(Where("birth_year = NULL").op, Predicate::Op::kFalse);
   EXPECT_EQ(Where("NOT birth_year = NULL").op, Predicate::Op::kFalse);
@@ -481,6 +556,10 @@ TEST(Bind, DescribesWhatTheQueryTouches) {
   EXPECT_EQ(f.aggregates[3].fields, (std::vector<std::string>{"birth_year", "household_size"}));
   EXPECT_EQ(f.group_by, std::vector<std::string>{"region"});
   EXPECT_EQ(f.filter_fields, (std::vector<std::string>{"active", "birth_year", "region"}));
+  auto two = BindSql("SELECT count(*) FROM benefits WHERE NOT monthly_amount > household_size");
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  EXPECT_EQ(two->footprint.filter_fields,
+            (std::vector<std::string>{"household_size", "monthly_amount"}));
 }
 
 TEST(LikePattern, PercentMatchesAnyRunAndUnderscoreOneCharacter) {

@@ -108,6 +108,28 @@ std::optional<QueryIssue> FieldExprIssue(std::string path, std::string_view text
   return NameIssue(std::move(path), e->field);
 }
 
+bool IsComparison(FilterOp op) {
+  return op == FilterOp::kEq || op == FilterOp::kNe || op == FilterOp::kLt ||
+         op == FilterOp::kLe || op == FilterOp::kGt || op == FilterOp::kGe;
+}
+
+// A comparison of two fields: one of the six comparisons, two plain field names, no values.
+std::optional<QueryIssue> FieldComparisonIssue(const Filter& f) {
+  if (!IsComparison(f.op)) {
+    return Issue("field2", std::string(FilterOpName(f.op)) +
+                               " compares a field with values; only =, !=, <, <=, > and >= "
+                               "compare two fields");
+  }
+  if (!f.values.empty()) {
+    return Issue("", "a comparison takes a value or a second field, not both");
+  }
+  if (ParseFieldExpr(f.field) != FieldExpr{f.field, common::DatePart::kNone}) {
+    return Issue("field", "a comparison of two fields takes plain field names, not " +
+                              common::JsonQuote(f.field.substr(0, 80)));
+  }
+  return NameIssue("field2", f.field2);
+}
+
 // Allowed number of fields for an item: [min, max].
 std::pair<size_t, size_t> FieldArity(const SelectItem& item) {
   if (item.kind == SelectItem::Kind::kGroupField) {
@@ -271,6 +293,7 @@ std::string BaseField(const std::string& text) {
 void CollectFilterFields(const Filter& f, std::set<std::string>* out) {
   if (!IsLogical(f.op)) {
     out->insert(BaseField(f.field));
+    if (!f.field2.empty()) out->insert(f.field2);
   }
   for (const Filter& a : f.args) {
     CollectFilterFields(a, out);
@@ -443,7 +466,7 @@ std::optional<QueryIssue> FindSelectItemIssue(const SelectItem& item) {
 
 std::optional<QueryIssue> FindFilterNodeIssue(const Filter& f) {
   if (IsLogical(f.op)) {
-    if (!f.field.empty() || !f.values.empty()) {
+    if (!f.field.empty() || !f.values.empty() || !f.field2.empty()) {
       return Issue("", "and/or/not take no field or values");
     }
     if (f.op == FilterOp::kNot ? f.args.size() != 1 : f.args.size() < 2) {
@@ -459,6 +482,9 @@ std::optional<QueryIssue> FindFilterNodeIssue(const Filter& f) {
   }
   if (auto issue = FieldExprIssue("field", f.field, /*allow_case=*/false)) {
     return issue;
+  }
+  if (!f.field2.empty()) {
+    return FieldComparisonIssue(f);
   }
   size_t want = 1;
   if (f.op == FilterOp::kBetween || f.op == FilterOp::kNotBetween) {

@@ -109,7 +109,7 @@ enum class FilterOp {
   kAnd,  // `args`: two or more
   kOr,   // `args`: two or more
   kNot,  // `args`: one
-  kEq,   // `field` op `values[0]`
+  kEq,   // `field` op `values[0]`, or `field` op `field2`
   kNe,
   kLt,
   kLe,
@@ -140,6 +140,9 @@ struct Filter {
   FilterOp op = FilterOp::kEq;
   std::string field;  // a field or a calendar part of one (FieldExpr text)
   std::vector<Literal> values;
+  // A comparison of two fields (=, !=, <, <=, >, >= only): the field `field` is compared with,
+  // instead of values[0] (`values` is then empty). Both are plain field names.
+  std::string field2;
   std::vector<Filter> args;
 
   bool operator==(const Filter&) const = default;
@@ -272,7 +275,7 @@ struct QueryFootprint {
   };
   std::vector<Aggregate> aggregates;       // one per aggregate select item, in order
   std::vector<std::string> group_by;       // in query order (the field of a calendar part)
-  std::vector<std::string> filter_fields;  // distinct, sorted (the same)
+  std::vector<std::string> filter_fields;  // distinct, sorted (the same); with every field2
 };
 QueryFootprint DescribeQuery(const Query& query);
 

@@ -320,6 +320,13 @@ Status LeafValues(const json& j, const std::string& path, Filter& f) {
     f.values = {std::move(low), std::move(high)};
   } else if (f.op == FilterOp::kIsNull || f.op == FilterOp::kIsNotNull) {
     RETURN_IF_ERROR(CheckKeys(j, path, {"op", "field"}));
+  } else if (j.contains("field2")) {
+    // A comparison of two fields: {"op": "<", "field": "a", "field2": "b"}.
+    if (j.contains("value")) {
+      return Fail(path, "a comparison takes \"value\" or \"field2\", not both");
+    }
+    RETURN_IF_ERROR(CheckKeys(j, path, {"op", "field", "field2"}));
+    ASSIGN_OR_RETURN(f.field2, NameMember(j, path, "field2"));
   } else {
     RETURN_IF_ERROR(CheckKeys(j, path, {"op", "field", "value"}));
     ASSIGN_OR_RETURN(Literal v, LiteralMember(j, path, "value"));
@@ -460,6 +467,8 @@ ordered_json FilterJson(const Filter& f) {
   } else if (f.op == FilterOp::kBetween || f.op == FilterOp::kNotBetween) {
     j["low"] = value(0);
     j["high"] = value(1);
+  } else if (!f.field2.empty()) {
+    j["field2"] = f.field2;
   } else if (f.op != FilterOp::kIsNull && f.op != FilterOp::kIsNotNull) {
     j["value"] = value(0);
   }

@@ -239,6 +239,20 @@ TEST(QueryJson, RefusesMalformedQueriesWithAPath) {
        "where.values: expected an array of 1 to 1000 values"},
       {WithWhere(R"({"op":"in","field":"f","values":5})"), "where.values: expected an array"},
       {WithWhere(R"({"op":"between","field":"f","low":1})"), "where.high: missing"},
+      {WithWhere(R"({"op":"<","field":"f","field2":"g","value":1})"),
+       "where: a comparison takes \"value\" or \"field2\", not both"},
+      {WithWhere(R"({"op":"in","field":"f","field2":"g"})"), "where.field2: unknown key"},
+      {WithWhere(R"({"op":"between","field":"f","field2":"g","low":1,"high":2})"),
+       "where.field2: unknown key"},
+      {WithWhere(R"({"op":"is_null","field":"f","field2":"g"})"), "where.field2: unknown key"},
+      {WithWhere(R"({"op":"<","field":"f","field2":"G"})"), "where.field2: invalid name"},
+      {WithWhere(R"({"op":"<","field":"f","field2":5})"),
+       "where.field2: expected a name (a string)"},
+      {WithWhere(R"j({"op":"<","field":"f","field2":"extract(year from d)"})j"),
+       "where.field2: invalid name"},
+      {WithWhere(R"j({"op":"<","field":"extract(year from d)","field2":"g"})j"),
+       "where.field: a comparison of two fields takes plain field names, not "
+       "\"extract(year from d)\""},
       {WithWhere(R"({"op":"is_null","field":"f","value":1})"), "where.value: unknown key"},
       {WithWhere(R"({"op":"and","args":[{"op":"is_null","field":"f"},)"
                  R"({"op":"=","field":"f","value":{}}]})"),
@@ -274,6 +288,35 @@ TEST(QueryJson, RefusesMalformedQueriesWithAPath) {
     std::string error = ErrorOf(c.json);
     EXPECT_EQ(error.substr(0, c.error.size()), c.error) << c.json.substr(0, 200);
   }
+}
+
+TEST(QueryJson, ComparisonsOfTwoFieldsNameTheSecondField) {
+  const std::string json =
+      R"({"dataset":"d","select":[{"agg":"count"}],"where":{"op":"not","arg":)"
+      R"({"op":">=","field":"paid_amount","field2":"due_amount"}}})";
+  auto q = ParseQueryJson(json);
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  const Filter& f = q->where->args[0];
+  EXPECT_EQ(f.op, FilterOp::kGe);
+  EXPECT_EQ(f.field, "paid_amount");
+  EXPECT_EQ(f.field2, "due_amount");
+  EXPECT_TRUE(f.values.empty());
+  EXPECT_EQ(QueryToJson(*q), json);
+  EXPECT_EQ(DescribeQuery(*q).filter_fields,
+            (std::vector<std::string>{"due_amount", "paid_amount"}));
+  // The model refuses a second field where it means nothing.
+  Filter bad = f;
+  bad.op = FilterOp::kIn;
+  EXPECT_EQ(FindFilterNodeIssue(bad)->path, "field2");
+  bad = f;
+  bad.values = {Literal::Integer(1)};
+  EXPECT_EQ(FindFilterNodeIssue(bad)->message,
+            "a comparison takes a value or a second field, not both");
+  Filter logical;
+  logical.op = FilterOp::kNot;
+  logical.args = {f};
+  logical.field2 = "x";
+  EXPECT_EQ(FindFilterNodeIssue(logical)->message, "and/or/not take no field or values");
 }
 
 TEST(QueryJson, LimitsAreInclusive) {

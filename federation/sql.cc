@@ -139,6 +139,7 @@ bool SqlParser::AtDateFunction() const {
 // The fields that the filter's comparisons name, as FieldExpr texts.
 static void NamedFields(const Filter& f, std::set<std::string>* out) {
   if (!IsLogical(f.op)) out->insert(f.field);
+  if (!f.field2.empty()) out->insert(f.field2);
   for (const Filter& a : f.args) NamedFields(a, out);
 }
 

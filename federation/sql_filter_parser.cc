@@ -124,7 +124,7 @@ Result<Node> SqlParser::ParsePredicate() {
   if (std::optional<FilterOp> op = ComparisonOp(Peek())) {
     Advance();
     n.filter.op = *op;
-    RETURN_IF_ERROR(ParseValue(n));
+    RETURN_IF_ERROR(ParseComparand(n));
   } else {
     RETURN_IF_ERROR(ParseKeywordTest(n));
   }
@@ -224,6 +224,27 @@ Status SqlParser::ParseInList(Node& n) {
     }
     Advance();
   }
+}
+
+bool SqlParser::AtFieldOperand() const {
+  const SqlToken& t = Peek();
+  if (t.kind == SqlTokenKind::kQuotedName) {
+    return true;
+  }
+  return t.kind == SqlTokenKind::kName && !IsSqlReservedWord(t.text) &&
+         !(AtKeyword("date") && Peek(1).kind == SqlTokenKind::kString);
+}
+
+Status SqlParser::ParseComparand(Node& n) {
+  if (in_having_ || !AtFieldOperand()) {
+    return ParseValue(n);
+  }
+  if (AtCall()) {
+    return Fail(pos_, "a comparison compares a field with a value or with another field, not "
+                      "with a function call");
+  }
+  ASSIGN_OR_RETURN(n.filter.field2, ParseField("a field name", &n.pos.field2));
+  return Status::Ok();
 }
 
 Status SqlParser::ParseValue(Node& n) {

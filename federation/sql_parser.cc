@@ -165,6 +165,9 @@ size_t SqlParser::FilterToken(std::string_view rest) const {
       node = &node->args[i];
       continue;
     }
+    if (name == "field2") {
+      return node->field2;
+    }
     if (name == "high") {
       i = 1;
     }

@@ -117,7 +117,8 @@ std::string LeafSql(const Filter& f) {
     case FilterOp::kNotILike:
       return field + std::string(LikeKeyword(f.op)) + PatternSql(f);
     default:
-      return field + " " + std::string(ComparisonSymbol(f.op)) + " " + ValueSql(f, 0);
+      return field + " " + std::string(ComparisonSymbol(f.op)) + " " +
+             (f.field2.empty() ? ValueSql(f, 0) : SqlName(f.field2));
   }
 }
 

@@ -123,6 +123,14 @@ TEST(Sql, EveryConstructEqualsItsJsonForm) {
        R"j({"op":"not_in","field":"extract(dow from d)","values":[0,6]},)j"
        R"j({"op":"=","field":"date_trunc('quarter', e-f)","value":"2024-04-01"}]},)j"
        R"j("group_by":["date_trunc('month', d)","extract(year from d)"]})j"},
+      {S("a < b"), J(R"({"op":"<","field":"a","field2":"b"})")},
+      {S("t.a >= t.\"b-c\" AND NOT a <> Date"),
+       J(R"({"op":"and","args":[{"op":">=","field":"a","field2":"b-c"},)"
+         R"({"op":"not","arg":{"op":"!=","field":"a","field2":"date"}}]})")},
+      {S("(x = \"null\") OR x <= \"1st\" OR y > date OR z = DATE '2024-01-01'"),
+       J(R"({"op":"or","args":[{"op":"=","field":"x","field2":"null"},)"
+         R"({"op":"<=","field":"x","field2":"1st"},{"op":">","field":"y","field2":"date"},)"
+         R"({"op":"=","field":"z","value":"2024-01-01"}]})")},
       {"SELECT count(*) -- all rows\nFROM t -- the table\n;",
        R"({"dataset":"t","select":[{"agg":"count"}]})"},
   };
@@ -227,6 +235,16 @@ TEST(Sql, ErrorsPointAtTheOffendingToken) {
       {S("a SIMILAR TO 'x'"), "SIMILAR", 1,
        "expected a comparison (=, !=, <, <=, >, >=, IN, BETWEEN, LIKE, ILIKE or IS), found "
        "'SIMILAR'"},
+      {S("a < date_trunc('month', b)"), "date_trunc", 1,
+       "a comparison compares a field with a value or with another field, not with a function "
+       "call"},
+      {S("date_trunc('month', d) < e"), "d)", 1,
+       "a comparison of two fields takes plain field names, not \"date_trunc('month', d)\""},
+      {S("a < u.b"), "u.b", 1, "unknown table u (the query reads t)"},
+      {S("a < b."), "", 1, "expected a field name after 'b.', found end of input"},
+      {S("a IN (b)"), "b", 1, "expected a value"},
+      {S("a BETWEEN b AND 5"), "b", 1, "expected a value"},
+      {S("a < b c"), "c", 2, "expected AND, OR, GROUP BY, ';' or end of input, found 'c'"},
       {S("a # 1"), "#", 1, "unexpected character '#'"},
       {S(""), "", 1, "expected a field name, NOT or '(', found end of input"},
       {S(nots + "a IS NULL"), "NOT", 17, "the filter is nested deeper than 16 levels"},
@@ -531,6 +549,17 @@ TEST(Sql, AnIssueFoundLaterIsShownAtItsToken) {
             "                       ^");
   EXPECT_NE(LocateSqlIssue(sql, {"select[1].field", "x"}).message().find("line 1, column 15"),
             std::string::npos);
+}
+
+TEST(Sql, AMismatchOfTwoFieldsIsShownAtTheSecondField) {
+  const std::string sql = "SELECT count(*) FROM t WHERE y > 1 AND NOT t.end_date < amount";
+  common::Status s = LocateSqlIssue(
+      sql, {"where.args[1].arg.field2", "cannot compare date field \"end_date\" with decimal "
+                                        "field \"amount\""});
+  EXPECT_EQ(s.message().substr(0, 20), "line 1, column 57: c");
+  EXPECT_TRUE(ParseAnalystSql("SELECT count(*) FROM t WHERE a < b").ok());
+  auto having = ParseAnalystSql("SELECT g, count(*) AS n FROM t GROUP BY g HAVING n > g");
+  EXPECT_FALSE(having.ok());  // HAVING compares result columns with numbers only
 }
 
 TEST(Sql, ErrorMessageHasACaretExcerpt) {

@@ -161,6 +161,10 @@ class QueryGenerator {
       f.values.push_back(pattern);
       return f;
     }
+    if (f.op <= FilterOp::kGe && Chance(4)) {
+      f.field2 = Name();  // a comparison of two fields
+      return f;
+    }
     size_t n = 1;
     if (f.op == FilterOp::kIn || f.op == FilterOp::kNotIn) {
       n = static_cast<size_t>(Uniform(1, 5));

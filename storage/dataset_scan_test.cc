@@ -52,6 +52,20 @@ bool Match(const Predicate& p, const Row& v) {
     default: break;
   }
   if (!v[p.column]) return false;
+  if (p.column2 >= 0) {
+    if (!v[p.column2]) return false;
+    // Exact in 128 bits: value * multiplier of each side.
+    __int128 a = static_cast<__int128>(*v[p.column]) * p.multiplier;
+    __int128 b = static_cast<__int128>(*v[p.column2]) * p.multiplier2;
+    switch (p.op) {
+      case Op::kEq: return a == b;
+      case Op::kNe: return a != b;
+      case Op::kLt: return a < b;
+      case Op::kLe: return a <= b;
+      case Op::kGt: return a > b;
+      default: return a >= b;
+    }
+  }
   int64_t x = common::ApplyDatePart(p.part, *v[p.column]);
   const auto& c = p.values;
   bool in = std::find(c.begin(), c.end(), x) != c.end();
@@ -467,6 +481,54 @@ TEST_F(DatasetScanTest, PartsOfDatesGroupAndFilterLikeTheReference) {
   wrong.group_parts = {DatePart::kMonth};
   wrong.aggregates = {AggregateSpec{}};
   EXPECT_FALSE(store_->Scan("benefits", wrong).ok());
+}
+
+TEST_F(DatasetScanTest, ComparisonsOfTwoColumnsMatchTheReferenceExactly) {
+  Load(80000);
+  auto columns = [](Op op, int a, int b, int64_t ma = 1, int64_t mb = 1) {
+    Predicate p = Leaf(op, a);
+    p.column2 = b;
+    p.multiplier = ma;
+    p.multiplier2 = mb;
+    return p;
+  };
+  const std::vector<std::pair<std::string, Predicate>> filters = {
+      {"year * 100 < amount", columns(Op::kLt, kYear, kAmount, 100)},
+      {"year * 100 <= amount", columns(Op::kLe, kYear, kAmount, 100)},
+      {"amount > year * 100", columns(Op::kGt, kAmount, kYear, 1, 100)},
+      {"amount >= year * 100", columns(Op::kGe, kAmount, kYear, 1, 100)},
+      {"year = year", columns(Op::kEq, kYear, kYear)},
+      {"year != year", columns(Op::kNe, kYear, kYear)},
+      {"region = type (codes)", columns(Op::kEq, kRegion, kType)},
+      {"date > date", columns(Op::kGt, kDate, kDate)},
+      {"wmo != wmo", columns(Op::kNe, kWmo, kWmo)},
+      // Products past 64 bits, nulls on both sides.
+      {"extreme * 10^9 < amount", columns(Op::kLt, kExtreme, kAmount, 1000000000)},
+      {"extreme >= amount * 10^9", columns(Op::kGe, kExtreme, kAmount, 1, 1000000000)},
+      {"extreme * 100 = extreme * 100", columns(Op::kEq, kExtreme, kExtreme, 100, 100)},
+      {"extreme < year", columns(Op::kLt, kExtreme, kYear)},
+      {"in and/or",
+       Node(Op::kOr, {Node(Op::kAnd, {columns(Op::kGe, kYear, kExtreme), Leaf(Op::kIsNull, kWmo)}),
+                      columns(Op::kLt, kDate, kYear)})},
+  };
+  for (const auto& [name, filter] : filters) {
+    ScanSpec spec;
+    spec.filter = filter;
+    spec.aggregates = LightAggregates();
+    Check(spec, name);
+  }
+  ScanSpec grouped;
+  grouped.filter = columns(Op::kLt, kYear, kAmount, 100);
+  grouped.group_by = {kType};
+  grouped.aggregates = LightAggregates();
+  Check(grouped, "grouped, the second column read only by the filter");
+  for (Predicate bad : {columns(Op::kLt, kYear, kId), columns(Op::kLt, kYear, 99),
+                        columns(Op::kIn, kYear, kAmount), columns(Op::kLt, kYear, kAmount, 0)}) {
+    ScanSpec spec;
+    spec.filter = bad;
+    spec.aggregates = {AggregateSpec{}};
+    EXPECT_FALSE(store_->Scan("benefits", spec).ok());
+  }
 }
 
 // A clock whose monotonic time jumps a second at every reading.

@@ -41,6 +41,13 @@ struct Predicate {
   // the part's units: days of a period's first day, or the extracted number).
   common::DatePart part = common::DatePart::kNone;
   std::vector<int64_t> values;  // leaves: constants in storage units
+  // kEq ... kGe only: a comparison of two columns instead of one with values[0], true for a
+  // row when value(column) * multiplier op value(column2) * multiplier2 (computed exactly, in
+  // 128 bits; the multipliers bring decimals of different scales to one unit) and false when
+  // either value is NULL. `part` is kNone and `values` empty.
+  int column2 = -1;
+  int64_t multiplier = 1;
+  int64_t multiplier2 = 1;
   std::vector<Predicate> children;  // kAnd / kOr
 
   static Predicate True() { return {}; }

@@ -18,6 +18,28 @@ namespace {
 constexpr int kMaxFilterDepth = 64;
 constexpr size_t kMaxFilterNodes = 10000;
 
+// A comparison of two columns: a second column with values, an operator that compares, no
+// part of a date, positive multipliers.
+Status CheckColumnComparison(const Predicate& p, const config::Schema& schema) {
+  if (static_cast<size_t>(p.column2) >= schema.fields.size()) {
+    return common::InvalidArgument("the filter names a column the dataset does not have");
+  }
+  const config::Field& f = schema.fields[static_cast<size_t>(p.column2)];
+  if (f.type == config::FieldType::kIdentifier) {
+    return common::InvalidArgument("field " + f.name + " is an identifier; identifiers cannot "
+                                   "be filtered on");
+  }
+  bool compares = p.op == Op::kEq || p.op == Op::kNe || p.op == Op::kLt || p.op == Op::kLe ||
+                  p.op == Op::kGt || p.op == Op::kGe;
+  if (!compares || p.part != common::DatePart::kNone) {
+    return common::InvalidArgument("two columns are compared only with =, !=, <, <=, > or >=");
+  }
+  if (p.multiplier < 1 || p.multiplier2 < 1) {
+    return common::InvalidArgument("a comparison of two columns needs positive multipliers");
+  }
+  return Status::Ok();
+}
+
 Status CheckFilter(const Predicate& p, const config::Schema& schema, int depth, size_t* nodes) {
   if (depth > kMaxFilterDepth || ++*nodes > kMaxFilterNodes) {
     return common::InvalidArgument("the filter is too large");
@@ -43,6 +65,7 @@ Status CheckFilter(const Predicate& p, const config::Schema& schema, int depth, 
                    p.op == Op::kNotIn)
                     ? 0
                     : 1;
+  if (p.column2 >= 0) return CheckColumnComparison(p, schema);
   if (p.values.size() < need) return common::InvalidArgument("a filter comparison lacks values");
   return Status::Ok();
 }
@@ -52,6 +75,7 @@ void FilterColumns(const Predicate& p, std::set<int>* out) {
     for (const auto& c : p.children) FilterColumns(c, out);
   } else if (p.op != Op::kTrue && p.op != Op::kFalse) {
     out->insert(p.column);
+    if (p.column2 >= 0) out->insert(p.column2);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "storage/internal/scan_kernels.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 
@@ -143,7 +144,46 @@ void ComparePart(const Predicate& p, const ColumnChunk& c, uint32_t n, uint8_t* 
   });
 }
 
+// Which outcomes of comparing a with b (less, equal, greater) satisfy the operator.
+std::array<uint8_t, 3> Accepted(Op op) {
+  switch (op) {
+    case Op::kEq: return {0, 1, 0};
+    case Op::kNe: return {1, 0, 1};
+    case Op::kLt: return {1, 0, 0};
+    case Op::kLe: return {1, 1, 0};
+    case Op::kGt: return {0, 0, 1};
+    default: return {0, 1, 1};  // kGe
+  }
+}
+
+template <typename A, typename B>
+void CompareScaled(const Predicate& p, const ColumnChunk& ca, const A* a, const ColumnChunk& cb,
+                   const B* b, uint32_t n, uint8_t* out) {
+  const std::array<uint8_t, 3> accepted = Accepted(p.op);
+  for (uint32_t i = 0; i < n; ++i) {
+    Int128 x = static_cast<Int128>(ValueOf(ca, a[i])) * p.multiplier;
+    Int128 y = static_cast<Int128>(ValueOf(cb, b[i])) * p.multiplier2;
+    out[i] = accepted[static_cast<size_t>((x > y) - (x < y) + 1)];
+  }
+}
+
+// A comparison of two columns (p.column2), row by row; NULL on either side never matches.
+void CompareColumns(const Predicate& p, const ChunkView& view, uint8_t* out) {
+  const ColumnChunk& a = *view.columns[static_cast<size_t>(p.column)];
+  const ColumnChunk& b = *view.columns[static_cast<size_t>(p.column2)];
+  uint32_t n = view.rows;
+  WithDeltas(a, [&](const auto* da) {
+    WithDeltas(b, [&](const auto* db) { CompareScaled(p, a, da, b, db, n, out); });
+  });
+  if (a.null_count > 0) ClearRows(a.nulls, n, out);
+  if (b.null_count > 0) ClearRows(b.nulls, n, out);
+}
+
 void Leaf(const Predicate& p, const ChunkView& view, uint8_t* out) {
+  if (p.column2 >= 0) {
+    CompareColumns(p, view, out);
+    return;
+  }
   const ColumnChunk& c = *view.columns[static_cast<size_t>(p.column)];
   uint32_t n = view.rows;
   switch (p.op) {

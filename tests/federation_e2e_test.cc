@@ -134,6 +134,10 @@ TEST_F(FederatedQueries, EveryAggregateEqualsTheSameComputationOverTheUnion) {
       "'low' END, count(*) FROM support GROUP BY 1",
       "SELECT scheme, count(*), avg(monthly_amount) FROM support WHERE region LIKE '%Holland' "
       "OR NOT scheme ILIKE 'w%' GROUP BY scheme",
+      // Comparisons of two fields: a decimal against an integer in one unit, NULLs under NOT.
+      "SELECT scheme, count(*), avg(monthly_amount) FROM support WHERE monthly_amount > "
+      "birth_year AND NOT household_size >= birth_year GROUP BY scheme",
+      "SELECT count(*), sum(household_size) FROM support WHERE NOT monthly_amount > birth_year",
   };
   for (const char* sql : queries) {
     json fed = AskAll(sql);

@@ -61,7 +61,7 @@ void NarrowByWhere(const Filter& f, const std::string& field, DayRange* r) {
     for (const Filter& a : f.args) NarrowByWhere(a, field, r);
     return;
   }
-  if (f.field != field || IsLogical(f.op) || f.values.empty()) return;
+  if (f.field != field || IsLogical(f.op) || f.values.empty() || !f.field2.empty()) return;
   std::vector<int64_t> days;
   for (const Literal& v : f.values) {
     int32_t d = 0;
@@ -98,7 +98,10 @@ std::optional<std::set<std::string>> LabelsByWhere(const Filter& where, const co
       for (const Filter& a : n.args) visit(a);
       return;
     }
-    if (n.field != f.name || (n.op != FilterOp::kEq && n.op != FilterOp::kIn)) return;
+    if (n.field != f.name || !n.field2.empty() ||
+        (n.op != FilterOp::kEq && n.op != FilterOp::kIn)) {
+      return;
+    }
     std::set<std::string> allowed;
     for (const Literal& v : n.values) {
       if (v.kind == Literal::Kind::kNull || v.kind == Literal::Kind::kBoolean) continue;

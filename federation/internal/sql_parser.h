@@ -27,6 +27,7 @@ struct FilterPos {
   size_t token = 0;
   std::vector<FilterPos> args;
   std::vector<size_t> values;
+  size_t field2 = 0;  // the second field of a comparison of two fields
 };
 
 // A parsed filter node and where its parts are.
@@ -139,6 +140,10 @@ class SqlParser {
   common::Status ParseLike(Node& n, bool negated);
   common::Status ParseInList(Node& n);
   common::Status ParseValue(Node& n);
+  // At a field name where a comparison's value may stand (not DATE 'x', TRUE, FALSE, NULL).
+  bool AtFieldOperand() const;
+  // The right side of a comparison: a value, or in WHERE a (qualified) field name.
+  common::Status ParseComparand(Node& n);
   common::Result<Literal> ParseNumber(size_t* at);
   common::Result<Literal> ParseLiteral(size_t* at);
   common::Status CheckQuery();

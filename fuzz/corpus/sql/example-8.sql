@@ -1,0 +1,1 @@
+SELECT count(*), avg(paid_amount) FROM invoices i WHERE i.paid_amount > due_amount AND NOT end_date < i.start_date OR flag <> "other-flag"
