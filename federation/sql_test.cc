@@ -408,6 +408,9 @@ TEST(Sql, CaseBandsAreGroupKeys) {
   EXPECT_FALSE(ParseSql("SELECT count(*) FROM t GROUP BY CASE WHEN a < 1 THEN 'x' WHEN b > 2 "
                         "THEN 'y' END", &error).ok());
   EXPECT_EQ(error.message, "every WHEN of a CASE group key tests the same field (found a and b)");
+  EXPECT_FALSE(
+      ParseSql("SELECT count(*) FROM t GROUP BY CASE WHEN a < b THEN 'x' END", &error).ok());
+  EXPECT_EQ(error.message, "every WHEN of a CASE group key tests the same field (found a and b)");
   EXPECT_FALSE(ParseSql("SELECT count(*) FROM t GROUP BY CASE WHEN a < 1 THEN 5 END", &error).ok());
   EXPECT_EQ(error.message, "a band's label is a string such as 'under 18', found '5'");
   EXPECT_FALSE(ParseSql("SELECT count(*) FROM t WHERE CASE WHEN a < 1 THEN 'x' END = 'x'", &error)
