@@ -8,6 +8,7 @@
 
 #include "common/dates.h"
 #include "federation/like_pattern.h"
+#include "federation/bind_test_fixture.h"
 #include "federation/sql.h"
 
 namespace verbind::federation {
@@ -16,101 +17,7 @@ namespace {
 using config::FieldType;
 using storage::AggregateSpec;
 using storage::Predicate;
-
-config::Field MakeField(std::string name, FieldType type, int scale = 0) {
-  config::Field f;
-  f.name = std::move(name);
-  f.type = type;
-  f.scale = scale;
-  return f;
-}
-
-// The benefits dataset of the documentation.
-config::Schema Benefits() {
-  config::Schema s;
-  s.fields = {MakeField("bsn", FieldType::kIdentifier),             // 0
-              MakeField("benefit_type", FieldType::kCategorical),   // 1
-              MakeField("monthly_amount", FieldType::kDecimal, 2),  // 2
-              MakeField("birth_year", FieldType::kInteger),         // 3
-              MakeField("birth_date", FieldType::kDate),            // 4
-              MakeField("active", FieldType::kBoolean),             // 5
-              MakeField("region", FieldType::kCategorical),         // 6
-              MakeField("household_size", FieldType::kInteger)};    // 7
-  s.key = 0;
-  return s;
-}
-
-// Codes for the labels this node has seen.
-CategoryCodeLookup Codes() {
-  return [](size_t field, std::string_view label) -> std::optional<int64_t> {
-    static const std::map<std::pair<size_t, std::string>, int64_t> kCodes = {
-        {{1, "AOW"}, 0},   {{1, "WW"}, 1},    {{1, "Bijstand"}, 2},
-        {{6, "north"}, 0}, {{6, "south"}, 1}, {{6, "12"}, 2}};
-    auto it = kCodes.find({field, std::string(label)});
-    return it == kCodes.end() ? std::nullopt : std::optional<int64_t>(it->second);
-  };
-}
-
-// The labels of this node's dictionaries, for LIKE on fields without declared categories.
-CategoryLabelsLookup Labels() {
-  return [](size_t field) -> std::vector<std::string> {
-    if (field == 1) {
-      return {"AOW", "WW", "Bijstand"};
-    }
-    return field == 6 ? std::vector<std::string>{"north", "south", "12"}
-                      : std::vector<std::string>{};
-  };
-}
-
-common::Result<BoundQuery> BindSql(std::string_view sql) {
-  auto q = ParseSql(sql);
-  if (!q.ok()) {
-    return q.status();
-  }
-  return BindQuery(*q, Benefits(), Codes(), Labels());
-}
-
-// The bound filter of "SELECT count(*) FROM benefits WHERE <where>".
-Predicate Where(std::string_view where) {
-  auto b = BindSql("SELECT count(*) FROM benefits WHERE " + std::string(where));
-  EXPECT_TRUE(b.ok()) << where << ": " << b.status().ToString();
-  return b.ok() ? b->scan.filter : Predicate::True();
-}
-
-std::string BindError(std::string_view sql) {
-  auto b = BindSql(sql);
-  return b.ok() ? "OK" : b.status().message();
-}
-
-Predicate Leaf(Predicate::Op op, int column, std::vector<int64_t> values = {}) {
-  Predicate p;
-  p.op = op;
-  p.column = column;
-  p.values = std::move(values);
-  return p;
-}
-
-Predicate Node(Predicate::Op op, std::vector<Predicate> children) {
-  Predicate p;
-  p.op = op;
-  p.children = std::move(children);
-  return p;
-}
-
-// Structural equality of predicates (scan.h defines none).
-bool Same(const Predicate& a, const Predicate& b) {
-  if (a.op != b.op || a.column != b.column || a.part != b.part || a.values != b.values ||
-      a.column2 != b.column2 || a.multiplier != b.multiplier || a.multiplier2 != b.multiplier2 ||
-      a.children.size() != b.children.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.children.size(); ++i) {
-    if (!Same(a.children[i], b.children[i])) {
-      return false;
-    }
-  }
-  return true;
-}
+using namespace bind_testing;  // NOLINT(google-build-using-namespace)
 
 TEST(Bind, DocumentedExample) {
   auto b = BindSql(
@@ -209,42 +116,6 @@ TEST(Bind, LiteralsConvertToStorageUnits) {
   EXPECT_TRUE(Same(Where("region = 12"), Leaf(Predicate::Op::kEq, 6, {2})));
   EXPECT_TRUE(
       Same(Where("region IN ('south', 'north', 'south')"), Leaf(Predicate::Op::kIn, 6, {0, 1})));
-}
-
-TEST(Bind, PartsOfDatesGroupAndCompareInTheirOwnValues) {
-  auto b = BindSql(
-      "SELECT date_trunc('month', birth_date), extract(isodow from birth_date), count(*) FROM "
-      "benefits GROUP BY date_trunc('month', birth_date), extract(isodow from birth_date)");
-  ASSERT_TRUE(b.ok()) << b.status().ToString();
-  EXPECT_EQ(b->scan.group_by, (std::vector<int>{4, 4}));
-  EXPECT_EQ(b->scan.group_parts,
-            (std::vector<common::DatePart>{common::DatePart::kTruncMonth,
-                                           common::DatePart::kIsodow}));
-  ASSERT_EQ(b->group_by.size(), 2U);
-  EXPECT_EQ(b->group_by[0].name, "date_trunc('month', birth_date)");
-  EXPECT_EQ(b->group_by[0].type, FieldType::kDate);
-  EXPECT_EQ(b->group_by[1].type, FieldType::kInteger);
-  EXPECT_EQ(b->footprint.group_by, (std::vector<std::string>{"birth_date", "birth_date"}));
-
-  Predicate month = Leaf(Predicate::Op::kIn, 4, {1, 7});
-  month.part = common::DatePart::kMonth;
-  EXPECT_TRUE(Same(Where("EXTRACT(MONTH FROM birth_date) IN (1, 7)"), month));
-  EXPECT_TRUE(Same(Where("date_part('month', birth_date) IN (1, 7)"), month));
-  Predicate since = Leaf(Predicate::Op::kGe, 4, {31});
-  since.part = common::DatePart::kTruncMonth;
-  EXPECT_TRUE(Same(Where("date_trunc('month', birth_date) >= DATE '1970-02-01'"), since));
-  // NOT reaches the leaf; NULL dates stay unmatched.
-  Predicate not_q1 = Leaf(Predicate::Op::kNe, 4, {1});
-  not_q1.part = common::DatePart::kQuarter;
-  EXPECT_TRUE(Same(Where("NOT extract(quarter from birth_date) = 1"), not_q1));
-  // A number finer than an integer part compares exactly, as for integer fields.
-  Predicate above = Leaf(Predicate::Op::kGe, 4, {7});
-  above.part = common::DatePart::kMonth;
-  EXPECT_TRUE(Same(Where("extract(month from birth_date) > 6.5"), above));
-  EXPECT_EQ(b->footprint.filter_fields, std::vector<std::string>{});
-  auto f = BindSql("SELECT count(*) FROM benefits WHERE extract(year from birth_date) = 1960");
-  ASSERT_TRUE(f.ok());
-  EXPECT_EQ(f->footprint.filter_fields, std::vector<std::string>{"birth_date"});
 }
 
 TEST(Bind, UnknownLabelsRevealNothing) {
