@@ -143,11 +143,20 @@ static void NamedFields(const Filter& f, std::set<std::string>* out) {
   for (const Filter& a : f.args) NamedFields(a, out);
 }
 
+// Nodes and literals of a filter: a CASE's bands together are bounded like one WHERE, since
+// each band may be tested for every row.
+static void CountFilter(const Filter& f, size_t* nodes, size_t* values) {
+  ++*nodes;
+  *values += f.values.size();
+  for (const Filter& a : f.args) CountFilter(a, nodes, values);
+}
+
 Result<FieldExpr> SqlParser::ParseCase() {
   const size_t start = pos_;
   Advance();  // CASE
   FieldExpr e;
   std::set<std::string> bases;
+  size_t nodes = 0, values = 0;
   auto label = [&](std::string* out) -> Status {
     if (Peek().kind != SqlTokenKind::kString) {
       return Fail(pos_, "a band's label is a string such as 'under 18', found " +
@@ -164,6 +173,12 @@ Result<FieldExpr> SqlParser::ParseCase() {
     Advance();
     const size_t cond = pos_;
     ASSIGN_OR_RETURN(Node n, ParseOr(0));
+    CountFilter(n.filter, &nodes, &values);
+    if (nodes > kMaxFilterNodes || values > kMaxInValues) {
+      return Fail(cond, "the WHEN bands of a CASE have more than " +
+                            std::to_string(kMaxFilterNodes) + " conditions or " +
+                            std::to_string(kMaxInValues) + " values together");
+    }
     std::set<std::string> named;
     NamedFields(n.filter, &named);
     for (const std::string& text : named) {

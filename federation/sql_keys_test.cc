@@ -75,6 +75,15 @@ TEST(Sql, CaseBandsAreGroupKeys) {
   EXPECT_FALSE(
       ParseSql("SELECT count(*) FROM t GROUP BY CASE WHEN a < b THEN 'x' END", &error).ok());
   EXPECT_EQ(error.message, "every WHEN of a CASE group key tests the same field (found a and b)");
+  std::string many = "SELECT count(*) FROM t GROUP BY CASE";
+  for (int band = 0; band < 2; ++band) {
+    many += " WHEN a IN (0";
+    for (int v = 1; v < 600; ++v) many += ", " + std::to_string(v);
+    many += ") THEN 'x'";
+  }
+  EXPECT_FALSE(ParseSql(many + " END", &error).ok());
+  EXPECT_EQ(error.message, "the WHEN bands of a CASE have more than 256 conditions or 1000 "
+                           "values together");
   EXPECT_FALSE(ParseSql("SELECT count(*) FROM t GROUP BY CASE WHEN a < 1 THEN 5 END", &error).ok());
   EXPECT_EQ(error.message, "a band's label is a string such as 'under 18', found '5'");
   EXPECT_FALSE(ParseSql("SELECT count(*) FROM t WHERE CASE WHEN a < 1 THEN 'x' END = 'x'", &error)
