@@ -315,8 +315,15 @@ TEST_F(FederatedQueries, AMonthlyTrendListsEveryMonthInOrder) {
   json trend = AskAll(
       "SELECT date_trunc('month', start_date) AS month, scheme, count(*) AS starts "
       "FROM support WHERE start_date >= DATE '2023-01-01' AND start_date < DATE '2025-01-01' "
-      "GROUP BY month, scheme ORDER BY month, scheme");
+      "GROUP BY month, scheme ORDER BY month, scheme",
+      {{"receipt", true}});
   ASSERT_EQ(trend["status"], "complete") << trend;
+  // Its receipt (the peers' signed answers to the query with its period keys) verifies.
+  std::string receipt = fed_.root() + "/trend.receipt.json";
+  ASSERT_TRUE(common::WriteFileAtomic(receipt, trend["receipt"].get<std::string>(), 0644).ok());
+  CliResult verified =
+      RunVerbind({"receipt", "verify", receipt, "--identities", IdentitiesFolder("trend-ids")});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   const json& columns = trend["result"]["columns"];
   ASSERT_EQ(columns.size(), 3U) << columns;
   EXPECT_EQ(columns[0]["name"], "month");
