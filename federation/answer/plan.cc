@@ -7,6 +7,7 @@
 
 #include "common/dates.h"
 #include "common/strings.h"
+#include "federation/like_pattern.h"
 #include "federation/sql.h"
 
 namespace verbind::federation {
@@ -88,8 +89,8 @@ void NarrowByWhere(const Filter& f, const std::string& field, DayRange* r) {
   }
 }
 
-// The declared labels of categorical field `f` that the WHERE clause allows, from `=` and IN
-// tests of the field joined by AND at the top (the query's text only, never the data); nullopt
+// The declared labels of categorical field `f` that the WHERE clause allows, from `=`, `!=`,
+// IN, NOT IN, LIKE, ILIKE and their NOT forms testing the field, joined by AND at the top (the query's text only, never the data); nullopt
 // when it does not restrict them. Labels match as binding matches them (any case).
 std::optional<std::set<std::string>> LabelsByWhere(const Filter& where, const config::Field& f) {
   std::optional<std::set<std::string>> out;
@@ -98,17 +99,35 @@ std::optional<std::set<std::string>> LabelsByWhere(const Filter& where, const co
       for (const Filter& a : n.args) visit(a);
       return;
     }
+    const FilterOp op = n.op;
+    const bool like = op == FilterOp::kLike || op == FilterOp::kILike ||
+                      op == FilterOp::kNotLike || op == FilterOp::kNotILike;
+    // !=, NOT IN and NOT LIKE keep the labels they do not name (and never a NULL).
+    const bool negated = op == FilterOp::kNe || op == FilterOp::kNotIn ||
+                         op == FilterOp::kNotLike || op == FilterOp::kNotILike;
     if (n.field != f.name || !n.field2.empty() ||
-        (n.op != FilterOp::kEq && n.op != FilterOp::kIn)) {
+        (op != FilterOp::kEq && op != FilterOp::kIn && !like && !negated)) {
       return;
     }
-    std::set<std::string> allowed;
+    std::set<std::string> named;
     for (const Literal& v : n.values) {
+      if (like) {  // the declared labels the pattern matches
+        const bool fold = op == FilterOp::kILike || op == FilterOp::kNotILike;
+        for (const std::string& c : f.categories) {
+          if (LikeMatches(v.text, c, fold)) named.insert(c);
+        }
+        continue;
+      }
       if (v.kind == Literal::Kind::kNull || v.kind == Literal::Kind::kBoolean) continue;
       std::string label = v.kind == Literal::Kind::kInteger ? std::to_string(v.integer) : v.text;
       for (const std::string& c : f.categories) {
-        if (common::ToLower(c) == common::ToLower(label)) allowed.insert(c);
+        if (common::ToLower(c) == common::ToLower(label)) named.insert(c);
       }
+    }
+    std::set<std::string> allowed;
+    for (const std::string& c : f.categories) {
+      if (named.count(c) != static_cast<size_t>(negated ? 0 : 1)) continue;
+      allowed.insert(c);
     }
     if (out) {
       std::set<std::string> both;

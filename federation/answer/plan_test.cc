@@ -257,10 +257,17 @@ TEST_F(PlanTest, EqualsAndInAtTheTopOfWhereNarrowTheDeclaredLabels) {
                    "region = 'Zeeland' GROUP BY region");
   ASSERT_TRUE(both.ok()) << both.status().ToString();
   EXPECT_EQ(both->domains[0].values, (std::vector<nlohmann::json>{"Zeeland"}));
+  auto like = Plan("SELECT region, count(*) FROM t WHERE region ILIKE '%e%' AND region NOT "
+                   "LIKE 'D%' GROUP BY region");
+  ASSERT_TRUE(like.ok()) << like.status().ToString();
+  EXPECT_EQ(like->domains[0].values, (std::vector<nlohmann::json>{"Utrecht", "Zeeland"}));
   auto all = Plan("SELECT region, count(*) FROM t WHERE region = 'Utrecht' OR wmo = TRUE "
                   "GROUP BY region");
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_EQ(all->domains[0].values.size(), 4U);  // three labels and NULL
+  auto but = Plan("SELECT region, count(*) FROM t WHERE region != 'zeeland' GROUP BY region");
+  ASSERT_TRUE(but.ok()) << but.status().ToString();
+  EXPECT_EQ(but->domains[0].values, (std::vector<nlohmann::json>{"Drenthe", "Utrecht"}));
 }
 
 TEST_F(PlanTest, CaseBandsListTheirLabelsAndNullWithoutElse) {
