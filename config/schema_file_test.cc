@@ -80,6 +80,11 @@ TEST(SchemaFile, TomlAndJsonRoundTripExactly) {
   auto again = ParseSchemaToml(RenderSchemaToml(*s), "rendered.toml");
   ASSERT_TRUE(again.ok()) << again.status().ToString() << "\n" << RenderSchemaToml(*s);
   EXPECT_EQ(SchemaToJson(*again), json);
+  // A description with DEL (allowed in JSON, escaped in TOML), as the fuzzer found.
+  s->fields[1].description = "gross am\x7funt \x01 per month";
+  auto del = ParseSchemaToml(RenderSchemaToml(*s), "rendered.toml");
+  ASSERT_TRUE(del.ok()) << del.status().ToString() << "\n" << RenderSchemaToml(*s);
+  EXPECT_EQ(del->fields[1].description, s->fields[1].description);
 }
 
 struct BadCase {
