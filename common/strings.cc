@@ -176,4 +176,18 @@ std::string JsonQuote(std::string_view s) {
   return out;
 }
 
+std::string TomlQuote(std::string_view s) {
+  std::string json = JsonQuote(s);
+  std::string out;
+  out.reserve(json.size());
+  for (char c : json) {
+    if (c == '\x7f') {
+      out += "\\u007f";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace verbind::common

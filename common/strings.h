@@ -28,5 +28,7 @@ std::string FormatMicros(int64_t micro);
 bool ParseHostPort(std::string_view s, std::string* host, int* port);
 // A quoted JSON string for `s` (for building small messages without a JSON library).
 std::string JsonQuote(std::string_view s);
+// `s` as a TOML basic string: JsonQuote's escapes and DEL escaped too (TOML refuses it raw).
+std::string TomlQuote(std::string_view s);
 
 }  // namespace verbind::common

@@ -491,11 +491,11 @@ std::string RenderNodeConfig(const InitSettings& init) {
       out << "\n[" << section << "]\n";
     }
     std::string value(k.default_value);
-    if (Dotted(k) == "node.org_id") value = common::JsonQuote(init.org_id);
-    if (Dotted(k) == "node.name") value = common::JsonQuote(init.name);
-    if (Dotted(k) == "peer.listen") value = common::JsonQuote(init.peer_listen);
-    if (Dotted(k) == "api.listen") value = common::JsonQuote(init.api_listen);
-    if (Dotted(k) == "peer.url") value = common::JsonQuote(init.peer_url);
+    if (Dotted(k) == "node.org_id") value = common::TomlQuote(init.org_id);
+    if (Dotted(k) == "node.name") value = common::TomlQuote(init.name);
+    if (Dotted(k) == "peer.listen") value = common::TomlQuote(init.peer_listen);
+    if (Dotted(k) == "api.listen") value = common::TomlQuote(init.api_listen);
+    if (Dotted(k) == "peer.url") value = common::TomlQuote(init.peer_url);
     out << "# " << k.doc << "\n" << k.key << " = " << value << "\n";
   }
   return out.str();

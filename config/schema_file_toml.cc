@@ -199,20 +199,7 @@ Result<Schema> ReadSchema(const Ctx& ctx, const toml::table& root) {
   return schema;
 }
 
-// A TOML basic string: JSON's escapes, and DEL escaped too (TOML forbids it raw; JSON not).
-std::string Quote(std::string_view s) {
-  std::string json = common::JsonQuote(s);
-  std::string out;
-  out.reserve(json.size());
-  for (char c : json) {
-    if (c == '\x7f') {
-      out += "\\u007f";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string Quote(std::string_view s) { return common::TomlQuote(s); }
 
 void RenderField(const Field& f, bool is_key, std::ostringstream& out) {
   out << "\n[[fields]]\nname = " << Quote(f.name) << "\ntype = " << Quote(FieldTypeName(f.type))

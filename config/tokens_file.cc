@@ -62,9 +62,9 @@ std::string RenderTokensFile(const std::vector<TokenEntry>& tokens) {
   out << "# API tokens of this node, as SHA-256 hashes of the token text; the tokens themselves\n"
       << "# were shown once when created. Roles: owner (everything, raw answers too),\n# admin (everything but raw answers), analyst (queries).\n";
   for (const auto& t : tokens) {
-    out << "\n[[token]]\nname = " << common::JsonQuote(t.name)
-        << "\nrole = " << common::JsonQuote(t.role) << "\nsha256 = " << common::JsonQuote(t.sha256)
-        << "\ncreated = " << common::JsonQuote(t.created) << "\n";
+    out << "\n[[token]]\nname = " << common::TomlQuote(t.name)
+        << "\nrole = " << common::TomlQuote(t.role) << "\nsha256 = " << common::TomlQuote(t.sha256)
+        << "\ncreated = " << common::TomlQuote(t.created) << "\n";
   }
   return out.str();
 }
