@@ -28,6 +28,7 @@
 #include "common/status.h"
 #include "config/schema.h"
 #include "storage/aggregates.h"
+#include "storage/csv_reader.h"
 #include "storage/database.h"
 #include "storage/scan.h"
 
@@ -67,6 +68,8 @@ struct IngestOptions {
   OnError on_error = OnError::kRefuseBatch;
   size_t max_errors_reported = 100;
   std::string source_name = "request";
+  // CSV only: delimiter, decimal comma and NULL tokens (checked by ValidateCsvFormat).
+  CsvFormat csv;
   // Called now and then with (rows read, bytes read) for progress display.
   std::function<void(int64_t rows, uint64_t bytes)> progress;
 };

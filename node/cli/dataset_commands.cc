@@ -187,6 +187,44 @@ Result<storage::InputFormat> FormatFor(const std::string& format, const std::str
                                  "; give --format csv or --format jsonl");
 }
 
+// How a CSV file was read, for the ingest summary: "; delimiter ';' (detected), decimal comma".
+std::string CsvSummary(const UploadOptions& o, const storage::CsvFormat& csv) {
+  if (o.format != storage::InputFormat::kCsv) return "";
+  std::string s = "; delimiter " + storage::DescribeCsvDelimiter(csv.delimiter) +
+                  (o.detect_delimiter ? " (detected)" : "");
+  if (csv.decimal_comma) s += ", decimal comma";
+  for (size_t i = 0; i < csv.null_tokens.size(); ++i) {
+    s += (i == 0 ? ", NULL: " : " ") + csv.null_tokens[i];
+  }
+  return s;
+}
+
+// The --delimiter value as a byte: ',', ';', '|', or tab (given as "tab" or "\t").
+Result<char> DelimiterOf(const std::string& text) {
+  if (text == "tab" || text == "\\t" || text == "\t") return '\t';
+  if (text.size() == 1 && storage::kCsvDelimiters.find(text[0]) != std::string_view::npos) {
+    return text[0];
+  }
+  return common::InvalidArgument("--delimiter must be ',', ';', '|' or tab");
+}
+
+// Sets the CSV options of `o` from the command line; they apply to CSV only.
+Status SetCsvOptions(const std::string& delimiter, bool decimal_comma,
+                     const std::vector<std::string>& nulls, UploadOptions* o) {
+  bool any = !delimiter.empty() || decimal_comma || !nulls.empty();
+  if (o->format != storage::InputFormat::kCsv) {
+    if (any) return common::InvalidArgument("--delimiter, --decimal-comma and --null are for CSV");
+    return Status::Ok();
+  }
+  o->detect_delimiter = delimiter.empty();
+  if (!delimiter.empty()) {
+    ASSIGN_OR_RETURN(o->csv.delimiter, DelimiterOf(delimiter));
+  }
+  o->csv.decimal_comma = decimal_comma;
+  o->csv.null_tokens = nulls;
+  return Status::Ok();
+}
+
 // Prints the outcome; the error when a batch was refused.
 Status PrintIngest(const UploadOptions& o, const UploadOutcome& out, bool as_json) {
   int64_t read = 0, stored = 0, replaced = 0, rejected = 0;
@@ -213,10 +251,11 @@ Status PrintIngest(const UploadOptions& o, const UploadOutcome& out, bool as_jso
   if (!as_json) {
     std::printf(
         "Ingested %s into %s: %lld rows read, %lld stored, %lld replaced, %lld "
-        "rejected (%zu batch%s)\n",
+        "rejected (%zu batch%s)%s\n",
         o.file.c_str(), o.dataset.c_str(), static_cast<long long>(read),
         static_cast<long long>(stored), static_cast<long long>(replaced),
-        static_cast<long long>(rejected), out.reports.size(), out.reports.size() == 1 ? "" : "es");
+        static_cast<long long>(rejected), out.reports.size(), out.reports.size() == 1 ? "" : "es",
+        CsvSummary(o, out.csv).c_str());
   }
   return Status::Ok();
 }
@@ -239,11 +278,23 @@ void AddIngest(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
       ->capture_default_str();
   cmd->add_option("--batch-rows", o->batch_rows,
                   "Send the file in batches of this many rows, each stored durably on its own");
+  auto delimiter = std::make_shared<std::string>();
+  auto decimal_comma = std::make_shared<bool>(false);
+  auto nulls = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--delimiter", *delimiter,
+                  "CSV field delimiter: ',' ';' '|' or tab (default: detected from the header)");
+  cmd->add_flag("--decimal-comma", *decimal_comma,
+                "CSV decimals are written 1234,56 (needs a delimiter other than ',')");
+  cmd->add_option("--null", *nulls,
+                  "A CSV field value that means NULL, e.g. NA (repeatable; the empty field "
+                  "always does)");
   cmd->callback([=] {
     *action = [=] {
       auto fmt = FormatFor(*format, o->file);
       if (!fmt.ok()) return Report(fmt.status());
       o->format = *fmt;
+      Status csv = SetCsvOptions(*delimiter, *decimal_comma, *nulls, o.get());
+      if (!csv.ok()) return Report(csv);
       o->skip_bad_rows = *on_error == "skip";
       o->progress = ::isatty(STDERR_FILENO) != 0;
       return WithApi(*g, [&](ApiCaller& api) -> Status {

@@ -17,6 +17,8 @@ using nlohmann::json;
 
 namespace {
 
+constexpr size_t kDetectBytes = 64 << 10;  // the header line is looked for in this prefix
+
 // One upload: a byte range of the file, after the header when it is a later CSV piece.
 struct Piece {
   uint64_t offset = 0;
@@ -156,13 +158,41 @@ void MapLines(json* report, const Piece& p, bool csv) {
   }
 }
 
+// The query parameters of the CSV format (none for JSON lines).
+std::string CsvParams(const UploadOptions& o) {
+  if (o.format != storage::InputFormat::kCsv) return "";
+  std::string out = "&delimiter=" + (o.csv.delimiter == '\t' ? std::string("tab")
+                                                              : UrlEncode({&o.csv.delimiter, 1}));
+  if (o.csv.decimal_comma) out += "&decimal_comma=true";
+  for (const std::string& t : o.csv.null_tokens) out += "&null=" + UrlEncode(t);
+  return out;
+}
+
+// Sets the delimiter from the file's header line when it is to be detected, then checks the
+// CSV format.
+Status ResolveCsvFormat(const File& f, UploadOptions* o) {
+  if (o->format != storage::InputFormat::kCsv) return Status::Ok();
+  if (o->detect_delimiter) {
+    std::string head(kDetectBytes, '\0');
+    ASSIGN_OR_RETURN(size_t n, f.ReadAt(head.data(), head.size(), 0));
+    head.resize(n);
+    o->csv.delimiter = storage::DetectCsvDelimiter(head);
+  }
+  Status valid = storage::ValidateCsvFormat(o->csv);
+  if (!valid.ok() && o->detect_delimiter) {
+    return valid.WithContext(o->file + " (detected delimiter " +
+                             storage::DescribeCsvDelimiter(o->csv.delimiter) + ")");
+  }
+  return valid.ok() ? valid : valid.WithContext(o->file);
+}
+
 Result<json> SendPiece(ApiCaller& api, const UploadOptions& o, const File& f, const Piece& p,
                        const std::string& header, Progress* progress) {
   bool csv = o.format == storage::InputFormat::kCsv;
   std::string base = o.file.substr(o.file.rfind('/') + 1);
   std::string path = "/v1/datasets/" + o.dataset +
                      "/records?on_error=" + (o.skip_bad_rows ? "skip" : "refuse") +
-                     "&source=" + UrlEncode(base);
+                     "&source=" + UrlEncode(base) + CsvParams(o);
   std::string_view head = p.with_header ? std::string_view(header) : std::string_view();
   uint64_t at = p.offset, left = p.length;
   auto source = [&](char* buf, size_t n) -> Result<size_t> {
@@ -194,13 +224,16 @@ Result<json> SendPiece(ApiCaller& api, const UploadOptions& o, const File& f, co
 
 }  // namespace
 
-Result<UploadOutcome> UploadRecords(ApiCaller& api, const UploadOptions& o) {
-  ASSIGN_OR_RETURN(File f, File::Open(o.file));
+Result<UploadOutcome> UploadRecords(ApiCaller& api, const UploadOptions& options) {
+  ASSIGN_OR_RETURN(File f, File::Open(options.file));
+  UploadOptions o = options;
+  RETURN_IF_ERROR(ResolveCsvFormat(f, &o));
   std::string header;
   bool csv = o.format == storage::InputFormat::kCsv;
   ASSIGN_OR_RETURN(std::vector<Piece> pieces, PlanPieces(f, csv, o.batch_rows, &header));
   Progress progress(o.progress, f.size());
   UploadOutcome out;
+  out.csv = o.csv;
   for (const Piece& p : pieces) {
     auto report = SendPiece(api, o, f, p, header, &progress);
     if (!report.ok()) {

@@ -21,14 +21,18 @@ struct UploadOptions {
   bool skip_bad_rows = false;  // --on-error skip
   uint64_t batch_rows = 0;     // 0: the whole file is one batch
   bool progress = false;       // draw progress on standard error
+  storage::CsvFormat csv;      // CSV: delimiter, decimal comma, NULL tokens
+  bool detect_delimiter = true;  // CSV: take the delimiter from the file's header line
 };
 
 struct UploadOutcome {
   std::vector<nlohmann::json> reports;  // one per batch sent, lines mapped to the file
   bool refused = false;                 // the last batch was refused (nothing of it stored)
+  storage::CsvFormat csv;               // the CSV format sent (the delimiter maybe detected)
 };
 
-// Uploads the file; stops at the first refused batch (earlier batches stay stored).
+// Uploads the file; stops at the first refused batch (earlier batches stay stored). A CSV
+// file's delimiter is detected from its header line when `detect_delimiter` is set.
 common::Result<UploadOutcome> UploadRecords(ApiCaller& api, const UploadOptions& o);
 
 }  // namespace verbind::node
