@@ -308,8 +308,12 @@ TEST(SchemaInference, ProposesTypesKeysAndNullability) {
            (i % 7 ? "text " + std::to_string(i) : "") + "\n";
   }
   csv += "P999,19";  // a cut-off last row is ignored
-  auto s = InferSchemaFromCsv(csv);
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto inferred = InferSchemaFromCsv(csv);
+  ASSERT_TRUE(inferred.ok()) << inferred.status().ToString();
+  EXPECT_EQ(inferred->csv.delimiter, ',');
+  EXPECT_FALSE(inferred->csv.decimal_comma);
+  EXPECT_TRUE(inferred->csv.null_tokens.empty());
+  const config::Schema* s = &inferred->schema;
   ASSERT_EQ(s->fields.size(), 7u);
   EXPECT_EQ(s->fields[0].name, "person_id");
   EXPECT_EQ(s->fields[0].type, config::FieldType::kIdentifier);

@@ -205,6 +205,73 @@ TEST_F(DatasetNode, CliBatchesReportFileLinesAndKeepEarlierBatches) {
   EXPECT_EQ(inferred.exit_code, 1);
 }
 
+TEST_F(DatasetNode, ADutchExportWithSemicolonsDecimalCommasAndNaIsIngested) {
+  ASSERT_TRUE(node_->Start().ok()) << node_->Log();
+  Write(root_ + "/uitkering.csv",
+        "Dossier;Gemeente;Bedrag;Aantal\r\n"
+        "D1;Utrecht;1234,56;3\r\n"
+        "D2;Zeist;,5;NA\r\n"
+        "D3;\"Zeist; centrum\";10,00;NA\r\n"
+        "D4;Utrecht;NA;2\r\n");
+  CliResult proposed =
+      node_->Cli({"dataset", "create", "x", "--infer-from", root_ + "/uitkering.csv", "--print"});
+  ASSERT_EQ(proposed.exit_code, 0) << proposed.err;
+  EXPECT_NE(proposed.out.find("delimiter ';' (detected), decimal comma (detected), missing values "
+                              "written NA"),
+            std::string::npos)
+      << proposed.out;
+  EXPECT_NE(proposed.out.find("--delimiter ';' --decimal-comma --null 'NA'"), std::string::npos);
+  EXPECT_NE(proposed.out.find("type = \"decimal\""), std::string::npos) << proposed.out;
+  Write(root_ + "/schema.toml", R"(key = "dossier"
+[[fields]]
+name = "dossier"
+type = "identifier"
+[[fields]]
+name = "gemeente"
+type = "categorical"
+[[fields]]
+name = "bedrag"
+type = "decimal"
+scale = 2
+min = "0.00"
+max = "5000.00"
+[[fields]]
+name = "aantal"
+type = "integer"
+min = 0
+max = 100
+)");
+  ASSERT_EQ(node_->Cli({"dataset", "create", "u", "--schema", root_ + "/schema.toml"}).exit_code, 0);
+  // Without the NULL token NA is refused where it stands, and nothing is stored.
+  CliResult refused = node_->Cli({"dataset", "ingest", "u", root_ + "/uitkering.csv",
+                                  "--decimal-comma"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("uitkering.csv:3: aantal: \"NA\" is not an integer"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(Get(*node_, "/v1/datasets/u")["rows"], 0);
+  CliResult ingest = node_->Cli({"dataset", "ingest", "u", root_ + "/uitkering.csv",
+                                 "--decimal-comma", "--null", "NA"});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  EXPECT_NE(ingest.out.find("4 rows read, 4 stored"), std::string::npos) << ingest.out;
+  EXPECT_NE(ingest.out.find("delimiter ';' (detected), decimal comma, NULL: NA"),
+            std::string::npos)
+      << ingest.out;
+  auto [status, text] = node_->RawQuery("SELECT count(*), sum(bedrag), sum(aantal) FROM u");
+  ASSERT_EQ(status, 200) << text;
+  json r = json::parse(text, nullptr, false);
+  const json& values = r["result"]["rows"][0]["values"];
+  EXPECT_EQ(values[0].dump(), "4") << text;
+  EXPECT_EQ(values[1].dump(), "\"1245.06\"") << text;
+  EXPECT_EQ(values[2].dump(), "5") << text;
+  // A comma delimiter cannot go with a decimal comma.
+  CliResult clash = node_->Cli({"dataset", "ingest", "u", root_ + "/uitkering.csv",
+                                "--delimiter", ",", "--decimal-comma"});
+  EXPECT_EQ(clash.exit_code, 1);
+  EXPECT_NE(clash.err.find("decimal comma needs another delimiter"), std::string::npos)
+      << clash.err;
+}
+
 TEST_F(DatasetNode, EncryptionAtRestCreatesAPrivateDataKeyAndSurvivesRestarts) {
   std::vector<std::string> env = {"VERBIND_NODE_ENCRYPT_AT_REST=true"};
   ASSERT_TRUE(node_->Start(env).ok()) << node_->Log();

@@ -26,12 +26,33 @@ constexpr size_t kErrorsShown = 20;
 
 std::string Num(const json& v) { return v.is_number() ? v.dump() : "0"; }
 
-Result<config::Schema> Infer(const std::string& csv_path) {
+Result<storage::InferredSchema> Infer(const std::string& csv_path) {
   ASSIGN_OR_RETURN(std::string text, common::ReadFile(csv_path, 1ull << 40));
   if (text.size() > kInferSampleBytes) text.resize(kInferSampleBytes);
-  auto schema = storage::InferSchemaFromCsv(text);
-  if (!schema.ok()) return schema.status().WithContext(csv_path);
-  return schema;
+  auto inferred = storage::InferSchemaFromCsv(text);
+  if (!inferred.ok()) return inferred.status().WithContext(csv_path);
+  return inferred;
+}
+
+// TOML comments on how the file was read and the ingest options that read it the same way.
+std::string DescribeInferredCsv(const std::string& csv_path, const storage::CsvFormat& csv) {
+  std::string read = "# Read " + csv_path + " with delimiter " +
+                     storage::DescribeCsvDelimiter(csv.delimiter) + " (detected)";
+  std::string options = csv.delimiter == '\t' ? "--delimiter tab"
+                                              : std::string("--delimiter '") + csv.delimiter + "'";
+  if (csv.decimal_comma) {
+    read += ", decimal comma (detected)";
+    options += " --decimal-comma";
+  }
+  if (!csv.null_tokens.empty()) {
+    read += ", missing values written";
+    for (const std::string& t : csv.null_tokens) {
+      read += " " + t;
+      options += " --null '" + t + "'";
+    }
+  }
+  return read + "\n# Ingest with: verbind dataset ingest NAME " + csv_path + " " + options +
+         "\n";
 }
 
 Status CreateDataset(ApiCaller& api, const std::string& name, const std::string& schema_toml,
@@ -71,8 +92,8 @@ void AddCreate(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
       if (!infer->empty()) {
         auto inferred = Infer(*infer);
         if (!inferred.ok()) return Report(inferred.status());
-        toml = config::RenderSchemaToml(*inferred);
-        std::printf("%s", toml.c_str());
+        toml = config::RenderSchemaToml(inferred->schema);
+        std::printf("%s%s", DescribeInferredCsv(*infer, inferred->csv).c_str(), toml.c_str());
         if (*print_only) return 0;
       } else {
         auto text = common::ReadFile(*schema, 1 << 20);
