@@ -112,7 +112,8 @@ TEST(CsvReader, OtherDelimitersSeparateFieldsAndQuotesMayHoldThem) {
       auto rows = Read(text, piece, {}, d);
       ASSERT_EQ(rows.size(), 4u) << d << piece;
       EXPECT_EQ(rows[0].fields, (std::vector<std::string>{"id", "amount", "note"}));
-      EXPECT_EQ(rows[1].fields, (std::vector<std::string>{"1", "1234,56", std::string("a") + d + "b"}));
+      EXPECT_EQ(rows[1].fields,
+                (std::vector<std::string>{"1", "1234,56", std::string("a") + d + "b"}));
       EXPECT_EQ(rows[2].fields, (std::vector<std::string>{"2", ",5", "x,\"y\""}));
       EXPECT_EQ(rows[3].fields, (std::vector<std::string>{"3", "", ""}));
       for (const auto& r : rows) EXPECT_EQ(r.error, "");

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "common/charset.h"
 #include "common/clock.h"
 #include "common/files.h"
 #include "common/strings.h"
@@ -51,8 +52,7 @@ std::string DescribeInferredCsv(const std::string& csv_path, const storage::CsvF
       options += " --null '" + t + "'";
     }
   }
-  return read + "\n# Ingest with: verbind dataset ingest NAME " + csv_path + " " + options +
-         "\n";
+  return read + "\n# Ingest with: verbind dataset ingest NAME " + csv_path + " " + options + "\n";
 }
 
 Status CreateDataset(ApiCaller& api, const std::string& name, const std::string& schema_toml,
@@ -208,10 +208,14 @@ Result<storage::InputFormat> FormatFor(const std::string& format, const std::str
                                  "; give --format csv or --format jsonl");
 }
 
-// How a CSV file was read, for the ingest summary: "; delimiter ';' (detected), decimal comma".
-std::string CsvSummary(const UploadOptions& o, const storage::CsvFormat& csv) {
-  if (o.format != storage::InputFormat::kCsv) return "";
-  std::string s = "; delimiter " + storage::DescribeCsvDelimiter(csv.delimiter) +
+// How the file was read, for the ingest summary: "; converted from windows-1252; delimiter ';'
+// (detected), decimal comma".
+std::string ReadSummary(const UploadOptions& o, const storage::CsvFormat& csv) {
+  std::string from = o.encoding == common::Charset::kUtf8
+                         ? ""
+                         : "; converted from " + std::string(common::CharsetName(o.encoding));
+  if (o.format != storage::InputFormat::kCsv) return from;
+  std::string s = from + "; delimiter " + storage::DescribeCsvDelimiter(csv.delimiter) +
                   (o.detect_delimiter ? " (detected)" : "");
   if (csv.decimal_comma) s += ", decimal comma";
   for (size_t i = 0; i < csv.null_tokens.size(); ++i) {
@@ -276,7 +280,7 @@ Status PrintIngest(const UploadOptions& o, const UploadOutcome& out, bool as_jso
         o.file.c_str(), o.dataset.c_str(), static_cast<long long>(read),
         static_cast<long long>(stored), static_cast<long long>(replaced),
         static_cast<long long>(rejected), out.reports.size(), out.reports.size() == 1 ? "" : "es",
-        CsvSummary(o, out.csv).c_str());
+        ReadSummary(o, out.csv).c_str());
   }
   return Status::Ok();
 }
@@ -306,6 +310,11 @@ void AddIngest(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
                   "CSV field delimiter: ',' ';' '|' or tab (default: detected from the header)");
   cmd->add_flag("--decimal-comma", *decimal_comma,
                 "CSV decimals are written 1234,56 (needs a delimiter other than ',')");
+  auto encoding = std::make_shared<std::string>("utf-8");
+  cmd->add_option("--encoding", *encoding,
+                  "The file's encoding: utf-8, windows-1252 or latin-1 (converted to UTF-8 "
+                  "before it is sent)")
+      ->capture_default_str();
   cmd->add_option("--null", *nulls,
                   "A CSV field value that means NULL, e.g. NA (repeatable; the empty field "
                   "always does)");
@@ -316,6 +325,9 @@ void AddIngest(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
       o->format = *fmt;
       Status csv = SetCsvOptions(*delimiter, *decimal_comma, *nulls, o.get());
       if (!csv.ok()) return Report(csv);
+      auto charset = common::ParseCharset(*encoding);
+      if (!charset.ok()) return Report(charset.status());
+      o->encoding = *charset;
       o->skip_bad_rows = *on_error == "skip";
       o->progress = ::isatty(STDERR_FILENO) != 0;
       return WithApi(*g, [&](ApiCaller& api) -> Status {
