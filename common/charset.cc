@@ -1,7 +1,9 @@
 #include "common/charset.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdio>
 
 #include "common/strings.h"
 
@@ -81,6 +83,21 @@ size_t AppendAsUtf8(Charset charset, std::string_view bytes, std::string* out) {
     AppendCodePoint(cp, out);
   }
   return std::string_view::npos;
+}
+
+Result<std::string> ToUtf8(Charset charset, std::string_view text) {
+  std::string out;
+  size_t bad = AppendAsUtf8(charset, text, &out);
+  if (bad == std::string_view::npos) return out;
+  std::string_view before = text.substr(0, bad);
+  size_t line_start = before.rfind('\n');
+  size_t column = line_start == std::string_view::npos ? bad + 1 : bad - line_start;
+  size_t line = static_cast<size_t>(std::count(before.begin(), before.end(), '\n')) + 1;
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[bad]));
+  return InvalidArgument("line " + std::to_string(line) + ", column " + std::to_string(column) +
+                         ": byte " + hex + " is not a character in " +
+                         std::string(CharsetName(charset)));
 }
 
 }  // namespace verbind::common

@@ -26,4 +26,8 @@ size_t Utf8BytesOf(Charset charset, unsigned char byte);
 // undefined byte (nothing of it or after it is appended), or std::string_view::npos.
 size_t AppendAsUtf8(Charset charset, std::string_view bytes, std::string* out);
 
+// `text` in `charset` as UTF-8; InvalidArgument naming the line and column (1-based) of the
+// first undefined byte.
+Result<std::string> ToUtf8(Charset charset, std::string_view text);
+
 }  // namespace verbind::common

@@ -32,6 +32,11 @@ TEST(Charset, UndefinedWindows1252BytesAreRefusedWhereTheyAre) {
     EXPECT_EQ(out, "ab");
     EXPECT_EQ(Utf8BytesOf(Charset::kWindows1252, b), 0u);
   }
+  EXPECT_EQ(*ToUtf8(Charset::kLatin1, "a\xe9"), "a\xC3\xA9");
+  auto bad = ToUtf8(Charset::kWindows1252, "id;x\n1;\x80\n2;ab\x8f\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "line 3, column 5: byte 0x8F is not a character in windows-1252");
   EXPECT_EQ(*ParseCharset("Windows-1252"), Charset::kWindows1252);
   EXPECT_EQ(*ParseCharset("latin-1"), Charset::kLatin1);
   EXPECT_EQ(*ParseCharset("UTF-8"), Charset::kUtf8);

@@ -300,6 +300,11 @@ TEST_F(DatasetNode, AWindows1252ExportIsConvertedToUtf8OrRefusedWhereItIsBad) {
       << ok.out;
   json d = Get(*node_, "/v1/datasets/w");
   EXPECT_EQ(d["rows"], 2);
+  CliResult inferred = node_->Cli({"dataset", "create", "x", "--infer-from", root_ + "/w.csv",
+                                   "--encoding", "windows-1252", "--print"});
+  ASSERT_EQ(inferred.exit_code, 0) << inferred.err;
+  EXPECT_NE(inferred.out.find("converted from windows-1252"), std::string::npos) << inferred.out;
+  EXPECT_NE(inferred.out.find("--encoding windows-1252"), std::string::npos) << inferred.out;
   auto [status, text] = node_->RawQuery("SELECT gemeente, count(*) FROM w GROUP BY gemeente");
   ASSERT_EQ(status, 200) << text;
   EXPECT_NE(text.find("S\xC3\xBA"

@@ -27,20 +27,30 @@ constexpr size_t kErrorsShown = 20;
 
 std::string Num(const json& v) { return v.is_number() ? v.dump() : "0"; }
 
-Result<storage::InferredSchema> Infer(const std::string& csv_path) {
+Result<storage::InferredSchema> Infer(const std::string& csv_path, common::Charset encoding) {
   ASSIGN_OR_RETURN(std::string text, common::ReadFile(csv_path, 1ull << 40));
   if (text.size() > kInferSampleBytes) text.resize(kInferSampleBytes);
+  if (encoding != common::Charset::kUtf8) {
+    auto utf8 = common::ToUtf8(encoding, text);
+    if (!utf8.ok()) return utf8.status().WithContext(csv_path);
+    text = std::move(utf8).value();
+  }
   auto inferred = storage::InferSchemaFromCsv(text);
   if (!inferred.ok()) return inferred.status().WithContext(csv_path);
   return inferred;
 }
 
 // TOML comments on how the file was read and the ingest options that read it the same way.
-std::string DescribeInferredCsv(const std::string& csv_path, const storage::CsvFormat& csv) {
+std::string DescribeInferredCsv(const std::string& csv_path, common::Charset encoding,
+                                const storage::CsvFormat& csv) {
   std::string read = "# Read " + csv_path + " with delimiter " +
                      storage::DescribeCsvDelimiter(csv.delimiter) + " (detected)";
   std::string options = csv.delimiter == '\t' ? "--delimiter tab"
                                               : std::string("--delimiter '") + csv.delimiter + "'";
+  if (encoding != common::Charset::kUtf8) {
+    read += ", converted from " + std::string(common::CharsetName(encoding));
+    options += " --encoding " + std::string(common::CharsetName(encoding));
+  }
   if (csv.decimal_comma) {
     read += ", decimal comma (detected)";
     options += " --decimal-comma";
@@ -81,6 +91,10 @@ void AddCreate(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
   auto* i = cmd->add_option("--infer-from", *infer,
                             "Infer the schema from this CSV file's header and first rows");
   s->excludes(i);
+  auto encoding = std::make_shared<std::string>("utf-8");
+  cmd->add_option("--encoding", *encoding,
+                  "With --infer-from: the file's encoding, utf-8, windows-1252 or latin-1")
+      ->capture_default_str();
   cmd->add_flag("--print", *print_only,
                 "With --infer-from: only print the proposed schema (needs no running node)");
   cmd->callback([=] {
@@ -90,10 +104,13 @@ void AddCreate(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
       }
       std::string toml;
       if (!infer->empty()) {
-        auto inferred = Infer(*infer);
+        auto charset = common::ParseCharset(*encoding);
+        if (!charset.ok()) return Report(charset.status());
+        auto inferred = Infer(*infer, *charset);
         if (!inferred.ok()) return Report(inferred.status());
         toml = config::RenderSchemaToml(inferred->schema);
-        std::printf("%s%s", DescribeInferredCsv(*infer, inferred->csv).c_str(), toml.c_str());
+        std::printf("%s%s", DescribeInferredCsv(*infer, *charset, inferred->csv).c_str(),
+                    toml.c_str());
         if (*print_only) return 0;
       } else {
         auto text = common::ReadFile(*schema, 1 << 20);
