@@ -3,25 +3,68 @@
 #include <array>
 #include <cstring>
 
+#include "common/check.h"
+#include "common/strings.h"
+
 namespace verbind::storage {
 
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
-
-// Bytes that end a run of unquoted field text.
-constexpr std::array<bool, 256> MakeSpecial() {
-  std::array<bool, 256> t{};
-  t[static_cast<unsigned char>(',')] = true;
-  t[static_cast<unsigned char>('\n')] = true;
-  t[static_cast<unsigned char>('"')] = true;
-  return t;
-}
-constexpr std::array<bool, 256> kSpecial = MakeSpecial();
+constexpr size_t kMaxNullTokens = 16;
+constexpr size_t kMaxNullTokenBytes = 64;
 
 }  // namespace
 
-CsvReader::CsvReader(CsvRowSink* sink, CsvLimits limits) : sink_(sink), limits_(limits) {
+common::Status ValidateCsvFormat(const CsvFormat& format) {
+  if (format.delimiter == 0 || kCsvDelimiters.find(format.delimiter) == std::string_view::npos) {
+    return common::InvalidArgument("the CSV delimiter must be ',', ';', tab or '|'");
+  }
+  if (format.decimal_comma && format.delimiter == ',') {
+    return common::InvalidArgument(
+        "a decimal comma needs another delimiter than ',' (for example ';')");
+  }
+  if (format.null_tokens.size() > kMaxNullTokens) {
+    return common::InvalidArgument("at most " + std::to_string(kMaxNullTokens) + " NULL tokens");
+  }
+  for (const std::string& t : format.null_tokens) {
+    bool plain = t.find_first_of(std::string("\"\r\n") + format.delimiter) == std::string::npos;
+    if (t.empty() || t.size() > kMaxNullTokenBytes || !common::IsValidUtf8(t) || !plain) {
+      return common::InvalidArgument(
+          "a NULL token must be 1-64 bytes of UTF-8 without quotes, line breaks or the delimiter");
+    }
+  }
+  return common::Status::Ok();
+}
+
+char DetectCsvDelimiter(std::string_view text) {
+  std::array<size_t, kCsvDelimiters.size()> counts{};
+  bool quoted = false;
+  for (char c : text) {
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (c == '\n') break;
+    size_t k = kCsvDelimiters.find(c);
+    if (k != std::string_view::npos) ++counts[k];
+  }
+  size_t best = 0;
+  for (size_t k = 1; k < counts.size(); ++k) {
+    if (counts[k] > counts[best]) best = k;
+  }
+  return kCsvDelimiters[best];
+}
+
+std::string DescribeCsvDelimiter(char delimiter) {
+  if (delimiter == '\t') return "tab";
+  return std::string("'") + delimiter + "'";
+}
+
+CsvReader::CsvReader(CsvRowSink* sink, CsvLimits limits, char delimiter)
+    : sink_(sink), limits_(limits), delimiter_(delimiter) {
+  CHECK(kCsvDelimiters.find(delimiter) != std::string_view::npos);
+  special_[static_cast<unsigned char>(delimiter)] = true;
+  special_[static_cast<unsigned char>('\n')] = true;
+  special_[static_cast<unsigned char>('"')] = true;
   buf_.reserve(1024);
   ends_.reserve(64);
 }
@@ -52,7 +95,7 @@ void CsvReader::Feed(std::string_view bytes) {
 }
 
 size_t CsvReader::FastRow(const char* p, const char* end) {
-  // A whole line without quotes within the limits: its fields are the text between commas.
+  // A whole line without quotes within the limits: its fields are the text between delimiters.
   const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
   if (!nl) return 0;
   size_t len = static_cast<size_t>(static_cast<const char*>(nl) - p);
@@ -61,7 +104,7 @@ size_t CsvReader::FastRow(const char* p, const char* end) {
   size_t start = 0;
   bool too_long = false;
   for (size_t i = 0; i < content; ++i) {
-    if (p[i] != ',') continue;
+    if (p[i] != delimiter_) continue;
     too_long |= i - start > limits_.max_field_bytes;
     ends_.push_back(static_cast<uint32_t>(i));
     start = i + 1;
@@ -97,7 +140,7 @@ size_t CsvReader::Step(const char* p, const char* end) {
       if (c == '"') {
         Append(p, 1);
         state_ = State::kQuoted;
-      } else if (c == ',') {
+      } else if (c == delimiter_) {
         EndField();
         state_ = State::kFieldStart;
       } else if (c == '\n') {
@@ -130,10 +173,10 @@ size_t CsvReader::Step(const char* p, const char* end) {
 
 size_t CsvReader::ScanUnquoted(const char* p, const char* end) {
   const char* q = p;
-  while (q < end && !kSpecial[static_cast<unsigned char>(*q)]) ++q;
+  while (q < end && !special_[static_cast<unsigned char>(*q)]) ++q;
   Append(p, static_cast<size_t>(q - p));
   if (q == end) return static_cast<size_t>(q - p);
-  if (*q == ',') {
+  if (*q == delimiter_) {
     EndField();
     state_ = State::kFieldStart;
   } else if (*q == '\n') {

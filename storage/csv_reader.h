@@ -1,6 +1,7 @@
 // CsvReader: a streaming RFC 4180 reader. Bytes arrive in pieces of any size; each complete
-// row is handed to a sink with its fields and the physical line where it starts. Quoted fields
-// may hold commas, doubled quotes and line breaks; records end with LF or CRLF; a UTF-8 byte
+// row is handed to a sink with its fields and the physical line where it starts. Fields are
+// separated by one delimiter byte (a comma unless told otherwise: ';', tab or '|'). Quoted fields
+// may hold the delimiter, doubled quotes and line breaks; records end with LF or CRLF; a UTF-8 byte
 // order mark at the start is skipped; empty lines are skipped. Syntax problems (a quote inside
 // an unquoted field, text after a closing quote, an unterminated quote, a field or row over the
 // size limits) are reported on the row they occur in, and reading resumes at the next line, so
@@ -8,10 +9,13 @@
 // Thread-compatible.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/status.h"
 
 namespace verbind::storage {
 
@@ -19,6 +23,27 @@ struct CsvLimits {
   size_t max_field_bytes = 64u << 10;
   size_t max_row_bytes = 1u << 20;
 };
+
+// The delimiters a CSV file may use, in the order detection prefers them on a tie.
+constexpr std::string_view kCsvDelimiters = ",;\t|";
+
+// How a CSV file writes its records and values (Dutch exports often use ';' and decimal
+// commas, and words such as NA for a missing value). The reader uses only the delimiter; ingest
+// uses the rest when it converts fields.
+struct CsvFormat {
+  char delimiter = ',';
+  bool decimal_comma = false;            // decimals read "1234,56"; the delimiter is not ','
+  std::vector<std::string> null_tokens;  // field values read as NULL besides the empty field
+};
+
+// OK when `format` can be read: a delimiter from kCsvDelimiters, not ',' with a decimal comma,
+// at most 16 NULL tokens of 1-64 bytes of UTF-8 without the delimiter, quotes or line breaks.
+common::Status ValidateCsvFormat(const CsvFormat& format);
+// The delimiter of a CSV text from its first line (outside quotes): the most frequent of
+// ',', ';', tab and '|'; ',' when there is none.
+char DetectCsvDelimiter(std::string_view text);
+// The delimiter for messages: "','", "';'", "'|'" or "tab".
+std::string DescribeCsvDelimiter(char delimiter);
 
 // One row: views valid only during the sink call.
 struct CsvRow {
@@ -36,7 +61,7 @@ struct CsvRow {
   friend class CsvReader;
   const std::string* buf_ = nullptr;
   const std::vector<uint32_t>* ends_ = nullptr;
-  bool separated_ = false;  // fields in buf_ are separated by one byte (a comma)
+  bool separated_ = false;  // fields in buf_ are separated by one byte (the delimiter)
 };
 
 class CsvRowSink {
@@ -48,7 +73,8 @@ class CsvRowSink {
 
 class CsvReader {
  public:
-  CsvReader(CsvRowSink* sink, CsvLimits limits = {});
+  // Reads fields separated by `delimiter` (one of kCsvDelimiters; anything else aborts).
+  explicit CsvReader(CsvRowSink* sink, CsvLimits limits = {}, char delimiter = ',');
   // Reads `bytes`; rows they complete go to the sink.
   void Feed(std::string_view bytes);
   // Ends the input: a last row without a line break is delivered, an open quote is reported.
@@ -68,6 +94,8 @@ class CsvReader {
 
   CsvRowSink* sink_;
   CsvLimits limits_;
+  char delimiter_;
+  std::array<bool, 256> special_{};  // bytes that end a run of unquoted field text
   State state_ = State::kFieldStart;
   std::string buf_;
   std::vector<uint32_t> ends_;

@@ -23,9 +23,10 @@ class Collect final : public CsvRowSink {
   std::vector<Seen> rows;
 };
 
-std::vector<Seen> Read(std::string_view text, size_t piece = 0, CsvLimits limits = {}) {
+std::vector<Seen> Read(std::string_view text, size_t piece = 0, CsvLimits limits = {},
+                       char delimiter = ',') {
   Collect c;
-  CsvReader r(&c, limits);
+  CsvReader r(&c, limits, delimiter);
   if (piece == 0) {
     r.Feed(text);
   } else {
@@ -99,6 +100,56 @@ TEST(CsvReader, OversizedFieldsAndRowsAreRefusedWithoutBufferingThem) {
     EXPECT_EQ(rows[5].fields[1], "ok");
     EXPECT_EQ(rows[5].line, 6);
   }
+}
+
+TEST(CsvReader, OtherDelimitersSeparateFieldsAndQuotesMayHoldThem) {
+  for (char d : {';', '\t', '|'}) {
+    std::string text = "id;amount;note\r\n1;1234,56;\"a;b\"\n2;,5;\"x,\"\"y\"\"\"\n3;;\n";
+    for (char& c : text) {
+      if (c == ';') c = d;
+    }
+    for (size_t piece : {0, 1, 5}) {
+      auto rows = Read(text, piece, {}, d);
+      ASSERT_EQ(rows.size(), 4u) << d << piece;
+      EXPECT_EQ(rows[0].fields, (std::vector<std::string>{"id", "amount", "note"}));
+      EXPECT_EQ(rows[1].fields,
+                (std::vector<std::string>{"1", "1234,56", std::string("a") + d + "b"}));
+      EXPECT_EQ(rows[2].fields, (std::vector<std::string>{"2", ",5", "x,\"y\""}));
+      EXPECT_EQ(rows[3].fields, (std::vector<std::string>{"3", "", ""}));
+      for (const auto& r : rows) EXPECT_EQ(r.error, "");
+    }
+  }
+  // With ';' a comma is field text, and a stray quote is still reported on its field.
+  auto rows = Read("a;b\n1,5;x\"y\n", 0, {}, ';');
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].fields, (std::vector<std::string>{"a", "b"}));
+  EXPECT_NE(rows[1].error.find("quote inside an unquoted field"), std::string::npos);
+  EXPECT_EQ(rows[1].error_field, 1);
+}
+
+TEST(CsvReader, DetectsTheDelimiterFromTheHeaderOutsideQuotes) {
+  EXPECT_EQ(DetectCsvDelimiter("id;name;amount\n1,2,3,4,5\n"), ';');
+  EXPECT_EQ(DetectCsvDelimiter("id\tname\tamount\n"), '\t');
+  EXPECT_EQ(DetectCsvDelimiter("id|name\n"), '|');
+  EXPECT_EQ(DetectCsvDelimiter("id,name;x,y\n"), ',');
+  EXPECT_EQ(DetectCsvDelimiter("\"a;b;c\",d,e\n"), ',');  // quoted ';' do not count
+  EXPECT_EQ(DetectCsvDelimiter("\"a,b,c\";d;e"), ';');
+  EXPECT_EQ(DetectCsvDelimiter("single\n"), ',');
+  EXPECT_EQ(DetectCsvDelimiter(""), ',');
+  EXPECT_EQ(DescribeCsvDelimiter('\t'), "tab");
+  EXPECT_EQ(DescribeCsvDelimiter(';'), "';'");
+}
+
+TEST(CsvReader, FormatsThatCannotBeReadAreRefused) {
+  EXPECT_TRUE(ValidateCsvFormat(CsvFormat{}).ok());
+  EXPECT_TRUE(ValidateCsvFormat(CsvFormat{';', true, {"NA", "NULL"}}).ok());
+  EXPECT_FALSE(ValidateCsvFormat(CsvFormat{',', true, {}}).ok());
+  EXPECT_FALSE(ValidateCsvFormat(CsvFormat{':', false, {}}).ok());
+  EXPECT_FALSE(ValidateCsvFormat(CsvFormat{';', false, {""}}).ok());
+  EXPECT_FALSE(ValidateCsvFormat(CsvFormat{';', false, {"a;b"}}).ok());
+  EXPECT_FALSE(ValidateCsvFormat(CsvFormat{';', false, {"\"NA\""}}).ok());
+  EXPECT_FALSE(ValidateCsvFormat(CsvFormat{';', false, {"\xff"}}).ok());
+  EXPECT_FALSE(ValidateCsvFormat(CsvFormat{';', false, std::vector<std::string>(17, "x")}).ok());
 }
 
 TEST(CsvReader, AStoppingSinkEndsReading) {

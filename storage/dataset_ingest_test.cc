@@ -2,6 +2,7 @@
 // line, column and reason, and nothing is stored; skip mode stores the good rows; upserts.
 #include <gtest/gtest.h>
 
+#include "storage/internal/row_converter.h"
 #include "testing/benefit_records.h"
 #include "testing/dataset_fixture.h"
 #include "testing/store_fixture.h"
@@ -63,15 +64,24 @@ class DatasetIngestTest : public testing::StoreFixture {
     ASSERT_TRUE(schema.ok()) << schema.status().ToString();
   }
   int64_t Rows() { return store_->Describe("t")->rows; }
-  int64_t SumOfN() {
+  int64_t SumOf(int column) {
     ScanSpec spec;
     AggregateSpec sum;
     sum.kind = AggregateSpec::Kind::kSum;
-    sum.columns = {1};
+    sum.columns = {column};
     spec.aggregates = {sum};
     auto r = store_->Scan("t", spec);
     EXPECT_TRUE(r.ok());
     return static_cast<int64_t>(std::get<SumState>(r->cells[0].aggregates[0]).sum);
+  }
+  int64_t SumOfN() { return SumOf(1); }
+  // Ingests CSV `text` read with `csv` as one batch (refused whole when a row is bad).
+  common::Result<IngestReport> IngestCsv(std::string_view text, CsvFormat csv) {
+    IngestOptions o;
+    o.csv = std::move(csv);
+    ASSIGN_OR_RETURN(auto session, store_->BeginIngest("t", InputFormat::kCsv, o));
+    for (size_t i = 0; i < text.size(); i += 7) RETURN_IF_ERROR(session->Feed(text.substr(i, 7)));
+    return session->Finish();
   }
 };
 
@@ -212,6 +222,72 @@ TEST_F(DatasetIngestTest, JsonDecimalsAreExactFromTheirText) {
   EXPECT_EQ(Int128ToString(std::get<SumState>(s->cells[0].aggregates[0]).sum), "9223372036854775806");
 }
 
+TEST_F(DatasetIngestTest, SemicolonsDecimalCommasAndNullTokensAreRead) {
+  std::string text =
+      "id;n;d;day;flag;kind;tag;note\n"
+      "a;5;1234,56;2024-01-31;true;a;x;\"says; hi, twice\"\n"
+      "b;7;,5;NA;NA;b;NULL;\n"
+      "c;-3;-0,05;;;;;NA\n";
+  auto r = IngestCsv(text, CsvFormat{';', true, {"NA", "NULL"}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(r->committed) << r->errors[0].line << " " << r->errors[0].column << ": "
+                            << r->errors[0].reason;
+  EXPECT_EQ(r->rows_stored, 3);
+  EXPECT_EQ(SumOfN(), 9);
+  EXPECT_EQ(SumOf(2), 123456 + 50 - 5);
+  // NA and NULL became NULL: the tag dictionary has only x.
+  EXPECT_EQ(store_->CategoryLabels("t", 6), (std::vector<std::string>{"x"}));
+}
+
+TEST_F(DatasetIngestTest, CsvFormatProblemsAreRefusedWithTheirLocation) {
+  struct Case {
+    std::string row;  // the third line, after the header and a good row
+    CsvFormat csv;
+    std::string column, reason;
+  };
+  const std::vector<Case> cases = {
+      {"a;1;1.5", {';', true, {}}, "d", "is not a decimal with a decimal comma"},
+      {"a;1;1,2,3", {';', true, {}}, "d", "is not a decimal"},
+      {"a;1;1,234", {';', true, {}}, "d", "at most 2 decimals"},
+      {"a;NA;1,5", {';', true, {"NA"}}, "n", "a value is required"},
+      {"a;NA;1,5", {';', true, {}}, "n", "\"NA\" is not an integer"},
+      {"a;1;1,5", {';', false, {}}, "d", "is not a decimal"},
+      {"a,1,.", {}, "d", "is not a decimal"},
+      {"a,1,-.", {}, "d", "is not a decimal"},
+      {"a,1,.125", {}, "d", "at most 2 decimals"},
+  };
+  for (const Case& c : cases) {
+    std::string d(1, c.csv.delimiter);
+    auto r = IngestCsv("id" + d + "n" + d + "d\nok" + d + "1" + d + "2\n" + c.row + "\n", c.csv);
+    ASSERT_TRUE(r.ok()) << c.row << r.status().ToString();
+    EXPECT_FALSE(r->committed) << c.row;
+    ASSERT_EQ(r->errors.size(), 1u) << c.row;
+    EXPECT_EQ(r->errors[0].line, 3) << c.row;
+    EXPECT_EQ(r->errors[0].column, c.column) << c.row;
+    EXPECT_NE(r->errors[0].reason.find(c.reason), std::string::npos) << r->errors[0].reason;
+  }
+  const std::string h = "id;n;d\n";
+  EXPECT_EQ(Rows(), 0);
+  EXPECT_EQ(IngestCsv(h, CsvFormat{',', true, {}}).status().code(),
+            common::StatusCode::kInvalidArgument);
+  EXPECT_EQ(IngestCsv(h, CsvFormat{'x', false, {}}).status().code(),
+            common::StatusCode::kInvalidArgument);
+}
+
+TEST_F(DatasetIngestTest, DecimalsWithoutALeadingZeroAreRead) {
+  auto r = IngestCsv("id,n,d\na,1,.5\nb,1,-.25\nc,1,+.01\nd,1,0.5\n", CsvFormat{});
+  ASSERT_TRUE(r.ok() && r->committed) << (r.ok() ? r->errors[0].reason : r.status().ToString());
+  EXPECT_EQ(SumOf(2), 50 - 25 + 1 + 50);
+  int64_t units = 0;
+  EXPECT_TRUE(ParseDecimalText(".0221239", 7, false, &units));
+  EXPECT_EQ(units, 221239);
+  EXPECT_TRUE(ParseDecimalText("-,5", 1, true, &units));
+  EXPECT_EQ(units, -5);
+  EXPECT_FALSE(ParseDecimalText("", 2, false, &units));
+  EXPECT_FALSE(ParseDecimalText("-", 2, true, &units));
+  EXPECT_FALSE(ParseDecimalText(",", 2, true, &units));
+}
+
 TEST_F(DatasetIngestTest, FinishingTwiceAndFeedingAfterFinishAreRefused) {
   auto session = store_->BeginIngest("t", InputFormat::kCsv, IngestOptions{});
   ASSERT_TRUE(session.ok());
@@ -232,8 +308,12 @@ TEST(SchemaInference, ProposesTypesKeysAndNullability) {
            (i % 7 ? "text " + std::to_string(i) : "") + "\n";
   }
   csv += "P999,19";  // a cut-off last row is ignored
-  auto s = InferSchemaFromCsv(csv);
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto inferred = InferSchemaFromCsv(csv);
+  ASSERT_TRUE(inferred.ok()) << inferred.status().ToString();
+  EXPECT_EQ(inferred->csv.delimiter, ',');
+  EXPECT_FALSE(inferred->csv.decimal_comma);
+  EXPECT_TRUE(inferred->csv.null_tokens.empty());
+  const config::Schema* s = &inferred->schema;
   ASSERT_EQ(s->fields.size(), 7u);
   EXPECT_EQ(s->fields[0].name, "person_id");
   EXPECT_EQ(s->fields[0].type, config::FieldType::kIdentifier);

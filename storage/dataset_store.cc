@@ -210,6 +210,7 @@ Result<DatasetInfo> Store::Describe(std::string_view name) const {
 Result<std::unique_ptr<IngestSession>> Store::BeginIngest(std::string_view name,
                                                           InputFormat format,
                                                           const IngestOptions& options) {
+  if (format == InputFormat::kCsv) RETURN_IF_ERROR(ValidateCsvFormat(options.csv));
   ASSIGN_OR_RETURN(auto entry, Find(name));
   ASSIGN_OR_RETURN(auto writer, LockWriter(*entry, name));
   RETURN_IF_ERROR(EnsureKeyIndex(chunks_, *entry));

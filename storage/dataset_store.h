@@ -28,6 +28,7 @@
 #include "common/status.h"
 #include "config/schema.h"
 #include "storage/aggregates.h"
+#include "storage/csv_reader.h"
 #include "storage/database.h"
 #include "storage/scan.h"
 
@@ -67,6 +68,8 @@ struct IngestOptions {
   OnError on_error = OnError::kRefuseBatch;
   size_t max_errors_reported = 100;
   std::string source_name = "request";
+  // CSV only: delimiter, decimal comma and NULL tokens (checked by ValidateCsvFormat).
+  CsvFormat csv;
   // Called now and then with (rows read, bytes read) for progress display.
   std::function<void(int64_t rows, uint64_t bytes)> progress;
 };
@@ -160,7 +163,13 @@ class DatasetStore {
   virtual std::vector<std::string> CategoryLabels(std::string_view dataset, size_t field) const = 0;
 };
 
+// A schema proposed for a CSV file, with how the file is to be read.
+struct InferredSchema {
+  config::Schema schema;
+  CsvFormat csv;  // the detected delimiter and decimal comma; missing words as NULL tokens
+};
+
 // A proposed schema for a CSV file (header + sample of rows), for `dataset create --infer-from`.
-common::Result<config::Schema> InferSchemaFromCsv(std::string_view csv_prefix);
+common::Result<InferredSchema> InferSchemaFromCsv(std::string_view csv_prefix);
 
 }  // namespace verbind::storage

@@ -57,9 +57,9 @@ DatasetIngestSession::DatasetIngestSession(const ChunkStore* store,
       format_(format),
       options_(std::move(options)),
       clock_(clock),
-      converter_(*base_) {
+      converter_(*base_, format == InputFormat::kCsv && options_.csv.decimal_comma) {
   if (format_ == InputFormat::kCsv) {
-    csv_ = std::make_unique<CsvReader>(this);
+    csv_ = std::make_unique<CsvReader>(this, CsvLimits{}, options_.csv.delimiter);
   } else {
     jsonl_ = std::make_unique<JsonLinesReader>(this);
   }
@@ -86,6 +86,14 @@ Status DatasetIngestSession::Feed(std::string_view bytes) {
     jsonl_->Feed(bytes);
   }
   return fatal_;
+}
+
+bool DatasetIngestSession::IsNull(std::string_view text) const {
+  if (text.empty()) return true;
+  for (const std::string& token : options_.csv.null_tokens) {
+    if (text == token) return true;
+  }
+  return false;
 }
 
 void DatasetIngestSession::Error(int64_t line, const std::string& column,
@@ -157,7 +165,7 @@ bool DatasetIngestSession::OnRow(const CsvRow& row) {
     for (auto& cell : cells_) cell = Cell{};
     for (size_t c = 0; c < row.size(); ++c) {
       std::string_view text = row.field(c);
-      cells_[column_field_[c]] = Cell{text.empty() ? CellKind::kNull : CellKind::kText, text};
+      cells_[column_field_[c]] = Cell{IsNull(text) ? CellKind::kNull : CellKind::kText, text};
     }
     Accept(row.line);
   }

@@ -55,10 +55,10 @@ bool CheckBounds(const Field& f, int64_t v, std::string* reason) {
   return true;
 }
 
-bool ParseText(const Field& f, std::string_view t, int64_t* out) {
+bool ParseText(const Field& f, std::string_view t, bool decimal_comma, int64_t* out) {
   switch (f.type) {
     case FieldType::kInteger: return common::ParseInt64(t, out);
-    case FieldType::kDecimal: return config::ParseDecimal(t, f.scale, out);
+    case FieldType::kDecimal: return ParseDecimalText(t, f.scale, decimal_comma, out);
     case FieldType::kDate: {
       int32_t days;
       if (!common::ParseIsoDate(t, &days)) return false;
@@ -70,11 +70,12 @@ bool ParseText(const Field& f, std::string_view t, int64_t* out) {
   }
 }
 
-std::string Expected(const Field& f) {
+std::string Expected(const Field& f, bool decimal_comma) {
   switch (f.type) {
     case FieldType::kInteger: return "an integer";
     case FieldType::kDecimal:
-      return "a decimal with at most " + std::to_string(f.scale) + " decimals";
+      return std::string(decimal_comma ? "a decimal with a decimal comma and" : "a decimal with") +
+             " at most " + std::to_string(f.scale) + " decimals";
     case FieldType::kDate: return "a date (YYYY-MM-DD)";
     default: return "a boolean (true/false, 1/0, yes/no)";
   }
@@ -113,6 +114,20 @@ bool ValidText(std::string_view t, size_t max_bytes, bool allow_control, std::st
 
 }  // namespace
 
+bool ParseDecimalText(std::string_view text, int scale, bool decimal_comma, int64_t* units) {
+  size_t sign = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  bool bare_point = text.size() > sign && text[sign] == (decimal_comma ? ',' : '.');
+  if (!decimal_comma && !bare_point) return config::ParseDecimal(text, scale, units);
+  if (decimal_comma && text.find('.') != std::string_view::npos) return false;
+  std::string normal(text);
+  if (decimal_comma) {
+    size_t comma = normal.find(',');
+    if (comma != std::string::npos) normal[comma] = '.';
+  }
+  if (bare_point) normal.insert(sign, 1, '0');
+  return config::ParseDecimal(normal, scale, units);
+}
+
 std::string QuoteForError(std::string_view text) {
   if (!common::IsValidUtf8(text)) return "invalid UTF-8";
   std::string_view shown = text.substr(0, 64);
@@ -121,21 +136,24 @@ std::string QuoteForError(std::string_view text) {
   return common::JsonQuote(shown) + (shown.size() < text.size() ? "..." : "");
 }
 
-bool ParseValueCell(const Field& f, const Cell& cell, int64_t* out, std::string* reason) {
+bool ParseValueCell(const Field& f, const Cell& cell, int64_t* out, std::string* reason,
+                    bool decimal_comma) {
   bool kind_ok = cell.kind == CellKind::kText ||
                  (cell.kind == CellKind::kNumber && f.type != FieldType::kDate) ||
                  (cell.kind == CellKind::kBool && f.type == FieldType::kBoolean);
-  if (!kind_ok || !ParseText(f, cell.text, out)) {
-    *reason = common::IsValidUtf8(cell.text) ? QuoteForError(cell.text) + " is not " + Expected(f)
-                                             : "invalid UTF-8";
+  if (!kind_ok || !ParseText(f, cell.text, decimal_comma, out)) {
+    *reason = common::IsValidUtf8(cell.text)
+                  ? QuoteForError(cell.text) + " is not " + Expected(f, decimal_comma)
+                  : "invalid UTF-8";
     return false;
   }
   return CheckBounds(f, *out, reason);
 }
 
-RowConverter::RowConverter(const DatasetState& state)
+RowConverter::RowConverter(const DatasetState& state, bool decimal_comma)
     : state_(state),
       schema_(*state.schema),
+      decimal_comma_(decimal_comma),
       new_labels_(state.schema->fields.size()),
       tables_(state.schema->fields.size()) {
   for (size_t i = 0; i < schema_.fields.size(); ++i) {
@@ -232,7 +250,7 @@ bool RowConverter::ConvertField(size_t i, const Cell& cell, RowValues* row, std:
         return false;
       }
       return Categorical(i, cell.text, row, reason);
-    default: return ParseValueCell(f, cell, &row->values[i], reason);
+    default: return ParseValueCell(f, cell, &row->values[i], reason, decimal_comma_);
   }
 }
 

@@ -1,12 +1,16 @@
 // InferSchemaFromCsv: a proposed schema from a CSV header and a sample of rows, for
 // `verbind dataset create --infer-from`. Types are chosen conservatively (every sampled value
-// must parse); the administrator reviews the printed TOML before creating.
+// must parse); the administrator reviews the printed TOML before creating. The delimiter is
+// detected from the header, a decimal comma from numeric columns, and words for a missing value
+// (NA, NULL, N/A, .) in columns that are otherwise numeric, dates or booleans.
+#include <array>
 #include <set>
 
 #include "common/dates.h"
 #include "common/strings.h"
 #include "storage/csv_reader.h"
 #include "storage/dataset_store.h"
+#include "storage/internal/row_converter.h"
 
 namespace verbind::storage {
 
@@ -16,6 +20,8 @@ namespace {
 
 constexpr size_t kSampleRows = 20000;
 constexpr size_t kMaxDistinct = kSampleRows + 1;
+constexpr int kMaxInferredScale = 9;
+constexpr std::array<std::string_view, 4> kMissingWords = {"NA", "NULL", "N/A", "."};
 
 struct ColumnStats {
   int64_t values = 0;
@@ -23,7 +29,23 @@ struct ColumnStats {
   bool all_int = true, all_decimal = true, all_date = true, all_bool = true;
   int scale = 0;
   std::set<std::string> distinct;  // up to kMaxDistinct
+  std::set<std::string> missing;   // words for a missing value, when they are skipped
 };
+
+bool IsMissingWord(std::string_view v) {
+  for (std::string_view w : kMissingWords) {
+    if (v == w) return true;
+  }
+  return false;
+}
+
+// Parses a decimal with as many decimals as it has (at most kMaxInferredScale).
+bool ParseAnyDecimal(std::string_view v, bool decimal_comma, int* decimals) {
+  size_t point = v.find(decimal_comma ? ',' : '.');
+  *decimals = point == std::string_view::npos ? 0 : static_cast<int>(v.size() - point - 1);
+  int64_t units;
+  return *decimals <= kMaxInferredScale && ParseDecimalText(v, *decimals, decimal_comma, &units);
+}
 
 class Sampler final : public CsvRowSink {
  public:
@@ -46,7 +68,12 @@ bool IsBoolToken(std::string_view t) {
   return l == "true" || l == "false" || l == "yes" || l == "no";
 }
 
-void Observe(std::string_view v, ColumnStats* s) {
+void Observe(std::string_view v, bool decimal_comma, bool skip_missing, ColumnStats* s) {
+  if (skip_missing && IsMissingWord(v)) {
+    s->missing.emplace(v);
+    ++s->empty;
+    return;
+  }
   if (v.empty()) {
     ++s->empty;
     return;
@@ -57,10 +84,8 @@ void Observe(std::string_view v, ColumnStats* s) {
   if (!common::ParseInt64(v, &i)) s->all_int = false;
   if (!common::ParseIsoDate(v, &d)) s->all_date = false;
   if (!IsBoolToken(v)) s->all_bool = false;
-  size_t dot = v.find('.');
-  int decimals = dot == std::string_view::npos ? 0 : static_cast<int>(v.size() - dot - 1);
-  int64_t units;
-  if (decimals > 9 || !config::ParseDecimal(v, decimals, &units)) {
+  int decimals;
+  if (!ParseAnyDecimal(v, decimal_comma, &decimals)) {
     s->all_decimal = false;
   } else {
     s->scale = std::max(s->scale, decimals);
@@ -114,11 +139,66 @@ config::Field Propose(const std::string& name, const ColumnStats& s) {
   return f;
 }
 
+using Rows = std::vector<Sampler::RowCopy>;
+
+// The sampled values of column `c` (rows[0] is the header; bad rows are left out).
+std::vector<std::string_view> ColumnValues(const Rows& rows, size_t c) {
+  std::vector<std::string_view> out;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    if (rows[r].error.empty() && rows[r].fields.size() == rows[0].fields.size()) {
+      out.emplace_back(rows[r].fields[c]);
+    }
+  }
+  return out;
+}
+
+// True when some column is numeric with a decimal comma: every value (but missing words) is a
+// decimal written with ',' and at least one has a ','.
+bool UsesDecimalComma(const Rows& rows, char delimiter) {
+  if (delimiter == ',') return false;
+  for (size_t c = 0; c < rows[0].fields.size(); ++c) {
+    bool all = true, comma = false;
+    for (std::string_view v : ColumnValues(rows, c)) {
+      if (v.empty() || IsMissingWord(v)) continue;
+      int decimals;
+      all = all && ParseAnyDecimal(v, true, &decimals);
+      comma = comma || v.find(',') != std::string_view::npos;
+    }
+    if (all && comma) return true;
+  }
+  return false;
+}
+
+bool IsTyped(config::FieldType t) {
+  return t == config::FieldType::kInteger || t == config::FieldType::kDecimal ||
+         t == config::FieldType::kDate || t == config::FieldType::kBoolean;
+}
+
+// The field for column `c`; `stats` gets the statistics it was proposed from. Missing words
+// are read as NULL only when the column is otherwise numeric, dates or booleans.
+config::Field ProposeColumn(const std::string& name, const std::vector<std::string_view>& values,
+                            bool decimal_comma, ColumnStats* stats) {
+  ColumnStats skipping;
+  for (std::string_view v : values) Observe(v, decimal_comma, true, &skipping);
+  if (!skipping.missing.empty() && skipping.values > 0) {
+    config::Field f = Propose(name, skipping);
+    if (IsTyped(f.type)) {
+      *stats = std::move(skipping);
+      return f;
+    }
+  }
+  *stats = ColumnStats{};
+  for (std::string_view v : values) Observe(v, decimal_comma, false, stats);
+  return Propose(name, *stats);
+}
+
 }  // namespace
 
-Result<config::Schema> InferSchemaFromCsv(std::string_view csv_prefix) {
+Result<InferredSchema> InferSchemaFromCsv(std::string_view csv_prefix) {
+  InferredSchema out;
+  out.csv.delimiter = DetectCsvDelimiter(csv_prefix);
   Sampler sampler;
-  CsvReader reader(&sampler);
+  CsvReader reader(&sampler, CsvLimits{}, out.csv.delimiter);
   reader.Feed(csv_prefix);
   reader.Finish();
   if (sampler.rows.empty()) return common::InvalidArgument("the CSV file is empty");
@@ -128,25 +208,27 @@ Result<config::Schema> InferSchemaFromCsv(std::string_view csv_prefix) {
   }
   // The last row of a cut-off prefix may be incomplete.
   if (!csv_prefix.ends_with('\n') && sampler.rows.size() > 2) sampler.rows.pop_back();
-  std::vector<ColumnStats> stats(header.fields.size());
-  for (size_t r = 1; r < sampler.rows.size(); ++r) {
-    const auto& row = sampler.rows[r];
-    if (!row.error.empty() || row.fields.size() != header.fields.size()) continue;
-    for (size_t c = 0; c < row.fields.size(); ++c) Observe(row.fields[c], &stats[c]);
-  }
-  config::Schema schema;
-  std::set<std::string> used;
+  out.csv.decimal_comma = UsesDecimalComma(sampler.rows, out.csv.delimiter);
+  config::Schema& schema = out.schema;
+  std::set<std::string> used, missing;
   for (size_t c = 0; c < header.fields.size(); ++c) {
-    schema.fields.push_back(Propose(FieldName(header.fields[c], c, &used), stats[c]));
+    ColumnStats stats;
+    schema.fields.push_back(ProposeColumn(FieldName(header.fields[c], c, &used),
+                                          ColumnValues(sampler.rows, c), out.csv.decimal_comma,
+                                          &stats));
+    missing.insert(stats.missing.begin(), stats.missing.end());
     config::Field& f = schema.fields.back();
-    bool unique = static_cast<int64_t>(stats[c].distinct.size()) == stats[c].values;
+    bool unique = static_cast<int64_t>(stats.distinct.size()) == stats.values;
     if (!schema.key && f.type == config::FieldType::kIdentifier && !f.nullable && unique &&
         LooksLikeId(f.name)) {
       schema.key = c;
     }
   }
+  for (std::string_view w : kMissingWords) {
+    if (missing.count(std::string(w))) out.csv.null_tokens.emplace_back(w);
+  }
   RETURN_IF_ERROR(config::ValidateSchema(schema));
-  return schema;
+  return out;
 }
 
 }  // namespace verbind::storage

@@ -205,6 +205,119 @@ TEST_F(DatasetNode, CliBatchesReportFileLinesAndKeepEarlierBatches) {
   EXPECT_EQ(inferred.exit_code, 1);
 }
 
+TEST_F(DatasetNode, ADutchExportWithSemicolonsDecimalCommasAndNaIsIngested) {
+  ASSERT_TRUE(node_->Start().ok()) << node_->Log();
+  Write(root_ + "/uitkering.csv",
+        "Dossier;Gemeente;Bedrag;Aantal\r\n"
+        "D1;Utrecht;1234,56;3\r\n"
+        "D2;Zeist;,5;NA\r\n"
+        "D3;\"Zeist; centrum\";10,00;NA\r\n"
+        "D4;Utrecht;NA;2\r\n");
+  CliResult proposed =
+      node_->Cli({"dataset", "create", "x", "--infer-from", root_ + "/uitkering.csv", "--print"});
+  ASSERT_EQ(proposed.exit_code, 0) << proposed.err;
+  EXPECT_NE(proposed.out.find("delimiter ';' (detected), decimal comma (detected), missing values "
+                              "written NA"),
+            std::string::npos)
+      << proposed.out;
+  EXPECT_NE(proposed.out.find("--delimiter ';' --decimal-comma --null 'NA'"), std::string::npos);
+  EXPECT_NE(proposed.out.find("type = \"decimal\""), std::string::npos) << proposed.out;
+  Write(root_ + "/schema.toml", R"(key = "dossier"
+[[fields]]
+name = "dossier"
+type = "identifier"
+[[fields]]
+name = "gemeente"
+type = "categorical"
+[[fields]]
+name = "bedrag"
+type = "decimal"
+scale = 2
+min = "0.00"
+max = "5000.00"
+[[fields]]
+name = "aantal"
+type = "integer"
+min = 0
+max = 100
+)");
+  ASSERT_EQ(node_->Cli({"dataset", "create", "u", "--schema", root_ + "/schema.toml"}).exit_code,
+            0);
+  // Without the NULL token NA is refused where it stands, and nothing is stored.
+  CliResult refused =
+      node_->Cli({"dataset", "ingest", "u", root_ + "/uitkering.csv", "--decimal-comma"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("uitkering.csv:3: aantal: \"NA\" is not an integer"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(Get(*node_, "/v1/datasets/u")["rows"], 0);
+  CliResult ingest = node_->Cli(
+      {"dataset", "ingest", "u", root_ + "/uitkering.csv", "--decimal-comma", "--null", "NA"});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  EXPECT_NE(ingest.out.find("4 rows read, 4 stored"), std::string::npos) << ingest.out;
+  EXPECT_NE(ingest.out.find("delimiter ';' (detected), decimal comma, NULL: NA"), std::string::npos)
+      << ingest.out;
+  auto [status, text] = node_->RawQuery("SELECT count(*), sum(bedrag), sum(aantal) FROM u");
+  ASSERT_EQ(status, 200) << text;
+  json r = json::parse(text, nullptr, false);
+  const json& values = r["result"]["rows"][0]["values"];
+  EXPECT_EQ(values[0].dump(), "4") << text;
+  EXPECT_EQ(values[1].dump(), "\"1245.06\"") << text;
+  EXPECT_EQ(values[2].dump(), "5") << text;
+  // A comma delimiter cannot go with a decimal comma.
+  CliResult clash = node_->Cli(
+      {"dataset", "ingest", "u", root_ + "/uitkering.csv", "--delimiter", ",", "--decimal-comma"});
+  EXPECT_EQ(clash.exit_code, 1);
+  EXPECT_NE(clash.err.find("decimal comma needs another delimiter"), std::string::npos)
+      << clash.err;
+}
+
+TEST_F(DatasetNode, AWindows1252ExportIsConvertedToUtf8OrRefusedWhereItIsBad) {
+  ASSERT_TRUE(node_->Start().ok()) << node_->Log();
+  json create = {{"name", "w"},
+                 {"schema",
+                  "[[fields]]\nname = \"gemeente\"\ntype = \"categorical\"\n"
+                  "[[fields]]\nname = \"note\"\ntype = \"identifier\"\n"}};
+  ASSERT_EQ(node_->Call("POST", "/v1/datasets", create.dump()).first, 201);
+  // 0xFA is u-acute and 0xE2 a-circumflex; 0x80 is the euro sign in Windows-1252 only.
+  Write(root_ + "/w.csv",
+        "gemeente;note\nS\xFA"
+        "dwest-Frysl\xE2n;\x80 12\nUtrecht;x\n");
+  Write(root_ + "/bad.csv",
+        "gemeente;note\nUtrecht;ok\nZeist;a\x81"
+        "b\n");
+  CliResult bad =
+      node_->Cli({"dataset", "ingest", "w", root_ + "/bad.csv", "--encoding", "windows-1252"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("bad.csv:3:8: byte 0x81 is not a character in windows-1252"),
+            std::string::npos)
+      << bad.err;
+  EXPECT_EQ(Get(*node_, "/v1/datasets/w")["rows"], 0);
+  CliResult ok = node_->Cli({"dataset", "ingest", "w", root_ + "/w.csv", "--encoding",
+                             "windows-1252", "--batch-rows", "1"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("converted from windows-1252; delimiter ';' (detected)"), std::string::npos)
+      << ok.out;
+  json d = Get(*node_, "/v1/datasets/w");
+  EXPECT_EQ(d["rows"], 2);
+  CliResult inferred = node_->Cli({"dataset", "create", "x", "--infer-from", root_ + "/w.csv",
+                                   "--encoding", "windows-1252", "--print"});
+  ASSERT_EQ(inferred.exit_code, 0) << inferred.err;
+  EXPECT_NE(inferred.out.find("converted from windows-1252"), std::string::npos) << inferred.out;
+  EXPECT_NE(inferred.out.find("--encoding windows-1252"), std::string::npos) << inferred.out;
+  auto [status, text] = node_->RawQuery("SELECT gemeente, count(*) FROM w GROUP BY gemeente");
+  ASSERT_EQ(status, 200) << text;
+  EXPECT_NE(text.find("S\xC3\xBA"
+                      "dwest-Frysl\xC3\xA2n"),
+            std::string::npos)
+      << text;
+  // Read as UTF-8, the same file is refused by the node (invalid UTF-8), nothing stored.
+  CliResult raw = node_->Cli({"dataset", "ingest", "w", root_ + "/w.csv"});
+  EXPECT_EQ(raw.exit_code, 1);
+  EXPECT_NE(raw.err.find("invalid UTF-8"), std::string::npos) << raw.err;
+  EXPECT_EQ(Get(*node_, "/v1/datasets/w")["rows"], 2);
+}
+
 TEST_F(DatasetNode, EncryptionAtRestCreatesAPrivateDataKeyAndSurvivesRestarts) {
   std::vector<std::string> env = {"VERBIND_NODE_ENCRYPT_AT_REST=true"};
   ASSERT_TRUE(node_->Start(env).ok()) << node_->Log();

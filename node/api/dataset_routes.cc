@@ -72,8 +72,37 @@ common::Result<storage::InputFormat> FormatOf(const HttpRequest& req) {
   return common::FailedPrecondition("send Content-Type: text/csv or application/x-ndjson");
 }
 
-common::Result<storage::IngestOptions> IngestOptionsOf(const QueryParams& query) {
+// The CSV format parameters: delimiter (',', ';', '|', tab or "tab"), decimal_comma
+// (true/false) and null (repeatable); they apply to CSV only.
+common::Result<storage::CsvFormat> CsvFormatOf(const QueryParams& query, bool csv) {
+  storage::CsvFormat f;
+  if (!csv) {
+    for (const char* p : {"delimiter", "decimal_comma", "null"}) {
+      if (query.Has(p)) {
+        return common::InvalidArgument(std::string(p) + " applies to CSV uploads only");
+      }
+    }
+    return f;
+  }
+  std::string d = query.Get("delimiter", ",");
+  if (d == "tab") d = "\t";
+  if (d.size() != 1 || storage::kCsvDelimiters.find(d[0]) == std::string_view::npos) {
+    return common::InvalidArgument("delimiter must be ',', ';', '|' or tab");
+  }
+  f.delimiter = d[0];
+  std::string comma = query.Get("decimal_comma", "false");
+  if (comma != "true" && comma != "false") {
+    return common::InvalidArgument("decimal_comma must be true or false");
+  }
+  f.decimal_comma = comma == "true";
+  f.null_tokens = query.GetAll("null");
+  RETURN_IF_ERROR(storage::ValidateCsvFormat(f));
+  return f;
+}
+
+common::Result<storage::IngestOptions> IngestOptionsOf(const QueryParams& query, bool csv) {
   storage::IngestOptions o;
+  ASSIGN_OR_RETURN(o.csv, CsvFormatOf(query, csv));
   std::string on_error = query.Get("on_error", "refuse");
   if (on_error == "skip") {
     o.on_error = storage::OnError::kSkipRow;
@@ -142,7 +171,8 @@ Result<HttpReply> Upload(const DatasetServices& s, const ApiRequest& r) {
   if (!format.ok()) {
     return ErrorReply(r.ctx, 415, "unsupported_media_type", format.status().message());
   }
-  ASSIGN_OR_RETURN(storage::IngestOptions options, IngestOptionsOf(r.http.query));
+  ASSIGN_OR_RETURN(storage::IngestOptions options,
+                   IngestOptionsOf(r.http.query, *format == storage::InputFormat::kCsv));
   ASSIGN_OR_RETURN(auto session, s.datasets->BeginIngest(name, *format, options));
   common::Status feed_error;
   bool whole = r.http.body_reader->ReadAll([&](std::string_view piece) {

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "common/charset.h"
 #include "common/clock.h"
 #include "common/files.h"
 #include "common/strings.h"
@@ -26,12 +27,42 @@ constexpr size_t kErrorsShown = 20;
 
 std::string Num(const json& v) { return v.is_number() ? v.dump() : "0"; }
 
-Result<config::Schema> Infer(const std::string& csv_path) {
+Result<storage::InferredSchema> Infer(const std::string& csv_path, common::Charset encoding) {
   ASSIGN_OR_RETURN(std::string text, common::ReadFile(csv_path, 1ull << 40));
   if (text.size() > kInferSampleBytes) text.resize(kInferSampleBytes);
-  auto schema = storage::InferSchemaFromCsv(text);
-  if (!schema.ok()) return schema.status().WithContext(csv_path);
-  return schema;
+  if (encoding != common::Charset::kUtf8) {
+    auto utf8 = common::ToUtf8(encoding, text);
+    if (!utf8.ok()) return utf8.status().WithContext(csv_path);
+    text = std::move(utf8).value();
+  }
+  auto inferred = storage::InferSchemaFromCsv(text);
+  if (!inferred.ok()) return inferred.status().WithContext(csv_path);
+  return inferred;
+}
+
+// TOML comments on how the file was read and the ingest options that read it the same way.
+std::string DescribeInferredCsv(const std::string& csv_path, common::Charset encoding,
+                                const storage::CsvFormat& csv) {
+  std::string read = "# Read " + csv_path + " with delimiter " +
+                     storage::DescribeCsvDelimiter(csv.delimiter) + " (detected)";
+  std::string options = csv.delimiter == '\t' ? "--delimiter tab"
+                                              : std::string("--delimiter '") + csv.delimiter + "'";
+  if (encoding != common::Charset::kUtf8) {
+    read += ", converted from " + std::string(common::CharsetName(encoding));
+    options += " --encoding " + std::string(common::CharsetName(encoding));
+  }
+  if (csv.decimal_comma) {
+    read += ", decimal comma (detected)";
+    options += " --decimal-comma";
+  }
+  if (!csv.null_tokens.empty()) {
+    read += ", missing values written";
+    for (const std::string& t : csv.null_tokens) {
+      read += " " + t;
+      options += " --null '" + t + "'";
+    }
+  }
+  return read + "\n# Ingest with: verbind dataset ingest NAME " + csv_path + " " + options + "\n";
 }
 
 Status CreateDataset(ApiCaller& api, const std::string& name, const std::string& schema_toml,
@@ -60,6 +91,10 @@ void AddCreate(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
   auto* i = cmd->add_option("--infer-from", *infer,
                             "Infer the schema from this CSV file's header and first rows");
   s->excludes(i);
+  auto encoding = std::make_shared<std::string>("utf-8");
+  cmd->add_option("--encoding", *encoding,
+                  "With --infer-from: the file's encoding, utf-8, windows-1252 or latin-1")
+      ->capture_default_str();
   cmd->add_flag("--print", *print_only,
                 "With --infer-from: only print the proposed schema (needs no running node)");
   cmd->callback([=] {
@@ -69,10 +104,13 @@ void AddCreate(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
       }
       std::string toml;
       if (!infer->empty()) {
-        auto inferred = Infer(*infer);
+        auto charset = common::ParseCharset(*encoding);
+        if (!charset.ok()) return Report(charset.status());
+        auto inferred = Infer(*infer, *charset);
         if (!inferred.ok()) return Report(inferred.status());
-        toml = config::RenderSchemaToml(*inferred);
-        std::printf("%s", toml.c_str());
+        toml = config::RenderSchemaToml(inferred->schema);
+        std::printf("%s%s", DescribeInferredCsv(*infer, *charset, inferred->csv).c_str(),
+                    toml.c_str());
         if (*print_only) return 0;
       } else {
         auto text = common::ReadFile(*schema, 1 << 20);
@@ -187,6 +225,48 @@ Result<storage::InputFormat> FormatFor(const std::string& format, const std::str
                                  "; give --format csv or --format jsonl");
 }
 
+// How the file was read, for the ingest summary: "; converted from windows-1252; delimiter ';'
+// (detected), decimal comma".
+std::string ReadSummary(const UploadOptions& o, const storage::CsvFormat& csv) {
+  std::string from = o.encoding == common::Charset::kUtf8
+                         ? ""
+                         : "; converted from " + std::string(common::CharsetName(o.encoding));
+  if (o.format != storage::InputFormat::kCsv) return from;
+  std::string s = from + "; delimiter " + storage::DescribeCsvDelimiter(csv.delimiter) +
+                  (o.detect_delimiter ? " (detected)" : "");
+  if (csv.decimal_comma) s += ", decimal comma";
+  for (size_t i = 0; i < csv.null_tokens.size(); ++i) {
+    s += (i == 0 ? ", NULL: " : " ") + csv.null_tokens[i];
+  }
+  return s;
+}
+
+// The --delimiter value as a byte: ',', ';', '|', or tab (given as "tab" or "\t").
+Result<char> DelimiterOf(const std::string& text) {
+  if (text == "tab" || text == "\\t" || text == "\t") return '\t';
+  if (text.size() == 1 && storage::kCsvDelimiters.find(text[0]) != std::string_view::npos) {
+    return text[0];
+  }
+  return common::InvalidArgument("--delimiter must be ',', ';', '|' or tab");
+}
+
+// Sets the CSV options of `o` from the command line; they apply to CSV only.
+Status SetCsvOptions(const std::string& delimiter, bool decimal_comma,
+                     const std::vector<std::string>& nulls, UploadOptions* o) {
+  bool any = !delimiter.empty() || decimal_comma || !nulls.empty();
+  if (o->format != storage::InputFormat::kCsv) {
+    if (any) return common::InvalidArgument("--delimiter, --decimal-comma and --null are for CSV");
+    return Status::Ok();
+  }
+  o->detect_delimiter = delimiter.empty();
+  if (!delimiter.empty()) {
+    ASSIGN_OR_RETURN(o->csv.delimiter, DelimiterOf(delimiter));
+  }
+  o->csv.decimal_comma = decimal_comma;
+  o->csv.null_tokens = nulls;
+  return Status::Ok();
+}
+
 // Prints the outcome; the error when a batch was refused.
 Status PrintIngest(const UploadOptions& o, const UploadOutcome& out, bool as_json) {
   int64_t read = 0, stored = 0, replaced = 0, rejected = 0;
@@ -213,10 +293,11 @@ Status PrintIngest(const UploadOptions& o, const UploadOutcome& out, bool as_jso
   if (!as_json) {
     std::printf(
         "Ingested %s into %s: %lld rows read, %lld stored, %lld replaced, %lld "
-        "rejected (%zu batch%s)\n",
+        "rejected (%zu batch%s)%s\n",
         o.file.c_str(), o.dataset.c_str(), static_cast<long long>(read),
         static_cast<long long>(stored), static_cast<long long>(replaced),
-        static_cast<long long>(rejected), out.reports.size(), out.reports.size() == 1 ? "" : "es");
+        static_cast<long long>(rejected), out.reports.size(), out.reports.size() == 1 ? "" : "es",
+        ReadSummary(o, out.csv).c_str());
   }
   return Status::Ok();
 }
@@ -239,11 +320,31 @@ void AddIngest(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
       ->capture_default_str();
   cmd->add_option("--batch-rows", o->batch_rows,
                   "Send the file in batches of this many rows, each stored durably on its own");
+  auto delimiter = std::make_shared<std::string>();
+  auto decimal_comma = std::make_shared<bool>(false);
+  auto nulls = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--delimiter", *delimiter,
+                  "CSV field delimiter: ',' ';' '|' or tab (default: detected from the header)");
+  cmd->add_flag("--decimal-comma", *decimal_comma,
+                "CSV decimals are written 1234,56 (needs a delimiter other than ',')");
+  auto encoding = std::make_shared<std::string>("utf-8");
+  cmd->add_option("--encoding", *encoding,
+                  "The file's encoding: utf-8, windows-1252 or latin-1 (converted to UTF-8 "
+                  "before it is sent)")
+      ->capture_default_str();
+  cmd->add_option("--null", *nulls,
+                  "A CSV field value that means NULL, e.g. NA (repeatable; the empty field "
+                  "always does)");
   cmd->callback([=] {
     *action = [=] {
       auto fmt = FormatFor(*format, o->file);
       if (!fmt.ok()) return Report(fmt.status());
       o->format = *fmt;
+      Status csv = SetCsvOptions(*delimiter, *decimal_comma, *nulls, o.get());
+      if (!csv.ok()) return Report(csv);
+      auto charset = common::ParseCharset(*encoding);
+      if (!charset.ok()) return Report(charset.status());
+      o->encoding = *charset;
       o->skip_bad_rows = *on_error == "skip";
       o->progress = ::isatty(STDERR_FILENO) != 0;
       return WithApi(*g, [&](ApiCaller& api) -> Status {

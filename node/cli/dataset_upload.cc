@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 namespace verbind::node {
 
@@ -16,6 +17,8 @@ using common::Status;
 using nlohmann::json;
 
 namespace {
+
+constexpr size_t kDetectBytes = 64 << 10;  // the header line is looked for in this prefix
 
 // One upload: a byte range of the file, after the header when it is a later CSV piece.
 struct Piece {
@@ -98,6 +101,59 @@ Result<std::vector<Piece>> PlanPieces(const File& f, bool csv, uint64_t rows, st
   return pieces;
 }
 
+constexpr size_t kBlockBytes = 1 << 20;
+
+// Calls `fn` with the bytes of [offset, offset + length) of the file, a block at a time.
+Status ForEachBlock(const File& f, uint64_t offset, uint64_t length,
+                    const std::function<Status(std::string_view)>& fn) {
+  std::string buf(kBlockBytes, '\0');
+  for (uint64_t at = offset, end = offset + length; at < end;) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), end - at));
+    ASSIGN_OR_RETURN(size_t n, f.ReadAt(buf.data(), want, at));
+    if (n == 0) return common::Unavailable("the file changed while it was read");
+    RETURN_IF_ERROR(fn(std::string_view(buf.data(), n)));
+    at += n;
+  }
+  return Status::Ok();
+}
+
+// Refuses a file holding a byte that its encoding does not define, naming line and column.
+Status CheckEncoding(const File& f, const UploadOptions& o) {
+  int64_t line = 1, column = 1;
+  return ForEachBlock(f, 0, f.size(), [&](std::string_view block) -> Status {
+    for (char c : block) {
+      auto b = static_cast<unsigned char>(c);
+      if (common::Utf8BytesOf(o.encoding, b) == 0) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", b);
+        return common::InvalidArgument(
+            o.file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": byte " + hex +
+            " is not a character in " + std::string(common::CharsetName(o.encoding)) +
+            "; nothing was sent");
+      }
+      if (c == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    return Status::Ok();
+  });
+}
+
+// The number of bytes a range of the file has in UTF-8.
+Result<uint64_t> Utf8Length(const File& f, common::Charset encoding, uint64_t offset,
+                            uint64_t length) {
+  if (encoding == common::Charset::kUtf8) return length;
+  uint64_t total = 0;
+  RETURN_IF_ERROR(ForEachBlock(f, offset, length, [&](std::string_view block) {
+    for (char c : block) total += common::Utf8BytesOf(encoding, static_cast<unsigned char>(c));
+    return Status::Ok();
+  }));
+  return total;
+}
+
 class Progress {
  public:
   Progress(bool on, uint64_t total) : on_(on), total_(total) {}
@@ -156,15 +212,45 @@ void MapLines(json* report, const Piece& p, bool csv) {
   }
 }
 
+// The query parameters of the CSV format (none for JSON lines).
+std::string CsvParams(const UploadOptions& o) {
+  if (o.format != storage::InputFormat::kCsv) return "";
+  std::string out = "&delimiter=" + (o.csv.delimiter == '\t' ? std::string("tab")
+                                                             : UrlEncode({&o.csv.delimiter, 1}));
+  if (o.csv.decimal_comma) out += "&decimal_comma=true";
+  for (const std::string& t : o.csv.null_tokens) out += "&null=" + UrlEncode(t);
+  return out;
+}
+
+// Sets the delimiter from the file's header line when it is to be detected, then checks the
+// CSV format.
+Status ResolveCsvFormat(const File& f, UploadOptions* o) {
+  if (o->format != storage::InputFormat::kCsv) return Status::Ok();
+  if (o->detect_delimiter) {
+    std::string head(kDetectBytes, '\0');
+    ASSIGN_OR_RETURN(size_t n, f.ReadAt(head.data(), head.size(), 0));
+    head.resize(n);
+    o->csv.delimiter = storage::DetectCsvDelimiter(head);
+  }
+  Status valid = storage::ValidateCsvFormat(o->csv);
+  if (!valid.ok() && o->detect_delimiter) {
+    return valid.WithContext(o->file + " (detected delimiter " +
+                             storage::DescribeCsvDelimiter(o->csv.delimiter) + ")");
+  }
+  return valid.ok() ? valid : valid.WithContext(o->file);
+}
+
 Result<json> SendPiece(ApiCaller& api, const UploadOptions& o, const File& f, const Piece& p,
                        const std::string& header, Progress* progress) {
   bool csv = o.format == storage::InputFormat::kCsv;
   std::string base = o.file.substr(o.file.rfind('/') + 1);
   std::string path = "/v1/datasets/" + o.dataset +
                      "/records?on_error=" + (o.skip_bad_rows ? "skip" : "refuse") +
-                     "&source=" + UrlEncode(base);
+                     "&source=" + UrlEncode(base) + CsvParams(o);
   std::string_view head = p.with_header ? std::string_view(header) : std::string_view();
   uint64_t at = p.offset, left = p.length;
+  std::string raw, converted;
+  std::string_view pending;  // converted bytes not sent yet
   auto source = [&](char* buf, size_t n) -> Result<size_t> {
     if (!head.empty()) {
       size_t k = std::min(n, head.size());
@@ -172,16 +258,36 @@ Result<json> SendPiece(ApiCaller& api, const UploadOptions& o, const File& f, co
       head.remove_prefix(k);
       return k;
     }
-    ASSIGN_OR_RETURN(size_t got,
-                     f.ReadAt(buf, static_cast<size_t>(std::min<uint64_t>(n, left)), at));
-    at += got;
-    left -= got;
-    progress->Sent(buf, got);
-    return got;
+    if (o.encoding == common::Charset::kUtf8) {
+      ASSIGN_OR_RETURN(size_t got,
+                       f.ReadAt(buf, static_cast<size_t>(std::min<uint64_t>(n, left)), at));
+      at += got;
+      left -= got;
+      progress->Sent(buf, got);
+      return got;
+    }
+    if (pending.empty() && left > 0) {
+      raw.resize(static_cast<size_t>(std::min<uint64_t>(n, left)));
+      ASSIGN_OR_RETURN(size_t got, f.ReadAt(raw.data(), raw.size(), at));
+      at += got;
+      left -= got;
+      progress->Sent(raw.data(), got);
+      converted.clear();
+      if (common::AppendAsUtf8(o.encoding, std::string_view(raw.data(), got), &converted) !=
+          std::string_view::npos) {
+        return common::Unavailable("the file changed while it was read");
+      }
+      pending = converted;
+    }
+    size_t k = std::min(n, pending.size());
+    std::memcpy(buf, pending.data(), k);
+    pending.remove_prefix(k);
+    return k;
   };
   Headers headers = {{"Authorization", "Bearer " + api.token()},
                      {"Content-Type", csv ? "text/csv" : "application/x-ndjson"}};
-  uint64_t length = p.length + (p.with_header ? header.size() : 0);
+  ASSIGN_OR_RETURN(uint64_t body, Utf8Length(f, o.encoding, p.offset, p.length));
+  uint64_t length = body + (p.with_header ? header.size() : 0);
   int ms = api.timeout_ms() + static_cast<int>(std::min<uint64_t>(length >> 20, 3600) * 1000);
   ASSIGN_OR_RETURN(HttpResponse res,
                    api.client().Upload("POST", path, headers, length, source, After(ms)));
@@ -194,13 +300,22 @@ Result<json> SendPiece(ApiCaller& api, const UploadOptions& o, const File& f, co
 
 }  // namespace
 
-Result<UploadOutcome> UploadRecords(ApiCaller& api, const UploadOptions& o) {
-  ASSIGN_OR_RETURN(File f, File::Open(o.file));
+Result<UploadOutcome> UploadRecords(ApiCaller& api, const UploadOptions& options) {
+  ASSIGN_OR_RETURN(File f, File::Open(options.file));
+  UploadOptions o = options;
+  RETURN_IF_ERROR(ResolveCsvFormat(f, &o));
+  if (o.encoding != common::Charset::kUtf8) RETURN_IF_ERROR(CheckEncoding(f, o));
   std::string header;
   bool csv = o.format == storage::InputFormat::kCsv;
   ASSIGN_OR_RETURN(std::vector<Piece> pieces, PlanPieces(f, csv, o.batch_rows, &header));
+  if (o.encoding != common::Charset::kUtf8) {
+    std::string utf8;
+    common::AppendAsUtf8(o.encoding, header, &utf8);  // CheckEncoding found every byte defined
+    header = std::move(utf8);
+  }
   Progress progress(o.progress, f.size());
   UploadOutcome out;
+  out.csv = o.csv;
   for (const Piece& p : pieces) {
     auto report = SendPiece(api, o, f, p, header, &progress);
     if (!report.ok()) {

@@ -59,6 +59,14 @@ std::string QueryParams::Get(std::string_view name, std::string_view fallback) c
   return std::string(fallback);
 }
 
+std::vector<std::string> QueryParams::GetAll(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : items_) {
+    if (k == name) out.push_back(v);
+  }
+  return out;
+}
+
 void SplitTarget(std::string_view target, std::string* path, QueryParams* query) {
   target = target.substr(0, target.find('#'));
   size_t mark = target.find('?');

@@ -34,6 +34,8 @@ class QueryParams {
   bool Has(std::string_view name) const;
   // The first value given for `name`, or `fallback`.
   std::string Get(std::string_view name, std::string_view fallback = "") const;
+  // Every value given for `name`, in order.
+  std::vector<std::string> GetAll(std::string_view name) const;
 
  private:
   std::vector<std::pair<std::string, std::string>> items_;

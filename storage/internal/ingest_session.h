@@ -46,6 +46,8 @@ class DatasetIngestSession final : public IngestSession,
   void Error(int64_t line, const std::string& column, const std::string& reason);
   void Progress();
   std::optional<size_t> FieldFor(std::string_view name) const;
+  // True when a CSV field is NULL: empty, or one of the NULL tokens.
+  bool IsNull(std::string_view text) const;
 
   const ChunkStore* store_;
   std::shared_ptr<DatasetEntry> entry_;

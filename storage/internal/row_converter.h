@@ -40,7 +40,8 @@ struct FieldError {
 
 class RowConverter {
  public:
-  explicit RowConverter(const DatasetState& state);
+  // With `decimal_comma`, decimal fields read "1234,56" instead of "1234.56".
+  explicit RowConverter(const DatasetState& state, bool decimal_comma = false);
 
   // Converts `cells` (one per field) into `row`. On problems appends them to `errors` and
   // returns false; the row must then be dropped.
@@ -66,12 +67,18 @@ class RowConverter {
 
   const DatasetState& state_;
   const config::Schema& schema_;
+  bool decimal_comma_;
   std::vector<std::vector<std::string>> new_labels_;
   std::vector<LabelTable> tables_;  // per field (empty for other types)
 };
 
 // Parses the text of an integer, decimal, date or boolean cell; false with a reason otherwise.
-bool ParseValueCell(const config::Field& f, const Cell& cell, int64_t* out, std::string* reason);
+// With `decimal_comma` a decimal is written "1234,56".
+bool ParseValueCell(const config::Field& f, const Cell& cell, int64_t* out, std::string* reason,
+                    bool decimal_comma = false);
+// Parses a decimal as config::ParseDecimal does, and also without a leading zero (".5", "-.5");
+// with `decimal_comma` the separator is ',' and a '.' is refused.
+bool ParseDecimalText(std::string_view text, int scale, bool decimal_comma, int64_t* units);
 // `text` quoted for an error message: at most 64 bytes, or "invalid UTF-8".
 std::string QuoteForError(std::string_view text);
 
