@@ -26,7 +26,8 @@ fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for bin in "$build"/fuzz/fuzz_*; do
-    [ -x "$bin" ] && targets+=("$(basename "$bin" | sed 's/^fuzz_//')")
+    # fuzz_test is the unit test of the fuzz helpers, not a target.
+    [ -x "$bin" ] && [[ "$bin" != *_test ]] && targets+=("$(basename "$bin" | sed 's/^fuzz_//')")
   done
 fi
 if [ ${#targets[@]} -eq 0 ]; then
