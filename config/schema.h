@@ -35,6 +35,7 @@ struct Field {
   // integer/decimal/date with min and max: the width of the bins of the field's public grid
   // (storage units; days for dates). Histograms and quantiles use this grid (docs/privacy.md).
   std::optional<int64_t> grid;
+  std::string unit;  // what a value counts, e.g. "EUR" or "years" (1-64 bytes; empty: none)
   std::string description;
 };
 
@@ -50,6 +51,18 @@ struct Schema {
 
   // The index of the field named `name`, or nullopt.
   std::optional<size_t> FieldIndex(std::string_view name) const;
+};
+
+// A dataset's published definition (docs/datasets.md, "Shared definitions"): which signed
+// document it conforms to. `hash` is the SHA-256 (hex) of the definition's signed payload.
+struct DefinitionRef {
+  std::string publisher;  // organisation id of the publisher
+  std::string name;
+  int64_t version = 0;
+  std::string hash;
+  bool operator==(const DefinitionRef&) const = default;
+  // "publisher/name@version", as the CLI names a definition.
+  std::string Label() const;
 };
 
 // Checks names (valid, unique), types and options, and the key field. Errors say which field.

@@ -1,5 +1,6 @@
 // Dataset schemas: validation, decimal text, and the TOML schema file (parse and render).
 // The JSON form lives in schema_file_json.cc.
+#include <algorithm>
 #include <set>
 
 #include "common/dates.h"
@@ -114,6 +115,12 @@ Status ValidateField(const Field& f) {
     return common::InvalidArgument(FieldWhere(f) + "description must be at most 1024 bytes of "
                                                    "UTF-8");
   }
+  if (f.unit.size() > 64 || !common::IsValidUtf8(f.unit) ||
+      std::any_of(f.unit.begin(), f.unit.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    return common::InvalidArgument(FieldWhere(f) +
+                                   "unit must be at most 64 bytes of UTF-8 without control "
+                                   "characters");
+  }
   if (f.type == FieldType::kDecimal ? (f.scale < 0 || f.scale > 9) : f.scale != 0) {
     return common::InvalidArgument(FieldWhere(f) + (f.type == FieldType::kDecimal
                                                         ? "scale must be between 0 and 9"
@@ -221,6 +228,14 @@ bool ParseBoundText(const Field& f, std::string_view text, int64_t* out) {
     return true;
   }
   return common::ParseInt64(text, out);
+}
+
+}  // namespace verbind::config
+
+namespace verbind::config {
+
+std::string DefinitionRef::Label() const {
+  return publisher + "/" + name + "@" + std::to_string(version);
 }
 
 }  // namespace verbind::config

@@ -18,7 +18,7 @@ namespace {
 const std::set<std::string> kTopKeys = {"description", "key", "fields"};
 const std::set<std::string> kFieldKeys = {"name",  "type",       "nullable",       "description",
                                           "scale", "categories", "max_categories", "min",
-                                          "max", "grid"};
+                                          "max", "grid", "unit"};
 
 json FieldToJson(const Field& f) {
   json j = {{"name", f.name}, {"type", FieldTypeName(f.type)}, {"nullable", f.nullable}};
@@ -40,6 +40,7 @@ json FieldToJson(const Field& f) {
   if (f.grid) {
     j["grid"] = f.type == FieldType::kDecimal ? json(FormatDecimal(*f.grid, f.scale)) : json(*f.grid);
   }
+  if (!f.unit.empty()) j["unit"] = f.unit;
   if (!f.description.empty()) j["description"] = f.description;
   return j;
 }
@@ -71,6 +72,10 @@ Status FieldOptionsFromJson(const json& j, const std::string& where, Field* f) {
   if (j.contains("description")) {
     if (!j["description"].is_string()) return Bad(where, "description must be a string");
     f->description = j["description"].get<std::string>();
+  }
+  if (j.contains("unit")) {
+    if (!j["unit"].is_string()) return Bad(where, "unit must be a string");
+    f->unit = j["unit"].get<std::string>();
   }
   for (const char* key : {"scale", "max_categories"}) {
     if (!j.contains(key)) continue;

@@ -20,7 +20,7 @@ const std::set<std::string_view> kTopKeys = {"description", "key", "fields"};
 const std::set<std::string_view> kFieldKeys = {"name",       "type",           "nullable",
                                                "description", "scale",          "categories",
                                                "max_categories", "min",        "max",
-                                               "grid"};
+                                               "grid",        "unit"};
 
 struct Ctx {
   const std::string& path;
@@ -116,6 +116,8 @@ Status ReadFieldOption(const Ctx& ctx, std::string_view key, const toml::node& v
     f->nullable = v.as_boolean()->get();
   } else if (key == "description") {
     ASSIGN_OR_RETURN(f->description, StringOf(ctx, v, key));
+  } else if (key == "unit") {
+    ASSIGN_OR_RETURN(f->unit, StringOf(ctx, v, key));
   } else if (key == "scale" || key == "max_categories") {
     if (!v.is_integer()) return ctx.Error(v, what + " must be an integer");
     int64_t i = v.as_integer()->get();
@@ -143,7 +145,7 @@ Result<Field> ReadField(const Ctx& ctx, const toml::node& node, bool* nullable_s
     }
   }
   // Scale first: decimal bounds depend on it.
-  for (std::string_view key : {"scale", "nullable", "description", "categories",
+  for (std::string_view key : {"scale", "nullable", "description", "unit", "categories",
                                "max_categories", "min", "max", "grid"}) {
     if (const toml::node* v = t->get(key)) RETURN_IF_ERROR(ReadFieldOption(ctx, key, *v, &f));
   }
@@ -233,6 +235,7 @@ void RenderField(const Field& f, bool is_key, std::ostringstream& out) {
                                           : std::to_string(*f.grid))
         << "\n";
   }
+  if (!f.unit.empty()) out << "unit = " << Quote(f.unit) << "\n";
   if (!f.description.empty()) out << "description = " << Quote(f.description) << "\n";
 }
 

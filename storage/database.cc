@@ -16,7 +16,8 @@ using common::Status;
 namespace {
 
 constexpr const char* kFamilyNames[] = {"default", "datasets", "chunks",  "keys",   "peers",
-                                        "policies", "nonces",  "audit",   "ledger", "history"};
+                                        "policies", "nonces",  "audit",   "ledger", "history",
+                                        "definitions"};
 static_assert(std::size(kFamilyNames) == static_cast<size_t>(Family::kCount));
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {

@@ -36,6 +36,7 @@ enum class Family : int {
   kAudit,      // the hash-chained audit log
   kLedger,     // privacy budget spent per requester, dataset and period
   kHistory,    // unused (held record-set fingerprints before format 2); kept: the order is on disk
+  kDefinitions,  // signed dataset definitions, published here or adopted from peers
   kCount,
 };
 

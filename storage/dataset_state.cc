@@ -65,6 +65,12 @@ std::string EncodeMeta(const DatasetState& s) {
             {"updated_at_ms", s.updated_at_ms},
             {"value_generations", values},
             {"deletion_generations", deletions}};
+  if (s.definition) {
+    j["definition"] = {{"publisher", s.definition->publisher},
+                       {"name", s.definition->name},
+                       {"version", s.definition->version},
+                       {"hash", s.definition->hash}};
+  }
   return j.dump();
 }
 
@@ -92,6 +98,13 @@ Status DecodeMeta(std::string_view name, std::string_view text, DatasetState* s)
     s->counter = j.at("counter").get<uint64_t>();
     s->created_at_ms = j.at("created_at_ms").get<int64_t>();
     s->updated_at_ms = j.at("updated_at_ms").get<int64_t>();
+    if (j.contains("definition")) {
+      const json& d = j.at("definition");
+      s->definition = config::DefinitionRef{d.at("publisher").get<std::string>(),
+                                            d.at("name").get<std::string>(),
+                                            d.at("version").get<int64_t>(),
+                                            d.at("hash").get<std::string>()};
+    }
     const json& values = j.at("value_generations");
     const json& deletions = j.at("deletion_generations");
     size_t chunks = (s->rows_total + kChunkRows - 1) / kChunkRows;

@@ -9,6 +9,7 @@
 #include <shared_mutex>
 
 #include "common/strings.h"
+#include "config/schema_changes.h"
 #include "storage/internal/chunk_store.h"
 #include "storage/internal/dataset_writer.h"
 #include "storage/internal/ingest_session.h"
@@ -35,6 +36,8 @@ class Store final : public DatasetStore {
   Status Load();
 
   Status Create(std::string_view name, const config::Schema& schema) override;
+  Status SetDefinition(std::string_view name, const config::DefinitionRef& definition,
+                       const config::Schema& schema) override;
   Status Drop(std::string_view name) override;
   std::vector<DatasetInfo> List() const override;
   Result<DatasetInfo> Describe(std::string_view name) const override;
@@ -158,6 +161,44 @@ Status Store::Create(std::string_view name, const config::Schema& schema) {
   return Status::Ok();
 }
 
+Status Store::SetDefinition(std::string_view name, const config::DefinitionRef& definition,
+                            const config::Schema& schema) {
+  RETURN_IF_ERROR(config::ValidateSchema(schema));
+  ASSIGN_OR_RETURN(auto entry, Find(name));
+  ASSIGN_OR_RETURN(auto writer, LockWriter(*entry, name));
+  auto old = entry->Snapshot();
+  auto changes = config::CompareSchemas(*old->schema, schema);
+  if (!config::AllInPlace(changes)) {
+    return common::FailedPrecondition(
+        "dataset " + std::string(name) + " cannot move to " + definition.Label() +
+        " in place: " + config::DescribeChanges(changes) +
+        (config::AllCompatible(changes) ? " (compatible, but the records must be loaded again)"
+                                        : " (incompatible)"));
+  }
+  auto s = std::make_shared<DatasetState>(*old);
+  s->definition = definition;
+  s->schema = std::make_shared<const config::Schema>(schema);
+  s->updated_at_ms = clock_->NowMillis();
+  WriteBatch batch;
+  if (!changes.empty()) {
+    s->counter += 1;  // a new generation: cached scans and noise seeds of the old schema end
+    for (uint32_t f = 0; f < schema.fields.size(); ++f) {
+      const auto& old_dict = old->dictionaries[f];
+      if (!old_dict || schema.fields[f].categories.size() <= old_dict->labels.size()) continue;
+      auto d = std::make_shared<Dictionary>(*old_dict);
+      for (const auto& label : schema.fields[f].categories) {
+        if (!d->codes.count(label)) d->Add(label);
+      }
+      RETURN_IF_ERROR(chunks_.AddDictionary(&batch, *s, f, *d));
+      s->dictionaries[f] = std::move(d);
+    }
+  }
+  batch.Put(Family::kDatasets, MetaKey(name), EncodeMeta(*s));
+  RETURN_IF_ERROR(chunks_.db()->Write(batch, true));
+  entry->Publish(std::move(s));
+  return Status::Ok();
+}
+
 Status Store::Drop(std::string_view name) {
   ASSIGN_OR_RETURN(auto entry, Find(name));
   ASSIGN_OR_RETURN(auto writer, LockWriter(*entry, name));
@@ -186,6 +227,7 @@ DatasetInfo Store::InfoOf(const DatasetState& s) const {
   info.generation = s.generation();
   info.created_at_ms = s.created_at_ms;
   info.updated_at_ms = s.updated_at_ms;
+  info.definition = s.definition;
   info.bytes_on_disk =
       chunks_.db()->ApproximateSize(Family::kChunks, DatasetChunkPrefix(s.id), NextKey(s.id));
   return info;

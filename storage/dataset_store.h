@@ -52,6 +52,7 @@ struct DatasetInfo {
   uint64_t generation = 0;    // changes on every ingest or erase (for caching, DP seeds)
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
+  std::optional<config::DefinitionRef> definition;  // the published definition it conforms to
 };
 
 // One bad input row.
@@ -139,6 +140,13 @@ class DatasetStore {
 
   // Creates an empty dataset. AlreadyExists, or InvalidArgument for a bad name or schema.
   virtual common::Status Create(std::string_view name, const config::Schema& schema) = 0;
+  // Records that the dataset conforms to `definition`, whose schema is `schema`: the same as
+  // the dataset's, or one it can move to in place (config::CompareSchemas: categories added,
+  // bounds widened, descriptions and units declared). FailedPrecondition naming the changes
+  // otherwise. The generation changes when the schema does.
+  virtual common::Status SetDefinition(std::string_view name,
+                                       const config::DefinitionRef& definition,
+                                       const config::Schema& schema) = 0;
   // Removes a dataset and all its records.
   virtual common::Status Drop(std::string_view name) = 0;
   virtual std::vector<DatasetInfo> List() const = 0;

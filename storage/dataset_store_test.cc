@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "storage/definition_store.h"
 #include "storage/internal/dataset_state.h"
 #include "testing/benefit_records.h"
 #include "testing/dataset_fixture.h"
@@ -229,6 +230,64 @@ TEST_F(DatasetStoreTest, AFailedWriteChangesNothing) {
   ASSERT_TRUE(again.ok() && again->committed);
   EXPECT_EQ(again->rows_replaced, 10);
   EXPECT_EQ(Count("benefits"), 140);
+}
+
+TEST_F(DatasetStoreTest, ADefinitionIsRecordedAndTheSchemaMovesOnlyInPlace) {
+  config::Schema schema = testing::BenefitsSchema();
+  ASSERT_TRUE(store_->Create("benefits", schema).ok());
+  Load("benefits", 1000);
+  size_t type = *schema.FieldIndex("benefit_type");
+  config::DefinitionRef v1{"00000001234567890000", "benefits", 1, std::string(64, 'a')};
+  ASSERT_TRUE(store_->SetDefinition("benefits", v1, schema).ok());
+  uint64_t generation = store_->Describe("benefits")->generation;
+  // A category added at the end: in place, a new generation, the label usable at once.
+  config::Schema v2_schema = schema;
+  v2_schema.fields[type].categories.push_back("toeslag");
+  v2_schema.fields[type].max_categories = 1000;
+  config::DefinitionRef v2{v1.publisher, "benefits", 2, std::string(64, 'b')};
+  ASSERT_TRUE(store_->SetDefinition("benefits", v2, v2_schema).ok());
+  EXPECT_NE(store_->Describe("benefits")->generation, generation);
+  EXPECT_EQ(store_->CategoryCode("benefits", type, "toeslag"), 6);
+  // A scale widened is compatible but needs the records loaded again: refused, nothing changes.
+  config::Schema rescaled = v2_schema;
+  size_t amount = *schema.FieldIndex("monthly_amount");
+  rescaled.fields[amount].scale = 3;
+  rescaled.fields[amount].min.reset();
+  rescaled.fields[amount].max.reset();
+  auto refused = store_->SetDefinition("benefits", {v1.publisher, "benefits", 3, "c"}, rescaled);
+  EXPECT_EQ(refused.code(), common::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.message().find("field monthly_amount: scale 2 -> 3"), std::string::npos)
+      << refused.message();
+  Reopen();
+  auto info = store_->Describe("benefits");
+  ASSERT_TRUE(info.ok());
+  ASSERT_TRUE(info->definition.has_value());
+  EXPECT_EQ(*info->definition, v2);
+  EXPECT_EQ(config::SchemaToJson(info->schema), config::SchemaToJson(v2_schema));
+  EXPECT_EQ(store_->CategoryCode("benefits", type, "toeslag"), 6);
+  EXPECT_EQ(Count("benefits"), 1000);
+}
+
+TEST_F(DatasetStoreTest, DefinitionDocumentsAreKeptByVersion) {
+  DefinitionStore defs(db_.get());
+  ASSERT_TRUE(defs.Put({"org-a", "benefits", 1, "doc 1"}).ok());
+  ASSERT_TRUE(defs.Put({"org-a", "benefits", 2, "doc 2"}).ok());
+  ASSERT_TRUE(defs.Put({"org-a", "benefits-x", 10, "doc x"}).ok());
+  ASSERT_TRUE(defs.Put({"org-a", "benefits", 1, "doc 1"}).ok());  // the same bytes again
+  EXPECT_EQ(defs.Put({"org-a", "benefits", 1, "other"}).code(),
+            common::StatusCode::kAlreadyExists);
+  auto latest = defs.Latest("org-a", "benefits");
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->version, 2);
+  EXPECT_EQ((*latest)->document, "doc 2");
+  EXPECT_FALSE(defs.Latest("org-b", "benefits")->has_value());
+  EXPECT_EQ((*defs.Get("org-a", "benefits", 1))->document, "doc 1");
+  EXPECT_FALSE(defs.Get("org-a", "benefits", 3)->has_value());
+  auto all = defs.List();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[2].name, "benefits-x");
+  EXPECT_EQ((*all)[2].version, 10);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -45,6 +46,7 @@ struct DatasetState {
   std::string name;
   bool encrypted = false;  // chunks and dictionaries sealed under the node's data key
   std::shared_ptr<const config::Schema> schema;
+  std::optional<config::DefinitionRef> definition;  // the published definition it conforms to
   std::vector<std::shared_ptr<const Dictionary>> dictionaries;  // per field; null if not categorical
   uint64_t rows_total = 0;  // rows ever written (row numbers are permanent)
   int64_t live = 0;
