@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <thread>
+#include <tuple>
 
 #include "common/strict_json.h"
 #include "federation/query_json.h"
@@ -109,6 +111,7 @@ ParticipantOutcome Coordinator::VerifyPartial(const storage::PeerRecord& peer,
   }
   auto table = DecodePartialTable(partial->result);
   if (!table.ok()) return Invalid(o, table.status().message());
+  o.definition = partial->definition;
   o.status = kAnswered;
   o.table = std::move(table).value();
   o.envelope = std::string(envelope);
@@ -206,6 +209,7 @@ RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
   q.issued_at = now_s;
   q.expires_at = now_s + std::max(1, std::min(query_lifetime_s_, r.deadline_ms / 1000 + 60));
   q.nonce = NewNonce(*rng_);
+  q.definition = r.definition;
   Envelope env = signer_->Seal(kTypeQuery, EncodeQuery(q));
   out.query_id = q.query_id;
   out.query_envelope = EncodeEnvelope(env);
@@ -287,7 +291,7 @@ RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
     }
     out.participants = plan->outcomes;
   }
-  out.combined = CombineAnswers(out.participants);
+  out.combined = CombineAnswers(out.participants, r.definition);
   int answered =
       static_cast<int>(std::count_if(out.participants.begin(), out.participants.end(),
                                      [](const auto& o) { return o.status == kAnswered; }));
@@ -302,23 +306,126 @@ RunResult Coordinator::Run(const RunRequest& r, RunProgress* progress) {
   return out;
 }
 
-std::optional<PartialTable> CombineAnswers(std::vector<ParticipantOutcome>& participants) {
-  std::optional<PartialTable> acc;
+namespace {
+
+// What an answer is over: its definition's hash ("" for none) and its columns.
+std::string GroupOf(const ParticipantOutcome& o) {
+  return (o.definition ? o.definition->hash : std::string()) + "\n" +
+         EncodePartialTable(PartialTable{o.table->items, {}, nullptr}).dump();
+}
+
+std::string Bounds(const ItemDescriptor& item, const ItemField& f) {
+  if (!item.bounds) return "none";
+  auto text = [&](int64_t v) {
+    return f.type == "decimal" ? config::FormatDecimal(v, f.scale) : std::to_string(v);
+  };
+  return "[" + text(item.bounds->first) + ", " + text(item.bounds->second) + "]";
+}
+
+// How `got` differs from the reference's columns, field by field.
+std::vector<std::pair<std::string, std::string>> ItemDifferences(
+    const std::vector<ItemDescriptor>& want, const std::vector<ItemDescriptor>& got) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto add = [&out](const std::string& field, const std::string& what) {
+    for (const auto& d : out) {
+      if (d.first == field && d.second == what) return;
+    }
+    out.emplace_back(field, what);
+  };
+  if (want.size() != got.size()) {
+    add("", "the answer has " + std::to_string(got.size()) + " columns, expected " +
+                std::to_string(want.size()));
+    return out;
+  }
+  for (size_t i = 0; i < want.size(); ++i) {
+    const ItemDescriptor& w = want[i];
+    const ItemDescriptor& g = got[i];
+    if (w.fields.size() != g.fields.size() || w.kind != g.kind) {
+      add("", "column " + w.name + " differs");
+      continue;
+    }
+    for (size_t j = 0; j < w.fields.size(); ++j) {
+      const ItemField& wf = w.fields[j];
+      const ItemField& gf = g.fields[j];
+      if (wf.type != gf.type) add(wf.name, "type " + gf.type + ", expected " + wf.type);
+      if (wf.scale != gf.scale) {
+        add(wf.name, "scale " + std::to_string(gf.scale) + ", expected " +
+                         std::to_string(wf.scale));
+      }
+    }
+    const std::string field = w.fields.empty() ? w.name : w.fields[0].name;
+    if (w.bounds != g.bounds && !w.fields.empty() && w.fields[0].scale == g.fields[0].scale) {
+      add(field, "bounds " + Bounds(g, g.fields[0]) + ", expected " + Bounds(w, w.fields[0]));
+    }
+    if (w.lo != g.lo || w.hi != g.hi || w.bins != g.bins) add(field, "grid differs");
+    if (w == g) continue;
+    if (w.name != g.name || w.function != g.function || w.q != g.q) {
+      add("", "column " + g.name + ", expected " + w.name);
+    }
+  }
+  return out;
+}
+
+std::string DefinitionText(const std::optional<config::DefinitionRef>& d) {
+  return d ? d->Label() + " (" + d->hash.substr(0, 12) + ")" : "no published definition";
+}
+
+}  // namespace
+
+std::optional<PartialTable> CombineAnswers(std::vector<ParticipantOutcome>& participants,
+                                           const std::optional<config::DefinitionRef>& expected) {
+  // Groups of answers over the same definition and columns, and the reference group.
+  std::map<std::string, std::vector<size_t>> groups;
+  for (size_t i = 0; i < participants.size(); ++i) {
+    const auto& o = participants[i];
+    if (o.status == kAnswered && o.table) groups[GroupOf(o)].push_back(i);
+  }
+  if (groups.empty()) return std::nullopt;
+  auto rank = [&](const std::vector<size_t>& members) {
+    const auto& d = participants[members[0]].definition;
+    bool is_expected = expected && d && d->hash == expected->hash;
+    return std::make_tuple(is_expected, members.size(), d.has_value());
+  };
+  const std::vector<size_t>* reference = nullptr;
+  for (const auto& [key, members] : groups) {  // ties: the first key, i.e. the smaller hash
+    if (!reference || rank(members) > rank(*reference)) reference = &members;
+  }
+  const ParticipantOutcome& first = participants[(*reference)[0]];
+  const std::optional<config::DefinitionRef> definition = first.definition;
+  const std::vector<ItemDescriptor> items = first.table->items;
+  auto combinable = [&](const ParticipantOutcome& o) {
+    if (o.table->items != items) return false;
+    if (!definition || !o.definition) return definition == o.definition;
+    return o.definition->publisher == definition->publisher &&
+           o.definition->name == definition->name;
+  };
+  PartialTable acc;
+  acc.items = items;
+  acc.protection = {{"nodes", json::object()}};
   for (auto& o : participants) {
     if (o.status != kAnswered || !o.table) continue;
-    if (!acc) {
-      acc = PartialTable();
-      acc->items = o.table->items;
-      acc->protection = {{"nodes", json::object()}};
+    if (!combinable(o)) {
+      o.status = kInvalidAnswer;
+      o.code = refusal::kDefinitionMismatch;
+      o.mismatches = ItemDifferences(items, o.table->items);
+      std::string fields;
+      for (const auto& [field, what] : o.mismatches) {
+        fields += "; " + (field.empty() ? what : "field " + field + ": " + what);
+      }
+      o.message = "answered over " + DefinitionText(o.definition) +
+                  ", not over the definition of the combined answer, " +
+                  DefinitionText(definition) + fields;
+      o.table.reset();
+      continue;
     }
-    Status merged = MergePartialTables(*acc, *o.table, o.org_id);
+    Status merged = MergePartialTables(acc, *o.table, o.org_id);
     if (!merged.ok()) {
       o.status = kInvalidAnswer;
       o.message = merged.message();
       o.table.reset();
       continue;
     }
-    acc->protection["nodes"][o.org_id] = o.table->protection;
+    acc.protection["nodes"][o.org_id] = o.table->protection;
   }
   return acc;
 }

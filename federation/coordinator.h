@@ -56,6 +56,10 @@ struct ParticipantOutcome {
   double latency_ms = 0;
   std::string envelope;               // the signed partial or refusal as received (wire form)
   std::optional<PartialTable> table;  // answered
+  // The definition the participant's dataset conforms to (from its partial), if it names one.
+  std::optional<config::DefinitionRef> definition;
+  // Why an answer was not combined with the others: field by field, {field, difference}.
+  std::vector<std::pair<std::string, std::string>> mismatches;
 };
 
 struct RunRequest {
@@ -68,6 +72,9 @@ struct RunRequest {
   int min_answers = 0;  // organisations that must answer, or the run fails
   int deadline_ms = 5000;
   std::string trace_id;
+  // The definition this node's copy of the dataset conforms to: peers answer only over it, and
+  // answers are combined over it (CombineAnswers).
+  std::optional<config::DefinitionRef> definition;
 };
 
 struct RunResult {
@@ -148,9 +155,15 @@ class Coordinator {
   int workers_ = 0;
 };
 
-// Adds up the answered participants' tables (in participant order) into one table whose
-// protection object lists each node's ("nodes": {org: protection}); an incompatible answer
-// marks that participant invalid instead.
-std::optional<PartialTable> CombineAnswers(std::vector<ParticipantOutcome>& participants);
+// Adds up the answered participants' tables into one table whose protection object lists each
+// node's ("nodes": {org: protection}). Only answers over one definition are combined, whatever
+// the order of the participants: the reference is the definition `expected` names (the
+// requester's own), else the one most participants answered over (ties: a named definition
+// before none, then the smaller hash). An answer over another version of the same definition
+// is combined when its columns agree with the reference's field by field; any other answer is
+// marked `invalid_answer` with code `definition_mismatch` and its differences by field.
+std::optional<PartialTable> CombineAnswers(
+    std::vector<ParticipantOutcome>& participants,
+    const std::optional<config::DefinitionRef>& expected = std::nullopt);
 
 }  // namespace verbind::federation

@@ -15,7 +15,7 @@ namespace {
 
 bool KnownType(std::string_view t) {
   return t == kTypeQuery || t == kTypePartial || t == kTypeRefusal || t == kTypeKeyAnnouncement ||
-         t == kTypeReceipt;
+         t == kTypeReceipt || t == kTypeDefinition;
 }
 
 bool IsKeyId(std::string_view s) {

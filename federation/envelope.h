@@ -25,6 +25,7 @@ inline constexpr std::string_view kTypePartial = "partial";
 inline constexpr std::string_view kTypeRefusal = "refusal";
 inline constexpr std::string_view kTypeKeyAnnouncement = "key-announcement";
 inline constexpr std::string_view kTypeReceipt = "receipt";
+inline constexpr std::string_view kTypeDefinition = "dataset-definition";
 
 constexpr size_t kMaxEnvelopeBytes = 1 << 20;  // the default peer body limit
 constexpr size_t kMaxPayloadBytes = 700 * 1024;

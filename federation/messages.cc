@@ -5,6 +5,7 @@
 #include "common/encoding.h"
 #include "common/strict_json.h"
 #include "common/strings.h"
+#include "federation/definition.h"
 
 namespace verbind::federation {
 
@@ -111,6 +112,7 @@ std::string EncodeQuery(const QueryPayload& q) {
             {"purpose", q.purpose},         {"legal_basis", q.legal_basis},
             {"participants", q.participants}, {"issued_at", q.issued_at},
             {"expires_at", q.expires_at},   {"nonce", q.nonce}};
+  if (q.definition) j["definition"] = DefinitionRefToJson(*q.definition);
   return j.dump();
 }
 
@@ -118,7 +120,8 @@ Result<QueryPayload> DecodeQuery(std::string_view bytes) {
   ASSIGN_OR_RETURN(json j, ParseObject(bytes, "query"));
   Reader r(j, "query payload");
   RETURN_IF_ERROR(r.OnlyKeys({"query_id", "requester", "dataset", "query", "purpose",
-                              "legal_basis", "participants", "issued_at", "expires_at", "nonce"}));
+                              "legal_basis", "participants", "issued_at", "expires_at", "nonce",
+                              "definition"}));
   QueryPayload q;
   ASSIGN_OR_RETURN(q.query_id, r.Hex("query_id", 32));
   ASSIGN_OR_RETURN(q.requester, r.Name("requester"));
@@ -145,6 +148,9 @@ Result<QueryPayload> DecodeQuery(std::string_view bytes) {
   ASSIGN_OR_RETURN(q.nonce, r.Str("nonce", 22));
   auto nonce = common::Base64UrlDecode(q.nonce);
   if (!nonce.ok() || nonce->size() != 16) return r.Bad("nonce must be 16 bytes in base64url");
+  if (j.contains("definition")) {
+    ASSIGN_OR_RETURN(q.definition, DefinitionRefFromJson(j["definition"], "query payload: definition"));
+  }
   return q;
 }
 
@@ -155,7 +161,10 @@ std::string EncodePartial(const PartialPayload& p) {
   std::string out = "{\"audit\":{\"head\":" + str(p.audit_head) +
                     ",\"seq\":" + std::to_string(p.audit_seq) +
                     "},\"computed_at\":" + std::to_string(p.computed_at) +
-                    ",\"dataset\":" + str(p.dataset) + ",\"query_hash\":" + str(p.query_hash) +
+                    ",\"dataset\":" + str(p.dataset) +
+                    (p.definition ? ",\"definition\":" + DefinitionRefToJson(*p.definition).dump()
+                                  : std::string()) +
+                    ",\"query_hash\":" + str(p.query_hash) +
                     ",\"query_id\":" + str(p.query_id) + ",\"responder\":" + str(p.responder) +
                     ",\"result\":";
   out += p.result.dump();
@@ -167,12 +176,17 @@ Result<PartialPayload> DecodePartial(std::string_view bytes) {
   ASSIGN_OR_RETURN(json j, ParseObject(bytes, "partial"));
   Reader r(j, "partial payload");
   RETURN_IF_ERROR(r.OnlyKeys(
-      {"query_hash", "query_id", "responder", "dataset", "computed_at", "result", "audit"}));
+      {"query_hash", "query_id", "responder", "dataset", "definition", "computed_at", "result",
+       "audit"}));
   PartialPayload p;
   ASSIGN_OR_RETURN(p.query_hash, r.Hex("query_hash", 64));
   ASSIGN_OR_RETURN(p.query_id, r.Hex("query_id", 32));
   ASSIGN_OR_RETURN(p.responder, r.Name("responder"));
   ASSIGN_OR_RETURN(p.dataset, r.Name("dataset"));
+  if (j.contains("definition")) {
+    ASSIGN_OR_RETURN(p.definition,
+                     DefinitionRefFromJson(j["definition"], "partial payload: definition"));
+  }
   ASSIGN_OR_RETURN(p.computed_at, r.Int("computed_at", 0, kMaxTime));
   ASSIGN_OR_RETURN(p.result, r.Object("result"));
   ASSIGN_OR_RETURN(json audit, r.Object("audit"));

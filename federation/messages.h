@@ -11,7 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 #include "common/random.h"
+#include "config/schema.h"
 #include "common/status.h"
 
 namespace verbind::federation {
@@ -29,6 +32,8 @@ struct QueryPayload {
   int64_t issued_at = 0;    // Unix seconds
   int64_t expires_at = 0;
   std::string nonce;        // base64url of 16 random bytes
+  // The definition the requester expects the dataset to conform to (its own copy's), if any.
+  std::optional<config::DefinitionRef> definition;
 };
 
 struct PartialPayload {
@@ -36,6 +41,7 @@ struct PartialPayload {
   std::string query_id;
   std::string responder;
   std::string dataset;
+  std::optional<config::DefinitionRef> definition;  // the responder's dataset conforms to it
   int64_t computed_at = 0;
   nlohmann::json result;   // docs/protocol.md, "Partial results"
   uint64_t audit_seq = 0;  // the responder's audit log head after logging this answer

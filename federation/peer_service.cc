@@ -194,6 +194,7 @@ PeerReply PeerService::Handle(const storage::PeerRegistry::Snapshot& snap, std::
   p.query_id = q.payload.query_id;
   p.responder = signer_->org_id();
   p.dataset = q.payload.dataset;
+  p.definition = answer.definition;
   p.computed_at = clock_->NowSeconds();
   p.result = std::move(answer.result);
   storage::AuditHead head = audit_->head();

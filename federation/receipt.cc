@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/strict_json.h"
+#include "federation/definition.h"
 #include "federation/verifier.h"
 
 namespace verbind::federation {
@@ -16,6 +17,7 @@ namespace {
 json OutcomeJson(const ParticipantOutcome& o) {
   json j = {{"org_id", o.org_id}, {"status", o.status}, {"code", o.code},
             {"message", o.message}, {"latency_ms", o.latency_ms}};
+  if (o.definition) j["definition"] = DefinitionRefToJson(*o.definition);
   j["envelope"] = o.envelope.empty() ? json(nullptr) : json::parse(o.envelope);
   return j;
 }
@@ -63,7 +65,9 @@ class Verifier {
   Verifier(const std::map<std::string, std::vector<IdentityDocument>>& ids, ReceiptCheck* out)
       : ids_(ids), out_(out) {}
 
-  Status Envelopes(const json& body, std::vector<ParticipantOutcome>* outcomes) {
+  // The participants' outcomes as signed, and the definition the query expected.
+  Status Envelopes(const json& body, std::vector<ParticipantOutcome>* outcomes,
+                   std::optional<config::DefinitionRef>* expected) {
     ASSIGN_OR_RETURN(Envelope query, DecodeEnvelope(body["query_envelope"].dump()));
     std::string coordinator = body.value("coordinator", "");
     RETURN_IF_ERROR(CheckSigned(query, coordinator, ids_).WithContext("query envelope"));
@@ -73,6 +77,7 @@ class Verifier {
       return common::InvalidArgument("the query hash or id does not match the query envelope");
     }
     out_->lines.push_back("query " + q.query_id + " signed by " + coordinator + ": ok");
+    *expected = q.definition;
     for (const auto& p : body["participants"]) {
       ASSIGN_OR_RETURN(ParticipantOutcome o, Participant(p, hash, q));
       outcomes->push_back(std::move(o));
@@ -165,9 +170,10 @@ ReceiptCheck VerifyReceipt(std::string_view file,
   out.lines.push_back("receipt signed by " + sealed->signer + ": ok");
   if ((*doc)["summary"] != Summary(*body)) return fail("the summary does not match the signed body");
   std::vector<ParticipantOutcome> outcomes;
-  Status checked = Verifier(identities, &out).Envelopes(*body, &outcomes);
+  std::optional<config::DefinitionRef> expected;
+  Status checked = Verifier(identities, &out).Envelopes(*body, &outcomes, &expected);
   if (!checked.ok()) return fail(checked.message());
-  std::optional<PartialTable> combined = CombineAnswers(outcomes);
+  std::optional<PartialTable> combined = CombineAnswers(outcomes, expected);
   if (!combined) return fail("no participant answered; there is nothing to recompute");
   if (EncodePartialTable(*combined) != (*body)["combination"]) {
     return fail("the combination does not equal the one recomputed from the signed partials");

@@ -41,6 +41,7 @@ inline constexpr const char* kDifferencing = "differencing";
 inline constexpr const char* kTooExpensive = "too_expensive";
 inline constexpr const char* kUnavailable = "unavailable";
 inline constexpr const char* kInternal = "internal";
+inline constexpr const char* kDefinitionMismatch = "definition_mismatch";
 }  // namespace refusal
 
 // A refusal as a value: what the node answers instead of a partial result. Bound to the query

@@ -93,6 +93,7 @@ Status Node::OpenDatasets() {
   std::fill(options.data_key.begin(), options.data_key.end(), '\0');
   if (!store.ok()) return store.status().WithContext("datasets");
   datasets_ = std::move(store).value();
+  definitions_ = std::make_unique<storage::DefinitionStore>(db_.get());
   return Status::Ok();
 }
 
@@ -218,6 +219,7 @@ void Node::AddRoutes() {
       {.policies = policies_.get(), .peers = peers_.get(), .audit = audit_.get(), .clock = clock_},
       api);
   RegisterQueryRoutes({.coordinator = coordinator_.get(),
+                       .datasets = datasets_.get(),
                        .answers = answers_.get(),
                        .runs = &runs_,
                        .audit_log = audit_log_.get(),
@@ -234,7 +236,17 @@ void Node::AddRoutes() {
                            .privacy_defaults = config_.privacy};
   RegisterDatasetRoutes(datasets, api);
   RegisterPrivacyRoutes(datasets, api);
+  DefinitionServices definitions{.datasets = datasets_.get(),
+                                 .definitions = definitions_.get(),
+                                 .peers = peers_.get(),
+                                 .peer_clients = peer_clients_.get(),
+                                 .identity = identity_.get(),
+                                 .audit = audit_.get(),
+                                 .clock = clock_,
+                                 .call_deadline_ms = config_.federation.deadline_ms};
+  RegisterDefinitionRoutes(definitions, api);
   Endpoints peer(&peer_->router(), nullptr);
+  RegisterPeerDefinitionRoutes(definitions, peer);
   RegisterPeerProtocolRoutes({.protocol = peer_service_.get(),
                               .peers = peers_.get(),
                               .identity = identity_.get(),

@@ -31,6 +31,7 @@
 #include "storage/audit_log.h"
 #include "storage/database.h"
 #include "storage/dataset_store.h"
+#include "storage/definition_store.h"
 #include "storage/nonce_store.h"
 #include "storage/peer_registry.h"
 #include "storage/policy_store.h"
@@ -81,6 +82,7 @@ class Node {
   // the database last).
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<storage::DatasetStore> datasets_;
+  std::unique_ptr<storage::DefinitionStore> definitions_;
   std::unique_ptr<storage::PeerRegistry> peers_;
   std::unique_ptr<NodeIdentity> identity_;
   std::unique_ptr<storage::AuditLog> audit_log_;

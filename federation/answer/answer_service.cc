@@ -98,6 +98,32 @@ json DpProtection(const AnswerPlan& plan, const storage::BudgetReport& budget) {
 
 }  // namespace
 
+namespace {
+
+// A query that expects its dataset to conform to a published definition is answered only over
+// that definition: any version of it (the requester combines versions only where the answers
+// agree field by field), never another definition or a dataset that names none. Read from
+// the dataset's metadata only, after the policy allowed the query.
+std::optional<Refusal> DefinitionMismatch(const std::optional<config::DefinitionRef>& expected,
+                                          const storage::DatasetInfo& info) {
+  if (!expected) return std::nullopt;
+  if (!info.definition) {
+    return Refusal{refusal::kDefinitionMismatch,
+                   "dataset " + info.name + " on this node conforms to no published definition; "
+                   "the query expects " + expected->Label() + " (adopt it: verbind dataset adopt " +
+                       expected->Label() + ")"};
+  }
+  if (info.definition->publisher != expected->publisher ||
+      info.definition->name != expected->name) {
+    return Refusal{refusal::kDefinitionMismatch,
+                   "dataset " + info.name + " on this node conforms to " +
+                       info.definition->Label() + ", not to " + expected->Label()};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 AnswerService::AnswerService(AnswerDependencies deps) : deps_(std::move(deps)) {}
 
 std::variant<Grant, Refusal> AnswerService::Authorize(const VerifiedQuery& q) {
@@ -138,6 +164,7 @@ std::variant<Grant, Refusal> AnswerService::Authorize(const VerifiedQuery& q) {
   grant.policy_version = d.policy->version;
   grant.query = std::move(query).value();
   grant.policy = std::make_shared<const config::Policy>(std::move(d.policy->policy));
+  grant.expected_definition = q.payload.definition;
   return grant;
 }
 
@@ -197,6 +224,7 @@ std::variant<ProtectedAnswer, Refusal> AnswerService::Answer(const Grant& grant,
     return Refusal{refusal::kInvalidQuery,
                    "dataset " + query.dataset + " does not exist on this node"};
   }
+  if (auto mismatch = DefinitionMismatch(grant.expected_definition, *info)) return *mismatch;
   auto settings = deps_.ledger->Settings(query.dataset);
   if (!settings.ok()) return RefusalOf(settings.status());
   Protection protection =
@@ -248,6 +276,7 @@ std::variant<ProtectedAnswer, Refusal> AnswerService::Answer(const Grant& grant,
   table->protection["policy"] = grant.policy_id;
   table->protection["policy_version"] = grant.policy_version;
   out.result = EncodePartialTable(*table);
+  out.definition = info->definition;
   return out;
 }
 

@@ -42,6 +42,8 @@ struct Grant {
   int64_t policy_version = 0;
   Query query;
   std::shared_ptr<const config::Policy> policy;
+  // The definition the requester expects the dataset to conform to (from the query payload).
+  std::optional<config::DefinitionRef> expected_definition;
 };
 
 // A protected answer ready to be audited and signed.
@@ -50,6 +52,8 @@ struct ProtectedAnswer {
   // The budget charge (empty unless differential privacy charged it): write its batch with
   // the audit entry, then Commit(); dropping it gives the amount back.
   storage::BudgetReservation reservation;
+  // The definition this node's dataset conforms to, named in the partial.
+  std::optional<config::DefinitionRef> definition;
 };
 
 // The stores and settings an AnswerService reads; pointers must outlive it.

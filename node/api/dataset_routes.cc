@@ -6,6 +6,7 @@
 #include "common/encoding.h"
 #include "common/files.h"
 #include "common/strings.h"
+#include "federation/definition.h"
 #include "node/api/internal/http_status.h"
 #include "node/api/routes.h"
 #include "storage/dataset_store.h"
@@ -54,7 +55,10 @@ json DatasetToJson(const storage::DatasetInfo& info, bool counts) {
               {"created_at", Time(info.created_at_ms)},
               {"updated_at", Time(info.updated_at_ms)},
               {"fields", fields},
-              {"schema", schema}};
+              {"schema", schema},
+              {"definition", info.definition
+                                 ? federation::DefinitionRefToJson(*info.definition)
+                                 : json(nullptr)}};
   if (counts) {
     out["rows"] = info.rows;
     out["erased"] = info.erased;

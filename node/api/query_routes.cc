@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "federation/definition.h"
 #include "federation/query_json.h"
 #include "federation/receipt.h"
 #include "federation/result.h"
@@ -49,6 +50,13 @@ json CoverageJson(const std::vector<federation::ParticipantOutcome>& outcomes) {
     json j = {{"org_id", o.org_id}, {"status", o.status}, {"latency_ms", o.latency_ms}};
     if (!o.code.empty()) j["code"] = o.code;
     if (!o.message.empty()) j["message"] = o.message;
+    if (o.definition) j["definition"] = federation::DefinitionRefToJson(*o.definition);
+    if (!o.mismatches.empty()) {
+      j["mismatches"] = json::array();
+      for (const auto& [field, what] : o.mismatches) {
+        j["mismatches"].push_back({{"field", field}, {"difference", what}});
+      }
+    }
     out.push_back(std::move(j));
   }
   return out;
@@ -140,6 +148,7 @@ Result<federation::RunRequest> RunRequestOf(const QueryServices& s, const json& 
   RETURN_IF_ERROR(CheckFitsHere(s, body.value("query", json()), asked.query));
   r.query = std::move(asked.query);
   *presentation = std::move(asked.presentation);
+  if (auto here = s.datasets->Describe(r.query.dataset); here.ok()) r.definition = here->definition;
   r.purpose = body.value("purpose", "");
   r.legal_basis = body.value("legal_basis", "");
   if (!federation::IsValidPurpose(r.purpose)) {

@@ -22,6 +22,10 @@ void RegisterTrustRoutes(const TrustServices& s, Endpoints& api);
 void RegisterDatasetRoutes(const DatasetServices& s, Endpoints& api);
 // /v1/datasets/NAME/privacy: privacy settings and the budget spent (docs/privacy.md).
 void RegisterPrivacyRoutes(const DatasetServices& s, Endpoints& api);
+// /v1/definitions: publish, list, show and adopt shared dataset definitions.
+void RegisterDefinitionRoutes(const DefinitionServices& s, Endpoints& api);
+// The peer listener's /v1/peer/definitions: this node's own definitions, to its peers.
+void RegisterPeerDefinitionRoutes(const DefinitionServices& s, Endpoints& peer);
 // /v1/policies: apply, list, show, remove, explain.
 void RegisterPolicyRoutes(const PolicyServices& s, Endpoints& api);
 // /v1/queries: local and federated queries (synchronous or submitted and polled).

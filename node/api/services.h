@@ -20,6 +20,7 @@
 #include "storage/audit_log.h"
 #include "storage/database.h"
 #include "storage/dataset_store.h"
+#include "storage/definition_store.h"
 #include "storage/peer_registry.h"
 #include "storage/policy_store.h"
 #include "storage/privacy_ledger.h"
@@ -73,6 +74,18 @@ struct DatasetServices {
   config::PrivacyDefaults privacy_defaults;  // what loosening is measured against
 };
 
+// Shared dataset definitions: /v1/definitions, and /v1/peer/definitions on the peer listener.
+struct DefinitionServices {
+  storage::DatasetStore* datasets;
+  storage::DefinitionStore* definitions;
+  const storage::PeerRegistry* peers;  // publishers' keys; who may fetch
+  PeerClients* peer_clients;           // fetching from a publisher
+  NodeIdentity* identity;              // signs what this node publishes
+  const LocalAudit* audit;
+  const common::Clock* clock;
+  int call_deadline_ms;  // federation.deadline_ms
+};
+
 // Sharing policies: /v1/policies.
 struct PolicyServices {
   storage::PolicyStore* policies;
@@ -84,6 +97,7 @@ struct PolicyServices {
 // Answering and federated queries: /v1/queries.
 struct QueryServices {
   federation::Coordinator* coordinator;
+  const storage::DatasetStore* datasets;  // the definition this node's copy conforms to
   federation::AnswerService* answers;  // the owner's raw answers
   QueryRuns* runs;
   storage::AuditLog* audit_log;  // one entry per participant of a run

@@ -142,8 +142,18 @@ void PrintDescribe(const json& d) {
   std::printf("  rows %s, erased %s, %s bytes on disk, generation %s\n", Num(d["rows"]).c_str(),
               Num(d["erased"]).c_str(), Num(d["bytes_on_disk"]).c_str(),
               Num(d["generation"]).c_str());
-  std::printf("  created %s, updated %s\n\n", d["created_at"].get<std::string>().c_str(),
+  std::printf("  created %s, updated %s\n", d["created_at"].get<std::string>().c_str(),
               d["updated_at"].get<std::string>().c_str());
+  if (d.contains("definition") && d["definition"].is_object()) {
+    const json& def = d["definition"];
+    std::printf("  conforms to %s/%s@%s (hash %s)\n",
+                def["publisher"].get<std::string>().c_str(),
+                def["name"].get<std::string>().c_str(), def["version"].dump().c_str(),
+                def["hash"].get<std::string>().c_str());
+  } else {
+    std::printf("  conforms to no published definition\n");
+  }
+  std::printf("\n");
   std::vector<std::vector<std::string>> rows;
   for (const auto& f : d["fields"]) {
     std::string detail;
@@ -431,6 +441,7 @@ void AddDatasetCommands(CLI::App& app, GlobalsPtr g, CliAction* action) {
   AddIngest(*dataset, g, action);
   AddErase(*dataset, g, action);
   AddPrivacyCommand(*dataset, g, action);
+  AddDefinitionCommands(*dataset, g, action);
 }
 
 }  // namespace verbind::node

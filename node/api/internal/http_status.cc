@@ -43,7 +43,7 @@ int HttpStatusForRefusal(std::string_view code) {
       {"not_yet_valid", 403},  {"replayed", 409},         {"denied", 403},
       {"rate_limited", 429},   {"invalid_query", 400},    {"budget_exhausted", 403},
       {"differencing", 403},   {"too_expensive", 422},    {"unavailable", 503},
-      {"internal", 500},
+      {"internal", 500},       {"definition_mismatch", 409},
   };
   for (const auto& [c, status] : kStatuses) {
     if (c == code) return status;

@@ -25,6 +25,8 @@ void AddQueryCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 void AddDatasetCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 // `dataset privacy`, added to the dataset command.
 void AddPrivacyCommand(CLI::App& dataset, GlobalsPtr g, CliAction* action);
+// `dataset publish`, `dataset adopt` and `dataset definitions`, added to the dataset command.
+void AddDefinitionCommands(CLI::App& dataset, GlobalsPtr g, CliAction* action);
 
 // Connects to the node and runs `fn`; prints errors; returns the exit code.
 int WithApi(const CliGlobals& g, const std::function<common::Status(ApiCaller&)>& fn);
