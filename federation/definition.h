@@ -1,5 +1,5 @@
 // Dataset definitions shared across organisations (docs/datasets.md, "Shared definitions";
-// docs/protocol.md, section 9): a signed document in which one organisation, the publisher,
+// docs/protocol.md, section 10): a signed document in which one organisation, the publisher,
 // states what a dataset means (name, version, fields with their types, units, scales,
 // categories, bounds and grids, nullability, descriptions; the record key). Peers adopt it, and
 // every node's answer names the definition its data conforms to, so that the requester combines

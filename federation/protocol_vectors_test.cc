@@ -9,6 +9,7 @@
 
 #include "common/encoding.h"
 #include "common/files.h"
+#include "federation/definition.h"
 #include "federation/envelope.h"
 #include "federation/partial.h"
 #include "federation/messages.h"
@@ -82,9 +83,24 @@ json ComputeVectors() {
                    "no sharing policy grants gemeente-a count on benefits",
                    "4bf92f3577b34da6a3ce929d0e0e4736", 1796000001};
   Envelope refusal = SealEnvelope(kTypeRefusal, "uwv-b", b, EncodeRefusal(r));
+  // A dataset definition published by uwv-b (section 10); its hash is SHA-256 of the payload.
+  Definition d;
+  d.publisher = "uwv-b";
+  d.name = "benefits";
+  d.version = 1;
+  d.published_at = 1796000000;
+  d.schema = *config::SchemaFromJson(
+      R"({"description":"Benefit recipients","key":"person_id","fields":[)"
+      R"({"name":"person_id","type":"identifier","nullable":false},)"
+      R"({"name":"benefit_type","type":"categorical","categories":["aow","ww"]},)"
+      R"({"name":"monthly_amount","type":"decimal","scale":2,"min":"0.00","max":"5000.00",)"
+      R"("unit":"EUR"}]})");
+  SignedDefinition definition = *SealDefinition(d, b);
+  json definition_vector = Vector("dataset-definition", b, definition.envelope);
+  definition_vector["definition_hash"] = definition.hash;
   return {{"description", "Verbind protocol v2 test vectors (docs/protocol.md)"},
           {"vectors", json::array({Vector("query", a, query), Vector("partial", b, partial),
-                                   Vector("refusal", b, refusal)})}};
+                                   Vector("refusal", b, refusal), definition_vector})}};
 }
 
 const std::string kPath = std::string(VERBIND_SOURCE_DIR) + "/tests/vectors/protocol_vectors.json";
@@ -125,6 +141,10 @@ TEST(ProtocolVectors, VerifyIndependentlyFromTheFile) {
     EXPECT_EQ(EnvelopeHash(*env), v["envelope_hash"]);
     EXPECT_EQ(env->key_id, crypto::KeyIdOf(common::AsBytes(pk)));
     EXPECT_EQ(env->signer, v["signer_org_id"]) << v["name"];
+    if (v.contains("definition_hash")) {
+      EXPECT_EQ(crypto::Sha256Hex(env->payload), v["definition_hash"]);
+      EXPECT_TRUE(ReadDefinition(v["envelope"].get<std::string>()).ok());
+    }
     Envelope flipped = *env;
     flipped.payload[3] ^= 1;
     EXPECT_FALSE(VerifyEnvelopeSignature(flipped, pk));

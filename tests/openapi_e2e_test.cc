@@ -91,7 +91,9 @@ std::string Concrete(const std::string& path) {
   size_t last = 0;
   for (auto it = begin; it != std::sregex_iterator(); ++it) {
     out += path.substr(last, it->position() - last);
-    out += (*it)[1] == "run_id" ? "0123456789abcdef0123456789abcdef" : "openapi-probe";
+    out += (*it)[1] == "run_id"    ? "0123456789abcdef0123456789abcdef"
+           : (*it)[1] == "version" ? "1"
+                                   : "openapi-probe";
     last = it->position() + it->length();
   }
   return out + path.substr(last);
@@ -156,11 +158,18 @@ const std::vector<std::pair<std::string, std::string>> kKnownApiRoutes = {
     {"POST", "/v1/datasets/probe/erase"},
     {"GET", "/v1/datasets/probe/privacy"},
     {"PUT", "/v1/datasets/probe/privacy"},
+    {"GET", "/v1/definitions"},
+    {"POST", "/v1/definitions"},
+    {"POST", "/v1/definitions/adopt"},
+    {"GET", "/v1/definitions/probe/probe/1"},
+    {"GET", "/v1/definitions/probe/probe/latest"},
 };
 const std::vector<std::pair<std::string, std::string>> kKnownPeerRoutes = {
     {"GET", "/v1/peer/identity"},
     {"POST", "/v1/peer/query"},
     {"POST", "/v1/peer/announce"},
+    {"GET", "/v1/peer/definitions/probe"},
+    {"GET", "/v1/peer/definitions/probe/1"},
 };
 
 class OpenApi : public ::testing::Test {
