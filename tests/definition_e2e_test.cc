@@ -170,24 +170,41 @@ TEST_F(DefinitionE2E, AdoptedDefinitionsCombineAndMismatchesAreReportedByField) 
   // A compatible new version: a region added. org-c moves to it in place; org-b stays on
   // version 1; answers over both versions combine where their columns agree.
   std::string v2 = kSupportSchema;
-  v2.replace(v2.find("\"Zuid-Holland\"]"), 15, "\"Zuid-Holland\", \"Friesland\"]");
+  v2.replace(v2.find("\"Zuid-Holland\"]"), 15, "\"Zuid-Holland\", \"Fryslân\"]");
   Write(root_ + "/v2.toml", v2);
   CliResult v2_published =
       fed_.node("org-a").Cli({"dataset", "publish", "support", "--schema", root_ + "/v2.toml"});
   ASSERT_EQ(v2_published.exit_code, 0) << v2_published.err;
   EXPECT_NE(v2_published.out.find("Published org-a/support@2"), std::string::npos);
-  EXPECT_NE(v2_published.out.find("field region: categories added: \"Friesland\" (compatible)"),
+  EXPECT_NE(v2_published.out.find("field region: categories added: \"Fryslân\" (compatible)"),
             std::string::npos)
       << v2_published.out;
   CliResult c_v2 = fed_.node("org-c").Cli({"dataset", "adopt", "org-a/support@2"});
   ASSERT_EQ(c_v2.exit_code, 0) << c_v2.err;
   EXPECT_NE(c_v2.out.find("dataset support now conforms"), std::string::npos) << c_v2.out;
+  // org-c's export of the new region: Windows-1252 ("Frysl\xe2n"), semicolons, decimal commas.
+  std::string fryslan = "registration_id;birth_year;region;scheme;monthly_amount;start_date;household_size\n";
+  for (int i = 0; i < 12; ++i) {
+    fryslan += "f-" + std::to_string(i) + ";1950;Frysl\xe2n;WMO;" + (i % 3 ? "512,25" : "NA") +
+               ";2020-01-0" + std::to_string(1 + i % 9) + ";2\n";
+  }
+  Write(root_ + "/c-fryslan.csv", fryslan);
+  CliResult c_fy = fed_.node("org-c").Cli({"dataset", "ingest", "support", root_ + "/c-fryslan.csv",
+                                           "--encoding", "windows-1252", "--decimal-comma",
+                                           "--null", "NA"});
+  ASSERT_EQ(c_fy.exit_code, 0) << c_fy.err << c_fy.out;
   json mixed = fed_.Ask("org-a", sql, {{"peers", json{"org-b", "org-c"}}});
   auto m = Statuses(mixed);
   EXPECT_EQ(m["org-a"], "answered");
   EXPECT_EQ(m["org-b"], "answered");  // version 1, same columns
   EXPECT_EQ(m["org-c"], "answered");
-  EXPECT_EQ(TotalCount(mixed), 900);
+  EXPECT_EQ(TotalCount(mixed), 912);
+  json regions = fed_.Ask(
+      "org-a", "SELECT region, count(*) AS n FROM support WHERE region = 'Fryslân' GROUP BY region",
+      {{"peers", json{"org-b", "org-c"}}});
+  ASSERT_EQ(regions["result"]["rows"].size(), 1u) << regions.dump();
+  EXPECT_EQ(regions["result"]["rows"][0]["key"][0], "Fryslân");
+  EXPECT_EQ(regions["result"]["rows"][0]["values"][0], 12);
   // An incompatible change of an adopted dataset is refused and changes nothing.
   CliResult back = fed_.node("org-d").Cli({"dataset", "adopt", "org-a/support@1"});
   EXPECT_NE(back.exit_code, 0);
