@@ -58,10 +58,17 @@ done
 run "$V" --node "$work/cbs" peer list
 run "$V" --node "$work/cbs" peer check uwv
 
+say "The statistics office publishes the dataset definition; the others adopt it from its node"
+"$V" --node "$work/cbs" dataset create support --schema "$DEMO/support.schema.toml" > /dev/null
+run "$V" --node "$work/cbs" dataset publish support
+for o in "${orgs[@]}"; do
+  [ "$o" = cbs ] && continue
+  run "$V" --node "$work/$o" dataset adopt cbs/support
+done
+
 say "Each organisation loads its own registrations through the real ingest path"
 for o in "${orgs[@]}"; do
   python3 "$DEMO/generate.py" "$o" "${rows[$o]}" 7 > "$work/$o.csv"
-  "$V" --node "$work/$o" dataset create support --schema "$DEMO/support.schema.toml" > /dev/null
   run "$V" --node "$work/$o" dataset ingest support "$work/$o.csv"
 done
 
