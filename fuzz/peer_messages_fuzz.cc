@@ -1,11 +1,13 @@
 // Fuzz target: the other payloads a node reads from peers inside verified envelopes: refusals
-// (federation::DecodeRefusal), key announcements (DecodeKeyAnnouncement) and the fields of a
-// partial payload around its result (DecodePartial). Invariant: each decoded payload encodes
-// to bytes that decode to the same payload.
+// (federation::DecodeRefusal), key announcements (DecodeKeyAnnouncement), the fields of a
+// partial payload around its result (DecodePartial), and dataset definitions
+// (DecodeDefinition). Invariant: each decoded payload encodes to bytes that decode to the same
+// payload.
 #include <cstddef>
 #include <cstdint>
 
 #include "common/check.h"
+#include "federation/definition.h"
 #include "federation/messages.h"
 #include "fuzz/fuzz_util.h"
 
@@ -36,7 +38,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CHECK(again->query_hash == p->query_hash && again->query_id == p->query_id &&
           again->responder == p->responder && again->dataset == p->dataset &&
           again->computed_at == p->computed_at && again->result == p->result &&
-          again->audit_seq == p->audit_seq && again->audit_head == p->audit_head);
+          again->audit_seq == p->audit_seq && again->audit_head == p->audit_head &&
+          again->definition == p->definition);
+  }
+  if (auto d = f::DecodeDefinition(text); d.ok()) {
+    std::string encoded = f::EncodeDefinition(*d);
+    auto again = f::DecodeDefinition(encoded);
+    CHECK(again.ok());
+    CHECK(f::EncodeDefinition(*again) == encoded);
   }
   return 0;
 }
