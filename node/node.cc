@@ -16,6 +16,7 @@
 #include "node/net/peer_tls.h"
 #include "node/net/peer_transport.h"
 #include "node/net/trace.h"
+#include "storage/data_format.h"
 
 namespace verbind::node {
 
@@ -70,6 +71,10 @@ Status Node::OpenStores(NodeKeys keys) {
   RETURN_IF_ERROR(common::MakeDir(config_.data_dir, 0700));
   storage::DatabaseOptions dbo;
   ASSIGN_OR_RETURN(db_, storage::Database::Open(config_.data_dir, dbo));
+  ASSIGN_OR_RETURN(storage::FormatCheck format, storage::UpgradeDataFormat(*db_));
+  for (const std::string& step : format.applied) {
+    common::LogInfo("node", "data folder " + config_.data_dir + " migrated: format " + step);
+  }
   RETURN_IF_ERROR(OpenDatasets());
   ASSIGN_OR_RETURN(peers_, storage::PeerRegistry::Load(db_.get(), clock_));
   ASSIGN_OR_RETURN(identity_, NodeIdentity::Open(config_.org_id, config_.name, config_.peer_url,

@@ -39,6 +39,9 @@
 
 namespace verbind::node {
 
+// The release (CHANGELOG.md).
+inline constexpr const char* kReleaseVersion = "0.2.0";
+
 class Node {
  public:
   // Errors name the configuration key (and file line) they concern. `clock` and `rng` must

@@ -1,5 +1,7 @@
 #include "storage/database.h"
 
+#include <algorithm>
+
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -107,6 +109,20 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   dbo.max_background_jobs = 2;
   dbo.keep_log_file_num = 5;
   dbo.max_total_wal_size = 256u << 20;
+  // A folder written by a newer release may hold column families this one does not know:
+  // RocksDB would refuse to open it with a bare "column families not opened"; say why.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(dbo, path, &existing).ok()) {
+    for (const auto& name : existing) {
+      if (std::find(std::begin(kFamilyNames), std::end(kFamilyNames), name) ==
+          std::end(kFamilyNames)) {
+        return common::FailedPrecondition(
+            "the data folder " + path + " holds column family \"" + name +
+            "\", unknown to this release: it was written by a newer verbind (a later data "
+            "format); run that release, or restore a backup made for this one");
+      }
+    }
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (int i = 0; i < static_cast<int>(Family::kCount); ++i) {
     families.emplace_back(kFamilyNames[i],
@@ -117,6 +133,15 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   RETURN_IF_ERROR(FromRocks(s, "cannot open database " + path));
   db->db_.reset(raw);
   return db;
+}
+
+bool Database::IsEmpty() const {
+  for (auto* h : handles_) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), h));
+    it->SeekToFirst();
+    if (it->Valid()) return false;
+  }
+  return true;
 }
 
 Database::~Database() {

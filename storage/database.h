@@ -84,6 +84,8 @@ class Database {
 
   // The value, or nullopt when absent.
   common::Result<std::optional<std::string>> Get(Family family, std::string_view key) const;
+  // True when no family holds a key (a folder never written).
+  bool IsEmpty() const;
   // The same, but a miss does not fill the block cache (for large values the caller caches
   // itself, such as column chunks).
   common::Result<std::optional<std::string>> GetUncached(Family family,

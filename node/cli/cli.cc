@@ -11,6 +11,8 @@
 #include "node/cli/internal/commands.h"
 #include "node/init.h"
 #include "node/node.h"
+#include "storage/data_format.h"
+#include "node/node.h"
 
 namespace verbind::node {
 
@@ -68,7 +70,9 @@ int RunCli(int argc, char** argv) {
       "Nodes answer signed, policy-checked aggregate queries from peer organisations;\n"
       "no raw record leaves its owner. See README.md and docs/."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "verbind 0.1.0");
+  app.set_version_flag("--version", std::string("verbind ") + kReleaseVersion + " (data format " +
+                                       std::to_string(storage::kDataFormat) +
+                                       ", peer protocol 2)");
   auto globals = std::make_shared<CliGlobals>();
   app.add_option("--node", globals->node_dir, "Node folder of the node to talk to")
       ->envname("VERBIND_NODE");
