@@ -115,6 +115,9 @@ constexpr KeySpec kKeys[] = {
      "lifetime"},
     {"privacy", "requester_share", Kind::kMicros, "0.5", 1, 1000000,
      "Share of a dataset's budget that one requesting organisation may spend"},
+    {"transparency", "public", Kind::kBool, "false", 0, 0,
+     "Serve the signed transparency register without a token at GET "
+     "/public/v1/transparency/YYYY-MM on the local API (docs/transparency.md)"},
     {"log", "level", Kind::kLogLevel, "\"info\"", 0, 0, "debug, info, warn or error"},
 };
 
@@ -411,6 +414,7 @@ void Fill(const ValueMap& v, const std::string& dir, NodeConfig* c) {
   c->privacy.epsilon_micro = i64("privacy.epsilon");
   c->privacy.window_days = i("privacy.window_days");
   c->privacy.requester_share_micro = i64("privacy.requester_share");
+  c->public_transparency = v.at("transparency.public").boolean;
   c->log_level = s("log.level");
   for (const auto& [key, value] : v) c->origins[key] = value.origin;
 }

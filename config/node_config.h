@@ -88,6 +88,7 @@ struct NodeConfig {
   ProtocolSettings protocol;
   FederationSettings federation;
   PrivacyDefaults privacy;
+  bool public_transparency = false;  // the register without a token (docs/transparency.md)
   std::string log_level = "info";
 
   // "verbind.toml:7" for a key such as "peer.listen", or "environment VERBIND_PEER_LISTEN".

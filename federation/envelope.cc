@@ -15,7 +15,8 @@ namespace {
 
 bool KnownType(std::string_view t) {
   return t == kTypeQuery || t == kTypePartial || t == kTypeRefusal || t == kTypeKeyAnnouncement ||
-         t == kTypeReceipt || t == kTypeDefinition;
+         t == kTypeReceipt || t == kTypeDefinition ||
+         t == kTypeTransparencyRegister;
 }
 
 bool IsKeyId(std::string_view s) {

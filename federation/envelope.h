@@ -26,6 +26,7 @@ inline constexpr std::string_view kTypeRefusal = "refusal";
 inline constexpr std::string_view kTypeKeyAnnouncement = "key-announcement";
 inline constexpr std::string_view kTypeReceipt = "receipt";
 inline constexpr std::string_view kTypeDefinition = "dataset-definition";
+inline constexpr std::string_view kTypeTransparencyRegister = "transparency-register";
 
 constexpr size_t kMaxEnvelopeBytes = 1 << 20;  // the default peer body limit
 constexpr size_t kMaxPayloadBytes = 700 * 1024;

@@ -3,6 +3,7 @@
 #include "common/encoding.h"
 #include "common/strings.h"
 #include "crypto/system_random.h"
+#include "federation/transparency.h"
 
 namespace verbind::federation {
 
@@ -73,6 +74,7 @@ AuditEntry PeerService::BaseEntry(std::string_view operation, const VerifiedQuer
     e.dataset = q->payload.dataset;
     e.query_id = q->payload.query_id;
     e.query_hash = q->query_hash;
+    e.aggregates = AggregatesOf(q->payload.query);
   } else {
     auto snap = peers_->snapshot();
     if (const auto* p = snap->ByFingerprint(info.tls_fingerprint)) e.foreign_org = p->org_id;

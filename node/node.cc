@@ -220,6 +220,11 @@ void Node::AddRoutes() {
                        .call_deadline_ms = config_.federation.deadline_ms},
                       api);
   RegisterAuditRoutes({.log = audit_log_.get(), .identity = identity_.get()}, api);
+  RegisterTransparencyRoutes({.log = audit_log_.get(),
+                              .identity = identity_.get(),
+                              .clock = clock_,
+                              .public_register = config_.public_transparency},
+                             api);
   RegisterPolicyRoutes(
       {.policies = policies_.get(), .peers = peers_.get(), .audit = audit_.get(), .clock = clock_},
       api);

@@ -63,6 +63,7 @@ std::string AuditEntryToJson(const AuditEntry& e) {
     out += ',';
   };
   member("actor", e.actor);
+  if (!e.aggregates.empty()) member("aggregates", e.aggregates);
   member("dataset", e.dataset);
   member("decision", e.decision);
   member("direction", e.direction);
@@ -100,6 +101,7 @@ Result<AuditEntry> AuditEntryFromJson(std::string_view text) {
     e.actor = j.at("actor");
     e.decision = j.at("decision");
     e.reason = j.at("reason");
+    if (j.contains("aggregates")) e.aggregates = j.at("aggregates");
     return e;
   } catch (const json::exception& ex) {
     return common::DataLoss(std::string("audit entry is damaged: ") + ex.what());

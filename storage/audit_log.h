@@ -47,6 +47,9 @@ struct AuditEntry {
   std::string actor;     // local principal (token name) for local operations
   std::string decision;  // e.g. "answered", "refused", "applied"
   std::string reason;    // refusal code and message, or detail
+  // Queries: the aggregate functions asked ("avg,count"), for the transparency register; never
+  // a value or a filter constant. Written only when set.
+  std::string aggregates;
 };
 
 std::string AuditEntryToJson(const AuditEntry& e);

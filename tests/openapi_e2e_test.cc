@@ -93,6 +93,7 @@ std::string Concrete(const std::string& path) {
     out += path.substr(last, it->position() - last);
     out += (*it)[1] == "run_id"    ? "0123456789abcdef0123456789abcdef"
            : (*it)[1] == "version" ? "1"
+           : (*it)[1] == "month"   ? "2026-11"
                                    : "openapi-probe";
     last = it->position() + it->length();
   }
@@ -163,6 +164,8 @@ const std::vector<std::pair<std::string, std::string>> kKnownApiRoutes = {
     {"POST", "/v1/definitions/adopt"},
     {"GET", "/v1/definitions/probe/probe/1"},
     {"GET", "/v1/definitions/probe/probe/latest"},
+    {"GET", "/v1/transparency/2026-11"},
+    {"GET", "/public/v1/transparency/2026-11"},
 };
 const std::vector<std::pair<std::string, std::string>> kKnownPeerRoutes = {
     {"GET", "/v1/peer/identity"},

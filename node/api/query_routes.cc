@@ -8,6 +8,7 @@
 #include "federation/receipt.h"
 #include "federation/result.h"
 #include "federation/sql.h"
+#include "federation/transparency.h"
 #include "node/api/internal/http_status.h"
 #include "node/api/routes.h"
 
@@ -87,6 +88,8 @@ void AuditRun(const QueryServices& s, const federation::RunRequest& r,
               const federation::RunResult& run, const std::string& actor) {
   // One entry per participant, written together: one disk flush for the run, not one each.
   std::vector<storage::AuditEntry> entries;
+  const std::string aggregates =
+      federation::AggregatesOf(json::parse(federation::QueryToJson(r.query)));
   for (const auto& o : run.participants) {
     storage::AuditEntry e;
     e.time_ms = s.clock->NowMillis();
@@ -100,6 +103,7 @@ void AuditRun(const QueryServices& s, const federation::RunRequest& r,
     e.dataset = r.query.dataset;
     e.query_id = run.query_id;
     e.query_hash = run.query_hash;
+    e.aggregates = aggregates;
     e.actor = actor;
     e.decision = o.status;
     e.reason = o.code.empty() ? o.message.substr(0, 300) : o.code + ": " + o.message.substr(0, 300);

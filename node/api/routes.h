@@ -30,6 +30,8 @@ void RegisterPeerDefinitionRoutes(const DefinitionServices& s, Endpoints& peer);
 void RegisterPolicyRoutes(const PolicyServices& s, Endpoints& api);
 // /v1/queries: local and federated queries (synchronous or submitted and polled).
 void RegisterQueryRoutes(const QueryServices& s, Endpoints& api);
+// /v1/transparency/MONTH and, when enabled, /public/v1/transparency/MONTH: the register.
+void RegisterTransparencyRoutes(const TransparencyServices& s, Endpoints& api);
 // /v1/audit: list, verify and export the audit log.
 void RegisterAuditRoutes(const AuditServices& s, Endpoints& api);
 

@@ -108,6 +108,14 @@ struct QueryServices {
   int default_deadline_ms;  // federation.deadline_ms
 };
 
+// The transparency register: /v1/transparency, /public/v1/transparency.
+struct TransparencyServices {
+  storage::AuditLog* log;
+  const NodeIdentity* identity;  // the organisation; signs the register
+  const common::Clock* clock;
+  bool public_register;  // transparency.public
+};
+
 // The audit log: /v1/audit.
 struct AuditServices {
   storage::AuditLog* log;

@@ -93,6 +93,7 @@ int RunCli(int argc, char** argv) {
   AddPolicyCommands(app, globals, &action);
   AddQueryCommands(app, globals, &action);
   AddDatasetCommands(app, globals, &action);
+  AddTransparencyCommands(app, globals, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
