@@ -123,7 +123,7 @@ class IngestFixture {
       CHECK(after.generation == before.generation);
     } else {
       CHECK(report->rows_rejected <= report->rows_read);
-      CHECK(after.rows == before.rows + report->rows_stored);
+      CHECK(after.rows == before.rows + report->rows_inserted);
       if (on_error == storage::OnError::kRefuseBatch) {
         CHECK(report->rows_rejected == 0);
       }

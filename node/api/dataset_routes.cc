@@ -30,7 +30,7 @@ json ReportToJson(std::string_view dataset, const storage::IngestReport& r, size
   return {{"dataset", dataset},
           {"committed", r.committed},
           {"rows_read", r.rows_read},
-          {"rows_stored", r.rows_stored},
+          {"rows_stored", r.rows_inserted},
           {"rows_replaced", r.rows_replaced},
           {"rows_rejected", r.rows_rejected},
           {"generation", r.generation},
@@ -187,7 +187,7 @@ Result<HttpReply> Upload(const DatasetServices& s, const ApiRequest& r) {
                                 .operation = "dataset.ingest",
                                 .decision = report.committed ? "applied" : "refused",
                                 .detail = "rows_read=" + std::to_string(report.rows_read) +
-                                          " rows_stored=" + std::to_string(report.rows_stored) +
+                                          " rows_stored=" + std::to_string(report.rows_inserted) +
                                           " rows_replaced=" + std::to_string(report.rows_replaced) +
                                           " rows_rejected=" + std::to_string(report.rows_rejected),
                                 .dataset = name})
