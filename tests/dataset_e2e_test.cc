@@ -136,10 +136,25 @@ TEST_F(DatasetNode, UploadsAreValidatedAndReportedPrecisely) {
   std::string csv = "id,n,amount\nA,1,2.50\nB,x,1\nC,3,\n";
   EXPECT_EQ(Upload(*node_, "t", "", "text/plain", csv).first, 415);
   EXPECT_EQ(Upload(*node_, "t", "?on_error=maybe", "text/csv", csv).first, 400);
+  // Malformed mode, reject limit, error listing and first line: 400, naming what and why.
+  for (const auto& [query, message] : std::vector<std::pair<std::string, std::string>>{
+           {"?mode=replace", "mode must be insert (a row whose record key is taken is an error)"},
+           {"?max_rejects=-1", "max_rejects must be a whole number of rows, 0 or more"},
+           {"?max_rejects=ten", "max_rejects must be a whole number of rows"},
+           {"?max_rejects=1&on_error=refuse", "max_rejects applies to on_error=skip"},
+           {"?max_errors=1000001", "max_errors must be a whole number from 0 to 1000000"},
+           {"?first_line=1",
+            "first_line must be the file line of the body's first record, "
+            "from 2 (line 1 is the header)"}}) {
+    auto [status, error] = Upload(*node_, "t", query, "text/csv", csv);
+    EXPECT_EQ(status, 400) << query;
+    EXPECT_NE(error.value("message", "").find(message), std::string::npos) << query << error;
+  }
   EXPECT_EQ(Upload(*node_, "nope", "", "text/csv", csv).first, 404);
   auto [s422, report] = Upload(*node_, "t", "?source=in.csv", "text/csv", csv);
   EXPECT_EQ(s422, 422);
   EXPECT_EQ(report["committed"], false);
+  EXPECT_EQ(report["refusal"], "1 row rejected, and a batch with a bad row is refused whole");
   ASSERT_EQ(report["errors"].size(), 1u);
   EXPECT_EQ(report["errors"][0]["source"], "in.csv");
   EXPECT_EQ(report["errors"][0]["line"], 3);
@@ -147,9 +162,11 @@ TEST_F(DatasetNode, UploadsAreValidatedAndReportedPrecisely) {
   EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 0);
   auto [s200, skipped] = Upload(*node_, "t", "?on_error=skip", "text/csv; charset=utf-8", csv);
   EXPECT_EQ(s200, 200);
+  EXPECT_EQ(skipped["rows_inserted"], 2);
   EXPECT_EQ(skipped["rows_stored"], 2);
   EXPECT_EQ(skipped["rows_rejected"], 1);
-  auto [sj, jl] = Upload(*node_, "t", "", "application/x-ndjson",
+  EXPECT_EQ(skipped["mode"], "insert");
+  auto [sj, jl] = Upload(*node_, "t", "?mode=upsert", "application/x-ndjson",
                          "{\"id\":\"D\",\"n\":4,\"amount\":0.1}\n{\"id\":\"A\",\"n\":5}\n");
   EXPECT_EQ(sj, 200) << jl.dump();
   EXPECT_EQ(jl["rows_replaced"], 1);
