@@ -335,7 +335,7 @@ void PrintSummary(const UploadOptions& o, const UploadOutcome& out, const Ingest
                         (out.refused ? " sent, the last refused" : "");
   std::printf(
       "%s %s into %s: %lld rows read, %lld inserted, %lld replaced, %lld rejected in "
-      "%.1f s, %.0f rows/s (%s)%s\n",
+      "%.2f s, %.0f rows/s (%s)%s\n",
       out.refused ? "Stopped ingesting" : "Ingested", o.file.c_str(), o.dataset.c_str(),
       static_cast<long long>(t.read), static_cast<long long>(t.inserted),
       static_cast<long long>(t.replaced), static_cast<long long>(t.rejected), out.seconds, rate,
