@@ -166,8 +166,8 @@ class Node {
   Status Load(const std::string& csv, int64_t records) {
     ASSIGN_OR_RETURN(storage::IngestReport report,
                      testing::LoadDataset(*store_, kDataset, kSchemaToml, csv));
-    if (report.rows_stored != records) {
-      return common::Internal("ingest stored " + std::to_string(report.rows_stored) + " of " +
+    if (report.rows_inserted != records) {
+      return common::Internal("ingest stored " + std::to_string(report.rows_inserted) + " of " +
                               std::to_string(records) + " records");
     }
     return Status::Ok();

@@ -64,7 +64,7 @@ class QueryScanTest : public testing::StoreFixture {
     StoreFixture::SetUp();
     auto report = testing::LoadDataset(*store_, "benefits", kSchema, kRecords);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
-    ASSERT_EQ(report->rows_stored, 7);
+    ASSERT_EQ(report->rows_inserted, 7);
     schema_ = testing::ParseFixtureSchema(kSchema);
   }
 

@@ -1,8 +1,9 @@
 // Fuzz target: CSV records as uploaded to a node (storage::CsvReader and the dataset ingest
-// that validates and stores them). The first input byte picks the error mode (refuse the batch
-// or skip bad rows) and the next four the sizes of the pieces the bytes arrive in.
-// Invariants: the reader delivers the same rows whether the input arrives whole or in pieces;
-// the store agrees with the ingest report (see fuzz/ingest_fixture.h).
+// that validates and stores them). The first input byte picks the ingest options (refuse or
+// skip, insert or upsert, a reject limit: IngestFixture::OptionsOf) and the next four the
+// sizes of the pieces the bytes arrive in. Invariants: the reader delivers the same rows
+// whether the input arrives whole or in pieces; the store agrees with the ingest report (see
+// fuzz/ingest_fixture.h).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -54,9 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view pieces(sizes, 4);
   std::string_view text = in.Rest();
   CHECK(ReadRows(text, "") == ReadRows(text, pieces));
-  s::OnError mode = (flags & 1) ? s::OnError::kSkipRow : s::OnError::kRefuseBatch;
-  verbind::fuzz::IngestFixture::Get().Ingest(s::InputFormat::kCsv, mode, [&](auto feed) {
-    verbind::fuzz::FeedInPieces(text, pieces, feed);
-  });
+  auto& fixture = verbind::fuzz::IngestFixture::Get();
+  fixture.Ingest(s::InputFormat::kCsv, fixture.OptionsOf(flags),
+                 [&](auto feed) { verbind::fuzz::FeedInPieces(text, pieces, feed); });
   return 0;
 }

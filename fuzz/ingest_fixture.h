@@ -3,8 +3,9 @@
 // $TMPDIR), created once per process and removed at exit, holding one dataset with a fixed
 // schema of every field type. Each input is one ingest session; the dataset is dropped and
 // recreated now and then so the database stays small. After every session the target checks
-// that the store agrees with the report: a committed batch adds exactly its new records, a
-// refused one changes nothing, and a count(*) scan sees every live record. Header-only (one
+// that the store agrees with the report: a committed batch adds exactly its new records, every
+// row read is inserted, replaced (upsert only) or rejected, a reject limit holds, a refused
+// batch changes nothing, and a count(*) scan sees every live record. Header-only (one
 // per fuzz target process); thread-compatible.
 #pragma once
 
@@ -63,16 +64,25 @@ class IngestFixture {
     return fixture;
   }
 
+  // The options an input's first byte picks: bit 0 skip (else refuse), bit 1 upsert (else
+  // insert), bit 2 with skip a reject limit of bits 3-4 (0 to 3 rows).
+  static storage::IngestOptions OptionsOf(uint8_t flags) {
+    storage::IngestOptions o;
+    o.on_error = (flags & 1) ? storage::OnError::kSkipRow : storage::OnError::kRefuseBatch;
+    o.mode = (flags & 2) ? storage::IngestMode::kUpsert : storage::IngestMode::kInsert;
+    if ((flags & 1) && (flags & 4)) o.max_rejects = (flags >> 3) & 3;
+    return o;
+  }
+
   // One ingest session over `pieces` (fed in order), checked against the store afterwards.
   template <typename Pieces>
-  void Ingest(storage::InputFormat format, storage::OnError on_error, Pieces&& feed_pieces) {
+  void Ingest(storage::InputFormat format, const storage::IngestOptions& options,
+              Pieces&& feed_pieces) {
     if (++sessions_ % 2000 == 0) {
       CHECK(store_->Drop("records").ok());
       CHECK(store_->Create("records", schema_).ok());
     }
     storage::DatasetInfo before = *store_->Describe("records");
-    storage::IngestOptions options;
-    options.on_error = on_error;
     auto session = store_->BeginIngest("records", format, options);
     CHECK(session.ok());
     bool fed = true;
@@ -83,7 +93,7 @@ class IngestFixture {
     });
     auto report = (*session)->Finish();
     session->reset();
-    CheckStore(before, fed && report.ok() ? &*report : nullptr, on_error);
+    CheckStore(before, fed && report.ok() ? &*report : nullptr, options);
   }
 
  private:
@@ -116,16 +126,24 @@ class IngestFixture {
   }
 
   void CheckStore(const storage::DatasetInfo& before, const storage::IngestReport* report,
-                  storage::OnError on_error) {
+                  const storage::IngestOptions& options) {
     storage::DatasetInfo after = *store_->Describe("records");
     if (report == nullptr || !report->committed) {
       CHECK(after.rows == before.rows);
       CHECK(after.generation == before.generation);
     } else {
-      CHECK(report->rows_rejected <= report->rows_read);
-      CHECK(after.rows == before.rows + report->rows_stored);
-      if (on_error == storage::OnError::kRefuseBatch) {
+      CHECK(report->rows_inserted + report->rows_replaced + report->rows_rejected ==
+            report->rows_read);
+      CHECK(after.rows == before.rows + report->rows_inserted);
+      if (options.mode == storage::IngestMode::kInsert) {
+        CHECK(report->rows_replaced == 0);
+        CHECK(after.erased == before.erased);
+      }
+      if (options.on_error == storage::OnError::kRefuseBatch) {
         CHECK(report->rows_rejected == 0);
+      }
+      if (options.max_rejects) {
+        CHECK(report->rows_rejected <= *options.max_rejects);
       }
     }
     storage::ScanSpec count;

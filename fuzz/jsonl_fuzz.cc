@@ -1,8 +1,8 @@
 // Fuzz target: JSON-lines records as uploaded to a node (storage::JsonLinesReader and the
-// dataset ingest that validates and stores them). The first input byte picks the error mode and
-// the next four the sizes of the pieces the bytes arrive in. Invariants: the reader delivers
-// the same rows whether the input arrives whole or in pieces; the store agrees with the ingest
-// report (see fuzz/ingest_fixture.h).
+// dataset ingest that validates and stores them). The first input byte picks the ingest
+// options (IngestFixture::OptionsOf) and the next four the sizes of the pieces the bytes
+// arrive in. Invariants: the reader delivers the same rows whether the input arrives whole or
+// in pieces; the store agrees with the ingest report (see fuzz/ingest_fixture.h).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -51,9 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view pieces(sizes, 4);
   std::string_view text = in.Rest();
   CHECK(ReadRows(text, "") == ReadRows(text, pieces));
-  s::OnError mode = (flags & 1) ? s::OnError::kSkipRow : s::OnError::kRefuseBatch;
-  verbind::fuzz::IngestFixture::Get().Ingest(s::InputFormat::kJsonLines, mode, [&](auto feed) {
-    verbind::fuzz::FeedInPieces(text, pieces, feed);
-  });
+  auto& fixture = verbind::fuzz::IngestFixture::Get();
+  fixture.Ingest(s::InputFormat::kJsonLines, fixture.OptionsOf(flags),
+                 [&](auto feed) { verbind::fuzz::FeedInPieces(text, pieces, feed); });
   return 0;
 }

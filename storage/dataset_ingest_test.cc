@@ -1,5 +1,6 @@
 // Ingest validation: every kind of malformed CSV and JSON-lines input is refused with the right
-// line, column and reason, and nothing is stored; skip mode stores the good rows; upserts.
+// line, column and reason, and nothing is stored; skip mode stores the good rows; upserts
+// (the modes themselves: ingest_mode_test.cc).
 #include <gtest/gtest.h>
 
 #include "storage/internal/row_converter.h"
@@ -144,7 +145,7 @@ TEST_F(DatasetIngestTest, MalformedInputIsRefusedWithItsLocationAndNothingIsStor
     EXPECT_EQ(e.column, c.column) << c.name;
     EXPECT_NE(e.reason.find(c.reason), std::string::npos) << c.name << ": " << e.reason;
     EXPECT_EQ(e.source, "input") << c.name;
-    EXPECT_EQ(r->rows_stored, 0) << c.name;
+    EXPECT_EQ(r->rows_inserted, 0) << c.name;
     EXPECT_EQ(Rows(), 0) << c.name;
     EXPECT_EQ(store_->Describe("t")->generation, r->generation) << c.name;
   }
@@ -156,7 +157,7 @@ TEST_F(DatasetIngestTest, SkipModeStoresTheGoodRowsAndReportsTheRest) {
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->committed);
   EXPECT_EQ(r->rows_read, 5);
-  EXPECT_EQ(r->rows_stored, 3);
+  EXPECT_EQ(r->rows_inserted, 3);
   EXPECT_EQ(r->rows_rejected, 2);
   ASSERT_EQ(r->errors.size(), 2u);
   EXPECT_EQ(r->errors[0].line, 4);
@@ -175,18 +176,21 @@ TEST_F(DatasetIngestTest, SkipModeStoresTheGoodRowsAndReportsTheRest) {
   EXPECT_FALSE(h->committed);
 }
 
-TEST_F(DatasetIngestTest, LaterRowsWinAndUpsertsAreCounted) {
+TEST_F(DatasetIngestTest, InUpsertModeLaterRowsWinAndReplacementsAreCounted) {
+  IngestOptions upsert;
+  upsert.mode = IngestMode::kUpsert;
   std::string text = std::string(kHeader) + "k1,1,,,,,,\nk2,2,,,,,,\nk1,10,,,,,,\nk1,100,,,,,,\n";
-  auto r = testing::Ingest(*store_, "t", InputFormat::kCsv, text);
+  auto r = testing::Ingest(*store_, "t", InputFormat::kCsv, text, upsert);
   ASSERT_TRUE(r.ok() && r->committed);
-  EXPECT_EQ(r->rows_stored, 2);
+  EXPECT_EQ(r->rows_inserted, 2);
   EXPECT_EQ(r->rows_replaced, 2);
   EXPECT_EQ(Rows(), 2);
   EXPECT_EQ(SumOfN(), 102);
-  auto j = testing::Ingest(*store_, "t", InputFormat::kJsonLines,
-                           "{\"id\":\"k2\",\"n\":20}\n{\"id\":\"k3\",\"n\":3,\"d\":12.5}\n");
+  auto j =
+      testing::Ingest(*store_, "t", InputFormat::kJsonLines,
+                      "{\"id\":\"k2\",\"n\":20}\n{\"id\":\"k3\",\"n\":3,\"d\":12.5}\n", upsert);
   ASSERT_TRUE(j.ok() && j->committed);
-  EXPECT_EQ(j->rows_stored, 1);
+  EXPECT_EQ(j->rows_inserted, 1);
   EXPECT_EQ(j->rows_replaced, 1);
   EXPECT_EQ(Rows(), 3);
   EXPECT_EQ(SumOfN(), 123);
@@ -195,7 +199,7 @@ TEST_F(DatasetIngestTest, LaterRowsWinAndUpsertsAreCounted) {
   // The key index is rebuilt from storage after a reopen.
   Reopen();
   auto again = testing::Ingest(*store_, "t", InputFormat::kCsv,
-                               std::string(kHeader) + "k3,30,,,,,,\n");
+                               std::string(kHeader) + "k3,30,,,,,,\n", upsert);
   ASSERT_TRUE(again.ok() && again->committed);
   EXPECT_EQ(again->rows_replaced, 1);
   EXPECT_EQ(SumOfN(), 150);
@@ -232,7 +236,7 @@ TEST_F(DatasetIngestTest, SemicolonsDecimalCommasAndNullTokensAreRead) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_TRUE(r->committed) << r->errors[0].line << " " << r->errors[0].column << ": "
                             << r->errors[0].reason;
-  EXPECT_EQ(r->rows_stored, 3);
+  EXPECT_EQ(r->rows_inserted, 3);
   EXPECT_EQ(SumOfN(), 9);
   EXPECT_EQ(SumOf(2), 123456 + 50 - 5);
   // NA and NULL became NULL: the tag dictionary has only x.

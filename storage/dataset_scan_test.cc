@@ -266,13 +266,15 @@ class DatasetScanTest : public testing::StoreFixture {
     }
     auto r1 = testing::Ingest(*store_, "benefits", InputFormat::kCsv, testing::ToCsv(schema_, first));
     ASSERT_TRUE(r1.ok() && r1->committed) << r1.status().ToString();
+    IngestOptions upsert;
+    upsert.mode = IngestMode::kUpsert;
     auto r2 = testing::Ingest(*store_, "benefits", InputFormat::kJsonLines,
-                              testing::ToJsonLines(schema_, second));
+                              testing::ToJsonLines(schema_, second), upsert);
     ASSERT_TRUE(r2.ok() && r2->committed) << r2.status().ToString();
     for (auto* batch : {&first, &second}) {
       for (auto& r : *batch) truth_[r[0]] = r;
     }
-    EXPECT_EQ(r2->rows_replaced + r2->rows_stored, static_cast<int64_t>(second.size()));
+    EXPECT_EQ(r2->rows_replaced + r2->rows_inserted, static_cast<int64_t>(second.size()));
     std::vector<std::string> erase;
     for (size_t i = 0; i < n / 100; ++i) erase.push_back("P" + std::to_string(rng() % n));
     erase.push_back("no-such-key");

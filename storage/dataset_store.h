@@ -65,10 +65,22 @@ struct RowError {
 
 enum class OnError { kRefuseBatch, kSkipRow };
 
+// What a row whose record key is taken does (datasets without a key only append).
+// kInsert: the row is an error, whether the key is stored or was given earlier in the batch.
+// kUpsert: the row replaces that record; the later row wins.
+enum class IngestMode { kInsert, kUpsert };
+
 struct IngestOptions {
   OnError on_error = OnError::kRefuseBatch;
+  IngestMode mode = IngestMode::kInsert;
+  // With kSkipRow: the batch is refused whole when more rows than this are rejected.
+  std::optional<int64_t> max_rejects;
+  // Problems beyond this many are counted (IngestReport::errors_omitted), not listed.
   size_t max_errors_reported = 100;
   std::string source_name = "request";
+  // Added to the line numbers of data rows (not to the CSV header's): for an input that is a
+  // later piece of a file, so that problems name lines of the file.
+  int64_t line_offset = 0;
   // CSV only: delimiter, decimal comma and NULL tokens (checked by ValidateCsvFormat).
   CsvFormat csv;
   // Called now and then with (rows read, bytes read) for progress display.
@@ -77,11 +89,14 @@ struct IngestOptions {
 
 struct IngestReport {
   int64_t rows_read = 0;
-  int64_t rows_stored = 0;    // new records
-  int64_t rows_replaced = 0;  // upserts of existing keys
-  int64_t rows_rejected = 0;
-  std::vector<RowError> errors;  // at most max_errors_reported
-  bool committed = false;        // false when the batch was refused
+  int64_t rows_inserted = 0;  // new records (0 when refused)
+  int64_t rows_replaced = 0;  // rows that replaced a record in upsert mode (0 when refused)
+  int64_t rows_rejected = 0;  // rows with a problem; none of them is stored
+  // Problems by line, at most max_errors_reported; a rejected row may have several.
+  std::vector<RowError> errors;
+  int64_t errors_omitted = 0;  // problems found beyond max_errors_reported
+  bool committed = false;      // false when the batch was refused
+  std::string refusal;         // why the batch was refused; empty when committed
   uint64_t generation = 0;
 };
 

@@ -225,8 +225,11 @@ TEST_F(DatasetStoreTest, AFailedWriteChangesNothing) {
   EXPECT_EQ(store_->Describe("benefits")->generation, before->generation);
   EXPECT_EQ(Count("benefits"), 100);
   // The next batch works and still upserts correctly.
-  auto again = testing::Ingest(*store_, "benefits", InputFormat::kCsv,
-                               testing::ToCsv(testing::BenefitsSchema(), Records(50, 9, 90)));
+  IngestOptions upsert;
+  upsert.mode = IngestMode::kUpsert;
+  auto again =
+      testing::Ingest(*store_, "benefits", InputFormat::kCsv,
+                      testing::ToCsv(testing::BenefitsSchema(), Records(50, 9, 90)), upsert);
   ASSERT_TRUE(again.ok() && again->committed);
   EXPECT_EQ(again->rows_replaced, 10);
   EXPECT_EQ(Count("benefits"), 140);

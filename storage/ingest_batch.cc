@@ -47,13 +47,14 @@ struct BatchBuilder::OpenChunk {
 };
 
 BatchBuilder::BatchBuilder(const DatasetState& base, const ChunkStore* chunks,
-                           const KeyIndex* index)
+                           const KeyIndex* index, IngestMode mode)
     : base_(base),
       store_(chunks),
       index_(index),
       schema_(*base.schema),
       key_field_(base.schema->key),
-      generation_(base.NextGeneration()) {
+      generation_(base.NextGeneration()),
+      mode_(mode) {
   StartChunk(static_cast<uint32_t>(base.rows_total / kChunkRows));
 }
 
@@ -181,16 +182,33 @@ Status BatchBuilder::Seal() {
   return key_field_ ? Resolve() : Status::Ok();
 }
 
-void BatchBuilder::ResolveRepeats(size_t begin, size_t end) {
+void BatchBuilder::ReplaceRepeats(size_t begin, size_t end) {
   // Rows with equal hashes, in row order; a row whose key occurs again later is replaced.
   for (size_t i = begin; i < end; ++i) {
     uint32_t row = by_hash_[i].second;
-    std::string_view key = BatchKey(static_cast<uint32_t>(base_.rows_total + row));
+    std::string_view key = Key(row);
     for (size_t j = i + 1; j < end; ++j) {
-      if (BatchKey(static_cast<uint32_t>(base_.rows_total + by_hash_[j].second)) == key) {
+      if (Key(by_hash_[j].second) == key) {
         batch_deleted_[row] = true;
         deleted_.push_back(static_cast<uint32_t>(base_.rows_total + row));
         ++replaced_count_;
+        break;
+      }
+    }
+  }
+}
+
+void BatchBuilder::RefuseRepeats(size_t begin, size_t end) {
+  // Rows with equal hashes, in row order; a row whose key occurred earlier conflicts with the
+  // key's first occurrence (the row that may be stored).
+  for (size_t i = begin + 1; i < end; ++i) {
+    uint32_t row = by_hash_[i].second;
+    std::string_view key = Key(row);
+    for (size_t j = begin; j < i; ++j) {
+      uint32_t earlier = by_hash_[j].second;
+      if (!batch_deleted_[earlier] && Key(earlier) == key) {
+        batch_deleted_[row] = true;
+        conflicts_.push_back({row, earlier});
         break;
       }
     }
@@ -203,14 +221,22 @@ Status BatchBuilder::Resolve() {
   for (size_t i = 0; i < by_hash_.size();) {
     size_t j = i + 1;
     while (j < by_hash_.size() && by_hash_[j].first == by_hash_[i].first) ++j;
-    if (j - i > 1) ResolveRepeats(i, j);
+    if (j - i > 1 && mode_ == IngestMode::kUpsert) ReplaceRepeats(i, j);
+    if (j - i > 1 && mode_ == IngestMode::kInsert) RefuseRepeats(i, j);
     i = j;
   }
+  RETURN_IF_ERROR(ResolveStored());
+  std::sort(conflicts_.begin(), conflicts_.end(),
+            [](const KeyConflict& a, const KeyConflict& b) { return a.row < b.row; });
+  return Status::Ok();
+}
+
+Status BatchBuilder::ResolveStored() {
   if (!index_ || index_->size() == 0) return Status::Ok();
   Status error;
   for (const auto& [hash, row] : by_hash_) {
     if (batch_deleted_[row]) continue;
-    std::string_view key = BatchKey(static_cast<uint32_t>(base_.rows_total + row));
+    std::string_view key = Key(row);
     int64_t stored = index_->Find(hash, [&](uint32_t r) {
       auto same = StoredKeyIs(r, key);
       if (!same.ok()) error = same.status();
@@ -218,6 +244,11 @@ Status BatchBuilder::Resolve() {
     });
     RETURN_IF_ERROR(error);
     if (stored < 0) continue;
+    if (mode_ == IngestMode::kInsert) {
+      batch_deleted_[row] = true;
+      conflicts_.push_back({row, -1});
+      continue;
+    }
     deleted_.push_back(static_cast<uint32_t>(stored));
     replaced_.push_back({hash, static_cast<uint32_t>(stored)});
     ++replaced_count_;
@@ -225,8 +256,10 @@ Status BatchBuilder::Resolve() {
   return Status::Ok();
 }
 
-std::string_view BatchBuilder::BatchKey(uint32_t row) const {
-  uint32_t chunk = row / kChunkRows, r = row % kChunkRows;
+std::string_view BatchBuilder::Key(uint32_t batch_row) const {
+  uint64_t row = base_.rows_total + batch_row;
+  auto chunk = static_cast<uint32_t>(row / kChunkRows);
+  auto r = static_cast<uint32_t>(row % kChunkRows);
   size_t k = *key_field_;
   if (open_ && chunk == open_->chunk) {
     const auto& off = open_->offsets[k];
@@ -257,6 +290,108 @@ std::vector<std::pair<uint64_t, uint32_t>> BatchBuilder::LiveKeys() const {
     if (!batch_deleted_[row]) out.push_back({hash, static_cast<uint32_t>(base_.rows_total + row)});
   }
   return out;
+}
+
+namespace {
+
+// New categorical labels renumbered in the order the rows that remain use them; labels no
+// remaining row uses are dropped.
+class LabelRenumbering {
+ public:
+  LabelRenumbering(const DatasetState& base, std::vector<std::vector<std::string>>* labels)
+      : labels_(*labels),
+        first_new_(labels->size()),
+        codes_(labels->size()),
+        kept_(labels->size()) {
+    for (size_t f = 0; f < labels_.size(); ++f) {
+      if (labels_[f].empty()) continue;
+      first_new_[f] = static_cast<int64_t>(base.dictionaries[f]->labels.size());
+      codes_[f].assign(labels_[f].size(), -1);
+    }
+  }
+  // The new code of `code`, a code of field `f` before renumbering.
+  int64_t Code(size_t f, int64_t code) {
+    if (codes_[f].empty() || code < first_new_[f]) return code;
+    int64_t& to = codes_[f][static_cast<size_t>(code - first_new_[f])];
+    if (to < 0) {
+      to = first_new_[f] + static_cast<int64_t>(kept_[f].size());
+      kept_[f].push_back(std::move(labels_[f][static_cast<size_t>(code - first_new_[f])]));
+    }
+    return to;
+  }
+  void Finish() {
+    for (size_t f = 0; f < labels_.size(); ++f) {
+      if (!codes_[f].empty()) labels_[f] = std::move(kept_[f]);
+    }
+  }
+
+ private:
+  std::vector<std::vector<std::string>>& labels_;
+  std::vector<int64_t> first_new_;           // per field: the dictionary's size
+  std::vector<std::vector<int64_t>> codes_;  // per field with new labels: old -> new, or -1
+  std::vector<std::vector<std::string>> kept_;
+};
+
+}  // namespace
+
+void BatchBuilder::Remove(const std::vector<uint32_t>& rows,
+                          std::vector<std::vector<std::string>>* new_labels) {
+  if (rows.empty()) return;
+  CHECK(mode_ == IngestMode::kInsert && deleted_.empty());
+  std::vector<BuiltChunk> old = std::move(built_);
+  built_.clear();
+  LabelRenumbering labels(base_, new_labels);
+  size_t n = schema_.fields.size();
+  RowValues row{std::vector<int64_t>(n), std::vector<uint8_t>(n), std::vector<std::string_view>(n),
+                std::vector<uint8_t>(n)};
+  StartChunk(old.front().chunk);
+  size_t next = 0;  // the next of `rows` to leave out
+  for (BuiltChunk& b : old) {
+    for (uint32_t r = 0; r < b.rows; ++r) {
+      uint64_t number = uint64_t{b.chunk} * kChunkRows + r;  // rows before the batch stay
+      if (number >= base_.rows_total && next < rows.size() &&
+          rows[next] == number - base_.rows_total) {
+        ++next;
+        continue;
+      }
+      for (size_t f = 0; f < n; ++f) {
+        if (b.identifiers[f]) {
+          row.nulls[f] = b.identifiers[f]->IsNull(r);
+          row.text[f] = b.identifiers[f]->Get(r);
+        } else {
+          row.nulls[f] = b.values[f]->IsNull(r);
+          row.values[f] = row.nulls[f] ? 0 : labels.Code(f, b.values[f]->Value(r));
+        }
+      }
+      AddToOpen(row);
+      if (open_->rows == kChunkRows) {
+        SealOpen();
+        StartChunk(open_->chunk + 1);
+      }
+    }
+    b = BuiltChunk{};  // the old chunk's memory goes as the new one grows
+  }
+  if (open_->rows > 0) SealOpen();
+  open_.reset();
+  labels.Finish();
+  rows_ -= rows.size();
+  RenumberKeys(rows);
+}
+
+void BatchBuilder::RenumberKeys(const std::vector<uint32_t>& removed) {
+  std::vector<std::pair<uint64_t, uint32_t>> by_hash;
+  by_hash.reserve(rows_);
+  for (const auto& [hash, row] : by_hash_) {
+    // The number of removed rows before this one is its shift.
+    auto before = static_cast<uint32_t>(std::lower_bound(removed.begin(), removed.end(), row) -
+                                        removed.begin());
+    if (before < removed.size() && removed[before] == row) continue;
+    by_hash.push_back({hash, row - before});
+  }
+  by_hash_ = std::move(by_hash);
+  batch_hashes_ = {};  // read by Resolve only
+  batch_deleted_.assign(rows_, false);
+  conflicts_.clear();
 }
 
 }  // namespace verbind::storage

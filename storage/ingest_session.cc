@@ -2,6 +2,8 @@
 
 #include <malloc.h>
 
+#include <algorithm>
+
 #include "common/strings.h"
 
 // TCMalloc's, when the program links it (the node does): declared weak, so that programs
@@ -43,7 +45,23 @@ CellKind KindOf(JsonScalar::Kind k) {
   }
 }
 
+// "1 row" or "2 rows".
+std::string RowCount(int64_t n) { return std::to_string(n) + (n == 1 ? " row" : " rows"); }
+
 }  // namespace
+
+void LineMap::Add(uint64_t row, int64_t line) {
+  if (runs_.empty() ||
+      line - runs_.back().second != static_cast<int64_t>(row - runs_.back().first)) {
+    runs_.emplace_back(row, line);
+  }
+}
+
+int64_t LineMap::Line(uint64_t row) const {
+  std::pair<uint64_t, int64_t> after_row{row, INT64_MAX};
+  auto run = std::upper_bound(runs_.begin(), runs_.end(), after_row) - 1;
+  return run->second + static_cast<int64_t>(row - run->first);
+}
 
 DatasetIngestSession::DatasetIngestSession(const ChunkStore* store,
                                            std::shared_ptr<DatasetEntry> entry,
@@ -63,7 +81,7 @@ DatasetIngestSession::DatasetIngestSession(const ChunkStore* store,
   } else {
     jsonl_ = std::make_unique<JsonLinesReader>(this);
   }
-  batch_ = std::make_unique<BatchBuilder>(*base_, store_, entry_->index.get());
+  batch_ = std::make_unique<BatchBuilder>(*base_, store_, entry_->index.get(), options_.mode);
   cells_.resize(base_->schema->fields.size());
 }
 
@@ -100,14 +118,14 @@ void DatasetIngestSession::Error(int64_t line, const std::string& column,
                                  const std::string& reason) {
   if (report_.errors.size() < options_.max_errors_reported) {
     report_.errors.push_back(RowError{options_.source_name, line, column, reason});
+  } else {
+    ++report_.errors_omitted;
   }
 }
 
-void DatasetIngestSession::Reject() {
-  ++report_.rows_rejected;
-  // Refusing: nothing of this batch will be stored, so stop building it.
-  if (options_.on_error == OnError::kRefuseBatch) batch_.reset();
-}
+// The batch goes on being built after a rejected row even when it is to be refused: a row
+// whose key is taken is only found at the end, and the report is to list every problem.
+void DatasetIngestSession::Reject() { ++report_.rows_rejected; }
 
 void DatasetIngestSession::HeaderError(const std::string& column, const std::string& reason) {
   header_failed_ = true;
@@ -149,6 +167,7 @@ bool DatasetIngestSession::OnRow(const CsvRow& row) {
     return !header_failed_;
   }
   ++report_.rows_read;
+  int64_t line = row.line + options_.line_offset;
   auto column_name = [&](int c) {
     return c >= 0 && static_cast<size_t>(c) < column_field_.size()
                ? base_->schema->fields[column_field_[c]].name
@@ -156,18 +175,19 @@ bool DatasetIngestSession::OnRow(const CsvRow& row) {
   };
   if (!row.error.empty()) {
     Reject();
-    Error(row.line, column_name(row.error_field), std::string(row.error));
+    Error(line, column_name(row.error_field), std::string(row.error));
   } else if (row.size() != column_field_.size()) {
     Reject();
-    Error(row.line, "", "the row has " + std::to_string(row.size()) + " fields; the header has " +
-                            std::to_string(column_field_.size()));
+    Error(line, "",
+          "the row has " + std::to_string(row.size()) + " fields; the header has " +
+              std::to_string(column_field_.size()));
   } else {
     for (auto& cell : cells_) cell = Cell{};
     for (size_t c = 0; c < row.size(); ++c) {
       std::string_view text = row.field(c);
       cells_[column_field_[c]] = Cell{IsNull(text) ? CellKind::kNull : CellKind::kText, text};
     }
-    Accept(row.line);
+    Accept(line);
   }
   Progress();
   return fatal_.ok();
@@ -175,10 +195,11 @@ bool DatasetIngestSession::OnRow(const CsvRow& row) {
 
 bool DatasetIngestSession::OnRow(const JsonRow& row) {
   ++report_.rows_read;
+  int64_t line = row.line + options_.line_offset;
   bool bad = false;
   if (!row.error.empty()) {
     bad = true;
-    Error(row.line, row.error_member, row.error);
+    Error(line, row.error_member, row.error);
   }
   for (auto& cell : cells_) cell = Cell{};
   seen_.assign(cells_.size(), 0);
@@ -187,7 +208,7 @@ bool DatasetIngestSession::OnRow(const JsonRow& row) {
     auto f = FieldFor(name);
     if (!f || seen_[*f]) {
       bad = true;
-      Error(row.line, QuoteForError(name),
+      Error(line, QuoteForError(name),
             f ? "more than one member maps to this field"
               : "unknown field (the schema has no field of that name)");
       break;
@@ -198,7 +219,7 @@ bool DatasetIngestSession::OnRow(const JsonRow& row) {
   if (bad) {
     Reject();
   } else {
-    Accept(row.line);
+    Accept(line);
   }
   Progress();
   return fatal_.ok();
@@ -213,19 +234,49 @@ void DatasetIngestSession::Accept(int64_t line) {
     }
     return;
   }
-  if (!batch_) return;  // refused already: keep validating for the report
+  if (!batch_) return;
   converter_.Commit(&values_);
   Status appended = batch_->Append(values_);
   if (!appended.ok()) {
     fatal_ = appended;
     batch_.reset();
+    return;
   }
+  lines_.Add(batch_->rows() - 1, line);
 }
 
 void DatasetIngestSession::Progress() {
   if (options_.progress && report_.rows_read % kProgressEveryRows == 0) {
     options_.progress(report_.rows_read, bytes_);
   }
+}
+
+std::vector<uint32_t> DatasetIngestSession::RejectTakenKeys() {
+  std::vector<uint32_t> rows;
+  const config::Schema& schema = *base_->schema;
+  for (const KeyConflict& c : batch_->conflicts()) {
+    std::string key = "key " + QuoteForError(batch_->Key(c.row));
+    Reject();
+    Error(lines_.Line(c.row), schema.fields[*schema.key].name,
+          c.earlier < 0 ? key + " is already stored; use mode upsert to replace it"
+                        : key + " repeats line " + std::to_string(lines_.Line(c.earlier)));
+    rows.push_back(c.row);
+  }
+  return rows;
+}
+
+std::string DatasetIngestSession::Refusal() const {
+  if (header_failed_) return "the CSV header is missing or does not match the schema";
+  int64_t n = report_.rows_rejected;
+  if (n == 0) return "";
+  if (options_.on_error == OnError::kRefuseBatch) {
+    return RowCount(n) + " rejected, and a batch with a bad row is refused whole";
+  }
+  if (options_.max_rejects && n > *options_.max_rejects) {
+    return RowCount(n) + " rejected, more than the " + std::to_string(*options_.max_rejects) +
+           " allowed (max_rejects)";
+  }
+  return "";
 }
 
 Result<IngestReport> DatasetIngestSession::Finish() {
@@ -238,22 +289,36 @@ Result<IngestReport> DatasetIngestSession::Finish() {
   RETURN_IF_ERROR(fatal_);
   if (csv_ && !header_seen_) {
     header_failed_ = true;
+    batch_.reset();
     Error(1, "", "the input is empty; CSV needs a header row naming the fields");
   }
   if (options_.progress) options_.progress(report_.rows_read, bytes_);
   report_.generation = base_->generation();
-  if (header_failed_ || !batch_) {
-    report_.committed = false;
-    report_.rows_stored = report_.rows_replaced = 0;
+  std::vector<uint32_t> taken;
+  if (batch_) {
+    RETURN_IF_ERROR(batch_->Seal());
+    taken = RejectTakenKeys();
+  }
+  std::stable_sort(report_.errors.begin(), report_.errors.end(),
+                   [](const RowError& a, const RowError& b) { return a.line < b.line; });
+  report_.refusal = Refusal();
+  if (!report_.refusal.empty()) {
+    batch_.reset();
     writer_.unlock();
     return report_;
   }
-  RETURN_IF_ERROR(batch_->Seal());
+  RETURN_IF_ERROR(Commit(taken));
+  return report_;
+}
+
+Status DatasetIngestSession::Commit(const std::vector<uint32_t>& taken) {
+  std::vector<std::vector<std::string>> labels = converter_.new_labels();
+  batch_->Remove(taken, &labels);  // rejected rows: nothing of them is written
   report_.rows_replaced = static_cast<int64_t>(batch_->replaced());
-  report_.rows_stored = static_cast<int64_t>(batch_->rows() - batch_->replaced());
+  report_.rows_inserted = static_cast<int64_t>(batch_->rows() - batch_->replaced());
   if (batch_->rows() > 0) {
-    ASSIGN_OR_RETURN(auto state, CommitBatch(*store_, *entry_, *base_, *batch_,
-                                             converter_.new_labels(), clock_->NowMillis()));
+    ASSIGN_OR_RETURN(auto state,
+                     CommitBatch(*store_, *entry_, *base_, *batch_, labels, clock_->NowMillis()));
     report_.generation = state->generation();
   }
   report_.committed = true;
@@ -262,7 +327,7 @@ Result<IngestReport> DatasetIngestSession::Finish() {
   writer_.unlock();
   // A large batch frees large buffers; hand them back instead of keeping them in the heap.
   if (large) ReleaseFreeMemory();
-  return report_;
+  return Status::Ok();
 }
 
 }  // namespace verbind::storage

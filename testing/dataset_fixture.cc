@@ -32,10 +32,8 @@ common::Result<config::Schema> CreateDataset(storage::DatasetStore& store, std::
 
 common::Result<storage::IngestReport> Ingest(storage::DatasetStore& store, std::string_view name,
                                              storage::InputFormat format, std::string_view text,
-                                             storage::OnError on_error, uint64_t piece_seed) {
-  storage::IngestOptions options;
-  options.on_error = on_error;
-  options.source_name = "input";
+                                             const storage::IngestOptions& options,
+                                             uint64_t piece_seed) {
   ASSIGN_OR_RETURN(auto session, store.BeginIngest(name, format, options));
   std::mt19937_64 rng(piece_seed);
   while (!text.empty()) {
@@ -44,6 +42,15 @@ common::Result<storage::IngestReport> Ingest(storage::DatasetStore& store, std::
     text.remove_prefix(n);
   }
   return session->Finish();
+}
+
+common::Result<storage::IngestReport> Ingest(storage::DatasetStore& store, std::string_view name,
+                                             storage::InputFormat format, std::string_view text,
+                                             storage::OnError on_error, uint64_t piece_seed) {
+  storage::IngestOptions options;
+  options.on_error = on_error;
+  options.source_name = "input";
+  return Ingest(store, name, format, text, options, piece_seed);
 }
 
 common::Result<storage::IngestReport> LoadDataset(storage::DatasetStore& store,
@@ -55,9 +62,9 @@ common::Result<storage::IngestReport> LoadDataset(storage::DatasetStore& store,
   ASSIGN_OR_RETURN(storage::IngestReport report,
                    Ingest(store, name, storage::InputFormat::kCsv, csv));
   if (!report.committed || report.rows_rejected != 0 ||
-      report.rows_stored + report.rows_replaced != report.rows_read) {
+      report.rows_inserted + report.rows_replaced != report.rows_read) {
     return common::Internal(
-        "the fixture's rows were not all stored: " + std::to_string(report.rows_stored) +
+        "the fixture's rows were not all stored: " + std::to_string(report.rows_inserted) +
         " stored, " + std::to_string(report.rows_replaced) + " replaced of " +
         std::to_string(report.rows_read));
   }

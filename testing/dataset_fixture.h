@@ -40,8 +40,14 @@ config::Schema ParseFixtureSchema(std::string_view toml);
 common::Result<config::Schema> CreateDataset(storage::DatasetStore& store, std::string_view name,
                                              std::string_view toml);
 
-// Ingests `text` into dataset `name` as one batch, fed in pieces of 1 to 70,000 bytes drawn
-// from `piece_seed`; returns the report (whether committed or refused) or the error.
+// Ingests `text` into dataset `name` as one batch with `options`, fed in pieces of 1 to 70,000
+// bytes drawn from `piece_seed`; returns the report (whether committed or refused) or the
+// error.
+common::Result<storage::IngestReport> Ingest(storage::DatasetStore& store, std::string_view name,
+                                             storage::InputFormat format, std::string_view text,
+                                             const storage::IngestOptions& options,
+                                             uint64_t piece_seed = 1);
+// The same in insert mode with `on_error`, problems reported with the source name "input".
 common::Result<storage::IngestReport> Ingest(
     storage::DatasetStore& store, std::string_view name, storage::InputFormat format,
     std::string_view text, storage::OnError on_error = storage::OnError::kRefuseBatch,

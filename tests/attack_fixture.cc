@@ -296,14 +296,15 @@ json AttackNet::CreateDataset(const std::string& holder, const std::string& name
   return Ingest(holder, name, csv);
 }
 
-json AttackNet::Ingest(const std::string& holder, const std::string& name, const std::string& csv) {
+json AttackNet::Ingest(const std::string& holder, const std::string& name, const std::string& csv,
+                       const std::string& mode) {
   node::HttpClient api = node(holder).Api();
   node::Headers headers = node(holder).Auth();
   for (auto& [k, v] : headers) {
     if (k == "Content-Type") v = "text/csv";
   }
-  auto r =
-      api.Request("POST", "/v1/datasets/" + name + "/records", headers, csv, node::After(60000));
+  auto r = api.Request("POST", "/v1/datasets/" + name + "/records?mode=" + mode, headers, csv,
+                       node::After(60000));
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   if (!r.ok()) return json();
   EXPECT_EQ(r->status, 200) << r->body;

@@ -136,7 +136,9 @@ class AttackNet {
   // report.
   nlohmann::json CreateDataset(const std::string& holder, const std::string& name,
                                const std::string& csv);
-  nlohmann::json Ingest(const std::string& holder, const std::string& name, const std::string& csv);
+  // Ingests `csv` into `name` on `holder` in `mode` (insert or upsert); returns the report.
+  nlohmann::json Ingest(const std::string& holder, const std::string& name, const std::string& csv,
+                        const std::string& mode = "insert");
   // POST /v1/policies with the TOML text.
   void ApplyPolicy(const std::string& holder, const std::string& toml);
   // PUT /v1/datasets/NAME/privacy; returns status and body.

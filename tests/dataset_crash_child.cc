@@ -79,9 +79,10 @@ int main(int argc, char** argv) {
   }
   int ledger = ::open(argv[2], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (ledger < 0) return Fail(common::Internal("cannot open the ledger"));
+  storage::IngestOptions upsert;  // each batch replaces the record "latest"
+  upsert.mode = storage::IngestMode::kUpsert;
   for (;; ++batch) {
-    auto session =
-        store->BeginIngest("crash", storage::InputFormat::kCsv, storage::IngestOptions{});
+    auto session = store->BeginIngest("crash", storage::InputFormat::kCsv, upsert);
     if (!session.ok()) return Fail(session.status());
     // Sizes vary so that batches end inside chunks and later batches rewrite them.
     size_t rows = first_rows ? first_rows : 1 + rng() % 4000;

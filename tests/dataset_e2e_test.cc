@@ -93,8 +93,11 @@ TEST_F(DatasetNode, LifecycleThroughTheCliSurvivesARestart) {
   CliResult ingest = node_->Cli({"dataset", "ingest", "grants", root_ + "/data.csv",
                                  "--batch-rows", "3000"});
   ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
-  EXPECT_NE(ingest.out.find("10000 rows read, 10000 stored, 0 replaced, 0 rejected (4 batches)"),
-            std::string::npos) << ingest.out;
+  std::string summary = "Ingested " + root_ +
+                        "/data.csv into grants: 10000 rows read, 10000 inserted, 0 replaced, "
+                        "0 rejected in ";
+  EXPECT_NE(ingest.out.find(summary), std::string::npos) << ingest.out;
+  EXPECT_NE(ingest.out.find(" rows/s (4 batches)"), std::string::npos) << ingest.out;
   json d = Get(*node_, "/v1/datasets/grants");
   EXPECT_EQ(d["rows"], 10000);
   EXPECT_EQ(d["key"], "id");
@@ -136,10 +139,25 @@ TEST_F(DatasetNode, UploadsAreValidatedAndReportedPrecisely) {
   std::string csv = "id,n,amount\nA,1,2.50\nB,x,1\nC,3,\n";
   EXPECT_EQ(Upload(*node_, "t", "", "text/plain", csv).first, 415);
   EXPECT_EQ(Upload(*node_, "t", "?on_error=maybe", "text/csv", csv).first, 400);
+  // Malformed mode, reject limit, error listing and first line: 400, naming what and why.
+  for (const auto& [query, message] : std::vector<std::pair<std::string, std::string>>{
+           {"?mode=replace", "mode must be insert (a row whose record key is taken is an error)"},
+           {"?max_rejects=-1", "max_rejects must be a whole number of rows, 0 or more"},
+           {"?max_rejects=ten", "max_rejects must be a whole number of rows"},
+           {"?max_rejects=1&on_error=refuse", "max_rejects applies to on_error=skip"},
+           {"?max_errors=1000001", "max_errors must be a whole number from 0 to 1000000"},
+           {"?first_line=1",
+            "first_line must be the file line of the body's first record, "
+            "from 2 (line 1 is the header)"}}) {
+    auto [status, error] = Upload(*node_, "t", query, "text/csv", csv);
+    EXPECT_EQ(status, 400) << query;
+    EXPECT_NE(error.value("message", "").find(message), std::string::npos) << query << error;
+  }
   EXPECT_EQ(Upload(*node_, "nope", "", "text/csv", csv).first, 404);
   auto [s422, report] = Upload(*node_, "t", "?source=in.csv", "text/csv", csv);
   EXPECT_EQ(s422, 422);
   EXPECT_EQ(report["committed"], false);
+  EXPECT_EQ(report["refusal"], "1 row rejected, and a batch with a bad row is refused whole");
   ASSERT_EQ(report["errors"].size(), 1u);
   EXPECT_EQ(report["errors"][0]["source"], "in.csv");
   EXPECT_EQ(report["errors"][0]["line"], 3);
@@ -147,9 +165,11 @@ TEST_F(DatasetNode, UploadsAreValidatedAndReportedPrecisely) {
   EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 0);
   auto [s200, skipped] = Upload(*node_, "t", "?on_error=skip", "text/csv; charset=utf-8", csv);
   EXPECT_EQ(s200, 200);
+  EXPECT_EQ(skipped["rows_inserted"], 2);
   EXPECT_EQ(skipped["rows_stored"], 2);
   EXPECT_EQ(skipped["rows_rejected"], 1);
-  auto [sj, jl] = Upload(*node_, "t", "", "application/x-ndjson",
+  EXPECT_EQ(skipped["mode"], "insert");
+  auto [sj, jl] = Upload(*node_, "t", "?mode=upsert", "application/x-ndjson",
                          "{\"id\":\"D\",\"n\":4,\"amount\":0.1}\n{\"id\":\"A\",\"n\":5}\n");
   EXPECT_EQ(sj, 200) << jl.dump();
   EXPECT_EQ(jl["rows_replaced"], 1);
@@ -205,6 +225,92 @@ TEST_F(DatasetNode, CliBatchesReportFileLinesAndKeepEarlierBatches) {
   EXPECT_EQ(inferred.exit_code, 1);
 }
 
+// The CLI's ingest modes on a real node: a repeated key names both lines of the file (also in
+// a later batch), a stored key is refused unless --mode upsert, --rejects writes every problem,
+// and --max-rejects decides whether a batch is stored.
+TEST_F(DatasetNode, CliInsertUpsertRejectFileAndRejectLimit) {
+  ASSERT_TRUE(node_->Start().ok()) << node_->Log();
+  Write(root_ + "/schema.toml", kSchema);
+  ASSERT_EQ(node_->Cli({"dataset", "create", "t", "--schema", root_ + "/schema.toml"}).exit_code,
+            0);
+  const std::string h = "id,n,region,amount\n";
+  Write(root_ + "/dup.csv",
+        h + "K1,1,north,1.00\nK2,2,north,2.00\nK3,3,north,3.00\nK3,4,north,4.00\n");
+  CliResult dup = node_->Cli({"dataset", "ingest", "t", root_ + "/dup.csv"});
+  EXPECT_EQ(dup.exit_code, 1);
+  EXPECT_NE(dup.err.find("dup.csv:5: id: key \"K3\" repeats line 4"), std::string::npos) << dup.err;
+  EXPECT_NE(dup.err.find("refused: 1 row rejected, and a batch with a bad row is refused whole; "
+                         "nothing of this batch was stored"),
+            std::string::npos)
+      << dup.err;
+  EXPECT_NE(dup.out.find("Stopped ingesting"), std::string::npos) << dup.out;
+  EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 0);
+  // In batches of two rows the repeat is in the second batch; its lines are still the file's.
+  dup = node_->Cli({"dataset", "ingest", "t", root_ + "/dup.csv", "--batch-rows", "2"});
+  EXPECT_EQ(dup.exit_code, 1);
+  EXPECT_NE(dup.err.find("dup.csv:5: id: key \"K3\" repeats line 4"), std::string::npos) << dup.err;
+  EXPECT_NE(dup.err.find("the 1 batch before it is stored"), std::string::npos) << dup.err;
+  EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 2);
+
+  // Skipping with a reject file: every problem, with its line in the file, RFC 4180 quoted.
+  Write(root_ + "/bad.csv", h + "A1,1,north,1.00\nA2,x,north,1.00\nA3,2,north,\"1,5\"\n"
+                                "A1,5,north,1.00\nK1,6,north,1.00\n");
+  const std::string rejects = root_ + "/rejects.csv";
+  const std::string expected =
+      "line,field,reason\n"
+      "3,n,\"\"\"x\"\" is not an integer\"\n"
+      "4,amount,\"\"\"1,5\"\" is not a decimal with at most 2 decimals\"\n"
+      "5,id,\"key \"\"A1\"\" repeats line 2\"\n"
+      "6,id,\"key \"\"K1\"\" is already stored; use mode upsert to replace it\"\n";
+  // Four rejected rows are more than --max-rejects 3: refused, and still every problem listed.
+  CliResult limited = node_->Cli(
+      {"dataset", "ingest", "t", root_ + "/bad.csv", "--rejects", rejects, "--max-rejects", "3"});
+  EXPECT_EQ(limited.exit_code, 1);
+  EXPECT_NE(limited.err.find("refused: 4 rows rejected, more than the 3 allowed (max_rejects)"),
+            std::string::npos)
+      << limited.err;
+  EXPECT_EQ(*common::ReadFile(rejects), expected);
+  EXPECT_EQ(*common::FileMode(rejects), 0600u);
+  EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 2);
+  CliResult skipped = node_->Cli(
+      {"dataset", "ingest", "t", root_ + "/bad.csv", "--rejects", rejects, "--max-rejects", "4"});
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.err;
+  EXPECT_EQ(*common::ReadFile(rejects), expected);
+  EXPECT_NE(skipped.out.find("5 rows read, 1 inserted, 0 replaced, 4 rejected in "),
+            std::string::npos)
+      << skipped.out;
+  EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 3);
+  // The limit counts the file's rejects over its batches: 1 + 1 is more than 1.
+  Write(root_ + "/two.csv", h + "B1,x,north,1.00\nB2,2,north,1.00\nB3,x,north,1.00\n");
+  CliResult over = node_->Cli({"dataset", "ingest", "t", root_ + "/two.csv", "--batch-rows", "2",
+                               "--max-rejects", "1", "--rejects", rejects});
+  EXPECT_EQ(over.exit_code, 1);
+  EXPECT_NE(over.err.find("refused: 2 rows rejected in all, more than --max-rejects 1"),
+            std::string::npos)
+      << over.err;
+  EXPECT_EQ(*common::ReadFile(rejects),
+            "line,field,reason\n2,n,\"\"\"x\"\" is not an integer\"\n"
+            "4,n,\"\"\"x\"\" is not an integer\"\n");
+  EXPECT_EQ(Get(*node_, "/v1/datasets/t")["rows"], 4);  // B2, of the first batch
+  CliResult both = node_->Cli(
+      {"dataset", "ingest", "t", root_ + "/two.csv", "--max-rejects", "1", "--on-error", "refuse"});
+  EXPECT_EQ(both.exit_code, 1);
+  EXPECT_NE(both.err.find("cannot be combined with --on-error refuse"), std::string::npos)
+      << both.err;
+
+  // Upsert replaces, and says how many.
+  Write(root_ + "/update.csv", h + "A1,10,north,1.00\nK1,20,north,1.00\nC1,30,north,1.00\n");
+  CliResult upsert =
+      node_->Cli({"dataset", "ingest", "t", root_ + "/update.csv", "--mode", "upsert"});
+  ASSERT_EQ(upsert.exit_code, 0) << upsert.err;
+  EXPECT_NE(upsert.out.find("3 rows read, 1 inserted, 2 replaced, 0 rejected in "),
+            std::string::npos)
+      << upsert.out;
+  json d = Get(*node_, "/v1/datasets/t");
+  EXPECT_EQ(d["rows"], 5);
+  EXPECT_EQ(d["erased"], 2);
+}
+
 TEST_F(DatasetNode, ADutchExportWithSemicolonsDecimalCommasAndNaIsIngested) {
   ASSERT_TRUE(node_->Start().ok()) << node_->Log();
   Write(root_ + "/uitkering.csv",
@@ -254,7 +360,7 @@ max = 100
   CliResult ingest = node_->Cli(
       {"dataset", "ingest", "u", root_ + "/uitkering.csv", "--decimal-comma", "--null", "NA"});
   ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
-  EXPECT_NE(ingest.out.find("4 rows read, 4 stored"), std::string::npos) << ingest.out;
+  EXPECT_NE(ingest.out.find("4 rows read, 4 inserted"), std::string::npos) << ingest.out;
   EXPECT_NE(ingest.out.find("delimiter ';' (detected), decimal comma, NULL: NA"), std::string::npos)
       << ingest.out;
   auto [status, text] = node_->RawQuery("SELECT count(*), sum(bedrag), sum(aantal) FROM u");

@@ -434,12 +434,21 @@ TEST_F(OpenApi, AnswersMatchTheDocument) {
       Api("POST", "/v1/datasets/benefits/records?on_error=skip", bad, "text/csv; charset=utf-8")
           .status,
       200);
-  EXPECT_EQ(Api("POST", "/v1/datasets/benefits/records",
+  EXPECT_EQ(Api("POST", "/v1/datasets/benefits/records?mode=upsert",
                 R"({"person_id":"P100001","birth_year":1931,"monthly_amount":"1200.00"})"
                 "\n",
                 "application/x-ndjson")
                 .status,
             200);
+  // A stored key in insert mode, a reject limit the bad rows exceed, a mode that is none.
+  EXPECT_EQ(
+      Api("POST", "/v1/datasets/benefits/records?source=new.csv",
+          "person_id,birth_year,benefit_type,monthly_amount\nP100001,1931,aow,1.00\n", "text/csv")
+          .status,
+      422);
+  EXPECT_EQ(Api("POST", "/v1/datasets/benefits/records?max_rejects=1", bad, "text/csv").status,
+            422);
+  EXPECT_EQ(Api("POST", "/v1/datasets/benefits/records?mode=replace", bad, "text/csv").status, 400);
   EXPECT_EQ(Api("POST", "/v1/datasets/benefits/records", "{}").status, 415);
   EXPECT_EQ(Api("POST", "/v1/datasets/benefits/records?on_error=ignore", bad, "text/csv").status,
             400);

@@ -257,7 +257,7 @@ TEST_F(PrivacyBudget, AnUpdatedRecordIsANewReleaseNotAFreeDifference) {
   for (int update = 1; update <= AnswersWithin(kBudget, kEpsilon); ++update) {
     Person changed = Target();
     changed.amount_cents = amount + (update % 2 ? 100000 : 0);  // 1000.00 more, back, ...
-    json report = net_.Ingest("holder", "support", PeopleCsv({changed}));
+    json report = net_.Ingest("holder", "support", PeopleCsv({changed}), "upsert");
     EXPECT_EQ(report["rows_replaced"], 1) << report;
     after.push_back(net_.Ask("analyst-a", "holder", q));
   }

@@ -19,24 +19,40 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t kMaxEraseKeys = 100000;
+// The most problems one ingest report lists (max_errors): enough for a reject file of every
+// bad row of a large batch, while the report stays within a few hundred megabytes.
+constexpr int64_t kMaxErrorsListed = 1'000'000;
+// The largest first_line: far beyond any file, and far from overflowing a line number.
+constexpr int64_t kMaxFirstLine = int64_t{1} << 50;
 
 std::string Time(int64_t ms) { return ms ? common::FormatRfc3339(ms) : ""; }
 
-json ReportToJson(std::string_view dataset, const storage::IngestReport& r, size_t max_errors) {
+const char* ModeName(storage::IngestMode mode) {
+  return mode == storage::IngestMode::kUpsert ? "upsert" : "insert";
+}
+
+// The report; rows_stored is rows_inserted under its name before modes existed.
+json ReportToJson(std::string_view dataset, storage::IngestMode mode,
+                  const storage::IngestReport& r) {
   json errors = json::array();
   for (const auto& e : r.errors) {
     errors.push_back(
         {{"source", e.source}, {"line", e.line}, {"column", e.column}, {"reason", e.reason}});
   }
-  return {{"dataset", dataset},
-          {"committed", r.committed},
-          {"rows_read", r.rows_read},
-          {"rows_stored", r.rows_stored},
-          {"rows_replaced", r.rows_replaced},
-          {"rows_rejected", r.rows_rejected},
-          {"generation", r.generation},
-          {"errors", errors},
-          {"errors_truncated", r.errors.size() >= max_errors}};
+  json out = {{"dataset", dataset},
+              {"mode", ModeName(mode)},
+              {"committed", r.committed},
+              {"rows_read", r.rows_read},
+              {"rows_inserted", r.rows_inserted},
+              {"rows_stored", r.rows_inserted},
+              {"rows_replaced", r.rows_replaced},
+              {"rows_rejected", r.rows_rejected},
+              {"generation", r.generation},
+              {"errors", errors},
+              {"errors_omitted", r.errors_omitted},
+              {"errors_truncated", r.errors_omitted > 0}};
+  if (!r.committed) out["refusal"] = r.refusal;
+  return out;
 }
 
 // The describe JSON of a dataset; `counts` adds the numbers of records and bytes. Analysts see
@@ -104,15 +120,64 @@ common::Result<storage::CsvFormat> CsvFormatOf(const QueryParams& query, bool cs
   return f;
 }
 
+// A whole-number query parameter in [lo, hi], or nullopt when absent; `what` says what it
+// must be when it is not one.
+common::Result<std::optional<int64_t>> WholeNumberOf(const QueryParams& query, const char* name,
+                                                     int64_t lo, int64_t hi,
+                                                     const std::string& what) {
+  if (!query.Has(name)) return std::optional<int64_t>();
+  int64_t n = 0;
+  if (!common::ParseInt64(query.Get(name), &n) || n < lo || n > hi) {
+    return common::InvalidArgument(std::string(name) + " must be " + what);
+  }
+  return std::optional<int64_t>(n);
+}
+
+// on_error, max_rejects and max_errors. max_rejects means skipping bad rows (up to that many),
+// so it implies on_error=skip and contradicts on_error=refuse.
+common::Status SetErrorOptions(const QueryParams& query, storage::IngestOptions* o) {
+  ASSIGN_OR_RETURN(o->max_rejects,
+                   WholeNumberOf(query, "max_rejects", 0, INT64_MAX,
+                                 "a whole number of rows, 0 or more: a batch with more rejected "
+                                 "rows is refused whole"));
+  std::string on_error = query.Get("on_error", o->max_rejects ? "skip" : "refuse");
+  if (on_error == "skip") {
+    o->on_error = storage::OnError::kSkipRow;
+  } else if (on_error != "refuse") {
+    return common::InvalidArgument("on_error must be refuse or skip");
+  } else if (o->max_rejects) {
+    return common::InvalidArgument(
+        "max_rejects applies to on_error=skip; on_error=refuse refuses a batch at its first bad "
+        "row");
+  }
+  ASSIGN_OR_RETURN(auto max_errors,
+                   WholeNumberOf(query, "max_errors", 0, kMaxErrorsListed,
+                                 "a whole number from 0 to " + std::to_string(kMaxErrorsListed) +
+                                     " (the most problems the report lists)"));
+  if (max_errors) o->max_errors_reported = static_cast<size_t>(*max_errors);
+  return common::Status::Ok();
+}
+
 common::Result<storage::IngestOptions> IngestOptionsOf(const QueryParams& query, bool csv) {
   storage::IngestOptions o;
   ASSIGN_OR_RETURN(o.csv, CsvFormatOf(query, csv));
-  std::string on_error = query.Get("on_error", "refuse");
-  if (on_error == "skip") {
-    o.on_error = storage::OnError::kSkipRow;
-  } else if (on_error != "refuse") {
-    return common::InvalidArgument("on_error must be refuse or skip");
+  RETURN_IF_ERROR(SetErrorOptions(query, &o));
+  std::string mode = query.Get("mode", "insert");
+  if (mode == "upsert") {
+    o.mode = storage::IngestMode::kUpsert;
+  } else if (mode != "insert") {
+    return common::InvalidArgument(
+        "mode must be insert (a row whose record key is taken is an error) or upsert (it "
+        "replaces the record)");
   }
+  // Lines as in the body: CSV data starts on line 2, after the header.
+  int64_t body_first = csv ? 2 : 1;
+  ASSIGN_OR_RETURN(
+      auto first_line,
+      WholeNumberOf(query, "first_line", body_first, kMaxFirstLine,
+                    "the file line of the body's first record, from " + std::to_string(body_first) +
+                        (csv ? " (line 1 is the header)" : "")));
+  o.line_offset = first_line.value_or(body_first) - body_first;
   o.source_name = query.Get("source", "request");
   if (o.source_name.empty() || o.source_name.size() > 256 || !common::IsValidUtf8(o.source_name)) {
     return common::InvalidArgument("source must be 1-256 bytes of UTF-8");
@@ -185,13 +250,14 @@ Result<HttpReply> Upload(const DatasetServices& s, const ApiRequest& r) {
   });
   if (auto refusal = UploadRefusal(r, feed_error, whole)) return *refusal;
   ASSIGN_OR_RETURN(storage::IngestReport report, session->Finish());
-  json out = ReportToJson(name, report, options.max_errors_reported);
+  json out = ReportToJson(name, options.mode, report);
   s.audit
       ->Record(r.ctx.trace_id, {.actor = r.caller.name,
                                 .operation = "dataset.ingest",
                                 .decision = report.committed ? "applied" : "refused",
-                                .detail = "rows_read=" + std::to_string(report.rows_read) +
-                                          " rows_stored=" + std::to_string(report.rows_stored) +
+                                .detail = std::string("mode=") + ModeName(options.mode) +
+                                          " rows_read=" + std::to_string(report.rows_read) +
+                                          " rows_inserted=" + std::to_string(report.rows_inserted) +
                                           " rows_replaced=" + std::to_string(report.rows_replaced) +
                                           " rows_rejected=" + std::to_string(report.rows_rejected),
                                 .dataset = name})

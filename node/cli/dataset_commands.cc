@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "common/charset.h"
 #include "common/clock.h"
@@ -277,39 +278,137 @@ Status SetCsvOptions(const std::string& delimiter, bool decimal_comma,
   return Status::Ok();
 }
 
-// Prints the outcome; the error when a batch was refused.
-Status PrintIngest(const UploadOptions& o, const UploadOutcome& out, bool as_json) {
-  int64_t read = 0, stored = 0, replaced = 0, rejected = 0;
+// What the batches of one ingest add up to; `errors` holds every problem the node listed.
+struct IngestTotals {
+  int64_t read = 0, inserted = 0, replaced = 0, rejected = 0;
+  int64_t omitted = 0;  // problems the node counted but did not list
   json errors = json::array();
+};
+
+IngestTotals TotalsOf(const UploadOutcome& out) {
+  IngestTotals t;
   for (const auto& r : out.reports) {
-    read += r.value("rows_read", int64_t{0});
-    stored += r.value("rows_stored", int64_t{0});
-    replaced += r.value("rows_replaced", int64_t{0});
-    rejected += r.value("rows_rejected", int64_t{0});
-    for (const auto& e : r["errors"]) errors.push_back(e);
+    t.read += r.value("rows_read", int64_t{0});
+    t.inserted += r.value("rows_inserted", int64_t{0});
+    t.replaced += r.value("rows_replaced", int64_t{0});
+    t.rejected += r.value("rows_rejected", int64_t{0});
+    t.omitted += r.value("errors_omitted", int64_t{0});
+    for (const auto& e : r["errors"]) t.errors.push_back(e);
   }
-  if (as_json) std::printf("%s\n", json{{"batches", out.reports}}.dump(2).c_str());
-  for (size_t i = 0; i < errors.size() && i < kErrorsShown && !as_json; ++i) {
-    std::string col = errors[i].value("column", "");
-    std::fprintf(stderr, "%s:%s: %s%s\n", o.file.c_str(), errors[i]["line"].dump().c_str(),
-                 col.empty() ? "" : (col + ": ").c_str(), errors[i].value("reason", "").c_str());
+  return t;
+}
+
+constexpr const char* kRejectsHeader = "line,field,reason\n";
+
+// A CSV field quoted as RFC 4180 has it, when it needs quoting.
+std::string CsvField(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// The reject file: one line per problem, with its line in the ingested file. Written with
+// mode 0600, since reasons quote values.
+Status WriteRejects(const std::string& path, const json& errors) {
+  std::string text = kRejectsHeader;
+  for (const auto& e : errors) {
+    text += Num(e["line"]) + "," + CsvField(e.value("column", "")) + "," +
+            CsvField(e.value("reason", "")) + "\n";
+  }
+  return common::WriteFileAtomic(path, text, 0600).WithContext("--rejects " + path);
+}
+
+// The first kErrorsShown problems on standard error, as FILE:LINE: column: reason.
+void PrintProblems(const UploadOptions& o, const IngestTotals& t, const std::string& rejects) {
+  for (size_t i = 0; i < t.errors.size() && i < kErrorsShown; ++i) {
+    std::string col = t.errors[i].value("column", "");
+    std::fprintf(stderr, "%s:%s: %s%s\n", o.file.c_str(), Num(t.errors[i]["line"]).c_str(),
+                 col.empty() ? "" : (col + ": ").c_str(), t.errors[i].value("reason", "").c_str());
+  }
+  int64_t more = static_cast<int64_t>(t.errors.size()) + t.omitted - int64_t{kErrorsShown};
+  if (more > 0) {
+    std::fprintf(
+        stderr, "... %lld more problems%s\n", static_cast<long long>(more),
+        rejects.empty() ? " (--rejects FILE writes them all)" : (" (in " + rejects + ")").c_str());
+  }
+}
+
+// The summary line: rows read, inserted, replaced and rejected, time and rate.
+void PrintSummary(const UploadOptions& o, const UploadOutcome& out, const IngestTotals& t) {
+  double rate = out.seconds > 0 ? static_cast<double>(t.read) / out.seconds : 0;
+  std::string batches = std::to_string(out.reports.size()) +
+                        (out.reports.size() == 1 ? " batch" : " batches") +
+                        (out.refused ? " sent, the last refused" : "");
+  std::printf(
+      "%s %s into %s: %lld rows read, %lld inserted, %lld replaced, %lld rejected in "
+      "%.2f s, %.0f rows/s (%s)%s\n",
+      out.refused ? "Stopped ingesting" : "Ingested", o.file.c_str(), o.dataset.c_str(),
+      static_cast<long long>(t.read), static_cast<long long>(t.inserted),
+      static_cast<long long>(t.replaced), static_cast<long long>(t.rejected), out.seconds, rate,
+      batches.c_str(), ReadSummary(o, out.csv).c_str());
+}
+
+// Why the upload stopped: the refused batch's reason, or the file's total against
+// --max-rejects when earlier batches used part of it.
+std::string RefusalOf(const UploadOptions& o, const UploadOutcome& out, const IngestTotals& t) {
+  if (o.max_rejects && t.rejected > *o.max_rejects && out.reports.size() > 1) {
+    return std::to_string(t.rejected) + " rows rejected in all, more than --max-rejects " +
+           std::to_string(*o.max_rejects);
+  }
+  return out.reports.back().value("refusal", std::string("the batch has bad rows"));
+}
+
+// Writes the reject file (when asked for) and prints the outcome; the error when a batch was
+// refused or the reject file could not be complete.
+Status PrintIngest(const UploadOptions& o, const std::string& rejects, const UploadOutcome& out,
+                   bool as_json) {
+  IngestTotals t = TotalsOf(out);
+  if (!rejects.empty()) RETURN_IF_ERROR(WriteRejects(rejects, t.errors));
+  if (as_json) {
+    std::printf("%s\n", json{{"batches", out.reports}}.dump(2).c_str());
+  } else {
+    PrintProblems(o, t, rejects);
+    PrintSummary(o, out, t);
   }
   if (out.refused) {
     size_t kept = out.reports.size() - 1;
-    return common::InvalidArgument(
-        "refused: the batch has bad rows (see above); nothing of it was stored" +
-        (kept ? "; the " + std::to_string(kept) + " batches before it are stored" : ""));
+    std::string before = kept == 1
+                             ? "; the 1 batch before it is stored"
+                             : "; the " + std::to_string(kept) + " batches before it are stored";
+    return common::InvalidArgument("refused: " + RefusalOf(o, out, t) +
+                                   "; nothing of this batch was stored" + (kept ? before : ""));
   }
-  if (!as_json) {
-    std::printf(
-        "Ingested %s into %s: %lld rows read, %lld stored, %lld replaced, %lld "
-        "rejected (%zu batch%s)%s\n",
-        o.file.c_str(), o.dataset.c_str(), static_cast<long long>(read),
-        static_cast<long long>(stored), static_cast<long long>(replaced),
-        static_cast<long long>(rejected), out.reports.size(), out.reports.size() == 1 ? "" : "es",
-        ReadSummary(o, out.csv).c_str());
+  if (!rejects.empty() && t.omitted > 0) {
+    return common::ResourceExhausted(
+        rejects + " lacks " + std::to_string(t.omitted) + " problems: a batch had more than " +
+        std::to_string(kMaxProblemsPerBatch) + "; send smaller batches with --batch-rows");
   }
   return Status::Ok();
+}
+
+// Checks the --mode, --max-rejects and --rejects choices into `o`, and starts the reject file
+// (so that one that cannot be written stops the ingest before anything is sent).
+Status SetRejectOptions(const std::string& mode, int64_t max_rejects, bool refuse_given,
+                        const std::string& rejects, UploadOptions* o) {
+  o->mode = mode == "upsert" ? storage::IngestMode::kUpsert : storage::IngestMode::kInsert;
+  if (max_rejects >= 0) {
+    if (refuse_given) {
+      return common::InvalidArgument(
+          "--max-rejects N skips up to N bad rows; it cannot be combined with --on-error refuse");
+    }
+    o->max_rejects = max_rejects;
+  }
+  if (rejects.empty()) return Status::Ok();
+  std::error_code ec;
+  if (std::filesystem::equivalent(rejects, o->file, ec)) {
+    return common::InvalidArgument("--rejects " + rejects + " is the file being ingested");
+  }
+  o->every_problem = true;
+  return common::WriteFileAtomic(rejects, kRejectsHeader, 0600).WithContext("--rejects " + rejects);
 }
 
 void AddIngest(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
@@ -324,10 +423,25 @@ void AddIngest(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
   cmd->add_option("FILE", o->file, "CSV (with a header row) or JSON-lines file")->required();
   cmd->add_option("--format", *format, "csv or jsonl (default: from the file name)")
       ->check(CLI::IsMember({"csv", "jsonl"}));
-  cmd->add_option("--on-error", *on_error,
-                  "refuse: store nothing when a row is bad; skip: store the good rows")
-      ->check(CLI::IsMember({"refuse", "skip"}))
+  auto* on_error_option =
+      cmd->add_option("--on-error", *on_error,
+                      "refuse: store nothing when a row is bad; skip: store the good rows")
+          ->check(CLI::IsMember({"refuse", "skip"}))
+          ->capture_default_str();
+  auto mode = std::make_shared<std::string>("insert");
+  cmd->add_option("--mode", *mode,
+                  "insert: a row whose record key is stored or repeated is a bad row; upsert: "
+                  "it replaces that record")
+      ->check(CLI::IsMember({"insert", "upsert"}))
       ->capture_default_str();
+  auto max_rejects = std::make_shared<int64_t>(-1);
+  cmd->add_option("--max-rejects", *max_rejects,
+                  "Skip bad rows, but refuse the batch that takes the file's rejected rows "
+                  "above N (the batches before it stay stored)")
+      ->check(CLI::NonNegativeNumber);
+  auto rejects = std::make_shared<std::string>();
+  cmd->add_option("--rejects", *rejects,
+                  "Write every bad row to this CSV file: line (in FILE), field, reason");
   cmd->add_option("--batch-rows", o->batch_rows,
                   "Send the file in batches of this many rows, each stored durably on its own");
   auto delimiter = std::make_shared<std::string>();
@@ -346,6 +460,7 @@ void AddIngest(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
                   "A CSV field value that means NULL, e.g. NA (repeatable; the empty field "
                   "always does)");
   cmd->callback([=] {
+    bool refuse_given = on_error_option->count() > 0 && *on_error == "refuse";
     *action = [=] {
       auto fmt = FormatFor(*format, o->file);
       if (!fmt.ok()) return Report(fmt.status());
@@ -356,10 +471,12 @@ void AddIngest(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
       if (!charset.ok()) return Report(charset.status());
       o->encoding = *charset;
       o->skip_bad_rows = *on_error == "skip";
+      Status chosen = SetRejectOptions(*mode, *max_rejects, refuse_given, *rejects, o.get());
+      if (!chosen.ok()) return Report(chosen);
       o->progress = ::isatty(STDERR_FILENO) != 0;
       return WithApi(*g, [&](ApiCaller& api) -> Status {
         ASSIGN_OR_RETURN(UploadOutcome out, UploadRecords(api, *o));
-        return PrintIngest(*o, out, g->json);
+        return PrintIngest(*o, *rejects, out, g->json);
       });
     };
   });

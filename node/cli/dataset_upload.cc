@@ -202,16 +202,6 @@ std::string UrlEncode(std::string_view s) {
   return out;
 }
 
-// Maps the node's line numbers (of the piece it received) to lines of the file.
-void MapLines(json* report, const Piece& p, bool csv) {
-  if (p.offset == 0) return;  // the first piece is the start of the file
-  for (auto& e : (*report)["errors"]) {
-    int64_t line = e.value("line", int64_t{0});
-    if (line == 1 && csv) continue;  // the repeated header is the file's line 1
-    e["line"] = p.first_line + line - (csv ? 2 : 1);
-  }
-}
-
 // The query parameters of the CSV format (none for JSON lines).
 std::string CsvParams(const UploadOptions& o) {
   if (o.format != storage::InputFormat::kCsv) return "";
@@ -240,13 +230,24 @@ Status ResolveCsvFormat(const File& f, UploadOptions* o) {
   return valid.ok() ? valid : valid.WithContext(o->file);
 }
 
-Result<json> SendPiece(ApiCaller& api, const UploadOptions& o, const File& f, const Piece& p,
-                       const std::string& header, Progress* progress) {
-  bool csv = o.format == storage::InputFormat::kCsv;
+// The query of one piece's upload; `rejects_left`: what --max-rejects still allows.
+std::string PieceQuery(const UploadOptions& o, const Piece& p, int64_t rejects_left) {
   std::string base = o.file.substr(o.file.rfind('/') + 1);
-  std::string path = "/v1/datasets/" + o.dataset +
-                     "/records?on_error=" + (o.skip_bad_rows ? "skip" : "refuse") +
-                     "&source=" + UrlEncode(base) + CsvParams(o);
+  std::string q = std::string("?mode=") +
+                  (o.mode == storage::IngestMode::kUpsert ? "upsert" : "insert") +
+                  "&on_error=" + (o.skip_bad_rows || o.max_rejects ? "skip" : "refuse") +
+                  "&source=" + UrlEncode(base) + CsvParams(o);
+  if (o.max_rejects) q += "&max_rejects=" + std::to_string(rejects_left);
+  if (o.every_problem) q += "&max_errors=" + std::to_string(kMaxProblemsPerBatch);
+  // A later piece: the node numbers its rows as lines of the file.
+  if (p.offset > 0) q += "&first_line=" + std::to_string(p.first_line);
+  return q;
+}
+
+Result<json> SendPiece(ApiCaller& api, const UploadOptions& o, const File& f, const Piece& p,
+                       const std::string& header, int64_t rejects_left, Progress* progress) {
+  bool csv = o.format == storage::InputFormat::kCsv;
+  std::string path = "/v1/datasets/" + o.dataset + "/records" + PieceQuery(o, p, rejects_left);
   std::string_view head = p.with_header ? std::string_view(header) : std::string_view();
   uint64_t at = p.offset, left = p.length;
   std::string raw, converted;
@@ -294,13 +295,13 @@ Result<json> SendPiece(ApiCaller& api, const UploadOptions& o, const File& f, co
   if (res.status != 200 && res.status != 422) return ErrorFromResponse(res);
   json report = json::parse(res.body, nullptr, false);
   if (!report.is_object()) return common::Internal("the node answered with invalid JSON");
-  MapLines(&report, p, csv);
   return report;
 }
 
 }  // namespace
 
 Result<UploadOutcome> UploadRecords(ApiCaller& api, const UploadOptions& options) {
+  auto start = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(File f, File::Open(options.file));
   UploadOptions o = options;
   RETURN_IF_ERROR(ResolveCsvFormat(f, &o));
@@ -316,8 +317,9 @@ Result<UploadOutcome> UploadRecords(ApiCaller& api, const UploadOptions& options
   Progress progress(o.progress, f.size());
   UploadOutcome out;
   out.csv = o.csv;
+  int64_t rejects_left = o.max_rejects.value_or(0);
   for (const Piece& p : pieces) {
-    auto report = SendPiece(api, o, f, p, header, &progress);
+    auto report = SendPiece(api, o, f, p, header, rejects_left, &progress);
     if (!report.ok()) {
       progress.Done();
       return report.status();
@@ -327,8 +329,10 @@ Result<UploadOutcome> UploadRecords(ApiCaller& api, const UploadOptions& options
       out.refused = true;
       break;
     }
+    rejects_left -= out.reports.back().value("rows_rejected", int64_t{0});
   }
   progress.Done();
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
 
