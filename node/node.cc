@@ -220,6 +220,14 @@ void Node::AddRoutes() {
                        .call_deadline_ms = config_.federation.deadline_ms},
                       api);
   RegisterAuditRoutes({.log = audit_log_.get(), .identity = identity_.get()}, api);
+  RegisterBackupRoutes({.db = db_.get(),
+                        .log = audit_log_.get(),
+                        .identity = identity_.get(),
+                        .audit = audit_.get(),
+                        .clock = clock_,
+                        .node_dir = config_.dir,
+                        .data_dir = config_.data_dir},
+                       api);
   RegisterTransparencyRoutes({.log = audit_log_.get(),
                               .identity = identity_.get(),
                               .clock = clock_,

@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include "common/check.h"
@@ -133,6 +134,14 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   RETURN_IF_ERROR(FromRocks(s, "cannot open database " + path));
   db->db_.reset(raw);
   return db;
+}
+
+Status Database::CreateCheckpoint(const std::string& dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // log_size_for_flush 0: memtables are flushed first, so the copy needs no write-ahead log.
+  return FromRocks(checkpoint->CreateCheckpoint(dir, 0), "cannot write a checkpoint to " + dir);
 }
 
 bool Database::IsEmpty() const {

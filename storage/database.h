@@ -86,6 +86,9 @@ class Database {
   common::Result<std::optional<std::string>> Get(Family family, std::string_view key) const;
   // True when no family holds a key (a folder never written).
   bool IsEmpty() const;
+  // A consistent copy of the whole database as it is now, in `dir` (which must not exist; on
+  // the same file system its table files are hard links). While the node serves.
+  common::Status CreateCheckpoint(const std::string& dir) const;
   // The same, but a miss does not fill the block cache (for large values the caller caches
   // itself, such as column chunks).
   common::Result<std::optional<std::string>> GetUncached(Family family,

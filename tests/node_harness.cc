@@ -55,6 +55,13 @@ std::unique_ptr<TestNode> TestNode::Create(const std::string& root, const std::s
   return node;
 }
 
+std::unique_ptr<TestNode> TestNode::Existing(const std::string& dir, const std::string& org) {
+  auto node = std::make_unique<TestNode>();
+  node->org_ = org;
+  node->dir_ = dir;
+  return node;
+}
+
 TestNode::~TestNode() { Stop(SIGKILL); }
 
 common::Status TestNode::Start(const std::vector<std::string>& env) {

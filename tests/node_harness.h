@@ -29,6 +29,8 @@ class TestNode {
  public:
   // `verbind init` in root/org with both listeners on 127.0.0.1:0.
   static std::unique_ptr<TestNode> Create(const std::string& root, const std::string& org);
+  // A node folder that exists already (restored from a backup, say), not started.
+  static std::unique_ptr<TestNode> Existing(const std::string& dir, const std::string& org);
   ~TestNode();
 
   // Starts `verbind serve` and waits until run/endpoints.json appears.

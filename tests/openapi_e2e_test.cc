@@ -165,6 +165,7 @@ const std::vector<std::pair<std::string, std::string>> kKnownApiRoutes = {
     {"GET", "/v1/definitions/probe/probe/1"},
     {"GET", "/v1/definitions/probe/probe/latest"},
     {"GET", "/v1/transparency/2026-11"},
+    {"POST", "/v1/backup/checkpoint"},
     {"GET", "/public/v1/transparency/2026-11"},
 };
 const std::vector<std::pair<std::string, std::string>> kKnownPeerRoutes = {

@@ -32,6 +32,8 @@ void RegisterPolicyRoutes(const PolicyServices& s, Endpoints& api);
 void RegisterQueryRoutes(const QueryServices& s, Endpoints& api);
 // /v1/transparency/MONTH and, when enabled, /public/v1/transparency/MONTH: the register.
 void RegisterTransparencyRoutes(const TransparencyServices& s, Endpoints& api);
+// /v1/backup/checkpoint: a consistent copy of the database for `verbind backup`.
+void RegisterBackupRoutes(const BackupServices& s, Endpoints& api);
 // /v1/audit: list, verify and export the audit log.
 void RegisterAuditRoutes(const AuditServices& s, Endpoints& api);
 

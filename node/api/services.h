@@ -116,6 +116,17 @@ struct TransparencyServices {
   bool public_register;  // transparency.public
 };
 
+// Backups: /v1/backup/checkpoint.
+struct BackupServices {
+  storage::Database* db;
+  storage::AuditLog* log;
+  const NodeIdentity* identity;
+  const LocalAudit* audit;
+  const common::Clock* clock;
+  std::string node_dir;  // checkpoints go to node_dir/backups
+  std::string data_dir;
+};
+
 // The audit log: /v1/audit.
 struct AuditServices {
   storage::AuditLog* log;

@@ -94,6 +94,7 @@ int RunCli(int argc, char** argv) {
   AddQueryCommands(app, globals, &action);
   AddDatasetCommands(app, globals, &action);
   AddTransparencyCommands(app, globals, &action);
+  AddBackupCommands(app, globals, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
