@@ -48,6 +48,9 @@ struct Schema {
   std::string description;
   std::vector<Field> fields;
   std::optional<size_t> key;  // index of the record-key field
+  // CSV field values read as NULL (besides the empty field) when an upload names no NULL tokens
+  // of its own, e.g. "NA"; at most 16, each 1-64 bytes (docs/datasets.md).
+  std::vector<std::string> null_tokens;
 
   // The index of the field named `name`, or nullopt.
   std::optional<size_t> FieldIndex(std::string_view name) const;
