@@ -74,6 +74,10 @@ common::Status ValidateSchema(const Schema& schema);
 common::Result<Schema> ParseSchemaToml(std::string_view text, const std::string& path);
 // The schema as TOML (what --infer-from prints and describe shows).
 std::string RenderSchemaToml(const Schema& schema);
+// The same with comment lines above each field: `field_notes[i]` are the lines (without "# ")
+// for field i; missing entries mean none. Control characters in a note are shown as '?'.
+std::string RenderSchemaToml(const Schema& schema,
+                             const std::vector<std::vector<std::string>>& field_notes);
 // The schema as compact JSON and back (how it is stored and sent over the API).
 std::string SchemaToJson(const Schema& schema);
 common::Result<Schema> SchemaFromJson(std::string_view json);

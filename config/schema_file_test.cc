@@ -257,5 +257,20 @@ TEST(SchemaFile, NullTokensAreReadValidatedAndRoundTrip) {
           .ok());
 }
 
+TEST(SchemaFile, NotesAreRenderedAsCommentsAboveTheirFields) {
+  auto s = ParseSchemaToml(kBenefits, "b.toml");
+  ASSERT_TRUE(s.ok());
+  std::vector<std::vector<std::string>> notes(2);
+  notes[1] = {"integers 1921..2009 -> min 1920, max 2010", "a\nb"};
+  std::string toml = RenderSchemaToml(*s, notes);
+  EXPECT_NE(toml.find("# integers 1921..2009 -> min 1920, max 2010\n# a?b\n[[fields]]\n"
+                      "name = \"birth_year\""),
+            std::string::npos)
+      << toml;
+  auto again = ParseSchemaToml(toml, "notes.toml");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(SchemaToJson(*again), SchemaToJson(*s));
+}
+
 }  // namespace
 }  // namespace verbind::config

@@ -222,8 +222,23 @@ std::string QuoteList(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-void RenderField(const Field& f, bool is_key, std::ostringstream& out) {
-  out << "\n[[fields]]\nname = " << Quote(f.name) << "\ntype = " << Quote(FieldTypeName(f.type))
+// A note as TOML comment lines: a comment may hold no control character but tab, and a note
+// may quote labels from a data file.
+void RenderNote(const std::vector<std::string>& lines, std::ostringstream& out) {
+  for (const std::string& line : lines) {
+    std::string safe = common::IsValidUtf8(line) ? line : "?";
+    for (char& c : safe) {
+      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) c = '?';
+    }
+    out << "# " << safe << "\n";
+  }
+}
+
+void RenderField(const Field& f, bool is_key, const std::vector<std::string>& note,
+                 std::ostringstream& out) {
+  out << "\n";
+  RenderNote(note, out);
+  out << "[[fields]]\nname = " << Quote(f.name) << "\ntype = " << Quote(FieldTypeName(f.type))
       << "\n";
   if (!is_key || f.nullable) out << "nullable = " << (f.nullable ? "true" : "false") << "\n";
   if (f.type == FieldType::kDecimal) out << "scale = " << f.scale << "\n";
@@ -269,7 +284,10 @@ Result<Schema> ParseSchemaToml(std::string_view text, const std::string& path) {
   }
 }
 
-std::string RenderSchemaToml(const Schema& schema) {
+std::string RenderSchemaToml(const Schema& schema) { return RenderSchemaToml(schema, {}); }
+
+std::string RenderSchemaToml(const Schema& schema,
+                             const std::vector<std::vector<std::string>>& field_notes) {
   std::ostringstream out;
   out << "# Verbind dataset schema (docs/datasets.md). Types: integer, decimal (scale = "
          "decimals),\n# categorical, date (YYYY-MM-DD), boolean, identifier (never "
@@ -278,7 +296,8 @@ std::string RenderSchemaToml(const Schema& schema) {
   if (schema.key) out << "key = " << Quote(schema.fields[*schema.key].name) << "\n";
   if (!schema.null_tokens.empty()) out << "null_tokens = " << QuoteList(schema.null_tokens) << "\n";
   for (size_t i = 0; i < schema.fields.size(); ++i) {
-    RenderField(schema.fields[i], schema.key && *schema.key == i, out);
+    RenderField(schema.fields[i], schema.key && *schema.key == i,
+                i < field_notes.size() ? field_notes[i] : std::vector<std::string>{}, out);
   }
   return out.str();
 }
