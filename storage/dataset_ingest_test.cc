@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/internal/row_converter.h"
+#include "storage/schema_inference.h"
 #include "testing/benefit_records.h"
 #include "testing/dataset_fixture.h"
 #include "testing/store_fixture.h"

@@ -11,6 +11,7 @@
 #include "node/cli/internal/commands.h"
 #include "node/cli/internal/dataset_upload.h"
 #include "storage/dataset_store.h"
+#include "storage/schema_inference.h"
 
 namespace verbind::node {
 
