@@ -272,6 +272,33 @@ max = 100
       << clash.err;
 }
 
+TEST_F(DatasetNode, TheSchemasNullTokensReadMissingValuesUnlessAnUploadNamesItsOwn) {
+  ASSERT_TRUE(node_->Start().ok()) << node_->Log();
+  json create = {{"name", "m"},
+                 {"schema",
+                  "null_tokens = [\"NA\", \"-\"]\n[[fields]]\nname = \"id\"\n"
+                  "type = \"identifier\"\n[[fields]]\nname = \"n\"\ntype = \"integer\"\n"}};
+  ASSERT_EQ(node_->Call("POST", "/v1/datasets", create.dump()).first, 201);
+  EXPECT_EQ(Get(*node_, "/v1/datasets/m")["schema"]["null_tokens"].dump(), R"(["NA","-"])");
+  std::string rows = "id;n\na;NA\nb;-\nc;3\n";
+  auto [applied, report] = Upload(*node_, "m", "?delimiter=%3B", "text/csv", rows);
+  EXPECT_EQ(applied, 200) << report.dump();
+  // A request's own tokens replace the schema's.
+  auto [refused, why] = Upload(*node_, "m", "?delimiter=%3B&null=NA", "text/csv", rows);
+  EXPECT_EQ(refused, 422) << why.dump();
+  EXPECT_EQ(why["errors"][0]["reason"], "\"-\" is not an integer") << why.dump();
+  // The CLI says which tokens it read.
+  Write(root_ + "/m.csv", rows);
+  CliResult ingest = node_->Cli({"dataset", "ingest", "m", root_ + "/m.csv"});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  EXPECT_NE(ingest.out.find("delimiter ';' (detected), NULL: NA -"), std::string::npos)
+      << ingest.out;
+  auto [status, text] = node_->RawQuery("SELECT count(*), count(n) FROM m");
+  ASSERT_EQ(status, 200) << text;
+  EXPECT_EQ(json::parse(text, nullptr, false)["result"]["rows"][0]["values"].dump(), "[6,2]")
+      << text;
+}
+
 TEST_F(DatasetNode, AWindows1252ExportIsConvertedToUtf8OrRefusedWhereItIsBad) {
   ASSERT_TRUE(node_->Start().ok()) << node_->Log();
   json create = {{"name", "w"},

@@ -278,6 +278,14 @@ Status SetCsvOptions(const std::string& delimiter, bool decimal_comma,
   return Status::Ok();
 }
 
+// The dataset schema's null_tokens: what the node reads as missing in a CSV upload without
+// --null. Sending them makes the summary say so.
+Result<std::vector<std::string>> SchemaNullTokens(ApiCaller& api, const std::string& dataset) {
+  ASSIGN_OR_RETURN(json d, api.Call("GET", "/v1/datasets/" + dataset));
+  const json& schema = d.contains("schema") ? d["schema"] : json::object();
+  return schema.value("null_tokens", std::vector<std::string>{});
+}
+
 // Prints the outcome; the error when a batch was refused.
 Status PrintIngest(const UploadOptions& o, const UploadOutcome& out, bool as_json) {
   int64_t read = 0, stored = 0, replaced = 0, rejected = 0;
@@ -359,6 +367,9 @@ void AddIngest(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
       o->skip_bad_rows = *on_error == "skip";
       o->progress = ::isatty(STDERR_FILENO) != 0;
       return WithApi(*g, [&](ApiCaller& api) -> Status {
+        if (o->format == storage::InputFormat::kCsv && nulls->empty()) {
+          ASSIGN_OR_RETURN(o->csv.null_tokens, SchemaNullTokens(api, o->dataset));
+        }
         ASSIGN_OR_RETURN(UploadOutcome out, UploadRecords(api, *o));
         return PrintIngest(*o, out, g->json);
       });
