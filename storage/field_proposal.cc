@@ -57,6 +57,7 @@ std::vector<std::pair<std::string, int64_t>> ByCount(const ColumnProfile& p) {
 }
 
 std::string Presence(const ColumnProfile& p, const ColumnContext& c) {
+  if (c.rows == 0) return "no data rows -> nullable";
   if (MissingCount(p) == 0) return "all " + N(c.rows) + " rows have a value -> not nullable";
   std::string s = N(p.values()) + " of " + N(c.rows) + " rows have a value; missing: ";
   std::string parts;
