@@ -105,18 +105,18 @@ std::vector<std::string> ChooseNullTokens(const std::vector<std::string>& words,
                                           std::vector<std::string>* notes) {
   std::vector<std::string> tokens;
   for (size_t w = 0; w < words.size(); ++w) {
-    std::vector<std::string> typed, text;
+    std::vector<std::string> typed, text, all;
     for (size_t c = 0; c < prof->columns.size(); ++c) {
       if (prof->columns[c].missing()[w] == 0) continue;
       bool t = IsTyped(KindOf(prof->columns[c], choices.decimal_comma));
       (t ? typed : text).push_back(choices.names[c]);
+      all.push_back(choices.names[c]);
     }
     if (given) {
       tokens.push_back(words[w]);
-      notes->push_back(words[w] + " (given) means a missing value in every column" +
-                       (typed.empty() && text.empty()
-                            ? ", but does not occur in the sample"
-                            : "; it stands in " + NameList(typed.empty() ? text : typed)));
+      notes->push_back(
+          words[w] + " (given) means a missing value in every column" +
+          (all.empty() ? ", but does not occur in the sample" : "; it stands in " + NameList(all)));
     } else if (!typed.empty()) {
       tokens.push_back(words[w]);
       notes->push_back(words[w] + " stands in numeric, date or boolean columns (" +

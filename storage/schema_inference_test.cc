@@ -309,6 +309,11 @@ TEST(SchemaInference, ReadsGivenNullTokensInEveryColumn) {
   EXPECT_EQ(FieldOf(*inferred, "soort").categories, (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(FieldOf(*inferred, "soort").nullable);
   EXPECT_EQ(FieldOf(*inferred, "aantal").type, FieldType::kInteger);
+  EXPECT_NE(FileNotes(*inferred).find("onbekend (given) means a missing value in every column; "
+                                      "it stands in soort\n- (given) means a missing value in "
+                                      "every column; it stands in aantal\n"),
+            std::string::npos)
+      << FileNotes(*inferred);
   // NA is not one of them: here it is a label.
   auto na = InferSchemaFromCsv("x,y\nNA,1\n", options);
   ASSERT_TRUE(na.ok());
