@@ -182,6 +182,12 @@ TEST(Files, AtomicWriteModesAndLimits) {
   EXPECT_EQ(WriteFileAtomic(path, "x", 0600, false).code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(ReadFile(path, 2).status().code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(ReadFile(dir + "/missing").status().code(), StatusCode::kNotFound);
+  bool whole = false;
+  EXPECT_EQ(*ReadFilePrefix(path, 2, &whole), "ab");
+  EXPECT_FALSE(whole);
+  EXPECT_EQ(*ReadFilePrefix(path, 3, &whole), "abc");
+  EXPECT_TRUE(whole);
+  EXPECT_EQ(ReadFilePrefix(dir, 3, &whole).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "common/files.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -36,7 +37,12 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
 
 }  // namespace
 
-Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
+namespace {
+
+// Reads a regular file: all of it, or at most `max_bytes` when `prefix` (else a larger file is
+// refused). `*whole` says whether the result is the whole file.
+Result<std::string> ReadRegularFile(const std::string& path, size_t max_bytes, bool prefix,
+                                    bool* whole) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return errno == ENOENT ? NotFound(Errno("cannot open", path))
@@ -47,12 +53,14 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
     ::close(fd);
     return InvalidArgument(path + " is not a regular file");
   }
-  if (static_cast<size_t>(st.st_size) > max_bytes) {
+  auto size = static_cast<size_t>(st.st_size);
+  if (size > max_bytes && !prefix) {
     ::close(fd);
     return ResourceExhausted(path + " is larger than " + std::to_string(max_bytes) + " bytes");
   }
+  *whole = size <= max_bytes;
   std::string out;
-  out.resize(static_cast<size_t>(st.st_size));
+  out.resize(std::min(size, max_bytes));
   size_t off = 0;
   while (off < out.size()) {
     ssize_t n = ::read(fd, out.data() + off, out.size() - off);
@@ -63,6 +71,17 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   ::close(fd);
   out.resize(off);
   return out;
+}
+
+}  // namespace
+
+Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
+  bool whole;
+  return ReadRegularFile(path, max_bytes, false, &whole);
+}
+
+Result<std::string> ReadFilePrefix(const std::string& path, size_t max_bytes, bool* whole) {
+  return ReadRegularFile(path, max_bytes, true, whole);
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode,

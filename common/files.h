@@ -13,6 +13,8 @@ namespace verbind::common {
 
 // Reads a whole file, refusing one larger than `max_bytes`.
 Result<std::string> ReadFile(const std::string& path, size_t max_bytes = 64u << 20);
+// Reads at most the first `max_bytes` of a file; `*whole` says whether that is all of it.
+Result<std::string> ReadFilePrefix(const std::string& path, size_t max_bytes, bool* whole);
 
 // Writes `data` to `path` atomically and durably: a temporary file in the same folder with
 // `mode`, fsync, rename, fsync of the folder. Refuses to replace an existing file unless

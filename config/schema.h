@@ -48,6 +48,9 @@ struct Schema {
   std::string description;
   std::vector<Field> fields;
   std::optional<size_t> key;  // index of the record-key field
+  // CSV field values read as NULL (besides the empty field) when an upload names no NULL tokens
+  // of its own, e.g. "NA"; at most 16, each 1-64 bytes (docs/datasets.md).
+  std::vector<std::string> null_tokens;
 
   // The index of the field named `name`, or nullopt.
   std::optional<size_t> FieldIndex(std::string_view name) const;
@@ -71,6 +74,10 @@ common::Status ValidateSchema(const Schema& schema);
 common::Result<Schema> ParseSchemaToml(std::string_view text, const std::string& path);
 // The schema as TOML (what --infer-from prints and describe shows).
 std::string RenderSchemaToml(const Schema& schema);
+// The same with comment lines above each field: `field_notes[i]` are the lines (without "# ")
+// for field i; missing entries mean none. Control characters in a note are shown as '?'.
+std::string RenderSchemaToml(const Schema& schema,
+                             const std::vector<std::vector<std::string>>& field_notes);
 // The schema as compact JSON and back (how it is stored and sent over the API).
 std::string SchemaToJson(const Schema& schema);
 common::Result<Schema> SchemaFromJson(std::string_view json);

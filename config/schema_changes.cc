@@ -115,6 +115,8 @@ std::vector<SchemaChange> CompareSchemas(const Schema& from, const Schema& to) {
                    false, false});
   }
   if (from.description != to.description) out.push_back({"", "description changed", true, true});
+  // NULL tokens say how future CSV uploads are read; stored records keep their meaning.
+  if (from.null_tokens != to.null_tokens) out.push_back({"", "null_tokens changed", true, true});
   for (size_t i = 0; i < from.fields.size(); ++i) {
     auto j = to.FieldIndex(from.fields[i].name);
     if (!j) {

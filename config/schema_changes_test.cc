@@ -56,6 +56,7 @@ TEST(SchemaChanges, AdditionsAndWideningAreCompatible) {
        "scale 1 -> 2 (stored values are rescaled)", false},
       {"unit = \"EUR\"\n", "unit = \"EUR\"\n[[fields]]\nname = \"note\"\ntype = \"boolean\"\n",
        "added (nullable; stored records hold NULL)", false},
+      {"key = \"id\"\n", "key = \"id\"\nnull_tokens = [\"NA\"]\n", "null_tokens changed", true},
   };
   for (const auto& c : cases) {
     auto changes = CompareSchemas(v1, Edited(c.from, c.to));

@@ -52,6 +52,28 @@ Status ValidateCategories(const Field& f) {
   return Status::Ok();
 }
 
+// Null tokens must read the same in every CSV upload: besides the label rules, no quote and no
+// delimiter (',' ';' '|'; a tab is a control character), which a field could not hold unquoted.
+Status ValidateNullTokens(const std::vector<std::string>& tokens) {
+  if (tokens.size() > kMaxNullTokens) {
+    return common::InvalidArgument("null_tokens: at most " + std::to_string(kMaxNullTokens) +
+                                   " tokens");
+  }
+  std::set<std::string_view> seen;
+  for (const auto& t : tokens) {
+    if (!ValidLabel(t) || t.size() > kMaxNullTokenBytes ||
+        t.find_first_of("\",;|") != std::string::npos) {
+      return common::InvalidArgument(
+          "null_tokens: \"" + (common::IsValidUtf8(t) ? t : "?") +
+          "\" must be 1-64 bytes of UTF-8 without control characters, quotes, ',', ';' or '|'");
+    }
+    if (!seen.insert(t).second) {
+      return common::InvalidArgument("null_tokens: \"" + t + "\" is listed twice");
+    }
+  }
+  return Status::Ok();
+}
+
 Status ValidateBounds(const Field& f) {
   bool ordered = f.type == FieldType::kInteger || f.type == FieldType::kDecimal ||
                  f.type == FieldType::kDate;
@@ -144,6 +166,7 @@ Status ValidateSchema(const Schema& schema) {
       !common::IsValidUtf8(schema.description)) {
     return common::InvalidArgument("description must be at most 1024 bytes of UTF-8");
   }
+  RETURN_IF_ERROR(ValidateNullTokens(schema.null_tokens));
   std::set<std::string_view> names;
   for (const auto& f : schema.fields) {
     RETURN_IF_ERROR(ValidateField(f));

@@ -2,6 +2,7 @@
 // keys and wrong types are refused, bounds are in the field's text form.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 #include "config/internal/schema_file.h"
@@ -15,7 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::set<std::string> kTopKeys = {"description", "key", "fields"};
+const std::set<std::string> kTopKeys = {"description", "key", "null_tokens", "fields"};
 const std::set<std::string> kFieldKeys = {"name",  "type",       "nullable",       "description",
                                           "scale", "categories", "max_categories", "min",
                                           "max", "grid", "unit"};
@@ -142,6 +143,13 @@ Result<Schema> SchemaFromObject(const json& j) {
     if (!j["description"].is_string()) return common::InvalidArgument("description: string");
     s.description = j["description"].get<std::string>();
   }
+  if (j.contains("null_tokens")) {
+    const json& tokens = j["null_tokens"];
+    bool strings = tokens.is_array() && std::all_of(tokens.begin(), tokens.end(),
+                                                    [](const json& t) { return t.is_string(); });
+    if (!strings) return common::InvalidArgument("null_tokens must be an array of strings");
+    s.null_tokens = tokens.get<std::vector<std::string>>();
+  }
   if (!j.contains("fields") || !j["fields"].is_array()) {
     return common::InvalidArgument("schema: fields must be an array");
   }
@@ -169,6 +177,9 @@ std::string SchemaToJson(const Schema& schema) {
   json j = {{"fields", fields}};
   if (!schema.description.empty()) j["description"] = schema.description;
   j["key"] = schema.key ? json(schema.fields[*schema.key].name) : json(nullptr);
+  // Only when set, so that the JSON (and the hash of a signed definition) of a schema without
+  // them is what it was before they existed.
+  if (!schema.null_tokens.empty()) j["null_tokens"] = schema.null_tokens;
   return j.dump();
 }
 

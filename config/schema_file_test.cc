@@ -206,3 +206,71 @@ TEST(SchemaFile, GridsAreReadValidatedAndRoundTrip) {
 
 }  // namespace
 }  // namespace verbind::config
+
+namespace verbind::config {
+namespace {
+
+TEST(SchemaFile, NullTokensAreReadValidatedAndRoundTrip) {
+  std::string text = "null_tokens = [\"NA\", \"NULL\", \".\"]\n" + std::string(kBenefits);
+  auto s = ParseSchemaToml(text, "b.toml");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->null_tokens, (std::vector<std::string>{"NA", "NULL", "."}));
+  std::string json = SchemaToJson(*s);
+  EXPECT_NE(json.find(R"("null_tokens":["NA","NULL","."])"), std::string::npos) << json;
+  auto from_json = SchemaFromJson(json);
+  ASSERT_TRUE(from_json.ok()) << from_json.status().ToString();
+  EXPECT_EQ(from_json->null_tokens, s->null_tokens);
+  auto again = ParseSchemaToml(RenderSchemaToml(*s), "again.toml");
+  ASSERT_TRUE(again.ok()) << again.status().ToString() << "\n" << RenderSchemaToml(*s);
+  EXPECT_EQ(SchemaToJson(*again), json);
+  // A schema without them has the JSON it had before they existed.
+  auto plain = ParseSchemaToml(kBenefits, "b.toml");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(SchemaToJson(*plain).find("null_tokens"), std::string::npos);
+
+  std::string seventeen = "null_tokens = [";
+  for (int i = 0; i < 17; ++i) seventeen += (i ? ", \"t" : "\"t") + std::to_string(i) + "\"";
+  struct Bad {
+    std::string toml;
+    const char* expect;
+  };
+  const Bad cases[] = {
+      {"null_tokens = \"NA\"\n", "b.toml:1: null_tokens must be an array of strings"},
+      {"null_tokens = [1]\n", "null_tokens must be an array of strings"},
+      {"null_tokens = [\"\"]\n", "must be 1-64 bytes"},
+      {"null_tokens = [\"a\\tb\"]\n", "without control characters"},
+      {"null_tokens = [\"n;v\"]\n", "without control characters, quotes, ','"},
+      {"null_tokens = [\"NA\", \"NA\"]\n", "\"NA\" is listed twice"},
+      {"null_tokens = [\"" + std::string(65, 'x') + "\"]\n", "must be 1-64 bytes"},
+      {seventeen + "]\n", "at most 16 tokens"},
+  };
+  for (const auto& c : cases) {
+    auto bad = ParseSchemaToml(c.toml + std::string(kBenefits), "b.toml");
+    ASSERT_FALSE(bad.ok()) << c.toml;
+    EXPECT_NE(bad.status().message().find(c.expect), std::string::npos)
+        << "got: " << bad.status().message() << "\nwant: " << c.expect;
+  }
+  EXPECT_FALSE(
+      SchemaFromJson(R"({"fields":[{"name":"a","type":"integer"}],"null_tokens":"NA"})").ok());
+  EXPECT_FALSE(
+      SchemaFromJson(R"({"fields":[{"name":"a","type":"integer"}],"null_tokens":["a\u0001"]})")
+          .ok());
+}
+
+TEST(SchemaFile, NotesAreRenderedAsCommentsAboveTheirFields) {
+  auto s = ParseSchemaToml(kBenefits, "b.toml");
+  ASSERT_TRUE(s.ok());
+  std::vector<std::vector<std::string>> notes(2);
+  notes[1] = {"integers 1921..2009 -> min 1920, max 2010", "a\nb"};
+  std::string toml = RenderSchemaToml(*s, notes);
+  EXPECT_NE(toml.find("# integers 1921..2009 -> min 1920, max 2010\n# a?b\n[[fields]]\n"
+                      "name = \"birth_year\""),
+            std::string::npos)
+      << toml;
+  auto again = ParseSchemaToml(toml, "notes.toml");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(SchemaToJson(*again), SchemaToJson(*s));
+}
+
+}  // namespace
+}  // namespace verbind::config

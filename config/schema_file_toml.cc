@@ -16,7 +16,7 @@ using common::Status;
 
 namespace {
 
-const std::set<std::string_view> kTopKeys = {"description", "key", "fields"};
+const std::set<std::string_view> kTopKeys = {"description", "key", "null_tokens", "fields"};
 const std::set<std::string_view> kFieldKeys = {"name",       "type",           "nullable",
                                                "description", "scale",          "categories",
                                                "max_categories", "min",        "max",
@@ -91,6 +91,16 @@ Status ReadCategories(const Ctx& ctx, const toml::node& n, Field* f) {
       return ctx.Error(n, "field " + f->name + ": categories must be an array of strings");
     }
     f->categories.push_back(*c.value<std::string>());
+  }
+  return Status::Ok();
+}
+
+Status ReadNullTokens(const Ctx& ctx, const toml::node& n, Schema* schema) {
+  const toml::array* arr = n.as_array();
+  if (!arr) return ctx.Error(n, "null_tokens must be an array of strings");
+  for (const auto& t : *arr) {
+    if (!t.is_string()) return ctx.Error(n, "null_tokens must be an array of strings");
+    schema->null_tokens.push_back(*t.value<std::string>());
   }
   return Status::Ok();
 }
@@ -177,6 +187,9 @@ Result<Schema> ReadSchema(const Ctx& ctx, const toml::table& root) {
   if (const toml::node* d = root.get("description")) {
     ASSIGN_OR_RETURN(schema.description, StringOf(ctx, *d, "description"));
   }
+  if (const toml::node* n = root.get("null_tokens")) {
+    RETURN_IF_ERROR(ReadNullTokens(ctx, *n, &schema));
+  }
   const toml::node* fields = root.get("fields");
   const toml::array* arr = fields ? fields->as_array() : nullptr;
   if (!arr || arr->empty()) {
@@ -203,19 +216,34 @@ Result<Schema> ReadSchema(const Ctx& ctx, const toml::table& root) {
 
 std::string Quote(std::string_view s) { return common::TomlQuote(s); }
 
-void RenderField(const Field& f, bool is_key, std::ostringstream& out) {
-  out << "\n[[fields]]\nname = " << Quote(f.name) << "\ntype = " << Quote(FieldTypeName(f.type))
+std::string QuoteList(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + Quote(items[i]);
+  return out + "]";
+}
+
+// A note as TOML comment lines: a comment may hold no control character but tab, and a note
+// may quote labels from a data file.
+void RenderNote(const std::vector<std::string>& lines, std::ostringstream& out) {
+  for (const std::string& line : lines) {
+    std::string safe = common::IsValidUtf8(line) ? line : "?";
+    for (char& c : safe) {
+      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) c = '?';
+    }
+    out << "# " << safe << "\n";
+  }
+}
+
+void RenderField(const Field& f, bool is_key, const std::vector<std::string>& note,
+                 std::ostringstream& out) {
+  out << "\n";
+  RenderNote(note, out);
+  out << "[[fields]]\nname = " << Quote(f.name) << "\ntype = " << Quote(FieldTypeName(f.type))
       << "\n";
   if (!is_key || f.nullable) out << "nullable = " << (f.nullable ? "true" : "false") << "\n";
   if (f.type == FieldType::kDecimal) out << "scale = " << f.scale << "\n";
   if (f.type == FieldType::kCategorical) {
-    if (!f.categories.empty()) {
-      out << "categories = [";
-      for (size_t i = 0; i < f.categories.size(); ++i) {
-        out << (i ? ", " : "") << Quote(f.categories[i]);
-      }
-      out << "]\n";
-    }
+    if (!f.categories.empty()) out << "categories = " << QuoteList(f.categories) << "\n";
     out << "max_categories = " << f.max_categories << "\n";
   }
   auto bound = [&](const char* name, const std::optional<int64_t>& v) {
@@ -256,15 +284,20 @@ Result<Schema> ParseSchemaToml(std::string_view text, const std::string& path) {
   }
 }
 
-std::string RenderSchemaToml(const Schema& schema) {
+std::string RenderSchemaToml(const Schema& schema) { return RenderSchemaToml(schema, {}); }
+
+std::string RenderSchemaToml(const Schema& schema,
+                             const std::vector<std::vector<std::string>>& field_notes) {
   std::ostringstream out;
   out << "# Verbind dataset schema (docs/datasets.md). Types: integer, decimal (scale = "
          "decimals),\n# categorical, date (YYYY-MM-DD), boolean, identifier (never "
          "aggregated or returned).\n";
   if (!schema.description.empty()) out << "description = " << Quote(schema.description) << "\n";
   if (schema.key) out << "key = " << Quote(schema.fields[*schema.key].name) << "\n";
+  if (!schema.null_tokens.empty()) out << "null_tokens = " << QuoteList(schema.null_tokens) << "\n";
   for (size_t i = 0; i < schema.fields.size(); ++i) {
-    RenderField(schema.fields[i], schema.key && *schema.key == i, out);
+    RenderField(schema.fields[i], schema.key && *schema.key == i,
+                i < field_notes.size() ? field_notes[i] : std::vector<std::string>{}, out);
   }
   return out.str();
 }

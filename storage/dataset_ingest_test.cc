@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/internal/row_converter.h"
+#include "storage/schema_inference.h"
 #include "testing/benefit_records.h"
 #include "testing/dataset_fixture.h"
 #include "testing/store_fixture.h"
@@ -276,6 +277,22 @@ TEST_F(DatasetIngestTest, CsvFormatProblemsAreRefusedWithTheirLocation) {
             common::StatusCode::kInvalidArgument);
   EXPECT_EQ(IngestCsv(h, CsvFormat{'x', false, {}}).status().code(),
             common::StatusCode::kInvalidArgument);
+}
+
+TEST_F(DatasetIngestTest, BooleansAreReadFromEveryPairInAnyCase) {
+  auto r =
+      IngestCsv("id,n,flag\na,1,ja\nb,1,NEE\nc,1,Ja\nd,1,Yes\ne,1,0\nf,1,FALSE\n", CsvFormat{});
+  ASSERT_TRUE(r.ok() && r->committed) << (r.ok() ? r->errors[0].reason : r.status().ToString());
+  EXPECT_EQ(SumOf(4), 3);
+  auto j = testing::Ingest(
+      *store_, "t", InputFormat::kJsonLines,
+      "{\"id\":\"g\",\"n\":1,\"flag\":\"JA\"}\n{\"id\":\"h\",\"n\":1,\"flag\":\"nee\"}\n");
+  ASSERT_TRUE(j.ok() && j->committed) << (j.ok() ? j->errors[0].reason : j.status().ToString());
+  EXPECT_EQ(SumOf(4), 4);
+  auto bad = IngestCsv("id,n,flag\ni,1,jaa\n", CsvFormat{});
+  ASSERT_TRUE(bad.ok());
+  ASSERT_EQ(bad->errors.size(), 1u);
+  EXPECT_EQ(bad->errors[0].reason, "\"jaa\" is not a boolean (true/false, 1/0, yes/no, ja/nee)");
 }
 
 TEST_F(DatasetIngestTest, DecimalsWithoutALeadingZeroAreRead) {

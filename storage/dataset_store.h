@@ -186,13 +186,4 @@ class DatasetStore {
   virtual std::vector<std::string> CategoryLabels(std::string_view dataset, size_t field) const = 0;
 };
 
-// A schema proposed for a CSV file, with how the file is to be read.
-struct InferredSchema {
-  config::Schema schema;
-  CsvFormat csv;  // the detected delimiter and decimal comma; missing words as NULL tokens
-};
-
-// A proposed schema for a CSV file (header + sample of rows), for `dataset create --infer-from`.
-common::Result<InferredSchema> InferSchemaFromCsv(std::string_view csv_prefix);
-
 }  // namespace verbind::storage

@@ -22,16 +22,12 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view lower) {
 }
 
 bool ParseBoolean(std::string_view t, int64_t* out) {
-  for (std::string_view yes : {"true", "1", "yes"}) {
-    if (EqualsIgnoreCase(t, yes)) {
-      *out = 1;
-      return true;
-    }
-  }
-  for (std::string_view no : {"false", "0", "no"}) {
-    if (EqualsIgnoreCase(t, no)) {
-      *out = 0;
-      return true;
+  for (const auto& pair : kBooleanPairs) {
+    for (int side = 0; side < 2; ++side) {
+      if (EqualsIgnoreCase(t, pair[side])) {
+        *out = side == 0 ? 1 : 0;
+        return true;
+      }
     }
   }
   return false;
@@ -77,7 +73,7 @@ std::string Expected(const Field& f, bool decimal_comma) {
       return std::string(decimal_comma ? "a decimal with a decimal comma and" : "a decimal with") +
              " at most " + std::to_string(f.scale) + " decimals";
     case FieldType::kDate: return "a date (YYYY-MM-DD)";
-    default: return "a boolean (true/false, 1/0, yes/no)";
+    default: return "a boolean (true/false, 1/0, yes/no, ja/nee)";
   }
 }
 

@@ -1,16 +1,15 @@
-// InferSchemaFromCsv: a proposed schema from a CSV header and a sample of rows, for
-// `verbind dataset create --infer-from`. Types are chosen conservatively (every sampled value
-// must parse); the administrator reviews the printed TOML before creating. The delimiter is
-// detected from the header, a decimal comma from numeric columns, and words for a missing value
-// (NA, NULL, N/A, .) in columns that are otherwise numeric, dates or booleans.
+// InferSchemaFromCsv: the text is read once into a profile per column; then come the choices
+// for the whole file (a decimal comma, the NULL tokens, the record key), and each field's
+// proposal with its evidence (storage/internal/field_proposal.h).
+#include "storage/schema_inference.h"
+
+#include <algorithm>
 #include <array>
 #include <set>
 
-#include "common/dates.h"
 #include "common/strings.h"
-#include "storage/csv_reader.h"
-#include "storage/dataset_store.h"
-#include "storage/internal/row_converter.h"
+#include "storage/internal/column_profile.h"
+#include "storage/internal/field_proposal.h"
 
 namespace verbind::storage {
 
@@ -18,80 +17,44 @@ using common::Result;
 
 namespace {
 
-constexpr size_t kSampleRows = 20000;
-constexpr size_t kMaxDistinct = kSampleRows + 1;
-constexpr int kMaxInferredScale = 9;
 constexpr std::array<std::string_view, 4> kMissingWords = {"NA", "NULL", "N/A", "."};
+constexpr size_t kColumnsNamed = 4;  // in a note, then "and N more"
 
-struct ColumnStats {
-  int64_t values = 0;
-  int64_t empty = 0;
-  bool all_int = true, all_decimal = true, all_date = true, all_bool = true;
-  int scale = 0;
-  std::set<std::string> distinct;  // up to kMaxDistinct
-  std::set<std::string> missing;   // words for a missing value, when they are skipped
-};
-
-bool IsMissingWord(std::string_view v) {
-  for (std::string_view w : kMissingWords) {
-    if (v == w) return true;
-  }
-  return false;
-}
-
-// Parses a decimal with as many decimals as it has (at most kMaxInferredScale).
-bool ParseAnyDecimal(std::string_view v, bool decimal_comma, int* decimals) {
-  size_t point = v.find(decimal_comma ? ',' : '.');
-  *decimals = point == std::string_view::npos ? 0 : static_cast<int>(v.size() - point - 1);
-  int64_t units;
-  return *decimals <= kMaxInferredScale && ParseDecimalText(v, *decimals, decimal_comma, &units);
-}
-
-class Sampler final : public CsvRowSink {
+class Profiler final : public CsvRowSink {
  public:
+  explicit Profiler(const std::vector<std::string>* words) : words_(words) {}
+
   bool OnRow(const CsvRow& row) override {
-    std::vector<std::string> fields;
-    for (size_t i = 0; i < row.size(); ++i) fields.emplace_back(row.field(i));
-    rows.push_back(RowCopy{row.line, std::string(row.error), std::move(fields)});
-    return rows.size() <= kSampleRows;
+    if (!header_seen) {
+      header_seen = true;
+      header_error = std::string(row.error);
+      for (size_t i = 0; i < row.size(); ++i) header.emplace_back(row.field(i));
+      columns.assign(header.size(), ColumnProfile(words_));
+      return header_error.empty();
+    }
+    if (rows == kInferMaxRows) {
+      limit_reached = true;
+      return false;
+    }
+    if (!row.error.empty() || row.size() != header.size()) {
+      ++left_out;
+      return true;
+    }
+    for (size_t c = 0; c < columns.size(); ++c) columns[c].Observe(row.field(c));
+    ++rows;
+    return true;
   }
-  struct RowCopy {
-    int64_t line;
-    std::string error;
-    std::vector<std::string> fields;
-  };
-  std::vector<RowCopy> rows;
+
+  bool header_seen = false;
+  std::string header_error;
+  std::vector<std::string> header;
+  std::vector<ColumnProfile> columns;
+  int64_t rows = 0, left_out = 0;
+  bool limit_reached = false;
+
+ private:
+  const std::vector<std::string>* words_;
 };
-
-bool IsBoolToken(std::string_view t) {
-  std::string l = common::ToLower(t);
-  return l == "true" || l == "false" || l == "yes" || l == "no";
-}
-
-void Observe(std::string_view v, bool decimal_comma, bool skip_missing, ColumnStats* s) {
-  if (skip_missing && IsMissingWord(v)) {
-    s->missing.emplace(v);
-    ++s->empty;
-    return;
-  }
-  if (v.empty()) {
-    ++s->empty;
-    return;
-  }
-  ++s->values;
-  int64_t i;
-  int32_t d;
-  if (!common::ParseInt64(v, &i)) s->all_int = false;
-  if (!common::ParseIsoDate(v, &d)) s->all_date = false;
-  if (!IsBoolToken(v)) s->all_bool = false;
-  int decimals;
-  if (!ParseAnyDecimal(v, decimal_comma, &decimals)) {
-    s->all_decimal = false;
-  } else {
-    s->scale = std::max(s->scale, decimals);
-  }
-  if (s->distinct.size() < kMaxDistinct) s->distinct.emplace(v);
-}
 
 std::string FieldName(std::string_view header, size_t index, std::set<std::string>* used) {
   std::string n = common::ToLower(common::Trim(header));
@@ -108,126 +71,144 @@ std::string FieldName(std::string_view header, size_t index, std::set<std::strin
   return unique;
 }
 
-bool LooksLikeId(const std::string& name) {
-  return name == "id" || name.ends_with("_id") || name.ends_with("id") ||
-         name.ends_with("nummer") || name.ends_with("number") || name == "bsn";
-}
-
-config::Field Propose(const std::string& name, const ColumnStats& s) {
-  config::Field f;
-  f.name = name;
-  f.nullable = s.empty > 0 || s.values == 0;
-  bool all_distinct = static_cast<int64_t>(s.distinct.size()) == s.values &&
-                      s.distinct.size() < kMaxDistinct;
-  if (s.values == 0) {
-    f.type = config::FieldType::kCategorical;
-  } else if (s.all_bool) {
-    f.type = config::FieldType::kBoolean;
-  } else if (s.all_int && !(LooksLikeId(name) && all_distinct)) {
-    f.type = config::FieldType::kInteger;
-  } else if (s.all_int || (!s.all_decimal && !s.all_date &&
-                           (s.distinct.size() > 50 || s.distinct.size() * 2 > size_t(s.values)))) {
-    f.type = config::FieldType::kIdentifier;
-  } else if (s.all_decimal) {
-    f.type = config::FieldType::kDecimal;
-    f.scale = s.scale;
-  } else if (s.all_date) {
-    f.type = config::FieldType::kDate;
-  } else {
-    f.type = config::FieldType::kCategorical;
-  }
-  return f;
-}
-
-using Rows = std::vector<Sampler::RowCopy>;
-
-// The sampled values of column `c` (rows[0] is the header; bad rows are left out).
-std::vector<std::string_view> ColumnValues(const Rows& rows, size_t c) {
-  std::vector<std::string_view> out;
-  for (size_t r = 1; r < rows.size(); ++r) {
-    if (rows[r].error.empty() && rows[r].fields.size() == rows[0].fields.size()) {
-      out.emplace_back(rows[r].fields[c]);
-    }
+// "a, b, c, d and 3 more"
+std::string NameList(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < kColumnsNamed; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > kColumnsNamed) {
+    out += " and " + std::to_string(names.size() - kColumnsNamed) + " more";
   }
   return out;
 }
 
 // True when some column is numeric with a decimal comma: every value (but missing words) is a
 // decimal written with ',' and at least one has a ','.
-bool UsesDecimalComma(const Rows& rows, char delimiter) {
+bool UsesDecimalComma(const std::vector<ColumnProfile>& columns, char delimiter) {
   if (delimiter == ',') return false;
-  for (size_t c = 0; c < rows[0].fields.size(); ++c) {
-    bool all = true, comma = false;
-    for (std::string_view v : ColumnValues(rows, c)) {
-      if (v.empty() || IsMissingWord(v)) continue;
-      int decimals;
-      all = all && ParseAnyDecimal(v, true, &decimals);
-      comma = comma || v.find(',') != std::string_view::npos;
-    }
-    if (all && comma) return true;
-  }
-  return false;
+  return std::any_of(columns.begin(), columns.end(), [](const ColumnProfile& p) {
+    return p.values() > 0 && p.decimals(true).all && p.decimals(true).separator_seen;
+  });
 }
 
-bool IsTyped(config::FieldType t) {
-  return t == config::FieldType::kInteger || t == config::FieldType::kDecimal ||
-         t == config::FieldType::kDate || t == config::FieldType::kBoolean;
-}
+struct FileChoices {
+  std::vector<std::string> names;  // field names
+  std::vector<bool> digit_codes;   // per column, before missing words were added back
+  bool decimal_comma = false;
+  std::optional<size_t> key;
+};
 
-// The field for column `c`; `stats` gets the statistics it was proposed from. Missing words
-// are read as NULL only when the column is otherwise numeric, dates or booleans.
-config::Field ProposeColumn(const std::string& name, const std::vector<std::string_view>& values,
-                            bool decimal_comma, ColumnStats* stats) {
-  ColumnStats skipping;
-  for (std::string_view v : values) Observe(v, decimal_comma, true, &skipping);
-  if (!skipping.missing.empty() && skipping.values > 0) {
-    config::Field f = Propose(name, skipping);
-    if (IsTyped(f.type)) {
-      *stats = std::move(skipping);
-      return f;
+// Decides which missing words are NULL tokens: given ones always; found ones when they stand
+// in a typed column, and then in every column. The others are values of the text columns they
+// stand in. Notes say which and where.
+std::vector<std::string> ChooseNullTokens(const std::vector<std::string>& words, bool given,
+                                          const FileChoices& choices, Profiler* prof,
+                                          std::vector<std::string>* notes) {
+  std::vector<std::string> tokens;
+  for (size_t w = 0; w < words.size(); ++w) {
+    std::vector<std::string> typed, text, all;
+    for (size_t c = 0; c < prof->columns.size(); ++c) {
+      if (prof->columns[c].missing()[w] == 0) continue;
+      bool t = IsTyped(KindOf(prof->columns[c], choices.decimal_comma));
+      (t ? typed : text).push_back(choices.names[c]);
+      all.push_back(choices.names[c]);
+    }
+    if (given) {
+      tokens.push_back(words[w]);
+      notes->push_back(
+          words[w] + " (given) means a missing value in every column" +
+          (all.empty() ? ", but does not occur in the sample" : "; it stands in " + NameList(all)));
+    } else if (!typed.empty()) {
+      tokens.push_back(words[w]);
+      notes->push_back(words[w] + " stands in numeric, date or boolean columns (" +
+                       NameList(typed) +
+                       "): it means a missing value, in every column -> "
+                       "null_tokens");
+    } else if (!text.empty()) {
+      for (ColumnProfile& p : prof->columns) p.AddBack(w, p.missing()[w]);
+      notes->push_back(words[w] + " stands only in text columns (" + NameList(text) +
+                       "): read as a value there, not as missing");
     }
   }
-  *stats = ColumnStats{};
-  for (std::string_view v : values) Observe(v, decimal_comma, false, stats);
-  return Propose(name, *stats);
+  return tokens;
+}
+
+// The record key: the first column that could be the key (complete, distinct text).
+std::optional<size_t> ChooseKey(const Profiler& prof, const FileChoices& choices,
+                                std::vector<std::string>* notes) {
+  for (size_t c = 0; c < prof.columns.size(); ++c) {
+    const ColumnProfile& p = prof.columns[c];
+    if (!CouldBeKey(p, KindOf(p, choices.decimal_comma))) continue;
+    notes->push_back("record key " + choices.names[c] +
+                     ": the first column of text codes with every value present and distinct "
+                     "(numbers are never proposed)");
+    return c;
+  }
+  notes->push_back(
+      "no record key: no column of text codes has every value present and distinct "
+      "in at least " +
+      std::to_string(kMinKeyValues) +
+      " rows; without one the dataset is append-only (to choose one, add key = "
+      "\"FIELD\" for an identifier field)");
+  return std::nullopt;
+}
+
+void ProposeFields(const Profiler& prof, const FileChoices& choices,
+                   const std::vector<std::string>& words, InferredSchema* out) {
+  for (size_t c = 0; c < prof.columns.size(); ++c) {
+    ColumnContext ctx;
+    ctx.name = choices.names[c];
+    ctx.rows = prof.rows;
+    ctx.decimal_comma = choices.decimal_comma;
+    ctx.digit_codes = choices.digit_codes[c];
+    ctx.is_key = choices.key == c;
+    ctx.key = choices.key ? choices.names[*choices.key] : "";
+    ctx.words = &words;
+    FieldProposal f = ProposeField(prof.columns[c], ctx);
+    out->schema.fields.push_back(std::move(f.field));
+    out->field_notes.push_back(std::move(f.notes));
+  }
+  out->schema.key = choices.key;
 }
 
 }  // namespace
 
-Result<InferredSchema> InferSchemaFromCsv(std::string_view csv_prefix) {
+Result<InferredSchema> InferSchemaFromCsv(std::string_view csv, const InferOptions& options) {
+  if (options.truncated && csv.rfind('\n') != std::string_view::npos) {
+    csv = csv.substr(0, csv.rfind('\n') + 1);  // the cut-off last line
+  }
   InferredSchema out;
-  out.csv.delimiter = DetectCsvDelimiter(csv_prefix);
-  Sampler sampler;
-  CsvReader reader(&sampler, CsvLimits{}, out.csv.delimiter);
-  reader.Feed(csv_prefix);
+  out.csv.delimiter = DetectCsvDelimiter(csv);
+  std::vector<std::string> words(kMissingWords.begin(), kMissingWords.end());
+  if (options.null_tokens) {
+    words = *options.null_tokens;
+    CsvFormat f{out.csv.delimiter, false, words};
+    RETURN_IF_ERROR(ValidateCsvFormat(f));
+  }
+  Profiler prof(&words);
+  CsvReader reader(&prof, CsvLimits{}, out.csv.delimiter);
+  reader.Feed(csv);
   reader.Finish();
-  if (sampler.rows.empty()) return common::InvalidArgument("the CSV file is empty");
-  const auto& header = sampler.rows[0];
-  if (!header.error.empty()) {
-    return common::InvalidArgument("line 1: header row: " + header.error);
+  if (!prof.header_seen) return common::InvalidArgument("the CSV file is empty");
+  if (!prof.header_error.empty()) {
+    return common::InvalidArgument("line 1: header row: " + prof.header_error);
   }
-  // The last row of a cut-off prefix may be incomplete.
-  if (!csv_prefix.ends_with('\n') && sampler.rows.size() > 2) sampler.rows.pop_back();
-  out.csv.decimal_comma = UsesDecimalComma(sampler.rows, out.csv.delimiter);
-  config::Schema& schema = out.schema;
-  std::set<std::string> used, missing;
-  for (size_t c = 0; c < header.fields.size(); ++c) {
-    ColumnStats stats;
-    schema.fields.push_back(ProposeColumn(FieldName(header.fields[c], c, &used),
-                                          ColumnValues(sampler.rows, c), out.csv.decimal_comma,
-                                          &stats));
-    missing.insert(stats.missing.begin(), stats.missing.end());
-    config::Field& f = schema.fields.back();
-    bool unique = static_cast<int64_t>(stats.distinct.size()) == stats.values;
-    if (!schema.key && f.type == config::FieldType::kIdentifier && !f.nullable && unique &&
-        LooksLikeId(f.name)) {
-      schema.key = c;
-    }
+  FileChoices choices;
+  std::set<std::string> used;
+  for (size_t c = 0; c < prof.columns.size(); ++c) {
+    prof.columns[c].Finish();
+    choices.names.push_back(FieldName(prof.header[c], c, &used));
+    choices.digit_codes.push_back(prof.columns[c].all_int() && prof.columns[c].leading_zero());
   }
-  for (std::string_view w : kMissingWords) {
-    if (missing.count(std::string(w))) out.csv.null_tokens.emplace_back(w);
-  }
-  RETURN_IF_ERROR(config::ValidateSchema(schema));
+  choices.decimal_comma = out.csv.decimal_comma = UsesDecimalComma(prof.columns, out.csv.delimiter);
+  out.csv.null_tokens =
+      ChooseNullTokens(words, options.null_tokens.has_value(), choices, &prof, &out.notes);
+  out.schema.null_tokens = out.csv.null_tokens;
+  choices.key = ChooseKey(prof, choices, &out.notes);
+  ProposeFields(prof, choices, words, &out);
+  out.rows = prof.rows;
+  out.rows_left_out = prof.left_out;
+  out.row_limit_reached = prof.limit_reached;
+  RETURN_IF_ERROR(config::ValidateSchema(out.schema));
   return out;
 }
 

@@ -326,7 +326,8 @@ TEST_F(DatasetNode, ADutchExportWithSemicolonsDecimalCommasAndNaIsIngested) {
                               "written NA"),
             std::string::npos)
       << proposed.out;
-  EXPECT_NE(proposed.out.find("--delimiter ';' --decimal-comma --null 'NA'"), std::string::npos);
+  EXPECT_NE(proposed.out.find("--delimiter ';' --decimal-comma\n"), std::string::npos);
+  EXPECT_NE(proposed.out.find("null_tokens = [\"NA\"]"), std::string::npos) << proposed.out;
   EXPECT_NE(proposed.out.find("type = \"decimal\""), std::string::npos) << proposed.out;
   Write(root_ + "/schema.toml", R"(key = "dossier"
 [[fields]]
@@ -376,6 +377,98 @@ max = 100
   EXPECT_EQ(clash.exit_code, 1);
   EXPECT_NE(clash.err.find("decimal comma needs another delimiter"), std::string::npos)
       << clash.err;
+}
+
+TEST_F(DatasetNode, TheSchemasNullTokensReadMissingValuesUnlessAnUploadNamesItsOwn) {
+  ASSERT_TRUE(node_->Start().ok()) << node_->Log();
+  json create = {{"name", "m"},
+                 {"schema",
+                  "null_tokens = [\"NA\", \"-\"]\n[[fields]]\nname = \"id\"\n"
+                  "type = \"identifier\"\n[[fields]]\nname = \"n\"\ntype = \"integer\"\n"}};
+  ASSERT_EQ(node_->Call("POST", "/v1/datasets", create.dump()).first, 201);
+  EXPECT_EQ(Get(*node_, "/v1/datasets/m")["schema"]["null_tokens"].dump(), R"(["NA","-"])");
+  std::string rows = "id;n\na;NA\nb;-\nc;3\n";
+  auto [applied, report] = Upload(*node_, "m", "?delimiter=%3B", "text/csv", rows);
+  EXPECT_EQ(applied, 200) << report.dump();
+  // A request's own tokens replace the schema's.
+  auto [refused, why] = Upload(*node_, "m", "?delimiter=%3B&null=NA", "text/csv", rows);
+  EXPECT_EQ(refused, 422) << why.dump();
+  EXPECT_EQ(why["errors"][0]["reason"], "\"-\" is not an integer") << why.dump();
+  // The CLI says which tokens it read.
+  Write(root_ + "/m.csv", rows);
+  CliResult ingest = node_->Cli({"dataset", "ingest", "m", root_ + "/m.csv"});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  EXPECT_NE(ingest.out.find("delimiter ';' (detected), NULL: NA -"), std::string::npos)
+      << ingest.out;
+  auto [status, text] = node_->RawQuery("SELECT count(*), count(n) FROM m");
+  ASSERT_EQ(status, 200) << text;
+  EXPECT_EQ(json::parse(text, nullptr, false)["result"]["rows"][0]["values"].dump(), "[6,2]")
+      << text;
+}
+
+// A payments export as stewards get them: a semicolon file with decimal commas and NA, a
+// 0/1 column named paid, ja/nee, a non-unique id and a unique dossier number.
+std::string Payments() {
+  std::string csv = "Dossiernummer;id;paid;actief;Regio;Bedrag;Aantal\r\n";
+  const char* regions[] = {"Noord", "Zuid", "Noord", "Oost"};
+  for (int i = 0; i < 300; ++i) {
+    std::string dossier = std::to_string(100000 + i).replace(0, 1, "D");
+    csv += dossier + ";" + std::to_string(i % 7) + ";" + (i % 3 ? "1" : "0") + ";" +
+           (i % 2 ? "ja" : "nee") + ";" + regions[i % 4] + ";" +
+           (i % 10 == 5 ? "NA" : std::to_string(i * 3) + "," + std::to_string(10 + i % 90)) + ";" +
+           (i % 25 == 0 ? "NA" : std::to_string(i % 5)) + "\r\n";
+  }
+  return csv;
+}
+
+TEST_F(DatasetNode, AnInferredSchemaIsWrittenForReviewAndReadsItsFile) {
+  ASSERT_TRUE(node_->Start().ok()) << node_->Log();
+  Write(root_ + "/betalingen.csv", Payments());
+  std::string out = root_ + "/betalingen.toml";
+  CliResult proposed = node_->Cli(
+      {"dataset", "create", "b", "--infer-from", root_ + "/betalingen.csv", "--out", out});
+  ASSERT_EQ(proposed.exit_code, 0) << proposed.err;
+  EXPECT_NE(proposed.out.find("Wrote the proposed schema for b to " + out +
+                              ": 7 fields, record key dossiernummer"),
+            std::string::npos)
+      << proposed.out;
+  EXPECT_EQ(node_->Call("GET", "/v1/datasets/b").first, 404);  // written, not created
+  auto toml = common::ReadFile(out);
+  ASSERT_TRUE(toml.ok());
+  for (const char* evidence : {
+           "# Sampled 300 data rows: the whole file\n",
+           "key = \"dossiernummer\"\n",
+           "null_tokens = [\"NA\"]\n",
+           "# every value present and distinct, codes without spaces -> identifier, the record "
+           "key\n[[fields]]\nname = \"dossiernummer\"",
+           "# integers 0..6 -> min 0, max 7 (assumed: rounded out to multiples of 1 with a step "
+           "of margin)\n[[fields]]\nname = \"id\"",
+           "# values 1 (200), 0 (100) -> boolean (the pair 1/0)\n[[fields]]\nname = \"paid\"",
+           "# values ja (150), nee (150) -> boolean (the pair ja/nee)\n",
+           "#   \"Noord\" (150), \"Oost\" (75), \"Zuid\" (75)\n",
+           "# 270 of 300 rows have a value; missing: 30 NA -> nullable\n",
+       }) {
+    EXPECT_NE(toml->find(evidence), std::string::npos) << evidence << "\nin:\n" << *toml;
+  }
+  CliResult again = node_->Cli(
+      {"dataset", "create", "b", "--infer-from", root_ + "/betalingen.csv", "--out", out});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+  CliResult both = node_->Cli({"dataset", "create", "b", "--infer-from", root_ + "/betalingen.csv",
+                               "--out", root_ + "/other.toml", "--print"});
+  EXPECT_NE(both.exit_code, 0);  // --print and --out exclude each other
+
+  // The reviewed file creates the dataset, and the file is read with the schema's NA.
+  ASSERT_EQ(node_->Cli({"dataset", "create", "b", "--schema", out}).exit_code, 0);
+  CliResult ingest =
+      node_->Cli({"dataset", "ingest", "b", root_ + "/betalingen.csv", "--decimal-comma"});
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  EXPECT_NE(ingest.out.find("300 rows read, 300 inserted"), std::string::npos) << ingest.out;
+  EXPECT_NE(ingest.out.find("decimal comma, NULL: NA"), std::string::npos) << ingest.out;
+  auto [status, text] = node_->RawQuery("SELECT count(*), count(aantal), sum(paid) FROM b");
+  ASSERT_EQ(status, 200) << text;
+  json values = json::parse(text, nullptr, false)["result"]["rows"][0]["values"];
+  EXPECT_EQ(values.dump(), "[300,288,200]") << text;
 }
 
 TEST_F(DatasetNode, AWindows1252ExportIsConvertedToUtf8OrRefusedWhereItIsBad) {

@@ -16,6 +16,8 @@ constexpr size_t kMaxFields = 256;
 constexpr size_t kMaxDescriptionBytes = 1024;
 constexpr size_t kMaxLabelBytes = 256;
 constexpr int kMaxCategories = 65536;
+constexpr size_t kMaxNullTokens = 16;
+constexpr size_t kMaxNullTokenBytes = 64;
 
 // Checks one field's name, type options, categories and bounds.
 common::Status ValidateField(const Field& f);

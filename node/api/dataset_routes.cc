@@ -234,14 +234,26 @@ std::optional<HttpReply> UploadRefusal(const ApiRequest& r, const common::Status
   return std::nullopt;
 }
 
+// A CSV upload that names no NULL tokens reads the schema's null_tokens as missing: the dataset
+// says once how its files write a missing value. An unknown dataset is BeginIngest's to report.
+common::Status UseSchemaNullTokens(const DatasetServices& s, const std::string& name,
+                                   const QueryParams& query, storage::IngestOptions* options) {
+  if (query.Has("null")) return common::Status::Ok();
+  auto info = s.datasets->Describe(name);
+  if (!info.ok()) return common::Status::Ok();
+  options->csv.null_tokens = info->schema.null_tokens;
+  return storage::ValidateCsvFormat(options->csv);
+}
+
 Result<HttpReply> Upload(const DatasetServices& s, const ApiRequest& r) {
   std::string name = r.capture(1);
   auto format = FormatOf(r.http);
   if (!format.ok()) {
     return ErrorReply(r.ctx, 415, "unsupported_media_type", format.status().message());
   }
-  ASSIGN_OR_RETURN(storage::IngestOptions options,
-                   IngestOptionsOf(r.http.query, *format == storage::InputFormat::kCsv));
+  bool csv = *format == storage::InputFormat::kCsv;
+  ASSIGN_OR_RETURN(storage::IngestOptions options, IngestOptionsOf(r.http.query, csv));
+  if (csv) RETURN_IF_ERROR(UseSchemaNullTokens(s, name, r.http.query, &options));
   ASSIGN_OR_RETURN(auto session, s.datasets->BeginIngest(name, *format, options));
   common::Status feed_error;
   bool whole = r.http.body_reader->ReadAll([&](std::string_view piece) {

@@ -11,6 +11,7 @@
 #include "common/strings.h"
 #include "node/cli/internal/commands.h"
 #include "node/cli/internal/dataset_upload.h"
+#include "node/cli/internal/schema_proposal.h"
 #include "storage/dataset_store.h"
 
 namespace verbind::node {
@@ -21,50 +22,11 @@ using nlohmann::json;
 
 namespace {
 
-constexpr size_t kInferSampleBytes = 1 << 20;
 constexpr size_t kEraseBodyBytes = 800 << 10;  // under the default limits.max_body_bytes
 constexpr size_t kEraseKeysPerRequest = 100000;
 constexpr size_t kErrorsShown = 20;
 
 std::string Num(const json& v) { return v.is_number() ? v.dump() : "0"; }
-
-Result<storage::InferredSchema> Infer(const std::string& csv_path, common::Charset encoding) {
-  ASSIGN_OR_RETURN(std::string text, common::ReadFile(csv_path, 1ull << 40));
-  if (text.size() > kInferSampleBytes) text.resize(kInferSampleBytes);
-  if (encoding != common::Charset::kUtf8) {
-    auto utf8 = common::ToUtf8(encoding, text);
-    if (!utf8.ok()) return utf8.status().WithContext(csv_path);
-    text = std::move(utf8).value();
-  }
-  auto inferred = storage::InferSchemaFromCsv(text);
-  if (!inferred.ok()) return inferred.status().WithContext(csv_path);
-  return inferred;
-}
-
-// TOML comments on how the file was read and the ingest options that read it the same way.
-std::string DescribeInferredCsv(const std::string& csv_path, common::Charset encoding,
-                                const storage::CsvFormat& csv) {
-  std::string read = "# Read " + csv_path + " with delimiter " +
-                     storage::DescribeCsvDelimiter(csv.delimiter) + " (detected)";
-  std::string options = csv.delimiter == '\t' ? "--delimiter tab"
-                                              : std::string("--delimiter '") + csv.delimiter + "'";
-  if (encoding != common::Charset::kUtf8) {
-    read += ", converted from " + std::string(common::CharsetName(encoding));
-    options += " --encoding " + std::string(common::CharsetName(encoding));
-  }
-  if (csv.decimal_comma) {
-    read += ", decimal comma (detected)";
-    options += " --decimal-comma";
-  }
-  if (!csv.null_tokens.empty()) {
-    read += ", missing values written";
-    for (const std::string& t : csv.null_tokens) {
-      read += " " + t;
-      options += " --null '" + t + "'";
-    }
-  }
-  return read + "\n# Ingest with: verbind dataset ingest NAME " + csv_path + " " + options + "\n";
-}
 
 Status CreateDataset(ApiCaller& api, const std::string& name, const std::string& schema_toml,
                      bool as_json) {
@@ -79,48 +41,85 @@ Status CreateDataset(ApiCaller& api, const std::string& name, const std::string&
   return Status::Ok();
 }
 
+// Writes the proposal for review, refusing to replace a file.
+Status WriteProposal(const std::string& path, const std::string& name, const SchemaProposal& p) {
+  RETURN_IF_ERROR(common::WriteFileAtomic(path, p.toml, 0600, /*overwrite=*/false));
+  const config::Schema& s = p.schema;
+  std::printf(
+      "Wrote the proposed schema for %s to %s: %zu fields, record key %s\n"
+      "Review it (the comments give the evidence for each choice), then create the "
+      "dataset with: verbind dataset create %s --schema %s\n",
+      name.c_str(), path.c_str(), s.fields.size(),
+      s.key ? s.fields[*s.key].name.c_str() : "none (append-only)", name.c_str(), path.c_str());
+  return Status::Ok();
+}
+
+struct CreateFlags {
+  std::string name, schema, infer, out, encoding = "utf-8";
+  std::vector<std::string> nulls;
+  bool print_only = false;
+};
+
+// The TOML to create the dataset with: the schema file, or the proposal (printed). Nullopt when
+// the command is done without creating (--print, --out).
+Result<std::optional<std::string>> SchemaToCreate(const CreateFlags& f) {
+  if (f.infer.empty()) {
+    ASSIGN_OR_RETURN(std::string text, common::ReadFile(f.schema, 1 << 20));
+    // Checked here for errors that name this file and its lines.
+    RETURN_IF_ERROR(config::ParseSchemaToml(text, f.schema).status());
+    return std::optional<std::string>(std::move(text));
+  }
+  ProposalOptions o{f.name, f.infer, common::Charset::kUtf8, std::nullopt};
+  ASSIGN_OR_RETURN(o.encoding, common::ParseCharset(f.encoding));
+  if (!f.nulls.empty()) o.null_tokens = f.nulls;
+  ASSIGN_OR_RETURN(SchemaProposal proposal, ProposeSchema(o));
+  if (!f.out.empty()) {
+    RETURN_IF_ERROR(WriteProposal(f.out, f.name, proposal));
+    return std::optional<std::string>();
+  }
+  std::printf("%s", proposal.toml.c_str());
+  if (f.print_only) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(proposal.toml));
+}
+
 void AddCreate(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
   auto* cmd = dataset.add_subcommand("create",
                                      "Create a dataset from a schema file (TOML), or "
                                      "propose a schema from a CSV file");
-  auto name = std::make_shared<std::string>();
-  auto schema = std::make_shared<std::string>();
-  auto infer = std::make_shared<std::string>();
-  auto print_only = std::make_shared<bool>(false);
-  cmd->add_option("NAME", *name, "Dataset name: a-z 0-9 . _ -")->required();
-  auto* s = cmd->add_option("--schema", *schema, "Schema file (TOML, docs/datasets.md)");
-  auto* i = cmd->add_option("--infer-from", *infer,
-                            "Infer the schema from this CSV file's header and first rows");
+  auto f = std::make_shared<CreateFlags>();
+  cmd->add_option("NAME", f->name, "Dataset name: a-z 0-9 . _ -")->required();
+  auto* s = cmd->add_option("--schema", f->schema, "Schema file (TOML, docs/datasets.md)");
+  auto* i = cmd->add_option("--infer-from", f->infer,
+                            "Propose a schema from this CSV file (its first 64 MiB), with the "
+                            "evidence for each choice; without --print or --out, also create "
+                            "the dataset with it");
   s->excludes(i);
-  auto encoding = std::make_shared<std::string>("utf-8");
-  cmd->add_option("--encoding", *encoding,
+  cmd->add_option("--encoding", f->encoding,
                   "With --infer-from: the file's encoding, utf-8, windows-1252 or latin-1")
       ->capture_default_str();
-  cmd->add_flag("--print", *print_only,
-                "With --infer-from: only print the proposed schema (needs no running node)");
+  cmd->add_option("--null", f->nulls,
+                  "With --infer-from: a word that means a missing value in every column "
+                  "(repeatable; instead of looking for NA, NULL, N/A and .)");
+  auto* p = cmd->add_flag("--print", f->print_only,
+                          "With --infer-from: only print the proposed schema (needs no running "
+                          "node)");
+  auto* o = cmd->add_option("--out", f->out,
+                            "With --infer-from: write the proposed schema to this new file for "
+                            "review, and do not create the dataset (needs no running node)");
+  p->excludes(o);
   cmd->callback([=] {
     *action = [=] {
-      if (schema->empty() == infer->empty()) {
+      if (f->schema.empty() == f->infer.empty()) {
         return Report(common::InvalidArgument("give --schema FILE or --infer-from FILE.csv"));
       }
-      std::string toml;
-      if (!infer->empty()) {
-        auto charset = common::ParseCharset(*encoding);
-        if (!charset.ok()) return Report(charset.status());
-        auto inferred = Infer(*infer, *charset);
-        if (!inferred.ok()) return Report(inferred.status());
-        toml = config::RenderSchemaToml(inferred->schema);
-        std::printf("%s%s", DescribeInferredCsv(*infer, *charset, inferred->csv).c_str(),
-                    toml.c_str());
-        if (*print_only) return 0;
-      } else {
-        auto text = common::ReadFile(*schema, 1 << 20);
-        if (!text.ok()) return Report(text.status());
-        auto parsed = config::ParseSchemaToml(*text, *schema);  // errors with this file's name
-        if (!parsed.ok()) return Report(parsed.status());
-        toml = *text;
+      if (f->infer.empty() && (f->print_only || !f->out.empty() || !f->nulls.empty())) {
+        return Report(common::InvalidArgument("--print, --out and --null go with --infer-from"));
       }
-      return WithApi(*g, [&](ApiCaller& api) { return CreateDataset(api, *name, toml, g->json); });
+      auto toml = SchemaToCreate(*f);
+      if (!toml.ok()) return Report(toml.status());
+      if (!toml->has_value()) return 0;
+      return WithApi(*g,
+                     [&](ApiCaller& api) { return CreateDataset(api, f->name, **toml, g->json); });
     };
   });
 }
@@ -276,6 +275,14 @@ Status SetCsvOptions(const std::string& delimiter, bool decimal_comma,
   o->csv.decimal_comma = decimal_comma;
   o->csv.null_tokens = nulls;
   return Status::Ok();
+}
+
+// The dataset schema's null_tokens: what the node reads as missing in a CSV upload without
+// --null. Sending them makes the summary say so.
+Result<std::vector<std::string>> SchemaNullTokens(ApiCaller& api, const std::string& dataset) {
+  ASSIGN_OR_RETURN(json d, api.Call("GET", "/v1/datasets/" + dataset));
+  const json& schema = d.contains("schema") ? d["schema"] : json::object();
+  return schema.value("null_tokens", std::vector<std::string>{});
 }
 
 // What the batches of one ingest add up to; `errors` holds every problem the node listed.
@@ -475,6 +482,9 @@ void AddIngest(CLI::App& dataset, GlobalsPtr g, CliAction* action) {
       if (!chosen.ok()) return Report(chosen);
       o->progress = ::isatty(STDERR_FILENO) != 0;
       return WithApi(*g, [&](ApiCaller& api) -> Status {
+        if (o->format == storage::InputFormat::kCsv && nulls->empty()) {
+          ASSIGN_OR_RETURN(o->csv.null_tokens, SchemaNullTokens(api, o->dataset));
+        }
         ASSIGN_OR_RETURN(UploadOutcome out, UploadRecords(api, *o));
         return PrintIngest(*o, *rejects, out, g->json);
       });

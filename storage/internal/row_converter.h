@@ -5,6 +5,7 @@
 // Thread-compatible: one per ingest session.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -17,6 +18,11 @@ namespace verbind::storage {
 
 constexpr size_t kMaxIdentifierBytes = 1024;
 constexpr size_t kMaxLabelBytes = 256;
+
+// The words a boolean is read from, in any case: pairs of a true and a false word (Dutch
+// exports write ja/nee). Schema inference proposes a boolean for a column of one pair.
+inline constexpr std::array<std::array<std::string_view, 2>, 4> kBooleanPairs = {
+    {{"true", "false"}, {"1", "0"}, {"yes", "no"}, {"ja", "nee"}}};
 
 // How a cell arrived. kNull: an empty CSV field, a JSON null, "" or an absent member.
 enum class CellKind : uint8_t { kNull, kText, kNumber, kBool };
