@@ -185,10 +185,16 @@ TEST_F(DefinitionE2E, AdoptedDefinitionsCombineAndMismatchesAreReportedByField) 
   // org-c's export of the new region: Windows-1252 ("Frysl\xe2n"), semicolons, decimal commas.
   std::string fryslan = "registration_id;birth_year;region;scheme;monthly_amount;start_date;household_size\n";
   for (int i = 0; i < 12; ++i) {
-    fryslan += "f-" + std::to_string(i) + ";1950;Frysl\xe2n;WMO;" + (i % 3 ? "512,25" : "NA") +
+    fryslan += "f-" + std::to_string(i) + ";1950;Frysl\xe2n;WMO;" + (i % 3 ? "512,5" : "NA") +
                ";2020-01-0" + std::to_string(1 + i % 9) + ";2\n";
   }
   Write(root_ + "/c-fryslan.csv", fryslan);
+  // Inferred on its own, this file would be a dataset of another shape (amounts with one
+  // decimal, a region of one label); the adopted definition reads it as it is.
+  CliResult inferred = RunVerbind({"dataset", "create", "x", "--infer-from", root_ + "/c-fryslan.csv",
+                                   "--encoding", "windows-1252", "--print"});
+  ASSERT_EQ(inferred.exit_code, 0) << inferred.err;
+  EXPECT_NE(inferred.out.find("scale = 1"), std::string::npos) << inferred.out;
   CliResult c_fy = fed_.node("org-c").Cli({"dataset", "ingest", "support", root_ + "/c-fryslan.csv",
                                            "--encoding", "windows-1252", "--decimal-comma",
                                            "--null", "NA"});
