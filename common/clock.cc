@@ -36,6 +36,52 @@ std::string FormatRfc3339(int64_t unix_millis) {
   return buf;
 }
 
+namespace {
+constexpr const char* kWeekdays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+}  // namespace
+
+std::string FormatHttpDate(int64_t unix_seconds) {
+  int64_t days = unix_seconds >= 0 ? unix_seconds / 86400 : (unix_seconds - 86399) / 86400;
+  int64_t rem = unix_seconds - days * 86400;
+  CivilDate d = CivilFromDays(static_cast<int32_t>(days));
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                kWeekdays[((days % 7) + 7) % 7], d.day, kMonths[d.month - 1], d.year,
+                static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
+                static_cast<int>(rem % 60));
+  return buf;
+}
+
+bool ParseHttpDate(std::string_view text, int64_t* unix_seconds) {
+  // "Sun, 06 Nov 1994 08:49:37 GMT": 29 characters.
+  if (text.size() != 29 || text.substr(3, 2) != ", " || text.substr(25) != " GMT") return false;
+  int month = 0;
+  for (int m = 0; m < 12; ++m) {
+    if (text.substr(8, 3) == kMonths[m]) month = m + 1;
+  }
+  auto num = [&](size_t at, size_t n, int* out) {
+    *out = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      *out = *out * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  int day, year, h, mi, s;
+  if (month == 0 || !num(5, 2, &day) || !num(12, 4, &year) || !num(17, 2, &h) ||
+      !num(20, 2, &mi) || !num(23, 2, &s) || h > 23 || mi > 59 || s > 60) {
+    return false;
+  }
+  char date[11];
+  std::snprintf(date, sizeof date, "%04d-%02d-%02d", year, month, day);
+  int32_t days = 0;
+  if (!ParseIsoDate(date, &days)) return false;
+  *unix_seconds = int64_t{days} * 86400 + h * 3600 + mi * 60 + s;
+  return true;
+}
+
 bool ParseRfc3339(std::string_view text, int64_t* unix_millis) {
   int32_t days = 0;
   if (text.size() < 10 || !ParseIsoDate(text.substr(0, 10), &days)) return false;

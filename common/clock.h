@@ -45,5 +45,9 @@ std::string FormatRfc3339(int64_t unix_millis);
 // Parses RFC 3339 ("2026-11-29T06:45:00Z", optional fraction and offset) or a plain date
 // ("2026-11-29", midnight UTC) into Unix milliseconds.
 bool ParseRfc3339(std::string_view text, int64_t* unix_millis);
+// The HTTP Date form (RFC 9110 IMF-fixdate) of a Unix time in seconds,
+// e.g. "Mon, 07 Dec 2026 22:59:09 GMT", and back (IMF-fixdate only).
+std::string FormatHttpDate(int64_t unix_seconds);
+bool ParseHttpDate(std::string_view text, int64_t* unix_seconds);
 
 }  // namespace verbind::common

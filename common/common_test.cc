@@ -137,6 +137,19 @@ TEST(Dates, EveryDayLiesInItsPeriodAndEveryPeriodIsListed) {
   EXPECT_EQ(DatePartValues(DatePart::kMonth, Day("2023-05-01"), Day("2023-05-02")).size(), 12U);
 }
 
+TEST(Clock, HttpDates) {
+  EXPECT_EQ(FormatHttpDate(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");  // RFC 9110's example
+  EXPECT_EQ(FormatHttpDate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+  int64_t s = 0;
+  ASSERT_TRUE(ParseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT", &s));
+  EXPECT_EQ(s, 784111777);
+  ASSERT_TRUE(ParseHttpDate(FormatHttpDate(1796679667), &s));
+  EXPECT_EQ(s, 1796679667);
+  EXPECT_FALSE(ParseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT", &s));
+  EXPECT_FALSE(ParseHttpDate("Sun, 31 Feb 1994 08:49:37 GMT", &s));
+  EXPECT_FALSE(ParseHttpDate("Sun, 06 Nov 1994 24:49:37 GMT", &s));
+}
+
 TEST(Clock, Rfc3339) {
   int64_t ms;
   ASSERT_TRUE(ParseRfc3339("2026-11-29T06:45:00Z", &ms));

@@ -146,6 +146,13 @@ Result<HttpReply> CheckPeer(const TrustServices& s, const ApiRequest& r) {
   }
   auto doc = federation::ParseIdentityDocument(reply->body);
   out["reachable"] = true;
+  // The peer's clock against this node's, from its answer's Date (whole seconds; the round
+  // trip is in latency_ms).
+  int64_t peer_s = 0;
+  auto date = reply->head.Header("Date");
+  if (date && common::ParseHttpDate(*date, &peer_s)) {
+    out["clock_skew_s"] = peer_s - s.clock->NowSeconds();
+  }
   out["identity_valid"] = doc.ok();
   bool matches = doc.ok() && doc->org_id == peer->org_id &&
                  peer->KeyFor(doc->signing_key_id, s.clock->NowMillis()) != nullptr &&

@@ -95,6 +95,7 @@ int RunCli(int argc, char** argv) {
   AddDatasetCommands(app, globals, &action);
   AddTransparencyCommands(app, globals, &action);
   AddBackupCommands(app, globals, &action);
+  AddDoctorCommand(app, globals, &action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

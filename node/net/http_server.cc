@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/clock.h"
 #include "common/strings.h"
 #include "node/net/internal/streamed_body.h"
 #include "node/net/trace.h"
@@ -360,6 +361,7 @@ bool HttpServer::WriteReply(Connection* conn, const HttpReply& reply, bool head_
   std::string_view type = reply.content_type;
   if (type.empty() && !reply.body.empty()) type = "text/plain";
   if (!type.empty()) out += "Content-Type: " + std::string(type) + "\r\n";
+  out += "Date: " + common::FormatHttpDate(common::RealClock::Get().NowSeconds()) + "\r\n";
   out += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n";
   for (const auto& [name, value] : reply.headers) out += name + ": " + value + "\r\n";
   out += keep_alive

@@ -26,6 +26,8 @@ void AddDatasetCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 void AddTransparencyCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
 // `backup` (with `backup key`, `backup verify`) and `restore`.
 void AddBackupCommands(CLI::App& app, GlobalsPtr g, CliAction* action);
+// `doctor`.
+void AddDoctorCommand(CLI::App& app, GlobalsPtr g, CliAction* action);
 // `dataset privacy`, added to the dataset command.
 void AddPrivacyCommand(CLI::App& dataset, GlobalsPtr g, CliAction* action);
 // `dataset publish`, `dataset adopt` and `dataset definitions`, added to the dataset command.
