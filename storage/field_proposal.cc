@@ -243,8 +243,8 @@ FieldProposal ProposeField(const ColumnProfile& p, const ColumnContext& c) {
     case ColumnKind::kNoValues:
       out.field.type = FieldType::kCategorical;
       out.notes.push_back(
-          "no values in the sample -> categorical, an open set (a placeholder: "
-          "choose the type)");
+          "no values in the sample -> categorical, an open set (not inferred from any value: "
+          "choose the type before creating the dataset)");
       break;
     case ColumnKind::kBoolean:
       ProposeBoolean(p, &out);

@@ -334,13 +334,13 @@ TEST(SchemaInference, LeavesOutACutOffLastLineAndBadRows) {
   EXPECT_EQ(whole->rows, 2);
   EXPECT_EQ(whole->rows_left_out, 1);
   EXPECT_FALSE(InferSchemaFromCsv("").ok());
-  // A header alone: every field a nullable placeholder, and the evidence says so.
+  // A header alone: every field nullable and open, not inferred, and the evidence says so.
   auto header = InferSchemaFromCsv("a;b\n");
   ASSERT_TRUE(header.ok()) << header.status().ToString();
   EXPECT_TRUE(header->schema.fields[0].nullable);
   EXPECT_EQ(NotesOf(*header, "a"),
-            "no data rows -> nullable\nno values in the sample -> categorical, an open set (a "
-            "placeholder: choose the type)\n");
+            "no data rows -> nullable\nno values in the sample -> categorical, an open set (not "
+            "inferred from any value: choose the type before creating the dataset)\n");
 }
 
 }  // namespace
